@@ -1,0 +1,224 @@
+// THE contract between the extension host (src/) and the engine subprocess (engine/).
+// Both sides import this file; a change here breaks the build on both sides, not the user.
+// Transport: JSON-RPC 2.0 over the engine's stdio (vscode-jsonrpc). Cancellation is `$/cancelRequest`
+// (vscode-jsonrpc's CancellationToken), streaming is the `generation/delta` notification keyed by `streamId`.
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Which routing-skew profile a request wants. `auto` lets the engine classify the text. */
+export type Domain = 'code' | 'math' | 'general' | 'auto';
+
+/** Routing skew of one request: the domain's calibrated bias, multiplied by `strength` (0 = no bias). */
+export interface RoutingRequest {
+  domain: Domain;
+  strength: number;
+}
+
+// ---------------------------------------------------------------- initialize
+export interface InitializeParams {
+  protocolVersion: number;
+  /** intra-op threads for onnxruntime; 0 = engine default */
+  threads?: number;
+}
+export interface InitializeResult {
+  protocolVersion: number;
+  engineVersion: string;
+}
+export const InitializeRequest = new RequestType<InitializeParams, InitializeResult, void>('initialize');
+
+// ---------------------------------------------------------------- model/load
+export type WeightPrecision = 'f32' | 'int8' | 'int4';
+export interface ModelLoadParams {
+  /** folder in Hugging Face layout: config.json, *.safetensors, tokenizer.json */
+  path: string;
+  precision?: WeightPrecision;
+  /** fraction of routed experts kept per layer (ranked by the domain profile); 1 = all */
+  keepExperts?: number;
+  /** only validate the folder (config, tensors, tokenizer) without building graphs */
+  validateOnly?: boolean;
+}
+/** How the model family spells fill-in-the-middle, read from the tokenizer's special tokens. */
+export interface FimFormat {
+  name: string;
+  prefix: string;
+  suffix: string;
+  middle: string;
+  /** 'psm' = prefix, suffix, then middle; 'spm' = suffix first */
+  order: 'psm' | 'spm';
+  /** file separator token, when the family has one (for context chunks) */
+  fileSeparator?: string;
+}
+export interface ModelInfo {
+  path: string;
+  name: string;
+  modelType: string;
+  vocabSize: number;
+  layers: number;
+  moeLayers: number;
+  routedExperts: number;
+  activeExperts: number;
+  parameters: number;
+  precision: WeightPrecision;
+  hasTokenizer: boolean;
+  fim?: FimFormat;
+  hasChatTemplate: boolean;
+  hasRoutingProfile: boolean;
+}
+export const ModelLoadRequest = new RequestType<ModelLoadParams, ModelInfo, void>('model/load');
+
+// ---------------------------------------------------------------- generation (shared by complete and chat)
+export interface SamplingParams {
+  maxTokens: number;
+  /** 0 = greedy */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
+  stop?: string[];
+  /** wall-clock budget for the whole request, prefill included */
+  timeBudgetMs?: number;
+}
+export type StopReason = 'eos' | 'stop' | 'length' | 'time' | 'cancelled' | 'lines';
+export interface GenerationStats {
+  promptTokens: number;
+  /** prompt tokens served from the prefix cache (not prefilled again) */
+  reusedTokens: number;
+  generatedTokens: number;
+  prefillTokensPerS: number;
+  decodeTokensPerS: number;
+  timeToFirstTokenMs: number;
+  /** per MoE layer, per routed expert: how many tokens selected it during this request */
+  expertCounts?: number[][];
+  domain?: Exclude<Domain, 'auto'>;
+}
+/** Streamed piece of a reply. */
+export interface GenerationDelta {
+  streamId: string;
+  text: string;
+}
+export const GenerationDeltaNotification = new NotificationType<GenerationDelta>('generation/delta');
+
+// ---------------------------------------------------------------- complete (fill in the middle)
+export interface ContextChunk {
+  filePath: string;
+  text: string;
+}
+export interface CompleteParams extends SamplingParams {
+  prefix: string;
+  suffix: string;
+  languageId: string;
+  filePath?: string;
+  contextChunks?: ContextChunk[];
+  /** stop after this many lines (multi-line suggestions also stop at the end of the current block) */
+  maxLines?: number;
+  routing?: RoutingRequest;
+  streamId?: string;
+}
+export interface CompleteResult {
+  text: string;
+  stopReason: StopReason;
+  stats: GenerationStats;
+}
+export const CompleteRequest = new RequestType<CompleteParams, CompleteResult, void>('complete');
+
+// ---------------------------------------------------------------- chat
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+export interface ChatParams extends SamplingParams {
+  messages: ChatMessage[];
+  routing?: RoutingRequest;
+  /** deltas are sent as generation/delta with this id */
+  streamId: string;
+}
+export interface ChatResult {
+  text: string;
+  stopReason: StopReason;
+  stats: GenerationStats;
+}
+export const ChatRequest = new RequestType<ChatParams, ChatResult, void>('chat');
+
+// ---------------------------------------------------------------- proof/check
+export interface SourcePosition {
+  /** 0-based line */
+  line: number;
+  /** 0-based UTF-16 column */
+  character: number;
+}
+export interface SourceRange {
+  start: SourcePosition;
+  end: SourcePosition;
+}
+export type StepVerdict = 'verified' | 'wrong' | 'unknown' | 'unparsed';
+export interface ProofStep {
+  /** 1-based line where the step's claim starts */
+  line: number;
+  range: SourceRange;
+  text: string;
+  verdict: StepVerdict;
+  /** variable assignment (exact values as strings) under which the claim fails, for `wrong` */
+  counterexample?: Record<string, string>;
+  detail: string;
+  /** the model's opinion for steps algebra cannot decide; never overrides verified / wrong */
+  modelOpinion?: string;
+}
+export interface ProofCheckParams {
+  text: string;
+  /** 'latex' | 'markdown' | 'plaintext' | 'coq' | 'lean' | any VS Code language id */
+  languageId: string;
+  /** file on disk, for formal provers */
+  filePath?: string;
+  /** offset of `text` inside the document, so ranges come back in document coordinates */
+  origin?: SourcePosition;
+  /** ask the loaded model about steps algebra cannot decide */
+  withModelCritique?: boolean;
+  /** prover executables (from trusted settings) */
+  provers?: { coqc?: string; lean?: string; lake?: string };
+  timeoutMs?: number;
+}
+export interface ProofDiagnostic {
+  range: SourceRange;
+  severity: 'error' | 'warning' | 'information';
+  message: string;
+}
+export interface ProofCheckResult {
+  steps: ProofStep[];
+  /** formal-prover diagnostics (coqc / lean), when the file went to a prover */
+  proverDiagnostics?: ProofDiagnostic[];
+  prover?: { name: string; available: boolean; proved?: boolean; message?: string };
+}
+export const ProofCheckRequest = new RequestType<ProofCheckParams, ProofCheckResult, void>('proof/check');
+
+// ---------------------------------------------------------------- stats
+export interface EngineStats {
+  model?: ModelInfo;
+  residentExpertBytes?: number;
+  rssBytes: number;
+  lastGeneration?: GenerationStats;
+}
+export const StatsRequest = new RequestType0<EngineStats, void>('stats');
+
+// ---------------------------------------------------------------- calibrate
+export interface CalibrateParams {
+  code: string[];
+  math: string[];
+  general: string[];
+  out?: string;
+}
+export interface CalibrateResult {
+  profilePath: string;
+}
+export const CalibrateRequest = new RequestType<CalibrateParams, CalibrateResult, void>('calibrate');
+
+// ---------------------------------------------------------------- shutdown
+export const ShutdownRequest = new RequestType0<void, void>('shutdown');
+
+/** JSON-RPC error codes the engine uses beyond the standard ones, so the client can tell causes apart. */
+export const EngineErrorCodes = {
+  NoModelLoaded: -32001,
+  BadCheckpoint: -32002,
+  Cancelled: -32800, // same as LSP's RequestCancelled
+  BadInput: -32003,
+} as const;

@@ -1,0 +1,67 @@
+// The engine's in-process API: what the stdio server (engine/main.ts), the CLI (engine/cli.ts), the OpenAI-compatible
+// HTTP server (engine/remote/) and the routing and proof code call. The runtime implements it; nothing here knows about
+// JSON-RPC or HTTP.
+import type { ModelInfo, SamplingParams, StopReason, GenerationStats, WeightPrecision } from '../protocol';
+
+/** Per MoE layer, per routed expert: an additive bias on the *selection* score only (never the mixing weight). */
+export type SelectionBias = Float32Array[];
+
+export interface LoadOptions {
+  precision?: WeightPrecision;
+  /** intra-op threads for onnxruntime sessions */
+  threads?: number;
+  /** per MoE layer, the routed experts to keep (others are removed from the graphs); undefined = all */
+  keptExperts?: number[][];
+  /** where built graphs are cached; default: a folder per checkpoint under the user cache dir */
+  cacheDir?: string;
+}
+
+export interface GenerateOptions extends SamplingParams {
+  /** per-request routing skew; undefined or all zeros = the checkpoint's own routing, bit for bit */
+  selectionBias?: SelectionBias;
+  stopTokens?: number[];
+  /** stops decoding within one token */
+  signal?: AbortSignal;
+  /** called for every generated token with the text it completes (may be '' for a partial UTF-8 sequence) */
+  onToken?: (tokenId: number, text: string) => void;
+  /** extra stop rule checked on the decoded text so far; return the length to keep to stop now */
+  shouldStop?: (textSoFar: string) => number | undefined;
+  /** reuse the longest cached token prefix (default true) */
+  usePrefixCache?: boolean;
+}
+
+export interface GenerateResult {
+  tokens: number[];
+  text: string;
+  stopReason: StopReason;
+  stats: GenerationStats;
+}
+
+export interface ForwardResult {
+  /** [T][vocab] */
+  logits: Float32Array[];
+  /** [moeLayer][token][k] selected routed expert ids */
+  experts: number[][][];
+  /** [moeLayer][token][k] final mixing weights of those experts */
+  expertWeights: number[][][];
+}
+
+export interface Tokenizer {
+  encode(text: string, opts?: { addSpecialTokens?: boolean }): number[];
+  decode(ids: number[]): string;
+  tokenToId(token: string): number | undefined;
+  readonly bosId?: number;
+  readonly eosIds: number[];
+  readonly vocabSize: number;
+}
+
+export interface LoadedModel {
+  readonly info: ModelInfo;
+  readonly tokenizer?: Tokenizer;
+  /** full prefill of `tokens` from position 0 (no cache reuse); `decode` = first token prefilled then one at a time */
+  forward(tokens: number[], opts?: { decode?: boolean; selectionBias?: SelectionBias }): Promise<ForwardResult>;
+  generate(prompt: number[], opts: GenerateOptions): Promise<GenerateResult>;
+  /** bytes of routed-expert weights resident in memory now, read from the OS */
+  residentExpertBytes(): number;
+  dispose(): Promise<void>;
+}

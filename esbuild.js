@@ -1,0 +1,36 @@
+// Bundles the two processes of Switchyard: the extension host side (vscode is provided by VS Code) and the
+// engine subprocess (onnxruntime-node is a native addon and must stay a real node_modules package).
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+const builds = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['engine/main.ts'], outfile: 'dist/engine.js', external: ['onnxruntime-node'] },
+  { ...common, entryPoints: ['engine/cli.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node'] },
+].filter((b) => require('fs').existsSync(b.entryPoints[0]));
+
+async function main() {
+  if (watch) {
+    for (const b of builds) await (await esbuild.context(b)).watch();
+    return;
+  }
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

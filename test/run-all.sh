@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the tests need (idempotently), then runs every test: type check, unit tests in plain Node,
+# the extension-host suite inside a real VS Code server, and the UI test in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "dependencies"
+bash test/setup/install-deps.sh
+
+step "type check"
+npx tsc -p . --noEmit
+
+step "build"
+node esbuild.js
+
+step "unit tests"
+npx mocha
+
+for s in test/e2e/run-*.sh; do
+  [ -e "$s" ] || continue
+  step "$(basename "$s" .sh)"
+  bash "$s"
+done
