@@ -5,6 +5,7 @@ cd "$(dirname "$0")/../.."
 stamp=node_modules/.switchyard-lock-hash
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  npm ci --no-audit --no-fund
+  # onnxruntime-node's postinstall would try to fetch CUDA binaries (nvcc is on PATH here); the CPU ones are bundled.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
   echo "$want" >"$stamp"
 fi
