@@ -201,7 +201,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
       return m;
     });
   }
-  const transformer = await Transformer.create(cfg, files, correction, opts.threads ?? defaultThreads());
+  const transformer = await Transformer.create(cfg, files, correction, opts.threads ?? defaultThreads(), opts.computeAllExperts);
   return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask);
 }
 
