@@ -1,6 +1,6 @@
 // Keeps one engine running: start (initialize + model/load), route requests, restart after a crash with backoff,
 // stop cleanly. No VS Code API here, so the completion benchmark and plain-Node tests use the same code.
-import { CancellationToken, Emitter, Event, RequestType } from 'vscode-jsonrpc';
+import { CancellationToken, Emitter, Event, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import {
   EngineErrorCodes,
   GenerationDelta,
@@ -92,14 +92,23 @@ export class EngineSupervisor {
   }
 
   /** Sends a request, starting the engine first when needed; the token becomes `$/cancelRequest`. */
-  async request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
+  request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
+    return this.send((c) => c.sendRequest(type, params, token));
+  }
+
+  /** The same for requests without parameters (stats). */
+  request0<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R> {
+    return this.send((c) => c.sendRequest(type, token));
+  }
+
+  private async send<R>(fn: (c: EngineProcess['connection']) => Promise<R>): Promise<R> {
     await this.start();
     const proc = this.proc;
     if (!proc) throw new Error('the engine is not running');
     this.active++;
     this.setState('busy');
     try {
-      return await proc.connection.sendRequest(type, params, token);
+      return await fn(proc.connection);
     } finally {
       this.active--;
       if (this.active === 0 && this.proc === proc && !proc.hasExited) this.setState('ready');
