@@ -2,6 +2,7 @@
 // log line, including stray console output of libraries, goes to stderr, which the extension shows as its engine log.
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { connectRemoteBackend } from './remote/remote-backend';
+import { loadModel, validateModelDir } from './runtime/load-model';
 import { EngineService } from './service/engine-service';
 import { registerEngineHandlers } from './service/rpc';
 
@@ -20,7 +21,7 @@ let lastWrite: Promise<void> = Promise.resolve();
 const write = writer.write.bind(writer);
 writer.write = (message) => (lastWrite = write(message));
 const connection = createMessageConnection(new StreamMessageReader(process.stdin), writer);
-const service = new EngineService({ loadModel: undefined });
+const service = new EngineService({ loadModel, validateModel: validateModelDir });
 
 let exiting = false;
 async function exit(code: number): Promise<void> {

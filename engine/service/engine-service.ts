@@ -15,11 +15,11 @@ import {
   type ModelLoadParams,
   type SamplingParams,
 } from '../protocol';
-import type { LoadedModel, LoadOptions } from '../runtime/api';
+import type { LoadedModel, LoadOptions, Tokenizer } from '../runtime/api';
 import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from './backend';
 import { resolveRouting, selectionBiasFor, type ResolvedRouting, type RoutingProfile } from './domain';
 import type { FimRequest } from './fim';
-import { LocalBackend } from './local-backend';
+import { describeTextFormats, LocalBackend } from './local-backend';
 import { CancelledError, RequestQueue } from './queue';
 import { combineRules, completionRule, stopStringsRule, type StopDecision, type TextStopRule } from './stop-rules';
 
@@ -27,6 +27,8 @@ export type ModelLoader = (dir: string, opts?: LoadOptions) => Promise<LoadedMod
 
 export interface EngineServiceOptions {
   loadModel?: ModelLoader;
+  /** checks a folder without building graphs (model/load with validateOnly) */
+  validateModel?: (dir: string, opts?: LoadOptions) => { info: ModelInfo; tokenizer?: Tokenizer };
   /** requests allowed to wait behind the one in flight (the HTTP server bounds it; the editor does not) */
   queueCapacity?: number;
   threads?: number;
@@ -90,7 +92,12 @@ export class EngineService {
         EngineErrorCodes.NotAvailable,
       );
     }
-    const model = await this.options.loadModel(params.path, { precision: params.precision, threads: this.threads });
+    const opts: LoadOptions = { precision: params.precision, threads: this.threads };
+    if (params.validateOnly && this.options.validateModel) {
+      const { info, tokenizer } = this.options.validateModel(params.path, opts);
+      return describeTextFormats(info, tokenizer, params.path);
+    }
+    const model = await this.options.loadModel(params.path, opts);
     const backend = new LocalBackend(model, params.path);
     if (params.validateOnly) {
       await model.dispose();
@@ -130,6 +137,13 @@ export class EngineService {
     const backend = this.requireBackend();
     const rule = stopStringsRule(params.stop ?? []);
     return this.generate({ strength: 0 }, params, rule, stream, false, (o) => backend.text(prompt, o));
+  }
+
+  /** Fill in the middle without the editor's line rules (the HTTP server's /v1/completions with `suffix`). */
+  async fill(req: FimRequest, params: SamplingParams, stream: StreamOptions = {}): Promise<GenerationResult> {
+    const backend = this.requireBackend();
+    const rule = stopStringsRule(params.stop ?? []);
+    return this.generate(resolveRouting('complete', undefined), params, rule, stream, false, (o) => backend.fill(req, o));
   }
 
   stats(): EngineStats {
@@ -191,7 +205,10 @@ export class EngineService {
           ...sampling,
           signal: controller.signal,
           onText: (t) => gate.push(t, started),
-          shouldStop: (textSoFar) => gate.decision?.keep ?? rule.check(textSoFar)?.keep,
+          shouldStop: (textSoFar) => {
+            const decision = gate.decision ?? rule.check(textSoFar);
+            return decision ? gate.decide(decision) : undefined;
+          },
           selectionBias: selectionBiasFor(this.routingProfile, routing),
         });
       } catch (err) {
@@ -232,9 +249,17 @@ class StreamGate {
   ) {}
 
   push(piece: string, started: number): void {
-    if (this.decision || !piece) return;
+    if (!piece) return;
     this.pieces++;
     this.firstPieceMs ??= performance.now() - started;
+    if (this.decision) {
+      // decided through shouldStop on the runtime's text: the runtime still sends what is kept
+      if (this.text.length < this.decision.keep) {
+        this.text += piece;
+        this.release(Math.min(this.decision.keep, this.text.length));
+      }
+      return;
+    }
     this.text += piece;
     const decision = this.rule.check(this.text);
     if (decision) {
@@ -242,6 +267,12 @@ class StreamGate {
       this.release(decision.keep);
       this.onDecision?.();
     } else this.release(this.rule.safeLength(this.text));
+  }
+
+  /** A rule fired on the backend's own view of the text (the local runtime's shouldStop). */
+  decide(decision: StopDecision): number {
+    this.decision ??= decision;
+    return this.decision.keep;
   }
 
   /** The final text: the rule's cut, else the backend's own text (it may join partial UTF-8 better), rules re-applied. */

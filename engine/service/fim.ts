@@ -123,8 +123,16 @@ export function contextAsComments(req: FimRequest): string {
   return context;
 }
 
-/** Special tokens that end a completion in any family (only those present in a vocabulary are used). */
+/** Special tokens that end a reply in any family (only those present in a vocabulary are used): end-of-text tokens,
+ * the start of a new turn or file, and any FIM marker (a model that writes one has left the middle). */
 export const END_TOKENS = [
+  ...FIM_FORMATS.flatMap((f) => [f.prefix, f.suffix, f.middle, ...(f.fileSeparator ? [f.fileSeparator] : [])]),
+  '\u2581<PRE>',
+  '\u2581<SUF>',
+  '\u2581<MID>',
+  '<|im_start|>',
+  '<|repo_name|>',
+  '<repo_name>',
   '<|endoftext|>',
   '<|im_end|>',
   '<|file_sep|>',

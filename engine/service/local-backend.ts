@@ -20,6 +20,13 @@ function contextLength(dir: string): number | undefined {
   }
 }
 
+/** What the service knows about a checkpoint's text formats (FIM family, chat template), added to its ModelInfo. */
+export function describeTextFormats(info: ModelInfo, tokenizer: Tokenizer | undefined, dir: string = info.path): ModelInfo {
+  const fim = tokenizer ? detectFimFormat((t) => tokenizer.tokenToId(t)) : undefined;
+  const hasChatTemplate = new ChatFormatter(readTokenizerConfig(dir)).hasTemplate;
+  return { ...info, fim, hasChatTemplate, backend: 'local' };
+}
+
 export class LocalBackend implements Backend {
   readonly info: ModelInfo;
   readonly concurrency = 1;
@@ -33,13 +40,14 @@ export class LocalBackend implements Backend {
     dir: string = model.info.path,
   ) {
     const tok = model.tokenizer;
-    this.fim = tok ? detectFimFormat((t) => tok.tokenToId(t)) : undefined;
+    this.info = describeTextFormats(model.info, tok, dir);
+    this.fim = this.info.fim;
     const config = readTokenizerConfig(dir);
     this.chatFormatter = new ChatFormatter(config);
     const ends = [...END_TOKENS, ...(config.eosToken ? [config.eosToken] : [])];
-    this.endTokenIds = tok ? [...new Set([...tok.eosIds, ...ends.map((t) => tok.tokenToId(t)).filter((id): id is number => id !== undefined)])] : [];
+    const endIds = tok ? ends.map((t) => tok.tokenToId(t)).filter((id): id is number => id !== undefined) : [];
+    this.endTokenIds = [...new Set([...(tok?.eosIds ?? []), ...endIds])];
     this.maxContext = contextLength(dir);
-    this.info = { ...model.info, fim: this.fim, hasChatTemplate: this.chatFormatter.hasTemplate, backend: 'local' };
   }
 
   private tokenizer(): Tokenizer {
@@ -69,14 +77,14 @@ export class LocalBackend implements Backend {
   }
 
   text(prompt: string, opts: BackendGenerateOptions): Promise<BackendResult> {
-    return this.generate(this.checkedLength(this.encode(this.tokenizer(), prompt, true), opts.maxTokens), opts);
+    return this.generate(this.encode(this.tokenizer(), prompt, true), opts);
   }
 
   chat(messages: readonly ChatMessage[], opts: BackendGenerateOptions): Promise<BackendResult> {
     const tok = this.tokenizer();
     // A chat template writes its own BOS; ChatML has none.
     const prompt = tok.encode(this.chatFormatter.format(messages), { addSpecialTokens: false });
-    return this.generate(this.checkedLength(prompt, opts.maxTokens), opts);
+    return this.generate(prompt, opts);
   }
 
   residentExpertBytes(): number {
@@ -96,15 +104,17 @@ export class LocalBackend implements Backend {
     return this.maxContext === undefined ? undefined : Math.max(1, this.maxContext - maxTokens);
   }
 
-  private checkedLength(prompt: number[], maxTokens: number): number[] {
-    const budget = this.promptBudget(maxTokens);
-    if (budget !== undefined && prompt.length > budget) {
+  /** A reply may use what the prompt leaves of the context; a prompt that fills it alone is refused. */
+  private fitMaxTokens(prompt: number[], maxTokens: number): number {
+    if (this.maxContext === undefined) return maxTokens;
+    const room = this.maxContext - prompt.length;
+    if (room < 1) {
       throw new EngineError(
-        `prompt of ${prompt.length} tokens plus max_tokens ${maxTokens} exceeds the context of model '${this.info.name}' (${this.maxContext} tokens)`,
+        `prompt of ${prompt.length} tokens does not fit the context of model '${this.info.name}' (${this.maxContext} tokens)`,
         EngineErrorCodes.BadInput,
       );
     }
-    return prompt;
+    return Math.min(maxTokens, room);
   }
 
   /** Too long for the context: drop context chunks, then the far ends of prefix and suffix (the cursor matters most). */
@@ -125,6 +135,7 @@ export class LocalBackend implements Backend {
     const { signal, onText, shouldStop, selectionBias, ...sampling } = opts;
     const result = await this.model.generate(prompt, {
       ...sampling,
+      maxTokens: this.fitMaxTokens(prompt, sampling.maxTokens),
       selectionBias,
       stopTokens: this.endTokenIds,
       signal,
