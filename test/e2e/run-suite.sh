@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash test/setup/install-apt.sh
 bash test/setup/install-vscode-server.sh
+npx tsc -p src/chat/webview --noEmit   # the webview project (DOM types), not part of the root one
 node esbuild.js
 npx tsx test/e2e/run-suite.ts

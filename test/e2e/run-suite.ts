@@ -2,15 +2,14 @@
 // opened by headless Chromium. Exit 0: suite green; 1: test failures; 2: the harness itself failed or timed out.
 import * as path from 'node:path';
 import { format } from 'node:util';
+import { prepareTestModel } from './test-model';
 import { launchBrowser, prepareRun, ROOT, startServer, workbenchUrl, isNoise } from './vscode-server';
 
 const TIMEOUT_MS = Number(process.env.SWITCHYARD_SUITE_TIMEOUT_MS ?? 6 * 60_000);
 
 async function main(): Promise<number> {
-  const dirs = prepareRun('suite', {
-    'switchyard.modelPath': process.env.SWITCHYARD_TEST_MODEL ?? path.join(ROOT, 'test/fixtures/deepseek/v3-tiny'),
-    'switchyard.engine.threads': 1,
-  });
+  const model = process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
+  const dirs = prepareRun('suite', { 'switchyard.modelPath': model, 'switchyard.engine.threads': 1 });
   const server = await startServer(dirs, { SWITCHYARD_TEST_WORKSPACE: dirs.workspace, SWITCHYARD_TEST_ARTIFACTS: dirs.artifacts });
   const browser = await launchBrowser(dirs);
   let finish: (code: number) => void = () => undefined;

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The chat webview's script: renders the conversation, streams replies, sends user actions to the extension host.
 import DOMPurify from 'dompurify';
 import type { Attachment, ChatTurn, HostMessage, WebviewMessage } from '../messages';
