@@ -80,18 +80,16 @@ export class ChatFormatter {
     if (messages.length === 0) throw new EngineError('chat needs at least one message', EngineErrorCodes.BadInput);
     if (!this.template) return chatMlPrompt(messages);
     try {
+      // @huggingface/jinja provides raise_exception; what templates raise is about the conversation (roles must
+      // alternate, system first, ...), so it is the request's fault, not the checkpoint's.
       return this.template.render({
         messages,
         add_generation_prompt: true,
         bos_token: this.config.bosToken ?? '',
         eos_token: this.config.eosToken ?? '',
-        raise_exception: (message: string) => {
-          throw new EngineError(`the model's chat template refused the conversation: ${message}`, EngineErrorCodes.BadInput);
-        },
       });
     } catch (err) {
-      if (err instanceof EngineError) throw err;
-      throw new EngineError(`the model's chat template failed: ${(err as Error).message}`, EngineErrorCodes.BadCheckpoint);
+      throw new EngineError(`the model's chat template cannot format this conversation: ${(err as Error).message}`, EngineErrorCodes.BadInput);
     }
   }
 }

@@ -279,7 +279,7 @@ class StreamGate {
   finish(backendText: string | undefined, trimTrailingBlankLines: boolean): string {
     let text = this.decision ? this.text.slice(0, this.decision.keep) : (backendText ?? this.text);
     if (!this.decision) {
-      const late = this.rule.check(text);
+      const late = this.rule.final?.(text) ?? this.rule.check(text);
       if (late) {
         this.decision = late;
         text = text.slice(0, late.keep);

@@ -13,6 +13,8 @@ export interface TextStopRule {
   check(text: string): StopDecision | undefined;
   /** how much of the text can be shown already: later tokens can no longer cut it */
   safeLength(text: string): number;
+  /** the decision on the whole text once the stream has ended (an unfinished last line is judged as complete) */
+  final?(text: string): StopDecision | undefined;
 }
 
 /** Stop strings: cut before the first occurrence; hold back a tail that may be the start of one. */
@@ -79,7 +81,9 @@ export function completionRule({ prefix, maxLines }: CompletionStopOptions): Tex
     const base = indentWidth(/\S/.test(firstLine) ? firstLine : cursorLine);
     let offset = lines[0].length + 1;
     let seenDeeper = false;
-    for (let i = 1; i < lines.length; i++) {
+    // Lines are judged once complete (`} else {` and `else:` only read as such in full); the last, unfinished one
+    // is judged by `final` when the stream ends.
+    for (let i = 1; i < lines.length - 1; i++) {
       const line = lines[i];
       const cutBefore = (reason: StopReason) => trimEnd(text, { keep: offset - 1, reason });
       if (i >= lineLimit) return cutBefore('lines');
@@ -87,24 +91,27 @@ export function completionRule({ prefix, maxLines }: CompletionStopOptions): Tex
         const w = indentWidth(line);
         if (w < base) return cutBefore('lines');
         if (w === base && seenDeeper && !CONTINUATION.test(line)) {
-          if (!CLOSER.test(line)) return cutBefore('lines');
-          // the block's closing line is kept once it is complete
-          if (i < lines.length - 1) return { keep: offset + line.length, reason: 'lines' };
+          // the block's closing line is kept, and ends the completion
+          return CLOSER.test(line) ? { keep: offset + line.length, reason: 'lines' } : cutBefore('lines');
         }
         if (w > base) seenDeeper = true;
       }
       offset += line.length + 1;
     }
+    if (lines.length - 1 >= lineLimit && lines.length > 1) return trimEnd(text, { keep: offset - 1, reason: 'lines' });
     return undefined;
   };
 
   return {
     check: decide,
+    final: (text) => {
+      const d = decide(`${text}\n`);
+      return d && d.keep <= text.length ? d : undefined;
+    },
     safeLength(text) {
-      // A line is judged when its first non-blank character arrives; until then a whitespace-only tail may still be
-      // cut (with the blank lines before it), so it is held back.
-      const lastLine = text.slice(text.lastIndexOf('\n') + 1);
-      return /\S/.test(lastLine) || !text.includes('\n') ? text.length : text.replace(/\s+$/, '').length;
+      // The unfinished last line may still be cut (with the blank lines before it): only whole lines are shown.
+      const lastNewline = text.lastIndexOf('\n');
+      return lastNewline < 0 ? text.length : text.slice(0, lastNewline).replace(/\s+$/, '').length;
     },
   };
 }
@@ -129,6 +136,14 @@ export function combineRules(rules: readonly TextStopRule[]): TextStopRule {
     },
     safeLength(text) {
       return Math.min(text.length, ...rules.map((r) => r.safeLength(text)));
+    },
+    final(text) {
+      let best: StopDecision | undefined;
+      for (const r of rules) {
+        const d = r.final?.(text) ?? r.check(text);
+        if (d && (!best || d.keep < best.keep)) best = d;
+      }
+      return best;
     },
   };
 }
