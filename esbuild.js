@@ -20,6 +20,27 @@ const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['engine/main.ts'], outfile: 'dist/engine.js', external: ['onnxruntime-node'] },
   { ...common, entryPoints: ['engine/cli.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node'] },
+  // The chat webview runs in a browser sandbox: its script and KaTeX's CSS + fonts go to media/dist/ (the only folder,
+  // with media/, that the webview may load from).
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: ['src/chat/webview/main.ts'],
+    outfile: 'media/dist/chat.js',
+  },
+  {
+    ...common,
+    platform: 'browser',
+    entryPoints: ['src/chat/webview/styles.css'],
+    outfile: 'media/dist/chat.css',
+    loader: { '.woff2': 'file', '.woff': 'file', '.ttf': 'file' },
+    assetNames: 'fonts/[name]',
+    sourcemap: false,
+  },
+  // The suite that runs inside VS Code, and the bundle the UI test uses to render untrusted Markdown in Chromium.
+  { ...common, entryPoints: ['test/suite/index.ts'], outfile: 'out/test/suite/index.js', external: ['vscode', 'mocha'] },
 ].filter((b) => require('fs').existsSync(b.entryPoints[0]));
 
 async function main() {

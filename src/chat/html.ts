@@ -1,0 +1,45 @@
+// The chat webview's HTML: a strict Content-Security-Policy (nothing runs but our nonce'd bundle, no network), resources only from the extension's media/ folder.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+
+export function nonce(): string {
+  return randomBytes(18).toString('base64');
+}
+
+export function chatHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): string {
+  const n = nonce();
+  const asset = (p: string) => webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, p)).toString();
+  const csp = [
+    "default-src 'none'",
+    `script-src 'nonce-${n}'`,
+    // KaTeX positions glyphs with inline style attributes (a nonce here would switch those off).
+    `style-src ${webview.cspSource} 'unsafe-inline'`,
+    `font-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource} data:`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('dist/chat.css')}">
+<link rel="stylesheet" href="${asset('chat.css')}">
+<title>Switchyard Chat</title>
+</head>
+<body>
+<main id="log" role="log" aria-live="polite" aria-label="Conversation"></main>
+<form id="composer">
+  <div id="attachment" hidden></div>
+  <textarea id="input" rows="3" placeholder="Ask about code or math… (Enter to send, Shift+Enter for a new line)" aria-label="Message"></textarea>
+  <div class="actions">
+    <button type="button" id="attach" class="secondary" title="Attach the editor selection">Attach selection</button>
+    <button type="button" id="new-chat" class="secondary" title="Start a new chat">New chat</button>
+    <button type="button" id="stop" class="secondary" hidden>Stop</button>
+    <button type="submit" id="send">Send</button>
+  </div>
+</form>
+<script nonce="${n}" src="${asset('dist/chat.js')}"></script>
+</body>
+</html>`;
+}

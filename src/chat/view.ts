@@ -1,0 +1,192 @@
+// The sidebar chat: a WebviewViewProvider that streams the engine's replies into the webview.
+import * as vscode from 'vscode';
+import { ChatRequest, GenerationStats } from '../../engine/protocol';
+import { chatSettings } from '../config';
+import type { EngineSupervisor } from '../engine/supervisor';
+import { ChatHistory } from './history';
+import { chatHtml } from './html';
+import type { Attachment, ChatTurn, HostMessage, WebviewMessage } from './messages';
+import { toEngineMessages } from './prompt';
+
+export const CHAT_VIEW_ID = 'switchyard.chat';
+
+export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private readonly history: ChatHistory;
+  private running: vscode.CancellationTokenSource | undefined;
+  private pendingAttachment: Attachment | undefined;
+  private pendingPrefill: string | undefined;
+  private readonly subs: vscode.Disposable[] = [];
+  private streamCounter = 0;
+  /** resolves when the webview said it is ready (tests wait for it) */
+  private readyWaiters: (() => void)[] = [];
+  private isReady = false;
+  /** every reply finished, for tests */
+  readonly replies: { text: string; stopReason?: string; error?: string }[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    workspaceState: vscode.Memento,
+    private readonly engine: EngineSupervisor,
+    private readonly onStats: (s: GenerationStats) => void,
+  ) {
+    this.history = new ChatHistory(workspaceState);
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.isReady = false;
+    const media = vscode.Uri.joinPath(this.extensionUri, 'media');
+    view.webview.options = { enableScripts: true, localResourceRoots: [media] };
+    view.webview.html = chatHtml(view.webview, media);
+    this.subs.push(
+      view.webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
+      view.onDidDispose(() => {
+        this.view = undefined;
+        this.isReady = false;
+      }),
+    );
+  }
+
+  /** Resolves once the webview is loaded and listening. */
+  whenReady(): Promise<void> {
+    return this.isReady ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
+  }
+
+  /** Opens the chat with the editor's selection attached (Ask About Selection) and, optionally, a question to send. */
+  async ask(attachment: Attachment | undefined, question?: string): Promise<void> {
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    if (question !== undefined) {
+      await this.whenReady();
+      await this.send(question, attachment);
+      return;
+    }
+    this.pendingAttachment = attachment;
+    if (this.isReady) this.post({ type: 'attach', attachment });
+  }
+
+  /** Sends a user message and streams the reply; resolves when the reply is complete. */
+  async send(text: string, attachment?: Attachment): Promise<void> {
+    if (this.running) return; // one reply at a time; the Send button is disabled meanwhile
+    const turns = this.history.current;
+    turns.push({ role: 'user', content: text, attachment });
+    const reply: ChatTurn = { role: 'assistant', content: '' };
+    turns.push(reply);
+    const replyIndex = turns.length - 1;
+    this.post({ type: 'load', turns, busy: true });
+    this.post({ type: 'start', replyIndex });
+
+    const cts = new vscode.CancellationTokenSource();
+    this.running = cts;
+    const streamId = `chat-${process.pid}-${++this.streamCounter}`;
+    const deltaSub = this.engine.onDelta((d) => {
+      if (d.streamId !== streamId || cts.token.isCancellationRequested) return;
+      reply.content += d.text;
+      this.post({ type: 'delta', replyIndex, text: d.text });
+    });
+    const { maxTokens, temperature } = chatSettings();
+    try {
+      const result = await this.engine.request(
+        ChatRequest,
+        { messages: toEngineMessages(turns.slice(0, -1)), streamId, maxTokens, temperature, routing: { domain: 'auto', strength: 1 } },
+        cts.token,
+      );
+      // The final text is authoritative (a delta lost to a race must not leave the reply short).
+      if (!cts.token.isCancellationRequested) reply.content = result.text;
+      reply.stopReason = cts.token.isCancellationRequested ? 'cancelled' : result.stopReason;
+      this.onStats(result.stats);
+      this.post({ type: 'done', replyIndex, stopReason: reply.stopReason, tokensPerS: result.stats.decodeTokensPerS });
+    } catch (err) {
+      if (cts.token.isCancellationRequested) {
+        reply.stopReason = 'cancelled';
+        this.post({ type: 'done', replyIndex, stopReason: 'cancelled' });
+      } else {
+        reply.error = err instanceof Error ? err.message : String(err);
+        this.post({ type: 'done', replyIndex, error: reply.error });
+      }
+    } finally {
+      deltaSub.dispose();
+      cts.dispose();
+      this.running = undefined;
+      this.replies.push({ text: reply.content, stopReason: reply.stopReason, error: reply.error });
+      await this.history.save();
+    }
+  }
+
+  stop(): void {
+    this.running?.cancel();
+  }
+
+  async newChat(): Promise<void> {
+    this.stop();
+    this.history.newSession();
+    await this.history.save();
+    this.post({ type: 'load', turns: this.history.current, busy: false });
+  }
+
+  get turns(): readonly ChatTurn[] {
+    return this.history.current;
+  }
+
+  private async onMessage(m: WebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.isReady = true;
+        this.post({ type: 'load', turns: this.history.current, busy: this.running !== undefined });
+        if (this.pendingAttachment) this.post({ type: 'attach', attachment: this.pendingAttachment });
+        if (this.pendingPrefill) this.post({ type: 'prefill', text: this.pendingPrefill });
+        this.pendingPrefill = undefined;
+        this.readyWaiters.splice(0).forEach((r) => r());
+        return;
+      case 'send':
+        this.pendingAttachment = undefined;
+        return this.send(m.text, m.attachment);
+      case 'stop':
+        return this.stop();
+      case 'newChat':
+        return this.newChat();
+      case 'attachSelection':
+        this.pendingAttachment = selectionAttachment();
+        if (!this.pendingAttachment) void vscode.window.showInformationMessage('Switchyard: select some text in an editor first.');
+        this.post({ type: 'attach', attachment: this.pendingAttachment });
+        return;
+      case 'insert':
+        return insertAtCursor(m.code);
+      case 'copy':
+        await vscode.env.clipboard.writeText(m.code);
+        void vscode.window.setStatusBarMessage('Switchyard: code copied', 2000);
+        return;
+    }
+  }
+
+  private post(m: HostMessage): void {
+    void this.view?.webview.postMessage(m);
+  }
+
+  dispose(): void {
+    this.stop();
+    this.subs.forEach((s) => s.dispose());
+  }
+}
+
+/** The active editor's selection as an attachment, or undefined when nothing is selected. */
+export function selectionAttachment(editor = vscode.window.activeTextEditor): Attachment | undefined {
+  if (!editor || editor.selection.isEmpty) return undefined;
+  return {
+    fileName: vscode.workspace.asRelativePath(editor.document.uri),
+    languageId: editor.document.languageId,
+    text: editor.document.getText(editor.selection),
+    line: editor.selection.start.line + 1,
+  };
+}
+
+async function insertAtCursor(code: string): Promise<void> {
+  const editor = vscode.window.visibleTextEditors.find((e) => e === vscode.window.activeTextEditor) ?? vscode.window.visibleTextEditors[0];
+  if (!editor) {
+    void vscode.window.showInformationMessage('Switchyard: open an editor to insert the code into.');
+    return;
+  }
+  await editor.edit((b) => {
+    for (const sel of editor.selections) b.replace(sel, code);
+  });
+}

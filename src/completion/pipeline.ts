@@ -1,0 +1,157 @@
+// The inline-completion logic without the VS Code API: window -> cache -> debounce -> engine -> stop rules -> cache.
+// The VS Code provider is a thin adapter over it, and the completion benchmark drives it directly.
+import { CancellationToken, CancellationTokenSource } from 'vscode-jsonrpc';
+import type { CompleteParams, CompleteResult, ContextChunk, RoutingRequest } from '../../engine/protocol';
+import { CompletionCache } from './cache';
+import { AdaptiveDebounce, waitUnlessCancelled } from './debounce';
+import { limitLines, stopAtBlockEnd, trimSuffixOverlap } from './postprocess';
+import { fimWindow, WindowLimits } from './window';
+
+export interface CompletionSettings {
+  maxLines: number;
+  maxTokens: number;
+  debounceMinMs: number;
+  debounceMaxMs: number;
+  window: WindowLimits;
+  routing?: RoutingRequest;
+  /** wall-clock budget the engine gets for one suggestion */
+  timeBudgetMs: number;
+}
+
+export interface CompletionInput {
+  text: string;
+  /** UTF-16 offset of the cursor */
+  offset: number;
+  languageId: string;
+  filePath?: string;
+  tabSize?: number;
+  contextChunks?: ContextChunk[];
+}
+
+/** Whoever answers `complete`: the engine client, or (in the benchmark) a bare connection to the engine. */
+export type CompleteFn = (params: CompleteParams, token: CancellationToken) => Promise<CompleteResult>;
+
+export type SuggestionSource = 'exact-cache' | 'type-ahead' | 'engine';
+
+export interface Suggestion {
+  text: string;
+  source: SuggestionSource;
+  result?: CompleteResult;
+}
+
+export interface PipelineCounters {
+  /** calls of suggest() */
+  triggers: number;
+  /** requests sent to the engine */
+  requests: number;
+  exactHits: number;
+  typeAheadHits: number;
+  /** triggers dropped during the debounce wait (a newer keystroke came) */
+  debounced: number;
+  /** engine requests cancelled because a newer one superseded them or VS Code cancelled them */
+  cancelled: number;
+  errors: number;
+}
+
+export class CompletionPipeline {
+  readonly cache = new CompletionCache(128);
+  readonly debounce: AdaptiveDebounce;
+  readonly counters: PipelineCounters = {
+    triggers: 0,
+    requests: 0,
+    exactHits: 0,
+    typeAheadHits: 0,
+    debounced: 0,
+    cancelled: 0,
+    errors: 0,
+  };
+  private inFlight: CancellationTokenSource | undefined;
+
+  constructor(
+    private readonly complete: CompleteFn,
+    private settings: CompletionSettings,
+  ) {
+    this.debounce = new AdaptiveDebounce({ minMs: settings.debounceMinMs, maxMs: settings.debounceMaxMs });
+  }
+
+  updateSettings(settings: CompletionSettings): void {
+    this.settings = settings;
+    this.debounce.setLimits({ minMs: settings.debounceMinMs, maxMs: settings.debounceMaxMs });
+    this.cache.clear();
+  }
+
+  /** Every edit of a document that may be completed: feeds the typing rhythm. */
+  recordKeystroke(nowMs = Date.now()): void {
+    this.debounce.recordKeystroke(nowMs);
+  }
+
+  /** The suggestion at the cursor, or undefined (cancelled, nothing useful, or an engine error, which is thrown). */
+  async suggest(input: CompletionInput, token: CancellationToken): Promise<Suggestion | undefined> {
+    this.counters.triggers++;
+    const { prefix, suffix } = fimWindow(input.text, input.offset, this.settings.window);
+    const hit = this.cache.get(prefix, suffix);
+    if (hit) {
+      if (hit.kind === 'exact') this.counters.exactHits++;
+      else this.counters.typeAheadHits++;
+      return hit.text ? { text: hit.text, source: hit.kind === 'exact' ? 'exact-cache' : 'type-ahead' } : undefined;
+    }
+    if (!(await waitUnlessCancelled(this.debounce.delayMs(), token))) {
+      this.counters.debounced++;
+      return undefined;
+    }
+    // A newer request supersedes the one still decoding: cancel it so the engine stops within a token.
+    this.inFlight?.cancel();
+    const source = new CancellationTokenSource();
+    this.inFlight = source;
+    const link = token.onCancellationRequested(() => source.cancel());
+    const s = this.settings;
+    this.counters.requests++;
+    try {
+      const result = await this.complete(
+        {
+          prefix,
+          suffix,
+          languageId: input.languageId,
+          filePath: input.filePath,
+          contextChunks: input.contextChunks,
+          maxTokens: s.maxTokens,
+          maxLines: s.maxLines,
+          temperature: 0,
+          timeBudgetMs: s.timeBudgetMs,
+          routing: s.routing,
+        },
+        source.token,
+      );
+      if (source.token.isCancellationRequested || result.stopReason === 'cancelled') {
+        this.counters.cancelled++;
+        return undefined;
+      }
+      const text = this.shape(result.text, prefix, suffix, input.tabSize ?? 4);
+      this.cache.put(prefix, suffix, text);
+      return text ? { text, source: 'engine', result } : undefined;
+    } catch (err) {
+      if (source.token.isCancellationRequested) {
+        this.counters.cancelled++;
+        return undefined;
+      }
+      this.counters.errors++;
+      throw err;
+    } finally {
+      link.dispose();
+      if (this.inFlight === source) this.inFlight = undefined;
+      source.dispose();
+    }
+  }
+
+  /** The engine's text as the editor should show it. */
+  shape(text: string, prefix: string, suffix: string, tabSize: number): string {
+    let out = stopAtBlockEnd(text, prefix, tabSize);
+    out = limitLines(out, this.settings.maxLines);
+    out = trimSuffixOverlap(out, suffix);
+    return out.trim() === '' ? '' : out.replace(/\s+$/, (ws) => (ws.includes('\n') ? '' : ws));
+  }
+
+  dispose(): void {
+    this.inFlight?.cancel();
+  }
+}

@@ -1,0 +1,69 @@
+// Reads the `switchyard.*` settings (declared in package.json's contributes.configuration) into typed values.
+// Path settings are `restricted`: in an untrusted workspace VS Code hands back only user-level values, and the
+// workspace's own values for them are ignored here too.
+import * as vscode from 'vscode';
+import type { CompletionSettings } from './completion/pipeline';
+
+export const SECTION = 'switchyard';
+
+export function settings(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration(SECTION);
+}
+
+/** A restricted setting: the workspace's value only when the workspace is trusted. */
+function restricted<T>(key: string, fallback: T): T {
+  const cfg = settings();
+  if (vscode.workspace.isTrusted) return cfg.get<T>(key, fallback);
+  const i = cfg.inspect<T>(key);
+  return i?.globalValue ?? i?.defaultValue ?? fallback;
+}
+
+/** The model folder: the setting, or the default model bundled with the extension. */
+export function modelPath(extensionPath: string): string {
+  const p = restricted<string>('modelPath', '').trim();
+  return p || vscode.Uri.joinPath(vscode.Uri.file(extensionPath), 'engine', 'models', 'default').fsPath;
+}
+
+export function engineThreads(): number {
+  return Math.max(0, settings().get<number>('engine.threads', 0));
+}
+
+export function inlineEnabled(): boolean {
+  return settings().get<boolean>('completion.enabled', true);
+}
+
+/** Per-language switch, Copilot-style: `{ "*": true, "plaintext": false }`; the language's key wins over "*". */
+export function languageEnabled(languageId: string): boolean {
+  const map = settings().get<Record<string, boolean>>('completion.languages', {});
+  if (typeof map[languageId] === 'boolean') return map[languageId];
+  return map['*'] ?? true;
+}
+
+export function completionSettings(): CompletionSettings {
+  const cfg = settings();
+  const min = Math.max(0, cfg.get<number>('completion.debounceMs', 60));
+  return {
+    maxLines: Math.max(1, cfg.get<number>('completion.maxLines', 8)),
+    maxTokens: Math.max(1, cfg.get<number>('completion.maxTokens', 96)),
+    debounceMinMs: min,
+    debounceMaxMs: Math.max(min, 400),
+    window: {
+      maxPrefixChars: Math.max(200, cfg.get<number>('completion.prefixChars', 6000)),
+      maxSuffixChars: Math.max(0, cfg.get<number>('completion.suffixChars', 2000)),
+    },
+    routing: { domain: 'code', strength: Math.max(0, cfg.get<number>('routing.strength', 1)) },
+    timeBudgetMs: Math.max(100, cfg.get<number>('completion.timeBudgetMs', 3000)),
+  };
+}
+
+export function contextChunkLimits(): { maxChunks: number; maxCharsPerChunk: number } {
+  return { maxChunks: Math.max(0, settings().get<number>('completion.contextFiles', 3)), maxCharsPerChunk: 1500 };
+}
+
+export function chatSettings(): { maxTokens: number; temperature: number } {
+  const cfg = settings();
+  return {
+    maxTokens: Math.max(1, cfg.get<number>('chat.maxTokens', 1024)),
+    temperature: Math.min(2, Math.max(0, cfg.get<number>('chat.temperature', 0.7))),
+  };
+}

@@ -1,0 +1,222 @@
+// Keeps one engine running: start (initialize + model/load), route requests, restart after a crash with backoff,
+// stop cleanly. No VS Code API here, so the completion benchmark and plain-Node tests use the same code.
+import { CancellationToken, Emitter, Event, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import {
+  EngineErrorCodes,
+  GenerationDelta,
+  GenerationDeltaNotification,
+  InitializeRequest,
+  ModelInfo,
+  ModelLoadParams,
+  ModelLoadRequest,
+  PROTOCOL_VERSION,
+} from '../../engine/protocol';
+import { DEFAULT_BACKOFF, BackoffPolicy, RestartBackoff } from './backoff';
+import { EngineProcess, ExitInfo, SpawnOptions } from './process';
+
+export type EngineState = 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed' | 'failed';
+
+export interface EngineLaunchConfig {
+  spawn: SpawnOptions;
+  /** model folder to load after initialize */
+  modelPath: string;
+  threads: number;
+  precision?: ModelLoadParams['precision'];
+}
+
+export interface CrashEvent {
+  exit: ExitInfo;
+  /** undefined: restarts given up (too many quick crashes) */
+  restartInMs: number | undefined;
+}
+
+export class EngineSupervisor {
+  private proc: EngineProcess | undefined;
+  private starting: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private active = 0;
+  private disposed = false;
+  private readonly backoff: RestartBackoff;
+  private _state: EngineState = 'stopped';
+  private _model: ModelInfo | undefined;
+  private _lastError: string | undefined;
+
+  private readonly stateEmitter = new Emitter<EngineState>();
+  private readonly crashEmitter = new Emitter<CrashEvent>();
+  private readonly deltaEmitter = new Emitter<GenerationDelta>();
+  readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
+  readonly onDidCrash: Event<CrashEvent> = this.crashEmitter.event;
+  readonly onDelta: Event<GenerationDelta> = this.deltaEmitter.event;
+  /** how many times the engine was started (restarts included) */
+  starts = 0;
+
+  constructor(
+    private readonly config: () => EngineLaunchConfig,
+    private readonly log: (line: string) => void = () => undefined,
+    backoff: BackoffPolicy = DEFAULT_BACKOFF,
+  ) {
+    this.backoff = new RestartBackoff(backoff);
+  }
+
+  get state(): EngineState {
+    return this._state;
+  }
+  get model(): ModelInfo | undefined {
+    return this._model;
+  }
+  /** why the last start or load failed, for the status bar and messages */
+  get lastError(): string | undefined {
+    return this._lastError;
+  }
+  get pid(): number | undefined {
+    return this.proc?.hasExited ? undefined : this.proc?.pid;
+  }
+
+  /** Starts the engine unless it runs already; resolves when a model is loaded (rejects with the cause otherwise). */
+  start(): Promise<void> {
+    if (this.disposed) return Promise.reject(new Error('the engine client is shut down'));
+    if (this.proc && !this.proc.hasExited && !this.starting) return Promise.resolve();
+    // After a failed load or given-up restarts, only an explicit restart() tries again (no respawn per keystroke).
+    if (this._state === 'failed' && !this.starting) return Promise.reject(new Error(this._lastError ?? 'the engine failed'));
+    this.starting ??= this.launch().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  /** Stop, forget earlier crashes, start again (the Restart Engine command, or a new model path). */
+  async restart(): Promise<void> {
+    this.clearRestartTimer();
+    this.backoff.reset();
+    await this.stopProcess();
+    this._state = 'stopped';
+    await this.start();
+  }
+
+  /** Sends a request, starting the engine first when needed; the token becomes `$/cancelRequest`. */
+  request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
+    return this.send((c) => c.sendRequest(type, params, token));
+  }
+
+  /** The same for requests without parameters (stats). */
+  request0<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R> {
+    return this.send((c) => c.sendRequest(type, token));
+  }
+
+  private async send<R>(fn: (c: EngineProcess['connection']) => Promise<R>): Promise<R> {
+    await this.start();
+    const proc = this.proc;
+    if (!proc) throw new Error('the engine is not running');
+    this.active++;
+    this.setState('busy');
+    try {
+      return await fn(proc.connection);
+    } finally {
+      this.active--;
+      if (this.active === 0 && this.proc === proc && !proc.hasExited) this.setState('ready');
+    }
+  }
+
+  /** Asks the engine to validate a model folder without loading it (Select Model). Throws the engine's reason. */
+  async validateModel(path: string): Promise<ModelInfo> {
+    return this.request(ModelLoadRequest, { path, validateOnly: true });
+  }
+
+  /** For tests: the running engine process. */
+  get process(): EngineProcess | undefined {
+    return this.proc;
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.clearRestartTimer();
+    await this.stopProcess();
+    this.setState('stopped');
+    this.stateEmitter.dispose();
+    this.crashEmitter.dispose();
+    this.deltaEmitter.dispose();
+  }
+
+  private async launch(): Promise<void> {
+    const cfg = this.config();
+    this.setState('starting');
+    this._lastError = undefined;
+    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(l) });
+    this.proc = proc;
+    this.starts++;
+    this.log(`engine started (pid ${proc.pid}) with ${cfg.spawn.enginePath}`);
+    proc.connection.onNotification(GenerationDeltaNotification, (d) => this.deltaEmitter.fire(d));
+    proc.connection.onError(([err]) => this.log(`protocol error: ${err.message}`));
+    void proc.exited.then((exit) => this.onExit(proc, exit));
+    try {
+      const init = await Promise.race([
+        proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }),
+        proc.exited.then((e) => Promise.reject(new Error(`the engine exited during start (${describeExit(e)})`))),
+      ]);
+      if (init.protocolVersion !== PROTOCOL_VERSION) {
+        throw new Error(`engine speaks protocol ${init.protocolVersion}, this extension ${PROTOCOL_VERSION}`);
+      }
+      this.log(`engine ${init.engineVersion}: loading ${cfg.modelPath}`);
+      this._model = await proc.connection.sendRequest(ModelLoadRequest, { path: cfg.modelPath, precision: cfg.precision });
+      this.log(`model ${this._model.name} loaded (${this._model.parameters} parameters)`);
+      this.setState('ready');
+    } catch (err) {
+      this._lastError = errorMessage(err);
+      this.log(`engine start failed: ${this._lastError}`);
+      // Loading failed for a reason the user must fix (bad path, corrupt checkpoint): stop, do not restart in a loop.
+      await this.stopProcess();
+      this.setState('failed');
+      throw new Error(this._lastError);
+    }
+  }
+
+  private onExit(proc: EngineProcess, exit: ExitInfo): void {
+    if (this.proc !== proc || this.disposed) return; // an engine we stopped on purpose
+    this.proc = undefined;
+    this.active = 0;
+    this.log(`engine exited unexpectedly (${describeExit(exit)})`);
+    if (this.starting) return; // launch() reports it
+    const restartInMs = this.backoff.nextDelay(Date.now() - proc.startedAt);
+    this.setState(restartInMs === undefined ? 'failed' : 'crashed');
+    if (restartInMs === undefined) this._lastError = `the engine keeps crashing (${describeExit(exit)})`;
+    this.crashEmitter.fire({ exit, restartInMs });
+    if (restartInMs !== undefined) {
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = undefined;
+        this.start().catch(() => undefined);
+      }, restartInMs);
+    }
+  }
+
+  private async stopProcess(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    if (proc) {
+      const exit = await proc.stop();
+      this.log(`engine stopped (${describeExit(exit)})`);
+    }
+  }
+
+  private clearRestartTimer(): void {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+  }
+
+  private setState(s: EngineState): void {
+    if (this._state === s) return;
+    this._state = s;
+    this.stateEmitter.fire(s);
+  }
+}
+
+export function describeExit(e: ExitInfo): string {
+  return e.signal ? `signal ${e.signal}` : `exit code ${e.code}`;
+}
+
+/** One line naming the cause, for JSON-RPC errors and everything else. */
+export function errorMessage(err: unknown): string {
+  if (err && typeof err === 'object' && 'message' in err) {
+    const e = err as { message: string; code?: number };
+    if (e.code === EngineErrorCodes.NoModelLoaded) return `no model loaded: ${e.message}`;
+    return e.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,71 @@
+// Switchyard's entry point: wiring only. Each feature lives in its folder and hands back Disposables.
+import * as vscode from 'vscode';
+import { CHAT_VIEW_ID, ChatViewProvider } from './chat/view';
+import { ASK_ABOUT_SELECTION, askAboutSelection, EXPLAIN_SELECTION, explainSelection } from './commands/selection';
+import { SHOW_MENU, showMenu, TOGGLE_INLINE, toggleInlineCompletions } from './commands/menu';
+import { SELECT_MODEL, selectModel } from './commands/model';
+import { SwitchyardInlineProvider } from './completion/provider';
+import { inlineEnabled } from './config';
+import { createEngineClient, ENGINE_LOG_NAME, reportStartFailure } from './engine/client';
+import { EngineStatusBar } from './engine/status-bar';
+import type { EngineSupervisor } from './engine/supervisor';
+
+/** What activate() returns: enough for the extension-host tests to observe the real objects. */
+export interface SwitchyardApi {
+  engine: EngineSupervisor;
+  completion: SwitchyardInlineProvider;
+  chat: ChatViewProvider;
+  statusBar: EngineStatusBar;
+  /** the same shutdown deactivate() runs */
+  shutdown(): Promise<void>;
+}
+
+let shutdownHook: (() => Promise<void>) | undefined;
+
+export function activate(context: vscode.ExtensionContext): SwitchyardApi {
+  const log = vscode.window.createOutputChannel(ENGINE_LOG_NAME, { log: true });
+  const engine = createEngineClient(context, log);
+  const statusBar = new EngineStatusBar(engine, inlineEnabled);
+  const onStats = statusBar.reportStats.bind(statusBar);
+  const completion = new SwitchyardInlineProvider(engine, log, onStats);
+  const chat = new ChatViewProvider(context.extensionUri, context.workspaceState, engine, onStats);
+
+  const command = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
+  context.subscriptions.push(
+    log,
+    statusBar,
+    completion,
+    chat,
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, completion),
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, { webviewOptions: { retainContextWhenHidden: true } }),
+    command(EXPLAIN_SELECTION, () => explainSelection(chat)),
+    command(ASK_ABOUT_SELECTION, () => askAboutSelection(chat)),
+    command(TOGGLE_INLINE, async () => {
+      const on = await toggleInlineCompletions();
+      statusBar.render();
+      void vscode.window.setStatusBarMessage(`Switchyard: inline completions ${on ? 'on' : 'off'}`, 2500);
+    }),
+    command('switchyard.restartEngine', () => engine.restart().catch(reportStartFailure)),
+    command('switchyard.showEngineLog', () => log.show(true)),
+    command(SELECT_MODEL, (folder?: vscode.Uri) => selectModel(engine, folder)),
+    command(SHOW_MENU, () => showMenu(engine)),
+    command('switchyard.chat.newChat', () => chat.newChat()),
+    command('switchyard.chat.stop', () => chat.stop()),
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('switchyard.completion') && statusBar.render()),
+  );
+  // Check Proof (switchyard.checkProof) is registered by src/proof/ (registerCheckProof), wired in at merge.
+
+  // Start the engine now, so the first completion does not pay for loading the model.
+  engine.start().catch(reportStartFailure);
+  log.info('Switchyard activated');
+  console.log('[switchyard] activated');
+
+  shutdownHook = () => engine.dispose();
+  return { engine, completion, chat, statusBar, shutdown: () => engine.dispose() };
+}
+
+/** VS Code awaits this: the engine is asked to shut down and killed if it does not, so no process outlives us. */
+export async function deactivate(): Promise<void> {
+  await shutdownHook?.();
+  shutdownHook = undefined;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the VS Code 1.100.3 server (bundled in code-server 4.100.3, the last release that runs on Node 20) into
+# .vscode-test/code-server/, once. The extension-host suite and the UI test run in it. Re-running is a no-op.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dir=$PWD/.vscode-test/code-server
+version=4.100.3
+stamp=$dir/.installed-$version
+[ -f "$stamp" ] && exit 0
+
+echo "installing the VS Code server (code-server $version) into $dir"
+export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+# node-pty's rebuild runs `npx node-gyp`; it needs this exact version on PATH or it downloads another.
+if ! node-gyp --version 2>/dev/null | grep -q 'v12.4.0'; then npm install -g node-gyp@12.4.0 >/dev/null; fi
+rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
+echo '{"private":true}' >package.json
+# code-server's own postinstall refuses root and downloads ripgrep; its steps are done by hand below.
+npm install --ignore-scripts --no-save "code-server@$version" >/dev/null
+cd node_modules/code-server/lib/vscode
+npm install --omit=dev --ignore-scripts >/dev/null
+npm rebuild @parcel/watcher @vscode/spdlog kerberos native-watchdog node-pty @vscode/deviceid >/dev/null
+mkdir -p node_modules/@vscode/ripgrep/bin && cp "$(command -v rg)" node_modules/@vscode/ripgrep/bin/rg
+ln -sfn node_modules node_modules.asar
+(cd extensions && npm install --omit=dev --ignore-scripts >/dev/null)
+cd "$dir" && npm rebuild argon2 >/dev/null
+test -f "$dir/node_modules/code-server/lib/vscode/out/server-main.js"
+touch "$stamp"

@@ -1,0 +1,33 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { api, engineBundled } from './helpers';
+
+describe('chat view', () => {
+  it('resolves in its own activity-bar container and loads its script', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('switchyard.chat.focus');
+    await Promise.race([
+      a.chat.whenReady(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('chat webview never said ready')), 30_000)),
+    ]);
+  });
+
+  it('streams a reply from the engine and keeps it in the history', async function () {
+    if (!engineBundled()) this.skip();
+    const a = await api();
+    await a.engine.start();
+    await vscode.commands.executeCommand('switchyard.chat.newChat');
+    const deltas: string[] = [];
+    const sub = a.engine.onDelta((d) => deltas.push(d.text));
+    try {
+      await a.chat.send('Write a Python function that adds two numbers.');
+    } finally {
+      sub.dispose();
+    }
+    const reply = a.chat.replies[a.chat.replies.length - 1];
+    assert.equal(reply.error, undefined);
+    assert.ok(deltas.length > 1, `${deltas.length} deltas`);
+    assert.equal(reply.text, a.chat.turns[a.chat.turns.length - 1].content);
+    assert.ok(reply.text.length > 0);
+  });
+});

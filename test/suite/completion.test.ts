@@ -1,0 +1,63 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { api, engineBundled, until, workspaceFile } from './helpers';
+
+describe('inline completion (real engine)', function () {
+  before(function () {
+    if (!engineBundled()) this.skip();
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it("commits the engine's suggestion into a real file", async () => {
+    const a = await api();
+    await a.engine.start();
+    const uri = workspaceFile('complete-me.py');
+    const before = 'def add(a, b):\n    return ';
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(`${before}\n`));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    const end = doc.positionAt(before.length);
+    editor.selection = new vscode.Selection(end, end);
+    const requests = a.completion.pipeline.counters.requests;
+    let text = doc.getText();
+    await until(
+      'a suggestion to be committed',
+      async () => {
+        await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+        await new Promise((r) => setTimeout(r, 400));
+        await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+        text = doc.getText();
+        return text !== `${before}\n` || undefined;
+      },
+      60_000,
+    );
+    assert.ok(a.completion.pipeline.counters.requests > requests, 'the engine was asked');
+    assert.ok(text.startsWith(before) && text.length > before.length + 1, JSON.stringify(text));
+  });
+
+  it('asks nothing when the language is switched off', async () => {
+    const a = await api();
+    const cfg = vscode.workspace.getConfiguration('switchyard');
+    await cfg.update('completion.languages', { '*': true, python: false }, vscode.ConfigurationTarget.Global);
+    try {
+      const uri = workspaceFile('off.py');
+      await vscode.workspace.fs.writeFile(uri, Buffer.from('x = \n'));
+      const editor = await vscode.window.showTextDocument(uri);
+      editor.selection = new vscode.Selection(0, 4, 0, 4);
+      const triggers = a.completion.pipeline.counters.triggers;
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await new Promise((r) => setTimeout(r, 800));
+      assert.equal(a.completion.pipeline.counters.triggers, triggers, 'switched off: the provider asked nothing');
+      // Control: the same trigger with the language switched back on does reach the pipeline.
+      await cfg.update('completion.languages', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await until('the provider to be called', () => a.completion.pipeline.counters.triggers > triggers || undefined, 10_000);
+    } finally {
+      await cfg.update('completion.languages', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+});

@@ -1,0 +1,58 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { CompleteRequest, GenerationDelta, StatsRequest } from '../../engine/protocol';
+import { api, engineBundled, isAlive, until } from './helpers';
+
+describe('engine (real subprocess)', function () {
+  before(function () {
+    if (!engineBundled()) this.skip();
+  });
+
+  it('starts on the fixture model set in the user settings', async () => {
+    const a = await api();
+    await a.engine.start();
+    assert.ok(['ready', 'busy'].includes(a.engine.state), a.engine.state);
+    const model = a.engine.model!;
+    assert.ok(model.layers > 0 && model.routedExperts > 0, JSON.stringify(model));
+    assert.ok(a.engine.pid && isAlive(a.engine.pid));
+  });
+
+  it('stops decoding when the request is cancelled', async () => {
+    const a = await api();
+    const cts = new vscode.CancellationTokenSource();
+    const streamId = 'cancel-test';
+    let deltas = 0;
+    const sub = a.engine.onDelta((d: GenerationDelta) => {
+      if (d.streamId !== streamId) return;
+      deltas++;
+      if (deltas === 2) cts.cancel();
+    });
+    const maxTokens = 400;
+    try {
+      const r = await a.engine
+        .request(CompleteRequest, { prefix: 'def f(x):\n    ', suffix: '', languageId: 'python', maxTokens, streamId, temperature: 0 }, cts.token)
+        .catch((e: Error) => e);
+      if (!(r instanceof Error)) assert.equal(r.stopReason, 'cancelled');
+    } finally {
+      sub.dispose();
+    }
+    const stats = await a.engine.request0(StatsRequest);
+    const generated = stats.lastGeneration?.generatedTokens ?? 0;
+    assert.ok(deltas >= 2, `saw ${deltas} deltas`);
+    assert.ok(generated < maxTokens / 4, `decoded ${generated} of ${maxTokens} tokens after the cancel`);
+  });
+
+  it('restarts a killed engine, which then serves again', async () => {
+    const a = await api();
+    await a.engine.start();
+    const pid = a.engine.pid!;
+    const starts = a.engine.starts;
+    process.kill(pid, 'SIGKILL');
+    await until('the crash to be noticed', () => a.engine.state === 'crashed' || a.engine.starts > starts);
+    await until('the engine to be back', () => a.engine.starts > starts && a.engine.state === 'ready', 60_000);
+    assert.notEqual(a.engine.pid, pid);
+    assert.equal(isAlive(pid), false);
+    const r = await a.engine.request(CompleteRequest, { prefix: 'x = ', suffix: '', languageId: 'python', maxTokens: 4, temperature: 0 });
+    assert.ok(r.stats.generatedTokens > 0);
+  });
+});
