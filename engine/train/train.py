@@ -133,6 +133,43 @@ def plot(log_path, png_path):
     plt.close(fig)
 
 
+class Prefetcher:
+    """Builds the batches of the coming steps in worker processes (tokenising on the fly is the GPU's bottleneck).
+
+    Batches depend only on (seed, step), so the result is the same as building them inline, in the same order.
+    """
+
+    def __init__(self, sampler, batch_size, workers, start, ahead=None):
+        import multiprocessing as mp
+        global _SAMPLER
+        _SAMPLER = sampler  # inherited by the forked workers, not pickled
+        self.pool = mp.get_context("fork").Pool(workers)
+        self.batch_size, self.next_step = batch_size, start
+        self.pending = []
+        for _ in range(ahead or 2 * workers):
+            self._submit()
+
+    def _submit(self):
+        self.pending.append(self.pool.apply_async(_make_batch, (self.next_step, self.batch_size)))
+        self.next_step += 1
+
+    def get(self, step):
+        r = self.pending.pop(0).get()
+        assert r[0] == step
+        self._submit()
+        return r[1]
+
+    def close(self):
+        self.pool.terminate()
+
+
+_SAMPLER = None
+
+
+def _make_batch(step, batch_size):
+    return step, _SAMPLER.batch(step, batch_size)
+
+
 def save_checkpoint(path, model, opt, step, elapsed, cfg, args):
     tmp = path + ".tmp"
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed,
@@ -161,6 +198,8 @@ def main():
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--bf16", action="store_true", help="autocast matmuls to bfloat16 (CUDA)")
     ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--workers", type=int, default=0, help="processes that build batches ahead (GPU runs)")
+    ap.add_argument("--eval-rows", type=int, default=0, help="validation rows per domain (default 16 on CPU, 64 else)")
     ap.add_argument("--probe", type=int, default=0, help="time this many steps, print tokens/s and exit")
     args = ap.parse_args()
 
@@ -198,7 +237,7 @@ def main():
     problems = json.load(open(os.path.join(args.corpus, "math-train-problems.json")))
     sampler = Sampler(tok, docs, problems, args.seq_len, args.seed)
     vdocs = load_docs(os.path.join(args.corpus, "val.jsonl"))
-    vb = val_batches(tok, vdocs, args.seq_len, 16 if args.device == "cpu" else 64)
+    vb = val_batches(tok, vdocs, args.seq_len, args.eval_rows or (16 if args.device == "cpu" else 64))
     print(f"params {total / 1e6:.2f}M total, {active / 1e6:.2f}M active; data ready in {time.time() - t0:.0f}s; "
           + " ".join(f"{k}={len(v)}" for k, v in docs.items()), flush=True)
     fwd = torch.compile(model) if args.compile else model
@@ -212,6 +251,7 @@ def main():
     if not ck:
         logf.write(json.dumps({"event": "start", "config": cfg, "args": vars(args), "params_total": total,
                                "params_active": active}) + "\n")
+    prefetch = Prefetcher(sampler, args.batch_size, args.workers, step) if args.workers else None
     model.train()
     while True:
         progress = step / args.max_steps if args.max_steps else elapsed / budget
@@ -221,7 +261,7 @@ def main():
         lr = lr_at(progress, args.lr, args.warmup)
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y, _ = sampler.batch(step, args.batch_size)
+        x, y, _ = prefetch.get(step) if prefetch else sampler.batch(step, args.batch_size)
         x, y = x.to(args.device), y.to(args.device)
         if args.bf16:
             with torch.autocast("cuda", dtype=torch.bfloat16):
@@ -263,6 +303,8 @@ def main():
             save_checkpoint(ckpt_path, model, opt, step, elapsed, cfg, args)
             plot(log_path, os.path.join(args.state, "loss.png"))
             last_ck = time.time()
+    if prefetch:
+        prefetch.close()
     if args.probe:
         return
     ev = evaluate(model, vb, args.device)
