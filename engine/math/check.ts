@@ -5,6 +5,7 @@ import Fraction from 'fraction.js';
 import type { ProofCheckParams, ProofCheckResult, ProofStep } from '../protocol';
 import { type Definitions, definitionHead, resolve } from './calculus';
 import type { Claim, Extracted, Link, Syntax } from './claims';
+import { checkArithmetic } from './arithmetic';
 import { evaluate, UnsupportedExpression } from './evaluate';
 import { extractLatex } from './latex-steps';
 import { parseMath, ParseFailure } from './parse';
@@ -83,6 +84,9 @@ function stepFrom(claim: Claim, map: SourceMap, verdict: Verdict): ProofStep {
 
 async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckContext): Promise<Verdict | undefined> {
   const link: Link = claim.link;
+  if (claim.syntax === 'ascii' && link.op === 'Equal' && !/[A-Za-z]/.test(link.lhs.text + link.rhs.text) && /^\s*-?[\d.,]+\s*$/.test(link.rhs.text)) {
+    return checkArithmetic(link.lhs.text, link.rhs.text);
+  }
   const parsed = parseLink(link, claim.syntax);
   const notClaim = isNotAClaim(link, parsed);
   if (notClaim === 'definition') {
