@@ -119,7 +119,9 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax): Claim[] {
           const start = previous?.seg.start ?? part.seg.start;
           claims.push({ kind: 'unparsed', syntax, start, end: part.seg.end, reason: 'an implication needs a relation on both sides' });
         } else {
-          claims.push({ kind: 'implication', syntax, op, premise: previous.formula, conclusion: f, start: previous.seg.start, end: part.seg.end });
+          // `\implies x = 4` on its own row: the step is that row (its premise is the row above)
+          const start = i === 1 && parts[0]!.seg.text === '' ? parts[0]!.seg.start : previous.seg.start;
+          claims.push({ kind: 'implication', syntax, op, premise: previous.formula, conclusion: f, start, end: part.seg.end });
         }
       }
       if (parts.length === 1 && !connected) {

@@ -82,19 +82,26 @@ function stepFrom(claim: Claim, map: SourceMap, verdict: Verdict): ProofStep {
   };
 }
 
-async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckContext): Promise<Verdict | undefined> {
+/** Tags for the second pass: a lone non-identity equation is judged by its neighbours. */
+type TaggedVerdict = Verdict & { lone?: boolean; identity?: boolean; skipped?: 'definition' | 'condition' };
+
+async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
   const link: Link = claim.link;
   if (claim.syntax === 'ascii' && link.op === 'Equal' && !/[A-Za-z]/.test(link.lhs.text + link.rhs.text) && /^\s*-?[\d.,]+\s*$/.test(link.rhs.text)) {
     return checkArithmetic(link.lhs.text, link.rhs.text);
+  }
+  // `du = 2x\,dx`: a substitution between differentials, a definition rather than a claim
+  const both = link.lhs.text + ' ' + link.rhs.text;
+  if (claim.syntax === 'latex' && !/\\int|\\frac\s*\{\s*\\?(mathrm\{)?d/.test(both) && /(^|[^A-Za-z\\])d[a-z](?![A-Za-z])/.test(both)) {
+    return { verdict: 'unknown', detail: 'definition', skipped: 'definition' };
   }
   const parsed = parseLink(link, claim.syntax);
   const notClaim = isNotAClaim(link, parsed);
   if (notClaim === 'definition') {
     const head = definitionHead(parsed.lhs);
     if (head && link.chainLength === 1) ctx.defs.set(head.name, { params: head.params, body: parsed.rhs });
-    return undefined;
   }
-  if (notClaim === 'condition') return undefined;
+  if (notClaim) return { verdict: 'unknown', detail: notClaim, skipped: notClaim };
   if (link.op === 'Approx') return checkApprox(link, parsed.lhs, parsed.rhs, ctx);
   let verdict = verifyRelation(link, parsed, ctx);
   if (verdict.verdict === 'unknown' && link.op !== 'Equal' && !/domain/.test(verdict.detail)) {
@@ -103,9 +110,8 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
   // A lone equation between two expressions may be an equation to solve, not a claimed identity: it is wrong only
   // when it sits in a chain, continues a row, or states a derivative/integral/sum/limit.
   const claimed = link.chainLength > 1 || link.continuation || /^outside the domain/.test(verdict.detail) || (verdict.counterexample !== undefined && Object.keys(verdict.counterexample).length === 0) || link.op !== 'Equal' || /differentiating/.test(verdict.detail) || hasCalculusText(link);
-  if (verdict.verdict === 'wrong' && !claimed) {
-    return { verdict: 'unknown', detail: `not an identity (${verdict.detail}); read as an equation to solve, so not checked` };
-  }
+  if (verdict.verdict === 'wrong' && !claimed) return { ...verdict, lone: true };
+  if (verdict.verdict === 'verified' && /identity holds/.test(verdict.detail)) return { ...verdict, identity: true };
   return verdict;
 }
 
@@ -125,7 +131,7 @@ function checkApprox(link: Link, lhs: unknown, rhs: unknown, ctx: CheckContext):
     : { verdict: 'wrong', detail: `left side = ${Number(left)}, not within ${tol} of ${link.rhs.text}`, counterexample: {}, values: { left: String(Number(left)), right: link.rhs.text } };
 }
 
-async function verdictFor(claim: Claim, ctx: CheckContext): Promise<Verdict | undefined> {
+async function verdictFor(claim: Claim, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
   try {
     if (claim.kind === 'unparsed') return { verdict: 'unparsed', detail: claim.reason };
     if (claim.kind === 'implication') return await verifyImplication(claim, ctx);
@@ -151,14 +157,26 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
   const { claims, assumptions } = extractClaims(params.text, params.languageId);
   const sorted = [...assumptions].sort((a, b) => a.at - b.at);
   const ctx: CheckContext = { defs: new Map() as Definitions, bounds: new Map(), integers: new Set(), signal: opts.signal };
-  const steps: ProofStep[] = [];
+  const results: Array<{ claim: Claim; verdict: TaggedVerdict }> = [];
   for (const claim of claims) {
     if (opts.signal?.aborted) throw new DOMException('proof check cancelled', 'AbortError');
     // Assumptions apply from where they are stated (and a whole document's, when stated before any math).
     ctx.bounds = boundsFromAssumptions(sorted.filter((a) => a.at <= claim.start || a.at < (claims[0]?.start ?? 0)));
     const verdict = await verdictFor(claim, ctx);
-    if (!verdict) continue;
-    const step = stepFrom(claim, map, verdict);
+    if (verdict) results.push({ claim, verdict });
+  }
+  const steps: ProofStep[] = [];
+  for (const [i, { claim, verdict }] of results.entries()) {
+    if (verdict.skipped) continue;
+    let final: Verdict = verdict;
+    if (verdict.lone) {
+      // A lone equation that is not an identity: among identities it is a wrong identity; among equations and
+      // conditions it is an equation to solve, which algebra alone cannot call wrong.
+      const neighbours = [results[i - 1]?.verdict, results[i + 1]?.verdict].filter((v) => v !== undefined);
+      const amongIdentities = neighbours.some((v) => v.identity) && !neighbours.some((v) => v.skipped === 'condition');
+      if (!amongIdentities) final = { verdict: 'unknown', detail: `not an identity (${verdict.detail}); read as an equation to solve, so not checked` };
+    }
+    const step = stepFrom(claim, map, final);
     if (step.verdict === 'unknown' && opts.critic && params.withModelCritique !== false) {
       const opinion = await opts.critic(step, contextAround(params.text, claim.start, claim.end));
       if (opinion) step.modelOpinion = `${MODEL_OPINION_LABEL}: ${opinion.trim()}`;
