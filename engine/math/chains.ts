@@ -121,7 +121,7 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax): Claim[] {
         } else {
           // `\implies x = 4` on its own row: the step is that row (its premise is the row above)
           const start = i === 1 && parts[0]!.seg.text === '' ? parts[0]!.seg.start : previous.seg.start;
-          claims.push({ kind: 'implication', syntax, op, premise: previous.formula, conclusion: f, start, end: part.seg.end });
+          claims.push({ kind: 'implication', syntax, op, premise: previous.formula, conclusion: f, premiseText: previous.seg.text, conclusionText: part.seg.text, start, end: part.seg.end });
         }
       }
       if (parts.length === 1 && !connected) {

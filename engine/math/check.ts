@@ -4,7 +4,7 @@
 import Fraction from 'fraction.js';
 import type { ProofCheckParams, ProofCheckResult, ProofStep } from '../protocol';
 import { type Definitions, definitionHead, resolve } from './calculus';
-import type { Claim, Extracted, Link, Syntax } from './claims';
+import { OP_SYMBOL, type Claim, type Extracted, type Link, type Syntax } from './claims';
 import { checkArithmetic } from './arithmetic';
 import { evaluate, UnsupportedExpression } from './evaluate';
 import { extractLatex } from './latex-steps';
@@ -77,6 +77,8 @@ function stepFrom(claim: Claim, map: SourceMap, verdict: Verdict): ProofStep {
     text: map.text.slice(claim.start, claim.end),
     verdict: verdict.verdict,
     detail: verdict.detail,
+    ...(claim.kind === 'link' ? { sides: { left: claim.link.lhs.text, relation: OP_SYMBOL[claim.link.op], right: claim.link.rhs.text } } : {}),
+    ...(claim.kind === 'implication' ? { sides: { left: claim.premiseText, relation: claim.op === 'iff' ? '⟺' : '⟹', right: claim.conclusionText } } : {}),
     ...(verdict.counterexample ? { counterexample: verdict.counterexample } : {}),
     ...(verdict.values ? { values: verdict.values } : {}),
   };

@@ -35,6 +35,8 @@ export type Claim =
       op: 'implies' | 'iff';
       premise: Formula;
       conclusion: Formula;
+      premiseText: string;
+      conclusionText: string;
       start: number;
       end: number;
     }
