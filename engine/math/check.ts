@@ -103,6 +103,12 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
     const head = definitionHead(parsed.lhs);
     if (head && link.chainLength === 1) ctx.defs.set(head.name, { params: head.params, body: parsed.rhs });
   }
+  if (notClaim === 'condition' && link.op !== 'Equal' && link.op !== 'Approx') {
+    // `x^2 - 2x + 1 \ge 0` is a claim when it holds for every admissible x; `2x + 1 > 5` is a condition
+    const v = verifyRelation(link, parsed, ctx);
+    const proved = v.verdict === 'unknown' && !/cannot check/.test(v.detail) ? await proveInequality(link, parsed, ctx) : undefined;
+    if (proved?.verdict === 'verified') return proved;
+  }
   if (notClaim) return { verdict: 'unknown', detail: notClaim, skipped: notClaim };
   if (link.op === 'Approx') return checkApprox(link, parsed.lhs, parsed.rhs, ctx);
   let verdict = verifyRelation(link, parsed, ctx);
