@@ -14,11 +14,13 @@ export interface ArithmeticClaim {
 }
 
 const NUM = String.raw`\$?\d[\d,]*(?:\.\d+)?%?|\$?\.\d+%?`;
-const OP = String.raw`\s*(?:[-+*/×÷x]|\bx\b)\s*`;
-// An expression of numbers and operators (parentheses allowed), then `= value`. The left boundary excludes
-// letters, digits and operators so `x*5 + 3 = 13` does not yield `5 + 3 = 13`.
+const OP = String.raw`\s*(?:[-+*/×÷x–−]|\bx\b)\s*`;
+const TERM = String.raw`(?:\(\s*)*(?:${NUM})(?:\s*\))*`;
+// An expression of numbers and operators (parentheses allowed), `=`, then a value or another expression. The left
+// boundary excludes letters, digits and operators so `x*5 + 3 = 13` does not yield `5 + 3 = 13`; the right one
+// refuses to stop in the middle of an expression.
 const CLAIM = new RegExp(
-  String.raw`(?<![\w.,*/+\-^(=$])((?:\(\s*)*(?:${NUM})(?:\s*\))*(?:${OP}(?:\(\s*)*(?:${NUM})(?:\s*\))*)+)\s*=\s*(\$?-?\d[\d,]*(?:\.\d+)?|\$?-?\.\d+)(?![\d.]*\d|\s*[*/^×(]|[A-Za-z_(%])`,
+  String.raw`(?<![\w.,*/+\-^($])(${TERM}(?:${OP}${TERM})+)\s*=\s*(-?${TERM}(?:${OP}${TERM})*)(?![\d.]*\d|\s*[-+*/^×]\s*[\d($.]|[A-Za-z_(%])`,
   'g',
 );
 
@@ -28,7 +30,8 @@ function normalise(expr: string): string {
     .replace(/(\d),(?=\d{3}\b)/g, '$1')
     .replace(/(\d*\.?\d+)%/g, '($1/100)')
     .replace(/\bx\b|×/g, '*')
-    .replace(/÷/g, '/');
+    .replace(/÷/g, '/')
+    .replace(/[–−]/g, '-');
 }
 
 export function findArithmetic(text: string): ArithmeticClaim[] {
@@ -37,12 +40,13 @@ export function findArithmetic(text: string): ArithmeticClaim[] {
   for (let m = CLAIM.exec(text); m; m = CLAIM.exec(text)) {
     const expr = m[1]!;
     // `3375 gallons * 1/3 = …`, `2*X + 80*2 = …`: an operator before the match means it starts mid-expression
-    if (/(?:[-+*/×÷^=]|\bx)\s*$/.test(text.slice(Math.max(0, m.index - 12), m.index).replace(/\b[A-Za-z]+\s*$/, (w) => (w.trim() === 'x' ? w : '')))) {
+    if (/(?:[-+*/×÷^–−]|\bx)\s*$/.test(text.slice(Math.max(0, m.index - 12), m.index).replace(/\b[A-Za-z]+\s*$/, (w) => (w.trim() === 'x' ? w : '')))) {
       CLAIM.lastIndex = m.index + 1;
       continue;
     }
     // unbalanced parentheses mean the match cut an expression in half
-    if ((expr.match(/\(/g)?.length ?? 0) !== (expr.match(/\)/g)?.length ?? 0)) {
+    const parens = (t: string) => (t.match(/\(/g)?.length ?? 0) - (t.match(/\)/g)?.length ?? 0);
+    if (parens(expr) !== 0 || parens(m[2]!) !== 0) {
       CLAIM.lastIndex = m.index + 1;
       continue;
     }
@@ -55,6 +59,12 @@ export function findArithmetic(text: string): ArithmeticClaim[] {
 
 /** Is `value` the exact value of `expr`, up to rounding to the decimals `value` was written with? */
 export function checkArithmetic(expr: string, value: string): Verdict {
+  // `100-60 = 40%`: a bare percentage on the right is the result's unit as often as it is a factor of 1/100
+  const percent = value.trim().match(/^(\$?[\d.,]+)%$/);
+  if (percent) {
+    const asNumber = checkArithmetic(expr, percent[1]!);
+    if (asNumber.verdict === 'verified') return asNumber;
+  }
   let exact: Fraction | undefined;
   let stated: Fraction | undefined;
   try {
