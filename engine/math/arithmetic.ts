@@ -85,6 +85,11 @@ export function checkArithmetic(expr: string, value: string): Verdict {
   if (candidates.some((c) => c.equals(stated!))) {
     return { verdict: 'verified', detail: `${expr.trim()} = ${formatValue({ exact })}, which rounds to ${value}` };
   }
+  // `2 + 3 = 5 + 1 = 6` is a running total in prose: the first term on the right is the value being claimed
+  const firstTerm = value.trim().match(/^-?\$?[\d.,]+%?(?=\s*[-+*/×÷x–−])/)?.[0];
+  if (firstTerm && checkArithmetic(expr, firstTerm).verdict === 'verified') {
+    return { verdict: 'verified', detail: `${expr.trim()} = ${formatValue({ exact })} (running total)` };
+  }
   return {
     verdict: 'wrong',
     detail: `${expr.trim()} = ${formatValue({ exact })}, not ${value.trim()}`,

@@ -25,7 +25,10 @@ describe('arithmetic claims and the step-error benchmark', function () {
   it('finds arithmetic in prose without cutting expressions in half', () => {
     const found = (s: string) => findArithmetic(s).map((c) => `${c.expr.trim()}=${c.value}`);
     assert.deepEqual(found('She pays $2400 + $4000 = $6400 in total.'), ['$2400 + $4000=$6400']);
-    assert.deepEqual(found('So 2 + 3 = 5 + 1 = 6.'), ['2 + 3=5', '5 + 1=6']);
+    assert.deepEqual(found('So 2 + 3 = 5 + 1 = 6.'), ['2 + 3=5 + 1', '5 + 1=6']);
+    assert.equal(checkArithmetic('2 + 3', '5 + 1').verdict, 'verified'); // a running total, as people write them
+    assert.equal(checkArithmetic('200 + (20 * 3)', '200 + 60').verdict, 'verified');
+    assert.equal(checkArithmetic('$400,000 - $60,000 * 20', '$400,000 - $12,000').verdict, 'wrong');
     assert.deepEqual(found('3375 gallons * 1/3 = 1125 gallons'), []);
     assert.deepEqual(found('X + X + 80 + 2*X + 80*2 = 1920'), []);
     assert.deepEqual(found('with 12 = 3x and 4 = 2 * y'), []);
