@@ -50,6 +50,7 @@ export function tokenToSignal(token: CancellationToken): AbortSignal {
 function toResponseError(method: string, err: unknown, log: (line: string) => void): ResponseError<unknown> {
   if (err instanceof CancelledGenerationError) return new ResponseError(EngineErrorCodes.Cancelled, err.message, err.partial);
   if (err instanceof CancelledError) return new ResponseError(EngineErrorCodes.Cancelled, err.message);
+  if (err instanceof Error && err.name === 'AbortError') return new ResponseError(EngineErrorCodes.Cancelled, `${method} cancelled`);
   if (err instanceof EngineError) return new ResponseError(err.code, err.message);
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   log(`internal error in ${method}: ${detail}`);

@@ -22,7 +22,7 @@ interface Engine {
 }
 
 function startEngine(): Engine {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(ROOT, 'engine', 'main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'engine', 'main.ts')], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'switchyard-cache-')) },
@@ -117,6 +117,14 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
     const stats = await engine.conn.sendRequest(p.StatsRequest);
     assert.equal(stats.lastGeneration?.generatedTokens, partial.stats.generatedTokens);
     assert.ok(stats.rssBytes > 0);
+  });
+
+  it('proof/check answers through engine/math: a wrong identity comes back wrong with its counterexample', async () => {
+    const text = 'We have\n$$ (a+b)^2 = a^2 + 2ab + b^2 $$\nand\n$$ (a-b)^2 = a^2 + b^2 $$\n';
+    const r = await engine.conn.sendRequest(p.ProofCheckRequest, { text, languageId: 'latex', origin: { line: 10, character: 0 } });
+    assert.deepEqual(r.steps.map((s) => s.verdict), ['verified', 'wrong']);
+    assert.equal(r.steps[1].range.start.line, 13, 'ranges in document coordinates');
+    assert.ok(r.steps[1].counterexample && 'a' in r.steps[1].counterexample);
   });
 
   it('features of other work items answer NotAvailable with a clear message', async () => {
