@@ -135,4 +135,16 @@ describe('generation (v3-tiny)', () => {
     await assert.rejects(async () => model.forward([0, -1]), /token id -1 is out of range/);
     await assert.rejects(async () => model.forward([0], { selectionBias: [new Float32Array(16)] }), /selectionBias has 1 layers, the model has 2/);
   });
+
+  it('keptExperts restricts every selection to the kept experts of each layer', async () => {
+    const kept = [
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      [8, 9, 10, 11, 12, 13, 14, 15],
+    ];
+    const pruned = await loadModel(join(FIXTURES, 'v3-tiny'), { threads: 1, cacheDir: testCacheDir(), keptExperts: kept });
+    const r = await pruned.forward(prompt);
+    r.experts.forEach((layer, m) => layer.forEach((ids) => ids.forEach((e) => assert.ok(kept[m].includes(e), `layer ${m} chose ${e}`))));
+    await pruned.dispose();
+    await assert.rejects(loadModel(join(FIXTURES, 'v3-tiny'), { threads: 1, cacheDir: testCacheDir(), keptExperts: [[0, 1]] }), /keptExperts has 1 layers/);
+  });
 });
