@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
         for (const d of result.proverDiagnostics ?? []) process.stdout.write(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message}\n`);
         if (result.prover) process.stdout.write(`${result.prover.name}: ${result.prover.message ?? ''}\n`);
         const count = (v: string) => result.steps.filter((s) => s.verdict === v).length;
-        process.stdout.write(`${result.steps.length} steps: ${count('verified')} verified, ${count('wrong')} wrong, ${count('unknown')} not checkable, ${count('unparsed')} unparsed\n`);
+        process.stdout.write(`${result.steps.length} step${result.steps.length === 1 ? '' : 's'}: ${count('verified')} verified, ${count('wrong')} wrong, ${count('unknown')} not checkable, ${count('unparsed')} unparsed\n`);
       }
       return result.steps.some((s) => s.verdict === 'wrong') || result.prover?.proved === false ? 1 : 0;
     }

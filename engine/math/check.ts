@@ -103,10 +103,12 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
     const head = definitionHead(parsed.lhs);
     if (head && link.chainLength === 1) ctx.defs.set(head.name, { params: head.params, body: parsed.rhs });
   }
-  if (notClaim === 'condition' && link.op !== 'Equal' && link.op !== 'Approx') {
-    // `x^2 - 2x + 1 \ge 0` is a claim when it holds for every admissible x; `2x + 1 > 5` is a condition
+  if (notClaim === 'condition' && link.op !== 'Approx') {
+    // `\sin^2 x + \cos^2 x = 1` and `x^2 - 2x + 1 \ge 0` are claims when they hold for every admissible x;
+    // `2x + 3 = 7` and `2x + 1 > 5` are conditions
     const v = verifyRelation(link, parsed, ctx);
-    const proved = v.verdict === 'unknown' && !/cannot check/.test(v.detail) ? await proveInequality(link, parsed, ctx) : undefined;
+    if (v.verdict === 'verified') return v;
+    const proved = link.op !== 'Equal' && v.verdict === 'unknown' && !/cannot check/.test(v.detail) ? await proveInequality(link, parsed, ctx) : undefined;
     if (proved?.verdict === 'verified') return proved;
   }
   if (notClaim) return { verdict: 'unknown', detail: notClaim, skipped: notClaim };
