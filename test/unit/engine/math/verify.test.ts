@@ -73,6 +73,15 @@ describe('verification engine', function () {
     assert.equal(s.counterexample!.x, '-1');
   });
 
+  it('checks equation rows without arrows as solving steps, and leaves systems and value lists alone', async () => {
+    const solving = '$$\\begin{aligned}\n3x + 1 &= 10 \\\\\n3x &= 9 \\\\\nx &= 4\n\\end{aligned}$$';
+    const { steps } = await checkProof({ text: solving, languageId: 'markdown' });
+    assert.deepEqual(steps.map((s) => [s.line, s.verdict]), [[3, 'verified'], [4, 'wrong']]);
+    assert.equal(steps[1]!.counterexample!.x, '3');
+    const system = '$$\\begin{aligned}\nx + y &= 5 \\\\\nx - y &= 1\n\\end{aligned}$$\n\n$$\\begin{aligned}\nx &= 2 \\\\\nx &= 3\n\\end{aligned}$$';
+    assert.deepEqual((await checkProof({ text: system, languageId: 'markdown' })).steps, []);
+  });
+
   it('asks the critic only about steps algebra cannot decide, labelled as a model opinion', async () => {
     const asked: string[] = [];
     const critic = async (step: { text: string }) => {
