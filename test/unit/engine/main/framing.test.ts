@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import OpenAI from 'openai';
 import * as p from '../../../../engine/protocol';
 import { fixtureWithMadeUpTokenizer } from '../service/made-up-tokenizer';
 
@@ -125,6 +126,17 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
     assert.deepEqual(r.steps.map((s) => s.verdict), ['verified', 'wrong']);
     assert.equal(r.steps[1].range.start.line, 13, 'ranges in document coordinates');
     assert.ok(r.steps[1].counterexample && 'a' in r.steps[1].counterexample);
+  });
+
+  it('serve/start lets other tools use the loaded model over the OpenAI API; serve/stop closes it', async () => {
+    const { url, modelId } = await engine.conn.sendRequest(p.ServeStartRequest, { port: 0, apiKey: 'tool-key' });
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const client = new OpenAI({ baseURL: url, apiKey: 'tool-key', maxRetries: 0 });
+    const viaHttp = await client.chat.completions.create({ model: modelId, messages: [{ role: 'user', content: 'hello' }], max_tokens: 6, temperature: 0 });
+    const viaRpc = await engine.conn.sendRequest(p.ChatRequest, { messages: [{ role: 'user', content: 'hello' }], maxTokens: 6, temperature: 0, streamId: 'same' });
+    assert.equal(viaHttp.choices[0].message.content, viaRpc.text, 'one model serves both');
+    await engine.conn.sendRequest(p.ServeStopRequest);
+    await assert.rejects(fetch(`${url}/models`));
   });
 
   it('features of other work items answer NotAvailable with a clear message', async () => {
