@@ -2,7 +2,8 @@
 // switchyard.backend is openai-compatible), compared with the local engine answering the same request directly.
 import * as assert from 'node:assert/strict';
 import { EngineErrorCodes } from '../../../../engine/protocol';
-import { connectRemoteBackend } from '../../../../engine/remote/remote-backend';
+import { RemoteHttpClient } from '../../../../engine/remote/http-client';
+import { connectRemoteBackend, RemoteBackend } from '../../../../engine/remote/remote-backend';
 import { CancelledGenerationError, EngineService } from '../../../../engine/service/engine-service';
 import { eventually, MODEL_ID, startLocalServer, type LocalServer } from './local-server';
 
@@ -67,5 +68,39 @@ describe('remote backend through the real local server (made-up tokenizer)', () 
     assert.ok(err instanceof CancelledGenerationError, String(err));
     await eventually(() => server.service.queueState.inFlight === 0);
     assert.ok(server.service.stats().lastGeneration!.generatedTokens < 60);
+  });
+});
+
+describe('remote completions through the real local server, both FIM modes (made-up tokenizer)', () => {
+  let server: LocalServer;
+  before(async () => {
+    server = await startLocalServer({ model: { family: 'qwen' } });
+  });
+  after(() => server.close());
+
+  const request = { prefix: 'def f(x):\n    ', suffix: '\n\nprint(f(1))\n', languageId: 'python', maxTokens: 24, temperature: 0 };
+
+  for (const fimMode of ['prompt', 'suffix'] as const) {
+    it(`${fimMode} mode: the editor's completion equals the local engine's, stop rules included`, async () => {
+      const remote = new EngineService();
+      try {
+        const info = await remote.useBackend(await connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, fimMode, fimFormat: 'qwen' }, signal()));
+        assert.equal(info.fim?.name, fimMode === 'prompt' ? 'qwen' : undefined);
+        const viaServer = await remote.complete(request);
+        const direct = await server.service.complete(request);
+        assert.equal(viaServer.text, direct.text);
+        assert.equal(viaServer.stopReason === 'lines', direct.stopReason === 'lines');
+      } finally {
+        await remote.dispose();
+      }
+    });
+  }
+
+  it('prompt mode needs a known FIM family: an unknown model name asks for switchyard.remote.fimFormat', async () => {
+    const remote = new EngineService();
+    const client = new RemoteHttpClient({ baseUrl: server.url, timeoutMs: 5000 });
+    await remote.useBackend(new RemoteBackend(client, { baseUrl: server.url, model: 'mystery-model' }));
+    await assert.rejects(remote.complete(request), /cannot tell the fill-in-the-middle format of model 'mystery-model'.*set switchyard\.remote\.fimFormat/);
+    await assert.rejects(connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, fimFormat: 'gpt' }, signal()), /unknown FIM format 'gpt': use one of deepseek, qwen, starcoder2, codellama/);
   });
 });
