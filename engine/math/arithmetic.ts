@@ -24,14 +24,16 @@ const CLAIM = new RegExp(
   'g',
 );
 
-function normalise(expr: string): string {
-  return expr
+function normalise(expr: string, unknown?: string): string {
+  const text = expr
     .replace(/\$/g, '')
     .replace(/(\d),(?=\d{3}\b)/g, '$1')
     .replace(/(\d*\.?\d+)%/g, '($1/100)')
-    .replace(/\bx\b|×/g, '*')
+    .replace(/×/g, '*')
     .replace(/÷/g, '/')
     .replace(/[–−]/g, '-');
+  // a lone x is a times sign, unless x is the unknown
+  return unknown === 'x' ? text : text.replace(/\bx\b/g, '*');
 }
 
 export function findArithmetic(text: string): ArithmeticClaim[] {
@@ -96,4 +98,51 @@ export function checkArithmetic(expr: string, value: string): Verdict {
     counterexample: {},
     values: { left: formatValue({ exact }), right: formatValue({ exact: stated }) },
   };
+}
+
+/**
+ * Simplifications in one unknown written in prose: `(16 + x) * 18 = 288 + 18x`, `14 + (8 - x) = 22 - x`. A link is
+ * a claim only when its right side is a simplified linear form (`a + bx`) and its left side is not: then it reads as
+ * "this simplifies to", not as an equation to solve (`5x + 20 = 300`, `x + 3 = 2(x/2)` are left alone).
+ */
+export function findSimplifications(text: string): Array<{ lhs: string; rhs: string; variable: string }> {
+  const out: Array<{ lhs: string; rhs: string; variable: string }> = [];
+  // runs of math tokens: numbers (with $ , . %), one-letter unknowns, operators, parentheses, '='
+  for (const m of text.matchAll(/(?:\$?\d[\d,]*(?:\.\d+)?%?|(?<![A-Za-z])[a-z](?![A-Za-z])|[-+*/()=]|[ \t])+/g)) {
+    const run = m[0].trim();
+    if (!run.includes('=')) continue;
+    const letters = new Set(run.match(/(?<![A-Za-z])[a-z](?![A-Za-z])/g) ?? []);
+    if (letters.size !== 1) continue;
+    const variable = [...letters][0]!;
+    if (variable === 'a' || /\d\s+x\s+\$?\d/.test(run)) continue; // the article, or "5 x 4" as a product
+    const sides = run.split('=').map((s) => s.trim());
+    for (let i = 0; i + 1 < sides.length; i++) {
+      const lhs = sides[i]!, rhs = sides[i + 1]!;
+      const linear = new RegExp(String.raw`^-?\$?\d*(?:\.\d+)?\s*\*?\s*${variable}?(?:\s*[-+]\s*\$?\d*(?:\.\d+)?\s*\*?\s*${variable}?)?$`);
+      // `… = x` names the unknown (an equation); a simplified form carries a number too
+      if (!lhs || !rhs || rhs === variable || !rhs.includes(variable) || !lhs.includes(variable) || !linear.test(rhs) || linear.test(lhs)) continue;
+      if ((lhs.match(/\(/g)?.length ?? 0) !== (lhs.match(/\)/g)?.length ?? 0)) continue;
+      out.push({ lhs, rhs, variable });
+    }
+  }
+  return out;
+}
+
+/** Compares both sides at a few exact rational points; wrong with the first point where they differ. */
+export function checkSimplification(lhs: string, rhs: string, variable: string): Verdict {
+  try {
+    const l = parseAscii(normalise(lhs, variable));
+    const r = parseAscii(normalise(rhs, variable));
+    for (const p of ['3/2', '7', '-5/3', '11']) {
+      const env = new Map([[variable, { exact: new Fraction(p) }]]);
+      const a = evaluate(l, env), b = evaluate(r, env);
+      if (!a?.exact || !b?.exact) return { verdict: 'unknown', detail: 'not exact' };
+      if (!a.exact.equals(b.exact)) {
+        return { verdict: 'wrong', detail: `${lhs} ≠ ${rhs} at ${variable} = ${p} (${formatValue(a)} vs ${formatValue(b)})`, counterexample: { [variable]: p }, values: { left: formatValue(a), right: formatValue(b) } };
+      }
+    }
+    return { verdict: 'verified', detail: `${lhs} = ${rhs} for all ${variable}` };
+  } catch (err) {
+    return { verdict: 'unparsed', detail: (err as Error).message };
+  }
 }
