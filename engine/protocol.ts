@@ -235,6 +235,27 @@ export interface RemoteConnectParams {
 }
 export const RemoteConnectRequest = new RequestType<RemoteConnectParams, ModelInfo, void>('remote/connect');
 
+// ---------------------------------------------------------------- serve/start, serve/stop
+/** The engine also answers other tools (Continue, Cline, `openai` scripts) over the OpenAI API, sharing its model. */
+export interface ServeParams {
+  /** default 127.0.0.1 (this machine only) */
+  host?: string;
+  /** default 8012; 0 picks a free port */
+  port?: number;
+  /** when set, every /v1 request needs `Authorization: Bearer <apiKey>` */
+  apiKey?: string;
+  /** HTTP requests that may wait behind the one running; more get 503 (default 8) */
+  queue?: number;
+  /** the name clients send as `model` (default: the model folder's name) */
+  modelId?: string;
+}
+export interface ServeResult {
+  url: string;
+  modelId: string;
+}
+export const ServeStartRequest = new RequestType<ServeParams, ServeResult, void>('serve/start');
+export const ServeStopRequest = new RequestType0<void, void>('serve/stop');
+
 // ---------------------------------------------------------------- shutdown
 export const ShutdownRequest = new RequestType0<void, void>('shutdown');
 

@@ -6,7 +6,21 @@ import { parseArgs } from 'node:util';
 import { checkProof } from '../math/check';
 import { runBench } from '../math/bench';
 import { shutdownSmt } from '../math/smt';
+import { benchCritic } from '../math/critic';
+import type { LoadedModel } from '../runtime/api';
 import { CliError } from './errors';
+
+/** The runtime is loaded only for --model, so algebra-only runs never start onnxruntime. */
+async function loadCriticModel(dir: string): Promise<LoadedModel> {
+  const runtime = '../runtime/load-model'; // resolved at run time: the runtime ships in its own module
+  let mod: { loadModel(dir: string, opts?: { threads?: number }): Promise<LoadedModel> };
+  try {
+    mod = (await import(runtime)) as typeof mod;
+  } catch (err) {
+    throw new CliError(`--model: the model runtime is not available in this build (${(err as Error).message})`);
+  }
+  return mod.loadModel(resolve(dir), { threads: 1 });
+}
 
 const LANGUAGE_BY_EXTENSION: Record<string, string> = { '.tex': 'latex', '.md': 'markdown', '.markdown': 'markdown', '.v': 'coq', '.lean': 'lean' };
 
@@ -36,12 +50,17 @@ export async function run(argv: string[]): Promise<number> {
         for (const d of result.proverDiagnostics ?? []) process.stdout.write(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message}\n`);
         if (result.prover) process.stdout.write(`${result.prover.name}: ${result.prover.message ?? ''}\n`);
         const count = (v: string) => result.steps.filter((s) => s.verdict === v).length;
-        process.stdout.write(`${result.steps.length} steps: ${count('verified')} verified, ${count('wrong')} wrong, ${count('unknown')} not checkable, ${count('unparsed')} unparsed\n`);
+        process.stdout.write(`${result.steps.length} step${result.steps.length === 1 ? '' : 's'}: ${count('verified')} verified, ${count('wrong')} wrong, ${count('unknown')} not checkable, ${count('unparsed')} unparsed\n`);
       }
       return result.steps.some((s) => s.verdict === 'wrong') || result.prover?.proved === false ? 1 : 0;
     }
-    if (values.model) throw new CliError('--model: model critique needs the engine runtime (engine/runtime/load-model.ts), which this build does not include yet');
-    const result = await runBench(file);
+    const model = values.model ? await loadCriticModel(values.model) : undefined;
+    let result;
+    try {
+      result = await runBench(file, model ? benchCritic(model) : undefined);
+    } finally {
+      await model?.dispose();
+    }
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(`precision ${result.precision}  recall ${result.recall}  false alarms ${result.false_alarm_rate}  ${JSON.stringify(result.counts)}\n`);
     return 0;

@@ -3,7 +3,7 @@
 // wrong, and, with a critic, at the first step the model calls wrong (model opinion, counted separately).
 import { readFile } from 'node:fs/promises';
 import { EngineError } from '../errors';
-import { checkArithmetic, findArithmetic } from './arithmetic';
+import { checkArithmetic, checkSimplification, findArithmetic, findSimplifications } from './arithmetic';
 
 export interface BenchItem {
   id: string;
@@ -29,6 +29,10 @@ export function firstWrongClaim(step: string): string | undefined {
   const prose = step.replace(/<<[^<>]*>>/g, ' ');
   for (const c of findArithmetic(prose)) {
     const v = checkArithmetic(c.expr, c.value);
+    if (v.verdict === 'wrong') return v.detail;
+  }
+  for (const c of findSimplifications(prose)) {
+    const v = checkSimplification(c.lhs, c.rhs, c.variable);
     if (v.verdict === 'wrong') return v.detail;
   }
   return undefined;

@@ -100,6 +100,7 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax): Claim[] {
   const claims: Claim[] = [];
   let carried: Segment | undefined;
   let previous: { seg: Segment; formula?: Formula } | undefined;
+  let previousSingle = false;
   for (const row of rows) {
     if (row.text === '') continue;
     if (syntax === 'latex' && !balanced(row.text)) {
@@ -126,12 +127,18 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax): Claim[] {
       }
       if (parts.length === 1 && !connected) {
         const { links, last } = chainLinks(part.seg, syntax, carried);
+        const single = links.length === 1 && !links[0]!.continuation && links[0]!.op === 'Equal';
+        if (single && previousSingle && previous?.formula) {
+          claims.push({ kind: 'implication', syntax, op: 'implies', premise: previous.formula, conclusion: [links], premiseText: previous.seg.text, conclusionText: part.seg.text, start: part.seg.start, end: part.seg.end, implicit: true });
+        }
+        previousSingle = single;
         for (const link of links) claims.push({ kind: 'link', syntax, link, start: link.opStart ?? link.lhs.start, end: link.rhs.end });
         carried = last;
         const ownLinks = links.filter((l) => !l.continuation);
         previous = { seg: part.seg, formula: ownLinks.length ? [ownLinks] : undefined };
       } else {
         carried = undefined;
+        previousSingle = false;
         previous = { seg: part.seg, formula: f };
       }
     }

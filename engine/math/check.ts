@@ -3,10 +3,10 @@
 // opinion; it never changes a verdict.
 import Fraction from 'fraction.js';
 import type { ProofCheckParams, ProofCheckResult, ProofStep } from '../protocol';
-import { type Definitions, definitionHead, resolve } from './calculus';
+import { type Definitions, definitionHead, hasCalculus, resolve } from './calculus';
 import { OP_SYMBOL, type Claim, type Extracted, type Link, type Syntax } from './claims';
 import { checkArithmetic } from './arithmetic';
-import { evaluate, UnsupportedExpression } from './evaluate';
+import { evaluate, freeSymbols, symbolName, UnsupportedExpression } from './evaluate';
 import { extractLatex } from './latex-steps';
 import { parseMath, ParseFailure } from './parse';
 import { extractPlain } from './plain-steps';
@@ -103,6 +103,14 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
     const head = definitionHead(parsed.lhs);
     if (head && link.chainLength === 1) ctx.defs.set(head.name, { params: head.params, body: parsed.rhs });
   }
+  if (notClaim === 'condition' && link.op !== 'Approx') {
+    // `\sin^2 x + \cos^2 x = 1` and `x^2 - 2x + 1 \ge 0` are claims when they hold for every admissible x;
+    // `2x + 3 = 7` and `2x + 1 > 5` are conditions
+    const v = verifyRelation(link, parsed, ctx);
+    if (v.verdict === 'verified') return v;
+    const proved = link.op !== 'Equal' && v.verdict === 'unknown' && !/cannot check/.test(v.detail) ? await proveInequality(link, parsed, ctx) : undefined;
+    if (proved?.verdict === 'verified') return proved;
+  }
   if (notClaim) return { verdict: 'unknown', detail: notClaim, skipped: notClaim };
   if (link.op === 'Approx') return checkApprox(link, parsed.lhs, parsed.rhs, ctx);
   let verdict = verifyRelation(link, parsed, ctx);
@@ -136,7 +144,7 @@ function checkApprox(link: Link, lhs: unknown, rhs: unknown, ctx: CheckContext):
 async function verdictFor(claim: Claim, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
   try {
     if (claim.kind === 'unparsed') return { verdict: 'unparsed', detail: claim.reason };
-    if (claim.kind === 'implication') return await verifyImplication(claim, ctx);
+    if (claim.kind === 'implication') return claim.implicit ? await checkSolvingStep(claim, ctx) : await verifyImplication(claim, ctx);
     return await checkLink(claim, ctx);
   } catch (err) {
     if (err instanceof ParseFailure) return { verdict: 'unparsed', detail: err.message };
@@ -144,6 +152,31 @@ async function verdictFor(claim: Claim, ctx: CheckContext): Promise<TaggedVerdic
     if ((err as Error).name === 'AbortError') throw err;
     return { verdict: 'unknown', detail: `not checkable by algebra: ${(err as Error).message}` };
   }
+}
+
+/**
+ * Row k+1 of an equation display with no arrow: a solving step (`2x + 3 = 11` then `2x = 8`) must follow from row k.
+ * Only rows in one and the same unknown qualify, and a solved row (`x = 2`) never serves as a premise, so lists of
+ * values, systems of equations and definitions are left alone.
+ */
+async function checkSolvingStep(claim: Extract<Claim, { kind: 'implication' }>, ctx: CheckContext): Promise<TaggedVerdict> {
+  const skip: TaggedVerdict = { verdict: 'unknown', detail: 'not a solving step', skipped: 'condition' };
+  const [premise] = claim.premise[0] ?? [];
+  const [conclusion] = claim.conclusion[0] ?? [];
+  if (!premise || !conclusion || claim.premise.length !== 1 || claim.premise[0]!.length !== 1) return skip;
+  const p = parseLink(premise, claim.syntax);
+  const c = parseLink(conclusion, claim.syntax);
+  if ([p.lhs, p.rhs, c.lhs, c.rhs].some((e) => hasCalculus(e))) return skip;
+  const vars = (l: { lhs: unknown; rhs: unknown }) => new Set([...freeSymbols(l.lhs as never), ...freeSymbols(l.rhs as never)]);
+  const pv = vars(p), cv = vars(c);
+  if (pv.size !== 1 || cv.size !== 1 || [...pv][0] !== [...cv][0]) return skip;
+  const solved = (l: { lhs: unknown; rhs: unknown }) => (symbolName(l.lhs as never) !== undefined && freeSymbols(l.rhs as never).size === 0) || (symbolName(l.rhs as never) !== undefined && freeSymbols(l.lhs as never).size === 0);
+  if (solved(p)) return skip;
+  // an identity row is not an equation being solved
+  for (const [link, parsed] of [[premise, p], [conclusion, c]] as const) if (verifyRelation(link, parsed, ctx).verdict === 'verified') return skip;
+  const v = await verifyImplication(claim, ctx);
+  if (v.verdict === 'unknown') return skip;
+  return v.verdict === 'verified' ? { ...v, detail: 'follows from the row above (checked by the SMT solver)' } : { ...v, detail: `${v.detail.replace('does not follow', 'does not follow from the row above')}` };
 }
 
 function contextAround(text: string, start: number, end: number): string {
@@ -174,9 +207,12 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
     if (verdict.lone) {
       // A lone equation that is not an identity: among identities it is a wrong identity; among equations and
       // conditions it is an equation to solve, which algebra alone cannot call wrong.
-      const neighbours = [results[i - 1]?.verdict, results[i + 1]?.verdict].filter((v) => v !== undefined);
+      const explicit = results.filter((r) => !(r.claim.kind === 'implication' && r.claim.implicit));
+      const k = explicit.findIndex((r) => r.claim === claim);
+      const neighbours = [explicit[k - 1]?.verdict, explicit[k + 1]?.verdict].filter((v) => v !== undefined);
       const amongIdentities = neighbours.some((v) => v.identity) && !neighbours.some((v) => v.skipped === 'condition');
-      if (!amongIdentities) final = { verdict: 'unknown', detail: `not an identity (${verdict.detail}); read as an equation to solve, so not checked` };
+      // An equation being solved is a premise, like `2x + 3 = 7`: not a step of its own.
+      if (!amongIdentities) continue;
     }
     const step = stepFrom(claim, map, final);
     if (step.verdict === 'unknown' && opts.critic && params.withModelCritique !== false) {

@@ -37,6 +37,8 @@ export type Claim =
       conclusion: Formula;
       premiseText: string;
       conclusionText: string;
+      /** consecutive equation rows with no arrow between them: checked only when they read as solving steps */
+      implicit?: boolean;
       start: number;
       end: number;
     }

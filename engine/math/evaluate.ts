@@ -178,6 +178,7 @@ export function evaluate(e: MathJson, env: Env): Value | undefined {
     if (name === undefined) throw new UnsupportedExpression(JSON.stringify(e));
     const bound = env.get(name);
     if (bound) return bound;
+    if (name === 'ComplexInfinity' || name === 'NaN' || name === 'Undefined') return undefined; // the CAS folded 1/0
     const constant = CONSTANTS[name];
     if (constant) return constant;
     if (/^-?\d+(\.\d+)?$/.test(name)) return exact(new Fraction(name));
@@ -305,7 +306,7 @@ function evaluateIterated(head: 'Sum' | 'Product', args: MathJson[], env: Env): 
 export function freeSymbols(e: MathJson, bound: ReadonlySet<string> = new Set(), out = new Set<string>()): Set<string> {
   const name = symbolName(e);
   if (name !== undefined) {
-    if (!bound.has(name) && !(name in CONSTANTS) && !['Nothing', 'PositiveInfinity', 'NegativeInfinity', 'True', 'False'].includes(name)) {
+    if (!bound.has(name) && !(name in CONSTANTS) && !['Nothing', 'PositiveInfinity', 'NegativeInfinity', 'True', 'False', 'ComplexInfinity', 'NaN', 'Undefined'].includes(name)) {
       out.add(name);
     }
     return out;

@@ -18,7 +18,9 @@ interface Z3Handle {
 let z3: Promise<Z3Handle> | undefined;
 
 async function loadZ3(): Promise<Z3Handle> {
-  const { init } = await import('z3-solver');
+  // Loaded by name at run time so bundlers leave it in node_modules: its WASM binary sits next to its own files.
+  const z3Module = 'z3-solver';
+  const { init } = (await import(z3Module)) as typeof import('z3-solver');
   const api = await init();
   const ctx = api.Context('main');
   return {

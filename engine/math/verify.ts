@@ -6,7 +6,7 @@ import type { StepVerdict } from '../protocol';
 import { OP_SYMBOL, type Claim, type Formula, type Link, type RelationOp, type Syntax } from './claims';
 import { derivativeOfSide, hasCalculus, indefiniteIntegralVariable, resolve, type Definitions } from './calculus';
 import { evaluate, formatValue, freeSymbols, headOf, symbolName, toNumber, UnsupportedExpression, type Env, type MathJson, type Value } from './evaluate';
-import { parseMath, ParseFailure } from './parse';
+import { computeEngine, parseMath, ParseFailure } from './parse';
 import { samplePoints, type Bounds } from './sampling';
 import { findCounterModel, type SmtAtom, type SmtFormula } from './smt';
 import Fraction from 'fraction.js';
@@ -155,9 +155,19 @@ export function verifyRelation(link: Link, parsed: ParsedLink, ctx: CheckContext
     return { verdict: 'unknown', detail: `only ${valid} of ${points.length} sample points are in the domain of both sides: cannot check` };
   }
   if (op === 'Equal') {
-    return { verdict: 'verified', detail: `identity holds at ${valid} random ${ints.size ? 'integer/' : ''}rational points in ${vars.join(', ')}${what}` };
+    const symbolic = simplifiesToZero(lhs, rhs) ? 'simplifies symbolically to a true identity; ' : '';
+    return { verdict: 'verified', detail: `${symbolic}identity holds at ${valid} random ${ints.size ? 'integer/' : ''}rational points in ${vars.join(', ')}${what}` };
   }
   return { verdict: 'unknown', detail: `no counterexample at ${valid} sample points (not proved)` };
+}
+
+/** The CAS's own simplification of lhs - rhs (reported alongside sampling, never instead of it). */
+function simplifiesToZero(lhs: MathJson, rhs: MathJson): boolean {
+  try {
+    return computeEngine().box(['Subtract', lhs, rhs] as never).simplify().is(0) === true;
+  } catch {
+    return false;
+  }
 }
 
 function describeClosed(lhs: MathJson, rhs: MathJson): string {

@@ -1,6 +1,6 @@
 // loadModel(dir): a Hugging Face DeepSeek-V2/V3 folder -> a LoadedModel. Validates config, tensors and tokenizer,
 // builds (or reuses) the cached graphs, opens the sessions, and serves forward / generate one request at a time.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors';
@@ -33,8 +33,8 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
   validateCheckpoint(cfg, ckpt);
   const tokenizer = CheckpointTokenizer.load(abs, cfg);
   const precision = opts.precision ?? 'f32';
-  if (precision !== 'f32') {
-    throw new EngineError(`precision '${precision}' is not supported by this engine build (only f32)`, EngineErrorCodes.BadInput);
+  if (!['f32', 'int8', 'int4'].includes(precision)) {
+    throw new EngineError(`precision '${precision}' is not supported (f32, int8, int4 are)`, EngineErrorCodes.BadInput);
   }
   const parameters = expectedTensors(cfg).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
   const info: ModelInfo = {
@@ -69,6 +69,8 @@ class DeepseekModel implements LoadedModel {
     private readonly routedExpertFiles: string[],
     /** -inf for experts removed by keptExperts, per MoE layer; undefined when all are kept */
     private readonly keptMask: Float32Array[] | undefined,
+    /** quantized experts are prepacked onto the heap: all of them are resident */
+    private readonly expertsPrepacked: boolean,
   ) {
     this.prefixCache = new PrefixCache(() => transformer.newCache());
   }
@@ -156,6 +158,7 @@ class DeepseekModel implements LoadedModel {
   }
 
   residentExpertBytes(): number {
+    if (this.expertsPrepacked) return this.routedExpertFiles.reduce((n, f) => n + statSync(f).size, 0);
     return residentBytesOfFiles(this.routedExpertFiles);
   }
 
@@ -181,7 +184,7 @@ export type DeepseekLoadedModel = DeepseekModel;
 
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
   const { cfg, ckpt, tokenizer, info } = validateModelDir(dir, opts);
-  const files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), resolve(opts.cacheDir ?? defaultCacheRoot()));
+  const files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), resolve(opts.cacheDir ?? defaultCacheRoot()), info.precision);
   const correction: (Float32Array | undefined)[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const name = `${layerPrefix(l)}mlp.gate.e_score_correction_bias`;
@@ -201,8 +204,9 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
       return m;
     });
   }
-  const transformer = await Transformer.create(cfg, files, correction, opts.threads ?? defaultThreads(), opts.computeAllExperts);
-  return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask);
+  const prepacked = info.precision !== 'f32';
+  const transformer = await Transformer.create(cfg, files, correction, opts.threads ?? defaultThreads(), opts.computeAllExperts, prepacked);
+  return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask, prepacked);
 }
 
 /** onnxruntime intra-op threads when the caller does not say: the cores, at most 4 (decode is memory-bound). */

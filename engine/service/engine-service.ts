@@ -28,7 +28,7 @@ export type ModelLoader = (dir: string, opts?: LoadOptions) => Promise<LoadedMod
 export interface EngineServiceOptions {
   loadModel?: ModelLoader;
   /** checks a folder without building graphs (model/load with validateOnly) */
-  validateModel?: (dir: string, opts?: LoadOptions) => { info: ModelInfo; tokenizer?: Tokenizer };
+  validateModel?: (dir: string, opts?: LoadOptions) => Promise<{ info: ModelInfo; tokenizer?: Tokenizer }> | { info: ModelInfo; tokenizer?: Tokenizer };
   /** requests allowed to wait behind the one in flight (the HTTP server bounds it; the editor does not) */
   queueCapacity?: number;
   threads?: number;
@@ -94,7 +94,7 @@ export class EngineService {
     }
     const opts: LoadOptions = { precision: params.precision, threads: this.threads };
     if (params.validateOnly && this.options.validateModel) {
-      const { info, tokenizer } = this.options.validateModel(params.path, opts);
+      const { info, tokenizer } = await this.options.validateModel(params.path, opts);
       return describeTextFormats(info, tokenizer, params.path);
     }
     const model = await this.options.loadModel(params.path, opts);

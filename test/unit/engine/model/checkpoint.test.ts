@@ -76,6 +76,15 @@ describe('checkpoint loading', () => {
       /no \*\.safetensors file/,
     ],
     [
+      'a corrupt tokenizer.json',
+      () => {
+        const d = copyFixture('v3-tiny');
+        writeFileSync(join(d, 'tokenizer.json'), '{"model": {"type": "BPE", "vocab": ');
+        return d;
+      },
+      /tokenizer\.json: not valid JSON/,
+    ],
+    [
       'a corrupt config.json',
       () => {
         const d = copyFixture('v3-tiny');
@@ -94,6 +103,7 @@ describe('checkpoint loading', () => {
   }
 
   it('rejects a precision it cannot run', () => {
-    assert.throws(() => validateModelDir(copyFixture('v3-tiny'), { precision: 'int4' }), /precision 'int4' is not supported/);
+    const precision = 'fp8' as unknown as 'int4';
+    assert.throws(() => validateModelDir(copyFixture('v3-tiny'), { precision }), /precision 'fp8' is not supported \(f32, int8, int4 are\)/);
   });
 });
