@@ -84,11 +84,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       reply.content += d.text;
       this.post({ type: 'delta', replyIndex, text: d.text });
     });
-    const { maxTokens, temperature } = chatSettings();
+    const { maxTokens, temperature, systemPrompt } = chatSettings();
     try {
       const result = await this.engine.request(
         ChatRequest,
-        { messages: toEngineMessages(turns.slice(0, -1)), streamId, maxTokens, temperature, routing: { domain: 'auto', strength: 1 } },
+        { messages: toEngineMessages(turns.slice(0, -1), systemPrompt), streamId, maxTokens, temperature, routing: { domain: 'auto', strength: 1 } },
         cts.token,
       );
       // The final text is authoritative (a delta lost to a race must not leave the reply short).

@@ -1,6 +1,6 @@
 // Keeps one engine running: start (initialize + model/load), route requests, restart after a crash with backoff,
 // stop cleanly. No VS Code API here, so the completion benchmark and plain-Node tests use the same code.
-import { CancellationToken, Emitter, Event, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { CancellationToken, CancellationTokenSource, Emitter, Event, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import {
   EngineErrorCodes,
   GenerationDelta,
@@ -93,23 +93,35 @@ export class EngineSupervisor {
 
   /** Sends a request, starting the engine first when needed; the token becomes `$/cancelRequest`. */
   request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
-    return this.send((c) => c.sendRequest(type, params, token));
+    // By method name: a RequestType from another bundle (the test suite's) carries a foreign parameter-structure
+    // object that vscode-jsonrpc compares by identity.
+    return this.send((c, t) => c.sendRequest<R>(type.method, params, t), token);
   }
 
   /** The same for requests without parameters (stats). */
   request0<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R> {
-    return this.send((c) => c.sendRequest(type, token));
+    return this.send((c, t) => c.sendRequest<R>(type.method, t), token);
   }
 
-  private async send<R>(fn: (c: EngineProcess['connection']) => Promise<R>): Promise<R> {
+  private async send<R>(
+    fn: (c: EngineProcess['connection'], token: CancellationToken) => Promise<R>,
+    token: CancellationToken | undefined,
+  ): Promise<R> {
     await this.start();
     const proc = this.proc;
     if (!proc) throw new Error('the engine is not running');
+    // vscode-jsonrpc must see its own token type (anything else would be sent as a parameter); VS Code's token is
+    // linked into one so its cancellation becomes $/cancelRequest.
+    const source = new CancellationTokenSource();
+    const link = token?.onCancellationRequested(() => source.cancel());
+    if (token?.isCancellationRequested) source.cancel();
     this.active++;
     this.setState('busy');
     try {
-      return await fn(proc.connection);
+      return await fn(proc.connection, source.token);
     } finally {
+      link?.dispose();
+      source.dispose();
       this.active--;
       if (this.active === 0 && this.proc === proc && !proc.hasExited) this.setState('ready');
     }
