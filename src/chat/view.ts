@@ -78,6 +78,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
     const cts = new vscode.CancellationTokenSource();
     this.running = cts;
+    void vscode.commands.executeCommand('setContext', 'switchyard.chatBusy', true);
     const streamId = `chat-${process.pid}-${++this.streamCounter}`;
     const deltaSub = this.engine.onDelta((d) => {
       if (d.streamId !== streamId || cts.token.isCancellationRequested) return;
@@ -108,6 +109,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       deltaSub.dispose();
       cts.dispose();
       this.running = undefined;
+      void vscode.commands.executeCommand('setContext', 'switchyard.chatBusy', false);
       this.replies.push({ text: reply.content, stopReason: reply.stopReason, error: reply.error });
       await this.history.save();
     }

@@ -43,6 +43,8 @@ export function prepareRun(name: string, userSettings: Record<string, unknown>):
         'update.mode': 'none',
         'security.workspace.trust.enabled': false,
         'editor.inlineSuggest.enabled': true,
+        'git.openRepositoryInParentFolders': 'never',
+        'typescript.disableAutomaticTypeAcquisition': true,
         ...userSettings,
       },
       null,
@@ -141,7 +143,7 @@ export function workbenchUrl(port: number, dirs: RunDirs, suite?: string): strin
 
 /** Harmless noise of a workbench without internet, left out of the test output. */
 export function isNoise(text: string): boolean {
-  return /ENOTFOUND|open-vsx\.org|serviceWorker|Model is disposed|net::ERR_|Failed to load resource|marketplace|webview.*iframe.*sandbox/i.test(text);
+  return /ENOTFOUND|open-vsx\.org|serviceWorker|Model is disposed|net::ERR_|Failed to load resource|marketplace|webview.*iframe.*sandbox|manifest\.json|bad HTTP response code \(404\)/i.test(text);
 }
 
 export type { BrowserContext, Page };
