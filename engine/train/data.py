@@ -31,7 +31,7 @@ def window(r, text, max_chars, sep="\n"):
         return text
     start = r.randrange(0, len(text) - max_chars)
     nl = text.find(sep, start)
-    start = 0 if nl < 0 or nl > start + max_chars // 2 else nl + len(sep)
+    start = 0 if nl < 0 or nl > start + max_chars // 2 else nl + 1  # just after the newline
     return text[start:start + max_chars]
 
 
