@@ -85,7 +85,10 @@ export class CompletionPipeline {
     this.debounce.recordKeystroke(nowMs);
   }
 
-  /** The suggestion at the cursor, or undefined (cancelled, nothing useful, or an engine error, which is thrown). */
+  /**
+   * The suggestion at the cursor; its text is '' when the engine answered but nothing useful was left after the stop
+   * rules. Undefined when cancelled or debounced away; an engine error is thrown.
+   */
   async suggest(input: CompletionInput, token: CancellationToken): Promise<Suggestion | undefined> {
     this.counters.triggers++;
     const { prefix, suffix } = fimWindow(input.text, input.offset, this.settings.window);
@@ -93,7 +96,7 @@ export class CompletionPipeline {
     if (hit) {
       if (hit.kind === 'exact') this.counters.exactHits++;
       else this.counters.typeAheadHits++;
-      return hit.text ? { text: hit.text, source: hit.kind === 'exact' ? 'exact-cache' : 'type-ahead' } : undefined;
+      return { text: hit.text, source: hit.kind === 'exact' ? 'exact-cache' : 'type-ahead' };
     }
     if (!(await waitUnlessCancelled(this.debounce.delayMs(), token))) {
       this.counters.debounced++;
@@ -128,7 +131,7 @@ export class CompletionPipeline {
       }
       const text = this.shape(result.text, prefix, suffix, input.tabSize ?? 4);
       this.cache.put(prefix, suffix, text);
-      return text ? { text, source: 'engine', result } : undefined;
+      return { text, source: 'engine', result };
     } catch (err) {
       if (source.token.isCancellationRequested) {
         this.counters.cancelled++;

@@ -65,8 +65,8 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
         },
         token,
       );
-      if (!suggestion || token.isCancellationRequested) return undefined;
-      if (suggestion.result) this.onStats(suggestion.result.stats);
+      if (suggestion?.result) this.onStats(suggestion.result.stats);
+      if (!suggestion?.text || token.isCancellationRequested) return undefined;
       this.lastError = undefined;
       return [new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position))];
     } catch (err) {
