@@ -162,6 +162,10 @@ export interface ProofStep {
   verdict: StepVerdict;
   /** variable assignment (exact values as strings) under which the claim fails, for `wrong` */
   counterexample?: Record<string, string>;
+  /** the two sides of the checked relation as the checker read them (a continued row's left side included) */
+  sides?: { left: string; relation: string; right: string };
+  /** both sides evaluated at the counterexample (exact fractions where possible) */
+  values?: { left: string; right: string };
   detail: string;
   /** the model's opinion for steps algebra cannot decide; never overrides verified / wrong */
   modelOpinion?: string;
