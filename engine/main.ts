@@ -4,6 +4,7 @@ import { createMessageConnection, StreamMessageReader, StreamMessageWriter } fro
 import { connectRemoteBackend } from './remote/remote-backend';
 import { loadModel, validateModelDir } from './runtime/load-model';
 import { EngineService } from './service/engine-service';
+import { checkProof } from './math/check';
 import { registerEngineHandlers } from './service/rpc';
 
 function log(line: string): void {
@@ -39,6 +40,7 @@ async function exit(code: number): Promise<void> {
 registerEngineHandlers(connection, service, {
   log,
   connectRemote: connectRemoteBackend,
+  checkProof: (params, opts) => checkProof(params, opts),
   onShutdown: () => void lastWrite.finally(() => exit(0)),
 });
 
