@@ -2,6 +2,7 @@
 // The VS Code provider is a thin adapter over it, and the completion benchmark drives it directly.
 import { CancellationToken, CancellationTokenSource } from 'vscode-jsonrpc';
 import type { CompleteParams, CompleteResult, ContextChunk, RoutingRequest } from '../../engine/protocol';
+import { cancelOnce } from '../engine/supervisor';
 import { CompletionCache } from './cache';
 import { AdaptiveDebounce, waitUnlessCancelled } from './debounce';
 import { limitLines, stopAtBlockEnd, trimSuffixOverlap } from './postprocess';
@@ -103,10 +104,11 @@ export class CompletionPipeline {
       return undefined;
     }
     // A newer request supersedes the one still decoding: cancel it so the engine stops within a token.
-    this.inFlight?.cancel();
+    if (this.inFlight) cancelOnce(this.inFlight);
     const source = new CancellationTokenSource();
     this.inFlight = source;
-    const link = token.onCancellationRequested(() => source.cancel());
+    const link = token.onCancellationRequested(() => cancelOnce(source));
+    if (token.isCancellationRequested) cancelOnce(source);
     const s = this.settings;
     this.counters.requests++;
     try {
@@ -155,6 +157,6 @@ export class CompletionPipeline {
   }
 
   dispose(): void {
-    this.inFlight?.cancel();
+    if (this.inFlight) cancelOnce(this.inFlight);
   }
 }

@@ -113,8 +113,8 @@ export class EngineSupervisor {
     // vscode-jsonrpc must see its own token type (anything else would be sent as a parameter); VS Code's token is
     // linked into one so its cancellation becomes $/cancelRequest.
     const source = new CancellationTokenSource();
-    const link = token?.onCancellationRequested(() => source.cancel());
-    if (token?.isCancellationRequested) source.cancel();
+    const link = token?.onCancellationRequested(() => cancelOnce(source));
+    if (token?.isCancellationRequested) cancelOnce(source);
     this.active++;
     this.setState('busy');
     try {
@@ -231,4 +231,12 @@ export function errorMessage(err: unknown): string {
     return e.message;
   }
   return String(err);
+}
+
+/**
+ * vscode-jsonrpc's CancellationTokenSource throws on a second cancel() when its token was never read; an already
+ * cancelled VS Code token calls its listener once more from a timer, so cancel through this.
+ */
+export function cancelOnce(source: CancellationTokenSource): void {
+  if (!source.token.isCancellationRequested) source.cancel();
 }

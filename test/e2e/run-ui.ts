@@ -74,9 +74,10 @@ async function main(): Promise<number> {
     // --- chat: open the Switchyard view, send a message, read the streamed reply.
     await page.locator('.activitybar .action-item a[aria-label^="Switchyard"]').first().click();
     const chat = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-    await chat.locator('#input').waitFor({ timeout: 30_000 });
+    // The script has run once it rendered the conversation (the empty-state line); before that a click does nothing.
+    await chat.locator('#log .empty, #log article').first().waitFor({ timeout: 30_000 });
     await chat.locator('#input').fill('What is $2+2$? Answer in one line.');
-    await chat.locator('#send').click();
+    await chat.locator('#input').press('Enter');
     await chat.locator('article.user').last().waitFor({ timeout: 10_000 });
     const reply = chat.locator('article.assistant[data-done="true"]').last();
     await reply.waitFor({ timeout: 60_000 });
