@@ -127,9 +127,24 @@ export class EngineSupervisor {
     }
   }
 
-  /** Asks the engine to validate a model folder without loading it (Select Model). Throws the engine's reason. */
+  /**
+   * Asks an engine to validate a model folder without loading it (Select Model); throws the engine's reason. The
+   * running engine answers when there is one; otherwise (no model could be loaded, which is when people pick one) a
+   * short-lived engine process does, and is stopped again.
+   */
   async validateModel(path: string): Promise<ModelInfo> {
-    return this.request(ModelLoadRequest, { path, validateOnly: true });
+    if (this.proc && !this.proc.hasExited && (this._state === 'ready' || this._state === 'busy')) {
+      return this.request(ModelLoadRequest, { path, validateOnly: true });
+    }
+    const cfg = this.config();
+    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(l) });
+    try {
+      const exited = proc.exited.then((e) => Promise.reject(new Error(`the engine exited (${describeExit(e)})`)));
+      await Promise.race([proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }), exited]);
+      return await Promise.race([proc.connection.sendRequest(ModelLoadRequest, { path, validateOnly: true }), exited]);
+    } finally {
+      await proc.stop();
+    }
   }
 
   /** For tests: the running engine process. */

@@ -43,6 +43,17 @@ describe('engine (real subprocess)', function () {
     assert.ok(generated < maxTokens / 4, `decoded ${generated} of ${maxTokens} tokens after the cancel`);
   });
 
+  it('validates a model folder before Select Model saves it, naming the cause when it is unusable', async () => {
+    const a = await api();
+    const ok = await a.engine.validateModel(a.engine.model!.path);
+    assert.equal(ok.layers, a.engine.model!.layers);
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    await assert.rejects(a.engine.validateModel(folder), /config\.json|model|checkpoint/i);
+    const before = vscode.workspace.getConfiguration('switchyard').inspect('modelPath')?.globalValue;
+    assert.equal(await vscode.commands.executeCommand('switchyard.selectModel', vscode.Uri.file(folder)), false);
+    assert.equal(vscode.workspace.getConfiguration('switchyard').inspect('modelPath')?.globalValue, before, 'nothing saved');
+  });
+
   it('restarts a killed engine, which then serves again', async () => {
     const a = await api();
     await a.engine.start();
