@@ -150,7 +150,9 @@ export function workbenchUrl(port: number, dirs: RunDirs, suite?: string): strin
 
 /** Harmless noise of a workbench without internet, left out of the test output. */
 export function isNoise(text: string): boolean {
-  return /ENOTFOUND|open-vsx\.org|serviceWorker|Model is disposed|net::ERR_|Failed to load resource|marketplace|webview.*iframe.*sandbox|manifest\.json|bad HTTP response code \(404\)/i.test(text);
+  return /ENOTFOUND|open-vsx\.org|serviceWorker|Service Worker|Model is disposed|net::ERR_|Failed to load resource|marketplace|webview.*iframe.*sandbox|manifest\.json|bad HTTP response code \(404\)|Resolv(ing|ed) connection token|Creating a socket|Updating additional builtin|ChatSessionStore/i.test(
+    text,
+  );
 }
 
 export type { BrowserContext, Page };
