@@ -60,9 +60,10 @@ export function contextChunkLimits(): { maxChunks: number; maxCharsPerChunk: num
   return { maxChunks: Math.max(0, settings().get<number>('completion.contextFiles', 3)), maxCharsPerChunk: 1500 };
 }
 
-export function chatSettings(): { maxTokens: number; temperature: number } {
+export function chatSettings(): { maxTokens: number; temperature: number; systemPrompt?: string } {
   const cfg = settings();
   return {
+    systemPrompt: cfg.get<string>('chat.systemPrompt', '').trim() || undefined,
     maxTokens: Math.max(1, cfg.get<number>('chat.maxTokens', 1024)),
     temperature: Math.min(2, Math.max(0, cfg.get<number>('chat.temperature', 0.7))),
   };

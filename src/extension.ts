@@ -6,6 +6,7 @@ import { SHOW_MENU, showMenu, TOGGLE_INLINE, toggleInlineCompletions } from './c
 import { SELECT_MODEL, selectModel } from './commands/model';
 import { SwitchyardInlineProvider } from './completion/provider';
 import { inlineEnabled } from './config';
+import { registerCheckProof } from './proof';
 import { createEngineClient, ENGINE_LOG_NAME, reportStartFailure } from './engine/client';
 import { EngineStatusBar } from './engine/status-bar';
 import type { EngineSupervisor } from './engine/supervisor';
@@ -53,7 +54,10 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     command('switchyard.chat.stop', () => chat.stop()),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('switchyard.completion') && statusBar.render()),
   );
-  // Check Proof (switchyard.checkProof) is registered by src/proof/ (registerCheckProof), wired in at merge.
+  // Check Proof: its controller talks to the same engine; "ask the model about this step" goes through the chat.
+  registerCheckProof(context, { sendRequest: (type, params, token) => engine.request(type, params, token) }, (text) =>
+    void chat.ask(undefined, text),
+  );
 
   // Start the engine now, so the first completion does not pay for loading the model.
   engine.start().catch(reportStartFailure);

@@ -31,7 +31,7 @@ def window(r, text, max_chars, sep="\n"):
         return text
     start = r.randrange(0, len(text) - max_chars)
     nl = text.find(sep, start)
-    start = 0 if nl < 0 or nl > start + max_chars // 2 else nl + len(sep)
+    start = 0 if nl < 0 or nl > start + max_chars // 2 else nl + 1  # just after the newline
     return text[start:start + max_chars]
 
 
@@ -91,7 +91,9 @@ class Sampler:
     def __init__(self, tok, docs, math_problems, seq_len, seed, mix=None, fim_rate=0.5, spm_rate=0.5):
         self.tok, self.docs, self.problems = tok, docs, math_problems
         self.seq_len, self.seed = seq_len, seed
-        self.mix = mix or DEFAULT_MIX
+        # a domain with no documents is left out (chat needs math problems or code)
+        self.mix = {d: w for d, w in (mix or DEFAULT_MIX).items()
+                    if (docs.get(d) if d != "chat" else (math_problems or docs.get("code")))}
         self.fim_rate, self.spm_rate = fim_rate, spm_rate
         self.eot = tok.special_ids[EOT]
 

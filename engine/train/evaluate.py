@@ -166,6 +166,7 @@ def main():
     ap.add_argument("--math", type=int, default=100)
     ap.add_argument("--bytes-per-domain", type=int, default=60_000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--dump-dir", help="write the scored held-out texts here, one file each (for `engine perplexity`)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     t0 = time.time()
@@ -189,6 +190,11 @@ def main():
                 break
             chosen.append(t[:a.bytes_per_domain - got])
             got += len(chosen[-1].encode())
+        if a.dump_dir:
+            os.makedirs(os.path.join(a.dump_dir, key), exist_ok=True)
+            for i, t in enumerate(chosen):
+                with open(os.path.join(a.dump_dir, key, f"{i:03d}.txt"), "w", encoding="utf-8", newline="") as f:
+                    f.write(t)
         counts = {li: torch.zeros(cfg["n_routed_experts"], dtype=torch.long) for li, _ in model.moe_layers()}
         bpb, ntok, nb = bits_per_byte(model, tok, chosen, ctx, counts)
         res["bits_per_byte"][key] = {"bits_per_byte": round(bpb, 4), "tokens": ntok, "bytes": nb}

@@ -17,7 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bpe import SPECIALS  # noqa: E402
-from model import DeepseekV3, save_safetensors  # noqa: E402
+from model import DeepseekV3, load_checkpoint, save_safetensors  # noqa: E402
 
 CHAT_TEMPLATE = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
                  "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}"
@@ -43,7 +43,7 @@ def tokenizer_config(model_max_length):
 
 
 def export(state, tok_dir, out, dtype="f32", shard_mib=0):
-    ck = torch.load(os.path.join(state, "checkpoint.pt"), map_location="cpu")
+    ck = load_checkpoint(os.path.join(state, "checkpoint.pt"))
     cfg = dict(ck["config"])
     model = DeepseekV3(cfg)
     model.load_state_dict(ck["model"])

@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=engine/train
-bundle=$here/bundle/corpus.tar.xz
+bundle=${BUNDLE:-$here/bundle/corpus.tar.xz}
 
 python_with_torch() {
   for py in python3 /usr/bin/python3 python; do
@@ -42,7 +42,7 @@ case "${1:-}" in
     corpus=$state/corpus
     mkdir -p "$corpus" "$out/model"
     [ -f "$bundle" ] || { echo "$bundle is missing: run 'gpu-run.sh bundle' here and carry engine/train/bundle" >&2; exit 1; }
-    (cd "$here/bundle" && sha256sum -c SHA256SUMS)
+    [ -n "${BUNDLE:-}" ] || (cd "$here/bundle" && sha256sum -c SHA256SUMS)
     xz -dc -T0 "$bundle" | tar -C "$corpus" -xf -
     "$py" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")'
     "$py" $here/train.py --corpus "$corpus" --tokenizer engine/models/default --state "$state/run" \
@@ -81,9 +81,9 @@ json.dump(tokenizer_config(seq), open(os.path.join(d, "tokenizer_config.json"), 
 shutil.copy("engine/models/default/generation_config.json", d)
 EOF
     "$py" -c "import sys; sys.path.insert(0, '$here'); from train import plot; plot('$dest/train-log.jsonl', '$dest/loss.png')"
-    for m in engine/models/default "$dest"; do
-      "$py" $here/evaluate.py --model "$m" --corpus "${CORPUS:-/work/train-state/corpus}" --out "$m.eval.json" \
-        --fim "${FIM:-50}" --math "${MATH:-50}" --threads "${THREADS:-1}" | tail -4
+    [ -n "${SKIP_EVAL:-}" ] || for m in engine/models/default "$dest"; do
+      "$py" $here/evaluate.py --model "$m" --corpus "${CORPUS:-/work/train-state/corpus}" --out "$dest/eval-$(basename "$m").json" \
+        --fim "${FIM:-50}" --math "${MATH:-50}" --bytes-per-domain "${EVAL_BYTES:-30000}" --threads "${THREADS:-1}" | tail -4
     done
     du -sh "$dest"
     ;;

@@ -23,16 +23,16 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bpe import Tokenizer  # noqa: E402
 from data import Sampler, load_docs  # noqa: E402
-from model import DeepseekV3  # noqa: E402
+from model import DeepseekV3, load_checkpoint  # noqa: E402
 
 PRESETS = {
     # d192 / 4 layers / 1 shared + 16 routed experts, top-2: the CPU model
     "cpu-small": dict(hidden_size=192, num_hidden_layers=4, num_attention_heads=4, intermediate_size=512,
                       moe_intermediate_size=128, n_routed_experts=16, num_experts_per_tok=2, kv_lora_rank=64,
                       q_lora_rank=None, qk_nope_head_dim=32, qk_rope_head_dim=16, v_head_dim=32),
-    # a ~12M-active model for a GPU session (fits the 64 MiB limit in bf16)
+    # for a GPU session: ~25M total / ~10M active, 50 MB in bf16 (the shipped model must stay under 64 MiB)
     "gpu-medium": dict(hidden_size=384, num_hidden_layers=8, num_attention_heads=6, intermediate_size=1024,
-                       moe_intermediate_size=192, n_routed_experts=32, num_experts_per_tok=4, kv_lora_rank=128,
+                       moe_intermediate_size=128, n_routed_experts=16, num_experts_per_tok=2, kv_lora_rank=128,
                        q_lora_rank=192, qk_nope_head_dim=48, qk_rope_head_dim=16, v_head_dim=48),
 }
 
@@ -211,7 +211,7 @@ def main():
     log_path = os.path.join(args.state, "log.jsonl")
 
     if os.path.exists(ckpt_path) and not args.probe:
-        ck = torch.load(ckpt_path, map_location="cpu")
+        ck = load_checkpoint(ckpt_path)
         cfg = ck["config"]
     else:
         ck, cfg = None, make_config(args.preset, tok.vocab_size, args.seq_len)

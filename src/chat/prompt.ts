@@ -14,8 +14,8 @@ export function attachmentBlock(a: Attachment): string {
 }
 
 /** Earlier turns that failed or were empty are left out: the model should not imitate broken replies. */
-export function toEngineMessages(turns: ChatTurn[]): ChatMessage[] {
-  const out: ChatMessage[] = [{ role: 'system', content: SYSTEM_PROMPT }];
+export function toEngineMessages(turns: ChatTurn[], systemPrompt = SYSTEM_PROMPT): ChatMessage[] {
+  const out: ChatMessage[] = [{ role: 'system', content: systemPrompt }];
   for (const t of turns) {
     if (t.role === 'assistant' && (t.error || t.content.trim() === '')) continue;
     const content = t.attachment ? `${attachmentBlock(t.attachment)}\n\n${t.content}` : t.content;

@@ -78,17 +78,18 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
     const cts = new vscode.CancellationTokenSource();
     this.running = cts;
+    void vscode.commands.executeCommand('setContext', 'switchyard.chatBusy', true);
     const streamId = `chat-${process.pid}-${++this.streamCounter}`;
     const deltaSub = this.engine.onDelta((d) => {
       if (d.streamId !== streamId || cts.token.isCancellationRequested) return;
       reply.content += d.text;
       this.post({ type: 'delta', replyIndex, text: d.text });
     });
-    const { maxTokens, temperature } = chatSettings();
+    const { maxTokens, temperature, systemPrompt } = chatSettings();
     try {
       const result = await this.engine.request(
         ChatRequest,
-        { messages: toEngineMessages(turns.slice(0, -1)), streamId, maxTokens, temperature, routing: { domain: 'auto', strength: 1 } },
+        { messages: toEngineMessages(turns.slice(0, -1), systemPrompt), streamId, maxTokens, temperature, routing: { domain: 'auto', strength: 1 } },
         cts.token,
       );
       // The final text is authoritative (a delta lost to a race must not leave the reply short).
@@ -108,6 +109,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       deltaSub.dispose();
       cts.dispose();
       this.running = undefined;
+      void vscode.commands.executeCommand('setContext', 'switchyard.chatBusy', false);
       this.replies.push({ text: reply.content, stopReason: reply.stopReason, error: reply.error });
       await this.history.save();
     }

@@ -2,6 +2,7 @@
 // The VS Code provider is a thin adapter over it, and the completion benchmark drives it directly.
 import { CancellationToken, CancellationTokenSource } from 'vscode-jsonrpc';
 import type { CompleteParams, CompleteResult, ContextChunk, RoutingRequest } from '../../engine/protocol';
+import { cancelOnce } from '../engine/supervisor';
 import { CompletionCache } from './cache';
 import { AdaptiveDebounce, waitUnlessCancelled } from './debounce';
 import { limitLines, stopAtBlockEnd, trimSuffixOverlap } from './postprocess';
@@ -85,7 +86,10 @@ export class CompletionPipeline {
     this.debounce.recordKeystroke(nowMs);
   }
 
-  /** The suggestion at the cursor, or undefined (cancelled, nothing useful, or an engine error, which is thrown). */
+  /**
+   * The suggestion at the cursor; its text is '' when the engine answered but nothing useful was left after the stop
+   * rules. Undefined when cancelled or debounced away; an engine error is thrown.
+   */
   async suggest(input: CompletionInput, token: CancellationToken): Promise<Suggestion | undefined> {
     this.counters.triggers++;
     const { prefix, suffix } = fimWindow(input.text, input.offset, this.settings.window);
@@ -93,17 +97,18 @@ export class CompletionPipeline {
     if (hit) {
       if (hit.kind === 'exact') this.counters.exactHits++;
       else this.counters.typeAheadHits++;
-      return hit.text ? { text: hit.text, source: hit.kind === 'exact' ? 'exact-cache' : 'type-ahead' } : undefined;
+      return { text: hit.text, source: hit.kind === 'exact' ? 'exact-cache' : 'type-ahead' };
     }
     if (!(await waitUnlessCancelled(this.debounce.delayMs(), token))) {
       this.counters.debounced++;
       return undefined;
     }
     // A newer request supersedes the one still decoding: cancel it so the engine stops within a token.
-    this.inFlight?.cancel();
+    if (this.inFlight) cancelOnce(this.inFlight);
     const source = new CancellationTokenSource();
     this.inFlight = source;
-    const link = token.onCancellationRequested(() => source.cancel());
+    const link = token.onCancellationRequested(() => cancelOnce(source));
+    if (token.isCancellationRequested) cancelOnce(source);
     const s = this.settings;
     this.counters.requests++;
     try {
@@ -128,7 +133,7 @@ export class CompletionPipeline {
       }
       const text = this.shape(result.text, prefix, suffix, input.tabSize ?? 4);
       this.cache.put(prefix, suffix, text);
-      return text ? { text, source: 'engine', result } : undefined;
+      return { text, source: 'engine', result };
     } catch (err) {
       if (source.token.isCancellationRequested) {
         this.counters.cancelled++;
@@ -152,6 +157,6 @@ export class CompletionPipeline {
   }
 
   dispose(): void {
-    this.inFlight?.cancel();
+    if (this.inFlight) cancelOnce(this.inFlight);
   }
 }

@@ -12,6 +12,8 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
   private readonly recent = new RecentFiles();
   private readonly subs: vscode.Disposable[] = [];
   private lastError: string | undefined;
+  /** calls by VS Code, and those answered "off" (global toggle or language switch), for tests and the benchmark */
+  readonly calls = { total: 0, switchedOff: 0 };
 
   constructor(
     private readonly engine: EngineSupervisor,
@@ -38,7 +40,11 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
     _context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    if (!inlineEnabled() || !languageEnabled(document.languageId)) return undefined;
+    this.calls.total++;
+    if (!inlineEnabled() || !languageEnabled(document.languageId)) {
+      this.calls.switchedOff++;
+      return undefined;
+    }
     if (this.engine.state === 'failed' || this.engine.state === 'crashed') return undefined;
     const editor = vscode.window.activeTextEditor;
     const tabSize = editor?.document === document && typeof editor.options.tabSize === 'number' ? editor.options.tabSize : 4;
@@ -59,8 +65,8 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
         },
         token,
       );
-      if (!suggestion || token.isCancellationRequested) return undefined;
-      if (suggestion.result) this.onStats(suggestion.result.stats);
+      if (suggestion?.result) this.onStats(suggestion.result.stats);
+      if (!suggestion?.text || token.isCancellationRequested) return undefined;
       this.lastError = undefined;
       return [new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position))];
     } catch (err) {

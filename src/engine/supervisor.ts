@@ -1,6 +1,6 @@
 // Keeps one engine running: start (initialize + model/load), route requests, restart after a crash with backoff,
 // stop cleanly. No VS Code API here, so the completion benchmark and plain-Node tests use the same code.
-import { CancellationToken, Emitter, Event, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import { CancellationToken, CancellationTokenSource, Emitter, Event, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import {
   EngineErrorCodes,
   GenerationDelta,
@@ -93,31 +93,58 @@ export class EngineSupervisor {
 
   /** Sends a request, starting the engine first when needed; the token becomes `$/cancelRequest`. */
   request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
-    return this.send((c) => c.sendRequest(type, params, token));
+    // By method name: a RequestType from another bundle (the test suite's) carries a foreign parameter-structure
+    // object that vscode-jsonrpc compares by identity.
+    return this.send((c, t) => c.sendRequest<R>(type.method, params, t), token);
   }
 
   /** The same for requests without parameters (stats). */
   request0<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R> {
-    return this.send((c) => c.sendRequest(type, token));
+    return this.send((c, t) => c.sendRequest<R>(type.method, t), token);
   }
 
-  private async send<R>(fn: (c: EngineProcess['connection']) => Promise<R>): Promise<R> {
+  private async send<R>(
+    fn: (c: EngineProcess['connection'], token: CancellationToken) => Promise<R>,
+    token: CancellationToken | undefined,
+  ): Promise<R> {
     await this.start();
     const proc = this.proc;
     if (!proc) throw new Error('the engine is not running');
+    // vscode-jsonrpc must see its own token type (anything else would be sent as a parameter); VS Code's token is
+    // linked into one so its cancellation becomes $/cancelRequest.
+    const source = new CancellationTokenSource();
+    const link = token?.onCancellationRequested(() => cancelOnce(source));
+    if (token?.isCancellationRequested) cancelOnce(source);
     this.active++;
     this.setState('busy');
     try {
-      return await fn(proc.connection);
+      return await fn(proc.connection, source.token);
     } finally {
+      link?.dispose();
+      source.dispose();
       this.active--;
       if (this.active === 0 && this.proc === proc && !proc.hasExited) this.setState('ready');
     }
   }
 
-  /** Asks the engine to validate a model folder without loading it (Select Model). Throws the engine's reason. */
+  /**
+   * Asks an engine to validate a model folder without loading it (Select Model); throws the engine's reason. The
+   * running engine answers when there is one; otherwise (no model could be loaded, which is when people pick one) a
+   * short-lived engine process does, and is stopped again.
+   */
   async validateModel(path: string): Promise<ModelInfo> {
-    return this.request(ModelLoadRequest, { path, validateOnly: true });
+    if (this.proc && !this.proc.hasExited && (this._state === 'ready' || this._state === 'busy')) {
+      return this.request(ModelLoadRequest, { path, validateOnly: true });
+    }
+    const cfg = this.config();
+    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(l) });
+    try {
+      const exited = proc.exited.then((e) => Promise.reject(new Error(`the engine exited (${describeExit(e)})`)));
+      await Promise.race([proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }), exited]);
+      return await Promise.race([proc.connection.sendRequest(ModelLoadRequest, { path, validateOnly: true }), exited]);
+    } finally {
+      await proc.stop();
+    }
   }
 
   /** For tests: the running engine process. */
@@ -219,4 +246,12 @@ export function errorMessage(err: unknown): string {
     return e.message;
   }
   return String(err);
+}
+
+/**
+ * vscode-jsonrpc's CancellationTokenSource throws on a second cancel() when its token was never read; an already
+ * cancelled VS Code token calls its listener once more from a timer, so cancel through this.
+ */
+export function cancelOnce(source: CancellationTokenSource): void {
+  if (!source.token.isCancellationRequested) source.cancel();
 }

@@ -9,7 +9,13 @@ const TIMEOUT_MS = Number(process.env.SWITCHYARD_SUITE_TIMEOUT_MS ?? 6 * 60_000)
 
 async function main(): Promise<number> {
   const model = process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
-  const dirs = prepareRun('suite', { 'switchyard.modelPath': model, 'switchyard.engine.threads': 1 });
+  // The fixture has 256 positions and a byte-level vocabulary: short instructions and replies.
+  const dirs = prepareRun('suite', {
+    'switchyard.modelPath': model,
+    'switchyard.engine.threads': 1,
+    'switchyard.chat.systemPrompt': 'Be brief.',
+    'switchyard.chat.maxTokens': 48,
+  });
   const server = await startServer(dirs, { SWITCHYARD_TEST_WORKSPACE: dirs.workspace, SWITCHYARD_TEST_ARTIFACTS: dirs.artifacts });
   const browser = await launchBrowser(dirs);
   let finish: (code: number) => void = () => undefined;

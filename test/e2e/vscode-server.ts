@@ -18,9 +18,9 @@ export interface RunDirs {
 }
 
 /** Fresh folders for one run under .vscode-test/runs/<name>, with the sample workspace copied in. */
-export function prepareRun(name: string, userSettings: Record<string, unknown>): RunDirs {
+export function prepareRun(name: string, userSettings: Record<string, unknown>, fresh = true): RunDirs {
   const root = path.join(ROOT, '.vscode-test/runs', name);
-  fs.rmSync(root, { recursive: true, force: true });
+  if (fresh) fs.rmSync(root, { recursive: true, force: true });
   const dirs: RunDirs = {
     root,
     workspace: path.join(root, 'workspace'),
@@ -30,9 +30,11 @@ export function prepareRun(name: string, userSettings: Record<string, unknown>):
   };
   for (const d of ['server', 'user/User', 'ext', 'agent', 'tmp', 'chromium']) fs.mkdirSync(path.join(root, d), { recursive: true });
   fs.mkdirSync(dirs.artifacts, { recursive: true });
-  fs.cpSync(path.join(ROOT, 'test/e2e/workspace'), dirs.workspace, { recursive: true });
+  if (!fs.existsSync(dirs.workspace)) fs.cpSync(path.join(ROOT, 'test/e2e/workspace'), dirs.workspace, { recursive: true });
+  const settingsFile = path.join(dirs.user, 'User/settings.json');
+  if (!fresh && fs.existsSync(settingsFile)) return dirs; // keep what the user changed since
   fs.writeFileSync(
-    path.join(dirs.user, 'User/settings.json'),
+    settingsFile,
     JSON.stringify(
       {
         'workbench.startupEditor': 'none',
@@ -43,6 +45,8 @@ export function prepareRun(name: string, userSettings: Record<string, unknown>):
         'update.mode': 'none',
         'security.workspace.trust.enabled': false,
         'editor.inlineSuggest.enabled': true,
+        'git.openRepositoryInParentFolders': 'never',
+        'typescript.disableAutomaticTypeAcquisition': true,
         ...userSettings,
       },
       null,
@@ -59,14 +63,19 @@ export interface Server {
 }
 
 /** Starts server-main.js in its own process group; resolves with the port it listens on. */
-export function startServer(dirs: RunDirs, env: NodeJS.ProcessEnv = {}, log = (s: string) => process.stderr.write(s)): Promise<Server> {
+export function startServer(
+  dirs: RunDirs,
+  env: NodeJS.ProcessEnv = {},
+  log = (s: string) => process.stderr.write(s),
+  port = 0,
+): Promise<Server> {
   if (!fs.existsSync(SERVER_MAIN)) throw new Error(`VS Code server missing at ${SERVER_MAIN}: run test/setup/install-vscode-server.sh`);
   const child = spawn(
     process.execPath,
     [
       SERVER_MAIN,
       '--host', '127.0.0.1',
-      '--port', '0',
+      '--port', String(port),
       '--without-connection-token',
       '--accept-server-license-terms',
       '--server-data-dir', path.join(dirs.root, 'server'),
@@ -141,7 +150,9 @@ export function workbenchUrl(port: number, dirs: RunDirs, suite?: string): strin
 
 /** Harmless noise of a workbench without internet, left out of the test output. */
 export function isNoise(text: string): boolean {
-  return /ENOTFOUND|open-vsx\.org|serviceWorker|Model is disposed|net::ERR_|Failed to load resource|marketplace|webview.*iframe.*sandbox/i.test(text);
+  return /ENOTFOUND|open-vsx\.org|serviceWorker|Service Worker|Model is disposed|net::ERR_|Failed to load resource|marketplace|webview.*iframe.*sandbox|manifest\.json|bad HTTP response code \(404\)|Resolv(ing|ed) connection token|Creating a socket|Updating additional builtin|ChatSessionStore/i.test(
+    text,
+  );
 }
 
 export type { BrowserContext, Page };

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, engineBundled } from './helpers';
+import { api, engineBundled, workspaceFile } from './helpers';
 
 describe('chat view', () => {
   it('resolves in its own activity-bar container and loads its script', async () => {
@@ -29,5 +29,25 @@ describe('chat view', () => {
     assert.ok(deltas.length > 1, `${deltas.length} deltas`);
     assert.equal(reply.text, a.chat.turns[a.chat.turns.length - 1].content);
     assert.ok(reply.text.length > 0);
+  });
+
+  it('Explain Selection sends the selected code to the chat as an attachment', async function () {
+    if (!engineBundled()) this.skip();
+    const a = await api();
+    const uri = workspaceFile('explain-me.py');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from('def double(x):\n    return 2 * x\n'));
+    const editor = await vscode.window.showTextDocument(uri);
+    editor.selection = new vscode.Selection(0, 0, 1, 16);
+    const replies = a.chat.replies.length;
+    await vscode.commands.executeCommand('switchyard.explainSelection');
+    assert.equal(a.chat.replies.length, replies + 1);
+    const question = a.chat.turns[a.chat.turns.length - 2];
+    assert.equal(question.role, 'user');
+    assert.match(question.content, /^Explain this code/);
+    assert.deepEqual(
+      { file: question.attachment?.fileName, line: question.attachment?.line, text: question.attachment?.text },
+      { file: 'explain-me.py', line: 1, text: 'def double(x):\n    return 2 * x' },
+    );
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

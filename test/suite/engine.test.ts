@@ -27,7 +27,7 @@ describe('engine (real subprocess)', function () {
       deltas++;
       if (deltas === 2) cts.cancel();
     });
-    const maxTokens = 400;
+    const maxTokens = 200; // the fixture has 256 positions
     try {
       const r = await a.engine
         .request(CompleteRequest, { prefix: 'def f(x):\n    ', suffix: '', languageId: 'python', maxTokens, streamId, temperature: 0 }, cts.token)
@@ -37,9 +37,21 @@ describe('engine (real subprocess)', function () {
       sub.dispose();
     }
     const stats = await a.engine.request0(StatsRequest);
-    const generated = stats.lastGeneration?.generatedTokens ?? 0;
+    assert.ok(stats.lastGeneration, 'the engine reports the cancelled generation');
+    const generated = stats.lastGeneration.generatedTokens;
     assert.ok(deltas >= 2, `saw ${deltas} deltas`);
     assert.ok(generated < maxTokens / 4, `decoded ${generated} of ${maxTokens} tokens after the cancel`);
+  });
+
+  it('validates a model folder before Select Model saves it, naming the cause when it is unusable', async () => {
+    const a = await api();
+    const ok = await a.engine.validateModel(a.engine.model!.path);
+    assert.equal(ok.layers, a.engine.model!.layers);
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    await assert.rejects(a.engine.validateModel(folder), /config\.json|model|checkpoint/i);
+    const before = vscode.workspace.getConfiguration('switchyard').inspect('modelPath')?.globalValue;
+    assert.equal(await vscode.commands.executeCommand('switchyard.selectModel', vscode.Uri.file(folder)), false);
+    assert.equal(vscode.workspace.getConfiguration('switchyard').inspect('modelPath')?.globalValue, before, 'nothing saved');
   });
 
   it('restarts a killed engine, which then serves again', async () => {

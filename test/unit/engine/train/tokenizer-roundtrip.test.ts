@@ -2,7 +2,8 @@
 // BPE that produced the training data, and decodes every corpus excerpt back to the same string. The excerpts come
 // from every domain and split of the corpus plus hard cases (CRLF, NBSP, BOM, emoji, CJK, special tokens).
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { DEFAULT_MODEL, TRAIN_FIXTURES } from './default-model';
@@ -46,5 +47,28 @@ describe('default tokenizer: Node and the Python trainer agree', () => {
     assert.equal(config.clean_up_tokenization_spaces, false);
     assert.equal(config.fim_prefix_token, '<|fim_prefix|>');
     assert.match(String(config.chat_template), /<\|im_start\|>/);
+  });
+});
+
+// The whole corpus is not in the repository (it is rebuilt by engine/train/corpus.py); where it exists, point
+// SWITCHYARD_CORPUS at its folder to round-trip every file of every split (about 130 MB: minutes, not for CI).
+const corpusDir = process.env.SWITCHYARD_CORPUS;
+(corpusDir ? describe : describe.skip)('default tokenizer: every corpus file round-trips (SWITCHYARD_CORPUS)', () => {
+  it('decode(encode(file)) is exact for every file of train, val and test', async function () {
+    this.timeout(3_600_000);
+    const json = JSON.parse(readFileSync(join(DEFAULT_MODEL, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+    const tok = new Tokenizer(json, {});
+    let files = 0;
+    const bad: string[] = [];
+    for (const split of ['train', 'val', 'test']) {
+      const lines = createInterface({ input: createReadStream(join(corpusDir as string, `${split}.jsonl`)) });
+      for await (const line of lines) {
+        const d = JSON.parse(line) as { id: string; text: string };
+        files++;
+        if (tok.decode(tok.encode(d.text).ids, { skip_special_tokens: false }) !== d.text) bad.push(d.id);
+      }
+    }
+    assert.deepEqual(bad, []);
+    assert.ok(files > 1000, `${files} files`);
   });
 });

@@ -94,6 +94,8 @@ describe('completion/pipeline (fake engine)', () => {
   it('never shows a suggestion that only repeats the suffix', async () => {
     const eng = fakeEngine(() => ')');
     const p = new CompletionPipeline(eng.fn, settings);
-    assert.equal(await p.suggest({ text: 'f()', offset: 2, languageId: 'c' }, none()), undefined);
+    const s = await p.suggest({ text: 'f()', offset: 2, languageId: 'c' }, none());
+    assert.equal(s?.text, '');
+    assert.equal(s?.source, 'engine');
   });
 });
