@@ -3,7 +3,7 @@
 // name, dtype, shape and offset) and evenly spaced blocks of its data, so checking a real checkpoint at load time
 // reads a few megabytes, not tens of gigabytes, yet a fine-tune of the same shape still gets another fingerprint.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../errors';
 
@@ -43,7 +43,21 @@ function hashFile(hash: ReturnType<typeof createHash>, path: string): void {
   }
 }
 
-/** `sha256:<hex>` over config.json and every *.safetensors file of the folder (in name order). */
+/** The weight files, as the engine reads them: those of model.safetensors.index.json, else every *.safetensors. */
+function weightFiles(dir: string, names: string[]): string[] {
+  const index = join(dir, 'model.safetensors.index.json');
+  if (existsSync(index)) {
+    try {
+      const map = (JSON.parse(readFileSync(index, 'utf8')) as { weight_map?: Record<string, string> }).weight_map ?? {};
+      return [...new Set(Object.values(map))].sort();
+    } catch {
+      throw new EngineError(`${index} is not valid JSON`);
+    }
+  }
+  return names.filter((n) => n.endsWith('.safetensors')).sort();
+}
+
+/** `sha256:<hex>` over config.json and the checkpoint's safetensors files (in name order). */
 export function checkpointFingerprint(dir: string): string {
   let names: string[];
   try {
@@ -51,7 +65,7 @@ export function checkpointFingerprint(dir: string): string {
   } catch (err) {
     throw new EngineError(`cannot read checkpoint folder ${dir}: ${(err as Error).message}`);
   }
-  const weights = names.filter((n) => n.endsWith('.safetensors')).sort();
+  const weights = weightFiles(dir, names);
   if (!names.includes('config.json') || weights.length === 0) {
     throw new EngineError(`${dir} is not a checkpoint folder (needs config.json and *.safetensors)`);
   }
