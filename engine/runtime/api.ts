@@ -28,6 +28,8 @@ export interface GenerateOptions extends SamplingParams {
   shouldStop?: (textSoFar: string) => number | undefined;
   /** reuse the longest cached token prefix (default true) */
   usePrefixCache?: boolean;
+  /** do not stop at the model's EOS tokens (only at `stopTokens`); for reference comparisons */
+  ignoreEos?: boolean;
 }
 
 export interface GenerateResult {

@@ -1,0 +1,165 @@
+// Reads safetensors checkpoints: one file or shards with model.safetensors.index.json. Only headers are read up front;
+// tensor data is read on demand (one tensor at a time) and converted to float32, so a checkpoint larger than memory
+// can still be turned into graphs.
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { EngineError } from '../errors';
+import { EngineErrorCodes } from '../protocol';
+
+export type Dtype = 'F32' | 'F16' | 'BF16';
+const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
+
+export interface TensorInfo {
+  name: string;
+  dtype: Dtype;
+  shape: number[];
+  file: string;
+  /** absolute byte offset of the data in `file` */
+  offset: number;
+  byteLength: number;
+}
+
+function badFile(file: string, why: string): EngineError {
+  return new EngineError(`${file}: ${why}`, EngineErrorCodes.BadCheckpoint);
+}
+
+/** Parses one file's header and checks every tensor's extent against the file size (a truncated file fails here). */
+export function readHeader(file: string): TensorInfo[] {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 8) throw badFile(file, `truncated safetensors file (${size} bytes)`);
+    const lenBuf = Buffer.alloc(8);
+    readSync(fd, lenBuf, 0, 8, 0);
+    const headerLen = Number(lenBuf.readBigUInt64LE(0));
+    if (headerLen <= 0 || 8 + headerLen > size || headerLen > 100_000_000) {
+      throw badFile(file, `corrupt safetensors header length ${headerLen} (file has ${size} bytes)`);
+    }
+    const headerBuf = Buffer.alloc(headerLen);
+    readSync(fd, headerBuf, 0, headerLen, 8);
+    let header: Record<string, unknown>;
+    try {
+      header = JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw badFile(file, 'corrupt safetensors header (not JSON)');
+    }
+    const dataStart = 8 + headerLen;
+    const out: TensorInfo[] = [];
+    for (const [name, v] of Object.entries(header)) {
+      if (name === '__metadata__') continue;
+      const t = v as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
+      if (!t.dtype || !(t.dtype in DTYPE_BYTES)) {
+        throw badFile(file, `tensor '${name}' has unsupported dtype ${JSON.stringify(t.dtype)} (F32, F16, BF16 are)`);
+      }
+      const [begin, end] = t.data_offsets ?? [NaN, NaN];
+      const shape = t.shape ?? [];
+      const count = shape.reduce((a, b) => a * b, 1);
+      if (!(end - begin === count * DTYPE_BYTES[t.dtype])) {
+        throw badFile(file, `tensor '${name}': data size ${end - begin} does not match shape [${shape}] ${t.dtype}`);
+      }
+      if (dataStart + end > size) {
+        throw badFile(file, `truncated: tensor '${name}' ends at byte ${dataStart + end} but the file has ${size} bytes`);
+      }
+      out.push({ name, dtype: t.dtype as Dtype, shape, file, offset: dataStart + begin, byteLength: end - begin });
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Every tensor of a checkpoint folder, by name. Honours model.safetensors.index.json when present. */
+export class SafetensorsCheckpoint {
+  readonly tensors = new Map<string, TensorInfo>();
+  readonly files: string[];
+
+  constructor(readonly dir: string) {
+    const indexPath = join(dir, 'model.safetensors.index.json');
+    if (existsSync(indexPath)) {
+      let index: { weight_map?: Record<string, string> };
+      try {
+        index = JSON.parse(readFileSync(indexPath, 'utf8')) as typeof index;
+      } catch {
+        throw badFile(indexPath, 'not valid JSON');
+      }
+      if (!index.weight_map) throw badFile(indexPath, "has no 'weight_map'");
+      this.files = [...new Set(Object.values(index.weight_map))].map((f) => join(dir, f));
+      for (const f of this.files) if (!existsSync(f)) throw badFile(f, 'listed in model.safetensors.index.json but missing');
+      for (const f of this.files) for (const t of readHeader(f)) this.add(t);
+      for (const [name, f] of Object.entries(index.weight_map)) {
+        const t = this.tensors.get(name);
+        if (!t) throw badFile(join(dir, f), `tensor '${name}' listed in the index is not in the file`);
+        if (basename(t.file) !== basename(f)) throw badFile(join(dir, f), `tensor '${name}' is in ${basename(t.file)} instead`);
+      }
+    } else {
+      this.files = readdirSync(dir)
+        .filter((f) => f.endsWith('.safetensors'))
+        .sort()
+        .map((f) => join(dir, f));
+      if (this.files.length === 0) throw badFile(dir, 'no *.safetensors file in the model folder');
+      for (const f of this.files) for (const t of readHeader(f)) this.add(t);
+    }
+  }
+
+  private add(t: TensorInfo): void {
+    const prev = this.tensors.get(t.name);
+    if (prev) throw badFile(t.file, `tensor '${t.name}' is also in ${prev.file}`);
+    this.tensors.set(t.name, t);
+  }
+
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
+  info(name: string): TensorInfo {
+    const t = this.tensors.get(name);
+    if (!t) throw badFile(this.dir, `checkpoint has no tensor '${name}'`);
+    return t;
+  }
+
+  /** The tensor as float32 (BF16 / F16 converted exactly). */
+  readF32(name: string): Float32Array {
+    const t = this.info(name);
+    const raw = Buffer.allocUnsafe(t.byteLength);
+    const fd = openSync(t.file, 'r');
+    try {
+      let done = 0;
+      while (done < t.byteLength) {
+        const n = readSync(fd, raw, done, t.byteLength - done, t.offset + done);
+        if (n <= 0) throw badFile(t.file, `truncated while reading tensor '${name}'`);
+        done += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return toF32(raw, t.dtype);
+  }
+}
+
+export function toF32(raw: Buffer, dtype: Dtype): Float32Array {
+  const count = raw.byteLength / DTYPE_BYTES[dtype];
+  if (dtype === 'F32') {
+    const out = new Float32Array(count);
+    new Uint8Array(out.buffer).set(raw);
+    return out;
+  }
+  const out = new Float32Array(count);
+  const bits = new Uint32Array(out.buffer);
+  // a copy so the 16-bit view is aligned whatever the buffer's offset (safetensors is little-endian, as is x86/arm)
+  const half = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  if (dtype === 'BF16') {
+    for (let i = 0; i < count; i++) bits[i] = half[i] << 16;
+    return out;
+  }
+  for (let i = 0; i < count; i++) out[i] = halfToFloat(half[i]);
+  return out;
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}

@@ -1,0 +1,124 @@
+// tokenizer.json (+ tokenizer_config.json, generation_config.json) through @huggingface/tokenizers, with the special
+// tokens the engine needs: BOS, the EOS set, and the fill-in-the-middle spelling of the model family.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { EngineError } from '../errors';
+import type { FimFormat } from '../protocol';
+import { EngineErrorCodes } from '../protocol';
+import type { Tokenizer } from '../runtime/api';
+import type { ModelConfig } from './config';
+
+function readJson(path: string): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new EngineError(`${path}: not valid JSON (${(e as Error).message})`, EngineErrorCodes.BadCheckpoint);
+  }
+}
+
+/** A special token's text from tokenizer_config.json (a string or an AddedToken object). */
+function tokenText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return undefined;
+}
+
+const FIM_FAMILIES: (FimFormat & { match: string[] })[] = [
+  {
+    name: 'qwen',
+    prefix: '<|fim_prefix|>',
+    suffix: '<|fim_suffix|>',
+    middle: '<|fim_middle|>',
+    order: 'psm',
+    fileSeparator: '<|file_sep|>',
+    match: ['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>'],
+  },
+  {
+    name: 'deepseek',
+    prefix: '<｜fim▁begin｜>',
+    suffix: '<｜fim▁hole｜>',
+    middle: '<｜fim▁end｜>',
+    order: 'psm',
+    match: ['<｜fim▁begin｜>', '<｜fim▁hole｜>', '<｜fim▁end｜>'],
+  },
+  {
+    name: 'starcoder',
+    prefix: '<fim_prefix>',
+    suffix: '<fim_suffix>',
+    middle: '<fim_middle>',
+    order: 'psm',
+    fileSeparator: '<file_sep>',
+    match: ['<fim_prefix>', '<fim_suffix>', '<fim_middle>'],
+  },
+];
+
+export class CheckpointTokenizer implements Tokenizer {
+  readonly bosId?: number;
+  readonly eosIds: number[];
+  readonly vocabSize: number;
+  readonly fim?: FimFormat;
+  readonly hasChatTemplate: boolean;
+  readonly chatTemplate?: string;
+
+  private constructor(
+    private readonly tok: HfTokenizer,
+    cfg: ModelConfig,
+    tokConfig: Record<string, unknown>,
+    genConfig: Record<string, unknown> | undefined,
+  ) {
+    this.vocabSize = tok.get_vocab(true).size;
+    const bosText = tokenText(tokConfig.bos_token);
+    this.bosId = (bosText !== undefined ? tok.token_to_id(bosText) : undefined) ?? cfg.bos_token_id;
+    const eos = new Set<number>(cfg.eos_token_ids);
+    const genEos = genConfig?.eos_token_id;
+    for (const id of Array.isArray(genEos) ? genEos : genEos === undefined ? [] : [genEos]) if (typeof id === 'number') eos.add(id);
+    const eosText = tokenText(tokConfig.eos_token);
+    const eosId = eosText !== undefined ? tok.token_to_id(eosText) : undefined;
+    if (eosId !== undefined) eos.add(eosId);
+    this.eosIds = [...eos];
+    const fam = FIM_FAMILIES.find((f) => f.match.every((t) => tok.token_to_id(t) !== undefined));
+    if (fam) {
+      const { match: _match, ...fim } = fam;
+      if (fim.fileSeparator && tok.token_to_id(fim.fileSeparator) === undefined) delete fim.fileSeparator;
+      this.fim = fim;
+    }
+    this.chatTemplate = typeof tokConfig.chat_template === 'string' ? tokConfig.chat_template : undefined;
+    this.hasChatTemplate = this.chatTemplate !== undefined;
+  }
+
+  /** Loads the folder's tokenizer, or returns undefined when it has no tokenizer.json. */
+  static load(dir: string, cfg: ModelConfig): CheckpointTokenizer | undefined {
+    const path = join(dir, 'tokenizer.json');
+    const json = readJson(path);
+    if (!json) return undefined;
+    const tokConfig = readJson(join(dir, 'tokenizer_config.json')) ?? {};
+    let tok: HfTokenizer;
+    try {
+      tok = new HfTokenizer(json, tokConfig);
+    } catch (e) {
+      throw new EngineError(`${path}: cannot be loaded (${(e as Error).message})`, EngineErrorCodes.BadCheckpoint);
+    }
+    const t = new CheckpointTokenizer(tok, cfg, tokConfig, readJson(join(dir, 'generation_config.json')));
+    if (t.vocabSize > cfg.vocab_size) {
+      throw new EngineError(
+        `${path}: has ${t.vocabSize} tokens but config.json vocab_size is ${cfg.vocab_size}`,
+        EngineErrorCodes.BadCheckpoint,
+      );
+    }
+    return t;
+  }
+
+  encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
+    return this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? false }).ids;
+  }
+
+  decode(ids: number[]): string {
+    return this.tok.decode(ids, { skip_special_tokens: false });
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.tok.token_to_id(token);
+  }
+}

@@ -1,0 +1,91 @@
+// Multi-head Latent Attention in its absorbed form, for T new tokens after P cached ones (P = 0 for a fresh prefill,
+// T = 1 for decode). The cache holds per token the normalised latent c_KV [kv_lora_rank] and the rotated shared
+// rope key k_pe [qk_rope_head_dim]; the graph takes the past cache as an input view and returns only the new rows.
+// W_UK is folded into the query and W_UV applied after attention, so keys and values are never expanded per head.
+import type { ModelConfig } from '../model/config';
+import type { GraphBuilder } from './builder';
+import { type WeightSource, linearWeight, rmsNorm, ropeInterleaved, vectorWeight } from './ops';
+
+export interface MlaInputs {
+  /** [T, d] attention input (already input_layernorm-ed) */
+  x: string;
+  /** [T, R/2] */
+  cos: string;
+  sin: string;
+  /** [T, P+T] additive mask (0 / -inf) */
+  mask: string;
+  /** [P, kv_lora_rank + R] */
+  pastLatent: string;
+}
+
+/** Returns { out: [T, d] attention output (before the residual add), newLatent: [T, kv_lora_rank + R] }. */
+export function mla(
+  g: GraphBuilder,
+  src: WeightSource,
+  cfg: ModelConfig,
+  layer: number,
+  inp: MlaInputs,
+  softmaxScale: number,
+): { out: string; newLatent: string } {
+  const a = `model.layers.${layer}.self_attn.`;
+  const d = cfg.hidden_size;
+  const H = cfg.num_attention_heads;
+  const nope = cfg.qk_nope_head_dim;
+  const R = cfg.qk_rope_head_dim;
+  const r = cfg.kv_lora_rank;
+  const v = cfg.v_head_dim;
+  const eps = cfg.rms_norm_eps;
+
+  // queries: [T, H*(nope+R)] from q_proj, or q_b(q_a_layernorm(q_a(x))) with q LoRA
+  let q: string;
+  if (cfg.q_lora_rank > 0) {
+    const qa = g.op('MatMul', [inp.x, linearWeight(g, src, `${a}q_a_proj.weight`, cfg.q_lora_rank, d)]);
+    const qn = rmsNorm(g, qa, vectorWeight(g, src, `${a}q_a_layernorm.weight`, cfg.q_lora_rank), eps);
+    q = g.op('MatMul', [qn, linearWeight(g, src, `${a}q_b_proj.weight`, H * (nope + R), cfg.q_lora_rank)]);
+  } else {
+    q = g.op('MatMul', [inp.x, linearWeight(g, src, `${a}q_proj.weight`, H * (nope + R), d)]);
+  }
+  const q3 = g.op('Reshape', [q, g.constI64([0, H, nope + R])]); // [T, H, nope+R]
+  const [qNope, qPe] = g.node('Split', [q3, g.constI64([nope, R])], { axis: -1 }, 2);
+  const qPeRot = ropeInterleaved(g, qPe, inp.cos, inp.sin, H, R); // [T, H, R]
+
+  // the new cache rows: kv_a_layernorm(c_KV) and the rotated k_pe (not normalised)
+  const kv = g.op('MatMul', [inp.x, linearWeight(g, src, `${a}kv_a_proj_with_mqa.weight`, r + R, d)]); // [T, r+R]
+  const [latent, kPe] = g.node('Split', [kv, g.constI64([r, R])], { axis: -1 }, 2);
+  const latentNorm = rmsNorm(g, latent, vectorWeight(g, src, `${a}kv_a_layernorm.weight`, r), eps);
+  const kPeRot = g.op('Reshape', [
+    ropeInterleaved(g, g.op('Reshape', [kPe, g.constI64([0, 1, R])]), inp.cos, inp.sin, 1, R),
+    g.constI64([0, R]),
+  ]);
+  const newLatent = g.op('Concat', [latentNorm, kPeRot], { axis: -1 }); // [T, r+R]
+
+  // kv_b_proj [H*(nope+v), r], per head nope rows then v rows, split into W_UK [H, nope, r] and W_UV^T [H, r, v]
+  const wkvB = src.ckpt.readF32(`${a}kv_b_proj.weight`);
+  const wUK = new Float32Array(H * nope * r);
+  const wUVt = new Float32Array(H * r * v);
+  for (let h = 0; h < H; h++) {
+    const base = h * (nope + v) * r;
+    wUK.set(wkvB.subarray(base, base + nope * r), h * nope * r);
+    for (let j = 0; j < v; j++) {
+      for (let c = 0; c < r; c++) wUVt[h * r * v + c * v + j] = wkvB[base + (nope + j) * r + c];
+    }
+  }
+  const WUK = g.weight(`${a}kv_b_proj.w_uk`, wUK, [H, nope, r], src.file);
+  const WUVt = g.weight(`${a}kv_b_proj.w_uv_t`, wUVt, [H, r, v], src.file);
+
+  const all = g.op('Concat', [inp.pastLatent, newLatent], { axis: 0 }); // [S, r+R]
+  const [cKV, kPeAll] = g.node('Split', [all, g.constI64([r, R])], { axis: -1 }, 2); // [S, r], [S, R]
+  const qLat = g.op('MatMul', [g.op('Transpose', [qNope], { perm: [1, 0, 2] }), WUK]); // [H, T, r]
+  const qPeH = g.op('Transpose', [qPeRot], { perm: [1, 0, 2] }); // [H, T, R]
+  const scores = g.op('Add', [
+    g.op('MatMul', [qLat, g.op('Transpose', [cKV], { perm: [1, 0] })]),
+    g.op('MatMul', [qPeH, g.op('Transpose', [kPeAll], { perm: [1, 0] })]),
+  ]); // [H, T, S]
+  const scaled = g.op('Add', [g.op('Mul', [scores, g.constF32([softmaxScale], [])]), inp.mask]);
+  const probs = g.op('Softmax', [scaled], { axis: -1 });
+  const oLat = g.op('MatMul', [probs, cKV]); // [H, T, r]
+  const o = g.op('MatMul', [oLat, WUVt]); // [H, T, v]
+  const oFlat = g.op('Reshape', [g.op('Transpose', [o], { perm: [1, 0, 2] }), g.constI64([0, H * v])]); // [T, H*v]
+  const out = g.op('MatMul', [oFlat, linearWeight(g, src, `${a}o_proj.weight`, d, H * v)]);
+  return { out, newLatent };
+}

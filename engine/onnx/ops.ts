@@ -1,0 +1,71 @@
+// Building blocks shared by the layer graphs: RMSNorm, linear layers from checkpoint tensors, the SwiGLU MLP and the
+// interleaved rotary embedding. Weights come from the checkpoint (any dtype) and are stored as float32 external data.
+import type { SafetensorsCheckpoint } from '../model/safetensors';
+import type { ExternalDataFile, GraphBuilder } from './builder';
+
+/** What a graph needs to pull weights from: the checkpoint and the file they are written to. */
+export interface WeightSource {
+  ckpt: SafetensorsCheckpoint;
+  file: ExternalDataFile;
+}
+
+/** [rows, cols] -> [cols, rows] */
+export function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(w.length);
+  const B = 64; // blocked, so both sides stay in cache
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const r1 = Math.min(rows, r0 + B);
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = w[r * cols + c];
+    }
+  }
+  return out;
+}
+
+/** A checkpoint projection [out, in] stored as its transpose [in, out], so the graph computes y = x W^T as MatMul. */
+export function linearWeight(g: GraphBuilder, src: WeightSource, name: string, outDim: number, inDim: number): string {
+  return g.weight(name, transpose(src.ckpt.readF32(name), outDim, inDim), [inDim, outDim], src.file);
+}
+
+export function vectorWeight(g: GraphBuilder, src: WeightSource, name: string, dim: number): string {
+  return g.weight(name, src.ckpt.readF32(name), [dim], src.file);
+}
+
+/** x * rsqrt(mean(x^2) + eps) * weight over the last axis. */
+export function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
+  const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
+  const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [ms, g.constF32([eps], [])])])]);
+  return g.op('Mul', [g.op('Mul', [x, inv]), weight]);
+}
+
+/** down(silu(gate(x)) * up(x)), with gate and up fused into one [d, 2I] MatMul. */
+export function swigluMlp(g: GraphBuilder, src: WeightSource, prefix: string, x: string, d: number, inter: number): string {
+  const gate = transpose(src.ckpt.readF32(`${prefix}gate_proj.weight`), inter, d);
+  const up = transpose(src.ckpt.readF32(`${prefix}up_proj.weight`), inter, d);
+  const gateUp = new Float32Array(d * 2 * inter);
+  for (let i = 0; i < d; i++) {
+    gateUp.set(gate.subarray(i * inter, (i + 1) * inter), i * 2 * inter);
+    gateUp.set(up.subarray(i * inter, (i + 1) * inter), i * 2 * inter + inter);
+  }
+  const wGateUp = g.weight(`${prefix}gate_up_proj.weight_t`, gateUp, [d, 2 * inter], src.file);
+  const wDown = linearWeight(g, src, `${prefix}down_proj.weight`, d, inter);
+  const [gt, u] = g.node('Split', [g.op('MatMul', [x, wGateUp]), g.constI64([inter, inter])], { axis: -1 }, 2);
+  const act = g.op('Mul', [g.op('Mul', [gt, g.op('Sigmoid', [gt])]), u]);
+  return g.op('MatMul', [act, wDown]);
+}
+
+/**
+ * Rotary embedding on interleaved pairs: elements (2i, 2i+1) of the last axis form one complex number rotated by
+ * angle[t, i]. `x` is [T, n, R]; `cos`/`sin` are [T, R/2] and broadcast over the n heads.
+ */
+export function ropeInterleaved(g: GraphBuilder, x: string, cos: string, sin: string, n: number, R: number): string {
+  const pairs = g.op('Reshape', [x, g.constI64([0, n, R / 2, 2])]); // [T, n, R/2, 2]
+  const [x0, x1] = g.node('Split', [pairs, g.constI64([1, 1])], { axis: -1 }, 2); // [T, n, R/2, 1]
+  const shape = g.constI64([0, 1, R / 2, 1]);
+  const c = g.op('Reshape', [cos, shape]);
+  const s = g.op('Reshape', [sin, shape]);
+  const y0 = g.op('Sub', [g.op('Mul', [x0, c]), g.op('Mul', [x1, s])]);
+  const y1 = g.op('Add', [g.op('Mul', [x0, s]), g.op('Mul', [x1, c])]);
+  return g.op('Reshape', [g.op('Concat', [y0, y1], { axis: -1 }), g.constI64([0, n, R])]);
+}

@@ -1,0 +1,211 @@
+// loadModel(dir): a Hugging Face DeepSeek-V2/V3 folder -> a LoadedModel. Validates config, tensors and tokenizer,
+// builds (or reuses) the cached graphs, opens the sessions, and serves forward / generate one request at a time.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, resolve } from 'node:path';
+import { EngineError } from '../errors';
+import { type ModelConfig, moeLayerCount, readConfig } from '../model/config';
+import { expectedTensors, layerPrefix, validateCheckpoint } from '../model/checkpoint';
+import { SafetensorsCheckpoint } from '../model/safetensors';
+import { CheckpointTokenizer } from '../model/tokenizer';
+import { EngineErrorCodes, type ModelInfo } from '../protocol';
+import { defaultCacheRoot, ensureGraphs } from '../onnx/graph-cache';
+import type { ForwardResult, GenerateOptions, GenerateResult, LoadedModel, LoadOptions, SelectionBias } from './api';
+import { generate } from './generate';
+import { PrefixCache } from './prefix-cache';
+import { residentBytesOfFiles } from './resident';
+import { softmaxScale } from './rope';
+import { Transformer, type StepResult } from './transformer';
+
+export interface ValidatedCheckpoint {
+  cfg: ModelConfig;
+  ckpt: SafetensorsCheckpoint;
+  tokenizer?: CheckpointTokenizer;
+  info: ModelInfo;
+}
+
+/** Reads and checks a folder without building graphs (model/load with validateOnly). */
+export function validateModelDir(dir: string, opts: LoadOptions = {}): ValidatedCheckpoint {
+  const abs = resolve(dir);
+  if (!existsSync(abs)) throw new EngineError(`${abs}: model folder does not exist`, EngineErrorCodes.BadCheckpoint);
+  const cfg = readConfig(abs);
+  const ckpt = new SafetensorsCheckpoint(abs);
+  validateCheckpoint(cfg, ckpt);
+  const tokenizer = CheckpointTokenizer.load(abs, cfg);
+  const precision = opts.precision ?? 'f32';
+  if (precision !== 'f32') {
+    throw new EngineError(`precision '${precision}' is not supported by this engine build (only f32)`, EngineErrorCodes.BadInput);
+  }
+  const parameters = expectedTensors(cfg).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  const info: ModelInfo = {
+    path: abs,
+    name: basename(abs),
+    modelType: cfg.modelType,
+    vocabSize: cfg.vocab_size,
+    layers: cfg.num_hidden_layers,
+    moeLayers: moeLayerCount(cfg),
+    routedExperts: cfg.n_routed_experts,
+    activeExperts: cfg.num_experts_per_tok,
+    parameters,
+    precision,
+    hasTokenizer: tokenizer !== undefined,
+    fim: tokenizer?.fim,
+    hasChatTemplate: tokenizer?.hasChatTemplate ?? false,
+    hasRoutingProfile: existsSync(resolve(abs, 'routing-profile.json')),
+  };
+  return { cfg, ckpt, tokenizer, info };
+}
+
+class DeepseekModel implements LoadedModel {
+  private readonly prefixCache: PrefixCache;
+  /** requests run one at a time: the sessions and caches are not re-entrant */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly info: ModelInfo,
+    readonly cfg: ModelConfig,
+    readonly tokenizer: CheckpointTokenizer | undefined,
+    private readonly transformer: Transformer,
+    private readonly routedExpertFiles: string[],
+    /** -inf for experts removed by keptExperts, per MoE layer; undefined when all are kept */
+    private readonly keptMask: Float32Array[] | undefined,
+  ) {
+    this.prefixCache = new PrefixCache(() => transformer.newCache());
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private checkTokens(tokens: number[]): void {
+    if (tokens.length === 0) throw new EngineError('empty token list', EngineErrorCodes.BadInput);
+    for (const t of tokens) {
+      if (!Number.isInteger(t) || t < 0 || t >= this.cfg.vocab_size) {
+        throw new EngineError(`token id ${t} is out of range (vocab_size ${this.cfg.vocab_size})`, EngineErrorCodes.BadInput);
+      }
+    }
+  }
+
+  /** The request's bias plus the kept-experts mask, checked against the model's shape. */
+  private selectionBias(bias: SelectionBias | undefined): Float32Array[] | undefined {
+    const L = this.info.moeLayers;
+    const E = this.cfg.n_routed_experts;
+    if (bias !== undefined) {
+      if (bias.length !== L) throw new EngineError(`selectionBias has ${bias.length} layers, the model has ${L} MoE layers`, EngineErrorCodes.BadInput);
+      bias.forEach((b, i) => {
+        if (b.length !== E) throw new EngineError(`selectionBias[${i}] has ${b.length} entries, the model has ${E} routed experts`, EngineErrorCodes.BadInput);
+        if (b.some((x) => Number.isNaN(x))) throw new EngineError(`selectionBias[${i}] contains NaN`, EngineErrorCodes.BadInput);
+      });
+    }
+    if (!this.keptMask) return bias;
+    return this.keptMask.map((m, i) => (bias ? m.map((x, e) => x + bias[i][e]) : m));
+  }
+
+  forward(tokens: number[], opts: { decode?: boolean; selectionBias?: SelectionBias } = {}): Promise<ForwardResult> {
+    this.checkTokens(tokens);
+    const selectionBias = this.selectionBias(opts.selectionBias);
+    return this.serial(async () => {
+      const cache = this.transformer.newCache();
+      const steps: StepResult[] = [];
+      if (opts.decode) {
+        for (const t of tokens) steps.push(await this.transformer.step([t], cache, { selectionBias, allLogits: true }));
+      } else {
+        steps.push(await this.transformer.step(tokens, cache, { selectionBias, allLogits: true }));
+      }
+      const V = this.cfg.vocab_size;
+      const logits: Float32Array[] = [];
+      for (const s of steps) for (let r = 0; r < s.rows; r++) logits.push(s.logits.slice(r * V, (r + 1) * V));
+      const experts: number[][][] = Array.from({ length: this.info.moeLayers }, () => []);
+      const expertWeights: number[][][] = Array.from({ length: this.info.moeLayers }, () => []);
+      for (const s of steps) {
+        s.routing.forEach((r, m) => {
+          for (let t = 0; t < r.ids.length / r.k; t++) {
+            experts[m].push(Array.from(r.ids.subarray(t * r.k, (t + 1) * r.k)));
+            expertWeights[m].push(Array.from(r.weights.subarray(t * r.k, (t + 1) * r.k)));
+          }
+        });
+      }
+      return { logits, experts, expertWeights };
+    });
+  }
+
+  generate(prompt: number[], opts: GenerateOptions): Promise<GenerateResult> {
+    this.checkTokens(prompt);
+    if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 0) {
+      throw new EngineError(`maxTokens must be a non-negative integer, got ${opts.maxTokens}`, EngineErrorCodes.BadInput);
+    }
+    const selectionBias = this.selectionBias(opts.selectionBias);
+    const eosIds = opts.ignoreEos ? [] : (this.tokenizer?.eosIds ?? this.cfg.eos_token_ids);
+    return this.serial(() =>
+      generate(
+        {
+          transformer: this.transformer,
+          tokenizer: this.tokenizer,
+          prefixCache: this.prefixCache,
+          eosIds,
+          moeLayers: this.info.moeLayers,
+          routedExperts: this.cfg.n_routed_experts,
+          selectionBias,
+        },
+        prompt,
+        opts,
+      ),
+    );
+  }
+
+  residentExpertBytes(): number {
+    return residentBytesOfFiles(this.routedExpertFiles);
+  }
+
+  /** Bytes of latent cache per token (all layers), for the memory report. */
+  latentBytesPerToken(): number {
+    return this.cfg.num_hidden_layers * (this.cfg.kv_lora_rank + this.cfg.qk_rope_head_dim) * 4;
+  }
+
+  /** Forget cached prefixes (e.g. after a model switch or to measure cold prefill). */
+  clearPrefixCache(): void {
+    this.prefixCache.clear();
+  }
+
+  async dispose(): Promise<void> {
+    await this.serial(async () => {
+      this.prefixCache.clear();
+      await this.transformer.dispose();
+    });
+  }
+}
+
+export type DeepseekLoadedModel = DeepseekModel;
+
+export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
+  const { cfg, ckpt, tokenizer, info } = validateModelDir(dir, opts);
+  const files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), resolve(opts.cacheDir ?? defaultCacheRoot()));
+  const correction: (Float32Array | undefined)[] = [];
+  for (let l = 0; l < cfg.num_hidden_layers; l++) {
+    const name = `${layerPrefix(l)}mlp.gate.e_score_correction_bias`;
+    correction.push(cfg.topk_method === 'noaux_tc' && ckpt.has(name) ? ckpt.readF32(name) : undefined);
+  }
+  let keptMask: Float32Array[] | undefined;
+  if (opts.keptExperts) {
+    if (opts.keptExperts.length !== info.moeLayers) {
+      throw new EngineError(`keptExperts has ${opts.keptExperts.length} layers, the model has ${info.moeLayers} MoE layers`, EngineErrorCodes.BadInput);
+    }
+    keptMask = opts.keptExperts.map((kept, i) => {
+      if (kept.length < cfg.num_experts_per_tok) {
+        throw new EngineError(`keptExperts[${i}] keeps ${kept.length} experts, fewer than num_experts_per_tok ${cfg.num_experts_per_tok}`, EngineErrorCodes.BadInput);
+      }
+      const m = new Float32Array(cfg.n_routed_experts).fill(-Infinity);
+      for (const e of kept) m[e] = 0;
+      return m;
+    });
+  }
+  const transformer = await Transformer.create(cfg, files, correction, opts.threads ?? defaultThreads());
+  return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask);
+}
+
+/** onnxruntime intra-op threads when the caller does not say: the cores, at most 4 (decode is memory-bound). */
+function defaultThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
