@@ -51,7 +51,7 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
     hasTokenizer: tokenizer !== undefined,
     fim: tokenizer?.fim,
     hasChatTemplate: tokenizer?.hasChatTemplate ?? false,
-    hasRoutingProfile: existsSync(resolve(abs, 'routing-profile.json')),
+    hasRoutingProfile: existsSync(resolve(abs, 'switchyard-routing.json')),
   };
   return { cfg, ckpt, tokenizer, info };
 }
@@ -103,16 +103,19 @@ class DeepseekModel implements LoadedModel {
     return this.keptMask.map((m, i) => (bias ? m.map((x, e) => x + bias[i][e]) : m));
   }
 
-  forward(tokens: number[], opts: { decode?: boolean; selectionBias?: SelectionBias } = {}): Promise<ForwardResult> {
+  forward(
+    tokens: number[],
+    opts: { decode?: boolean; selectionBias?: SelectionBias; routerScores?: boolean } = {},
+  ): Promise<ForwardResult> {
     this.checkTokens(tokens);
     const selectionBias = this.selectionBias(opts.selectionBias);
     return this.serial(async () => {
       const cache = this.transformer.newCache();
       const steps: StepResult[] = [];
       if (opts.decode) {
-        for (const t of tokens) steps.push(await this.transformer.step([t], cache, { selectionBias, allLogits: true }));
+        for (const t of tokens) steps.push(await this.transformer.step([t], cache, { selectionBias, allLogits: true, routerScores: opts.routerScores }));
       } else {
-        steps.push(await this.transformer.step(tokens, cache, { selectionBias, allLogits: true }));
+        steps.push(await this.transformer.step(tokens, cache, { selectionBias, allLogits: true, routerScores: opts.routerScores }));
       }
       const V = this.cfg.vocab_size;
       const logits: Float32Array[] = [];
@@ -127,7 +130,16 @@ class DeepseekModel implements LoadedModel {
           }
         });
       }
-      return { logits, experts, expertWeights };
+      if (!opts.routerScores) return { logits, experts, expertWeights };
+      const E = this.cfg.n_routed_experts;
+      const routerScores: Float32Array[][] = Array.from({ length: this.info.moeLayers }, () => []);
+      for (const s of steps) {
+        s.routing.forEach((r, m) => {
+          const sc = r.scores as Float32Array;
+          for (let t = 0; t < sc.length / E; t++) routerScores[m].push(sc.slice(t * E, (t + 1) * E));
+        });
+      }
+      return { logits, experts, expertWeights, routerScores };
     });
   }
 
