@@ -1,176 +1,217 @@
-// `perplexity --model DIR --file F [--domain D --strength S --keep-experts K] [--json]`: bits per byte of the model on
-// a text file, with the routing skew of a domain profile and with only a fraction of the experts kept, plus what
-// that costs and saves: the fraction of (layer, expert) pairs touched, the routed-expert bytes resident in this
-// process (read from /proc/self/smaps, not estimated) and the decode speed of a short greedy continuation.
-// JSON: {"bits_per_byte", "tokens", "experts_touched_fraction", "resident_expert_bytes", "decode_tokens_per_s"}.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// `perplexity --model DIR --file F [--file G ...] [--context N] [--domain D --strength S --keep-experts K] [--json]`:
+// bits per byte of a model on text files, optionally with the routing skew of a domain profile and with only a
+// fraction of the experts kept, plus what that costs and saves: the fraction of (layer, expert) pairs touched, the
+// routed-expert bytes resident in this process (read from /proc/self/smaps, never estimated) and the decode speed of
+// a short greedy continuation under the same routing.
+// JSON: {"bits_per_byte", "tokens", "bytes", "experts_touched_fraction", "resident_expert_bytes", "decode_tokens_per_s"}.
+//
+// Each file is tokenised whole, then scored in non-overlapping windows of --context tokens, each window preceded by
+// the BOS token so that every token of the file is predicted exactly once. Bits per byte = the summed -log2 p of all
+// tokens over the files' UTF-8 bytes (a byte-level tokenizer covers every byte), so models with different
+// tokenizers compare fairly. The default context is the tokenizer_config.json `model_max_length` (the length the
+// model was trained on), capped at 1024.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { windows } from '../routing/calibration';
 import { classifyDomain } from '../routing/classifier';
 import { type RoutingProfile, selectionBias } from '../routing/profile';
 import { defaultProfilePath, loadProfileFor } from '../routing/profile-file';
-import { countSelections, keptExperts, touchedFraction } from '../routing/residency';
+import { keptExperts, touchedFraction } from '../routing/residency';
 import type { CalibrationDomain } from '../routing/stats';
 import type { LoadedModel, SelectionBias } from '../runtime/api';
 import { loadModel, validateModelDir } from '../runtime/load-model';
 import { CliError } from './errors';
-
-const USAGE =
-  'usage: perplexity --model DIR --file F [--domain code|math|general|auto] [--strength S] [--keep-experts K] ' +
-  '[--profile FILE] [--max-tokens N] [--decode-tokens N] [--threads N] [--cache-dir DIR] [--json]';
+import { MODEL_OPTIONS, loadOptions, number, positiveInt, requireModel } from './model-options';
 
 export interface PerplexityResult {
   bits_per_byte: number;
   tokens: number;
+  bytes: number;
+  /** fraction of (MoE layer, routed expert) pairs selected at least once */
   experts_touched_fraction: number;
-  resident_expert_bytes: number;
-  decode_tokens_per_s: number;
+  /** [moeLayer][expert] selection counts over all scored tokens */
+  expert_counts: number[][];
 }
 
-export interface ScoreOptions {
-  selectionBias?: SelectionBias;
-  maxTokens?: number;
-  /** tokens per forward pass and how many of them are context carried over from the previous window */
-  window?: { tokens: number; context: number };
-  /** tokens of greedy continuation timed for decode_tokens_per_s (0: skip) */
-  decodeTokens?: number;
-}
-
-const LN2 = Math.log(2);
-
-/** -log2 p(target) under a row of logits, in float64. */
-function bitsOf(logits: Float32Array, target: number): number {
+/** log-softmax of one logit row at `target`, in float64. */
+function logProb(row: Float32Array, target: number): number {
   let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  for (let i = 0; i < row.length; i++) if (row[i] > max) max = row[i];
   let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  return (Math.log(sum) + max - logits[target]) / LN2;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
+  return row[target] - max - Math.log(sum);
 }
 
-/**
- * Scores `text`: every token after the first (after BOS when the tokenizer has one, so the first text token is scored
- * too) is predicted from its left context within its window; bits are divided by the UTF-8 bytes scored.
- */
-export async function scoreText(model: LoadedModel, text: string, opts: ScoreOptions = {}): Promise<PerplexityResult> {
+export async function measurePerplexity(
+  model: LoadedModel,
+  texts: string[],
+  opts: { context: number; selectionBias?: SelectionBias; /** score at most this many tokens of each text */ maxTokens?: number },
+): Promise<PerplexityResult> {
   const tok = model.tokenizer;
-  if (!tok) throw new CliError(`${model.info.path} has no tokenizer.json: perplexity needs text`);
-  const textIds = tok.encode(text, { addSpecialTokens: false }).slice(0, opts.maxTokens ?? Infinity);
-  const bos = tok.bosId !== undefined ? [tok.bosId] : [];
-  const ids = [...bos, ...textIds];
-  if (ids.length < 2) throw new CliError('the file is too short to score');
-  const bytes = Buffer.byteLength(tok.decode(bos.length ? textIds : textIds.slice(1)));
-  const window = opts.window ?? { tokens: 512, context: 128 };
-  const counts = Array.from({ length: model.info.moeLayers }, () => new Array<number>(model.info.routedExperts).fill(0));
-  let bits = 0;
-  let scored = 0;
-  for (const w of windows(ids.length, window)) {
-    const r = await model.forward(ids.slice(w.start, w.end), { selectionBias: opts.selectionBias });
-    countSelections(r.experts, model.info.routedExperts, counts);
-    for (let i = Math.max(1, w.first); i < w.end - w.start; i++) {
-      bits += bitsOf(r.logits[i - 1], ids[w.start + i]);
-      scored += 1;
+  if (!tok) throw new CliError(`${model.info.path}: the model has no tokenizer.json; perplexity needs text`);
+  const bos = tok.bosId ?? tok.eosIds[0];
+  if (bos === undefined) throw new CliError(`${model.info.path}: the tokenizer has no BOS or EOS token to start windows with`);
+  if (opts.context < 2) throw new CliError(`--context must be at least 2, got ${opts.context}`);
+  const E = model.info.routedExperts;
+  const counts = Array.from({ length: model.info.moeLayers }, () => new Array<number>(E).fill(0));
+  let nats = 0;
+  let tokens = 0;
+  let bytes = 0;
+  for (const text of texts) {
+    if (text.length === 0) continue;
+    let ids = tok.encode(text);
+    if (opts.maxTokens !== undefined && ids.length > opts.maxTokens) {
+      ids = ids.slice(0, opts.maxTokens);
+      // a byte-level tokenizer decodes a token prefix to exactly the bytes it covers
+      bytes += Buffer.byteLength(tok.decode(ids), 'utf8');
+    } else {
+      bytes += Buffer.byteLength(text, 'utf8');
+    }
+    for (let start = 0; start < ids.length; start += opts.context - 1) {
+      const targets = ids.slice(start, start + opts.context - 1);
+      const input = [bos, ...targets.slice(0, -1)];
+      const r = await model.forward(input, { selectionBias: opts.selectionBias });
+      targets.forEach((t, i) => {
+        nats -= logProb(r.logits[i], t);
+      });
+      r.experts.forEach((layer, m) => {
+        for (const sel of layer) for (const e of sel) counts[m][e]++;
+      });
+      tokens += targets.length;
     }
   }
-  let decode = 0;
-  const decodeTokens = opts.decodeTokens ?? 32;
-  if (decodeTokens > 0) {
-    const g = await model.generate(ids.slice(0, Math.min(64, ids.length)), {
-      maxTokens: decodeTokens,
-      temperature: 0,
-      ignoreEos: true,
-      usePrefixCache: false,
-      selectionBias: opts.selectionBias,
-    });
-    decode = g.stats.decodeTokensPerS;
-    g.stats.expertCounts?.forEach((row, l) => row.forEach((c, e) => (counts[l][e] += c)));
-  }
+  if (bytes === 0) throw new CliError('the input files are empty');
+  const touched = counts.reduce((n, layer) => n + layer.filter((c) => c > 0).length, 0);
   return {
-    bits_per_byte: bits / bytes,
-    tokens: scored,
-    experts_touched_fraction: touchedFraction(counts),
-    resident_expert_bytes: model.residentExpertBytes(),
-    decode_tokens_per_s: decode,
+    bits_per_byte: nats / Math.LN2 / bytes,
+    tokens,
+    bytes,
+    experts_touched_fraction: counts.length ? touched / (counts.length * E) : 0,
+    expert_counts: counts,
   };
 }
 
-function numberArg(name: string, v: string | undefined, ok: (n: number) => boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!ok(n)) throw new CliError(`--${name}: invalid value '${v}'`);
-  return n;
+/** The context the checkpoint was trained on, from tokenizer_config.json, else 256. */
+export function defaultContext(dir: string): number {
+  const path = join(dir, 'tokenizer_config.json');
+  if (existsSync(path)) {
+    try {
+      const n = (JSON.parse(readFileSync(path, 'utf8')) as { model_max_length?: unknown }).model_max_length;
+      if (typeof n === 'number' && Number.isInteger(n) && n >= 2) return Math.min(n, 1024);
+    } catch {
+      // an unreadable tokenizer_config.json is reported by the tokenizer loader itself
+    }
+  }
+  return 256;
 }
 
 const DOMAINS = ['code', 'math', 'general', 'auto'] as const;
+
+interface RoutingChoice {
+  domain: CalibrationDomain;
+  strength: number;
+  keep: number;
+  selectionBias?: SelectionBias;
+  keptExperts?: number[][];
+}
+
+/** --domain / --strength / --keep-experts -> the bias and the kept experts, from the model's profile (or --profile). */
+function routingChoice(dir: string, values: Record<string, string | boolean | string[] | undefined>, text: string): RoutingChoice {
+  const domainArg = values.domain as string | undefined;
+  if (domainArg !== undefined && !(DOMAINS as readonly string[]).includes(domainArg)) {
+    throw new CliError(`--domain must be one of ${DOMAINS.join(', ')}, got '${domainArg}'`);
+  }
+  const strengthArg = values.strength !== undefined ? number(values.strength as string, '--strength') : undefined;
+  if (strengthArg !== undefined && strengthArg < 0) throw new CliError(`--strength must be >= 0, got ${strengthArg}`);
+  const keep = values['keep-experts'] !== undefined ? number(values['keep-experts'] as string, '--keep-experts') : 1;
+  if (!(keep > 0 && keep <= 1)) throw new CliError(`--keep-experts must be a fraction in (0, 1], got ${keep}`);
+  const domain: CalibrationDomain =
+    domainArg === undefined ? 'general' : domainArg === 'auto' ? classifyDomain(text.slice(0, 4000)) : (domainArg as CalibrationDomain);
+  const needsProfile = (domainArg !== undefined && domain !== 'general' && strengthArg !== 0) || keep < 1;
+  if (!needsProfile) return { domain, strength: 0, keep };
+  const { info } = validateModelDir(dir);
+  const path = values.profile ? (values.profile as string) : defaultProfilePath(dir);
+  const profile: RoutingProfile | undefined = loadProfileFor(dir, info, path);
+  if (!profile) throw new CliError(`${path} does not exist: run \`npm run -s engine -- calibrate --model ${dir} …\` first`);
+  const strength = domainArg === undefined ? 0 : (strengthArg ?? profile.defaultStrength);
+  return {
+    domain,
+    strength,
+    keep,
+    selectionBias: strength > 0 ? selectionBias(profile, domain, strength) : undefined,
+    keptExperts: keep < 1 ? keptExperts(profile, domain, keep) : undefined,
+  };
+}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      model: { type: 'string' },
-      file: { type: 'string' },
+      ...MODEL_OPTIONS,
+      file: { type: 'string', multiple: true },
+      context: { type: 'string' },
       domain: { type: 'string' },
       strength: { type: 'string' },
       'keep-experts': { type: 'string' },
       profile: { type: 'string' },
       'max-tokens': { type: 'string' },
       'decode-tokens': { type: 'string' },
-      threads: { type: 'string' },
-      'cache-dir': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
     },
     strict: true,
   });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (!values.model || !values.file) throw new CliError(USAGE);
-  const dir = resolve(values.model);
-  let text: string;
+  const dir = requireModel(values);
+  const files = values.file ?? [];
+  if (files.length === 0) throw new CliError('--file F is required (repeat it for several files)');
+  const texts = files.map((f) => {
+    if (!existsSync(f)) throw new CliError(`${f}: no such file`);
+    return readFileSync(f, 'utf8');
+  });
+  const context = values.context !== undefined ? positiveInt(values.context, '--context', 2) : defaultContext(dir);
+  const maxTokens = values['max-tokens'] !== undefined ? positiveInt(values['max-tokens'], '--max-tokens', 1) : undefined;
+  const decodeTokens = values['decode-tokens'] !== undefined ? positiveInt(values['decode-tokens'], '--decode-tokens', 0) : 32;
+  const routing = routingChoice(dir, values, texts.join('\n'));
+  const model = await loadModel(dir, { ...loadOptions(values), keptExperts: routing.keptExperts });
   try {
-    text = readFileSync(values.file, 'utf8');
-  } catch (err) {
-    throw new CliError(`${values.file}: ${(err as Error).message}`);
-  }
-  if (values.domain !== undefined && !(DOMAINS as readonly string[]).includes(values.domain)) {
-    throw new CliError(`--domain must be one of ${DOMAINS.join(', ')}, got '${values.domain}'`);
-  }
-  const strengthArg = numberArg('strength', values.strength, (n) => Number.isFinite(n) && n >= 0);
-  const keep = numberArg('keep-experts', values['keep-experts'], (n) => n > 0 && n <= 1) ?? 1;
-  const maxTokens = numberArg('max-tokens', values['max-tokens'], (n) => Number.isInteger(n) && n > 1);
-  const decodeTokens = numberArg('decode-tokens', values['decode-tokens'], (n) => Number.isInteger(n) && n >= 0);
-  const threads = numberArg('threads', values.threads, (n) => Number.isInteger(n) && n > 0);
-
-  const domain: CalibrationDomain =
-    values.domain === undefined ? 'general' : values.domain === 'auto' ? classifyDomain(text.slice(0, 4000)) : values.domain as CalibrationDomain;
-  const skewed = (values.domain !== undefined && domain !== 'general' && strengthArg !== 0) || keep < 1;
-  let profile: RoutingProfile | undefined;
-  if (skewed) {
-    const { info } = validateModelDir(dir);
-    const path = values.profile ? resolve(values.profile) : defaultProfilePath(dir);
-    profile = loadProfileFor(dir, info, path);
-    if (!profile) throw new CliError(`${path} does not exist: run \`npm run -s engine -- calibrate --model ${values.model} …\` first`);
-  }
-  const strength = values.domain === undefined ? 0 : (strengthArg ?? profile?.defaultStrength ?? 0);
-  const bias = profile && strength > 0 ? selectionBias(profile, domain, strength) : undefined;
-  const kept = profile && keep < 1 ? keptExperts(profile, domain, keep) : undefined;
-
-  const model = await loadModel(dir, { threads, keptExperts: kept, cacheDir: values['cache-dir'] });
-  try {
-    const result = await scoreText(model, text, { selectionBias: bias, maxTokens, decodeTokens });
-    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else {
+    const r = await measurePerplexity(model, texts, { context, selectionBias: routing.selectionBias, maxTokens });
+    const counts = r.expert_counts;
+    let decodeTokensPerS = 0;
+    if (decodeTokens > 0 && model.tokenizer) {
+      // a short greedy continuation of the first text under the same routing, for the decode speed
+      const prompt = model.tokenizer.encode(texts[0]).slice(0, 64);
+      if (prompt.length > 0) {
+        const g = await model.generate(prompt, {
+          maxTokens: decodeTokens,
+          temperature: 0,
+          ignoreEos: true,
+          usePrefixCache: false,
+          selectionBias: routing.selectionBias,
+        });
+        decodeTokensPerS = g.stats.decodeTokensPerS;
+        g.stats.expertCounts?.forEach((row, l) => row.forEach((c, e) => (counts[l][e] += c)));
+      }
+    }
+    const touched = touchedFraction(counts);
+    const resident = model.residentExpertBytes();
+    if (values.json) {
       process.stdout.write(
-        `${values.file}: ${result.bits_per_byte.toFixed(4)} bits/byte over ${result.tokens} tokens ` +
-          `(domain ${domain}, strength ${strength}, keep ${keep}); experts touched ` +
-          `${(100 * result.experts_touched_fraction).toFixed(1)}%, resident expert bytes ${result.resident_expert_bytes}, ` +
-          `decode ${result.decode_tokens_per_s.toFixed(1)} tokens/s\n`,
+        `${JSON.stringify({
+          bits_per_byte: r.bits_per_byte,
+          tokens: r.tokens,
+          bytes: r.bytes,
+          experts_touched_fraction: touched,
+          resident_expert_bytes: resident,
+          decode_tokens_per_s: decodeTokensPerS,
+        })}\n`,
+      );
+    } else {
+      process.stdout.write(
+        `${r.bits_per_byte.toFixed(4)} bits/byte over ${r.bytes} bytes (${r.tokens} tokens, context ${context}; ` +
+          `domain ${routing.domain}, strength ${routing.strength}, keep ${routing.keep}); experts touched ` +
+          `${(100 * touched).toFixed(1)}%, resident expert bytes ${resident}, decode ${decodeTokensPerS.toFixed(1)} tokens/s\n`,
       );
     }
-    return 0;
   } finally {
     await model.dispose();
   }
+  return 0;
 }

@@ -61,7 +61,7 @@ describe('calibrate and perplexity commands', () => {
     const base = ['--model', dir, '--file', file, '--max-tokens', '300', '--decode-tokens', '4', '--threads', '1', '--json', '--cache-dir', testCacheDir()];
     const plain = JSON.parse((await capture(() => perplexity(base))).out) as Record<string, number>;
     assert.deepEqual(Object.keys(plain).sort(), [
-      'bits_per_byte', 'decode_tokens_per_s', 'experts_touched_fraction', 'resident_expert_bytes', 'tokens',
+      'bits_per_byte', 'bytes', 'decode_tokens_per_s', 'experts_touched_fraction', 'resident_expert_bytes', 'tokens',
     ]);
     // a random-weight model over 256 byte tokens: about 8 bits per byte or worse, never less than 0
     assert.ok(plain.bits_per_byte > 4 && plain.tokens === 300, JSON.stringify(plain));

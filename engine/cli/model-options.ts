@@ -1,0 +1,50 @@
+// Options every model command shares (--model, --threads, --cache-dir, --precision) and token-list parsing.
+import type { ParseArgsConfig } from 'node:util';
+import type { WeightPrecision } from '../protocol';
+import type { LoadOptions } from '../runtime/api';
+import { CliError } from './errors';
+
+export const MODEL_OPTIONS = {
+  model: { type: 'string' },
+  threads: { type: 'string' },
+  'cache-dir': { type: 'string' },
+  precision: { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+export function requireModel(values: { model?: string }): string {
+  if (!values.model) throw new CliError('--model DIR is required');
+  return values.model;
+}
+
+export function loadOptions(values: { threads?: string; 'cache-dir'?: string; precision?: string }): LoadOptions {
+  const opts: LoadOptions = {};
+  if (values.threads !== undefined) opts.threads = positiveInt(values.threads, '--threads');
+  if (values['cache-dir']) opts.cacheDir = values['cache-dir'];
+  if (values.precision !== undefined) {
+    if (!['f32', 'int8', 'int4'].includes(values.precision)) throw new CliError(`--precision must be f32, int8 or int4, got '${values.precision}'`);
+    opts.precision = values.precision as WeightPrecision;
+  }
+  return opts;
+}
+
+export function positiveInt(v: string, flag: string, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`${flag} must be an integer >= ${min}, got '${v}'`);
+  return n;
+}
+
+export function number(v: string, flag: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new CliError(`${flag} must be a number, got '${v}'`);
+  return n;
+}
+
+/** "5,17,3" -> [5, 17, 3]; ids are used exactly as given (no BOS added). */
+export function parseTokens(v: string): number[] {
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) {
+    throw new CliError(`--tokens must be comma-separated non-negative integers, got '${v}'`);
+  }
+  return parts.map(Number);
+}

@@ -1,0 +1,47 @@
+// Graphs are built once per checkpoint and reused from disk; routed experts live in their own memory-mapped files, so
+// only the experts a request selected become resident.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel } from '../../../../engine/runtime/load-model';
+import { copyFixture } from '../model/checkpoint-variants';
+
+describe('graph cache', () => {
+  it('builds the graphs once, reuses them on the next load, and rebuilds when the checkpoint changes', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'switchyard-cache-'));
+    const ckpt = copyFixture('v2lite-tiny');
+    const a = await loadModel(ckpt, { threads: 1, cacheDir });
+    const logitsA = (await a.forward([0, 5, 9])).logits;
+    await a.dispose();
+    const [built] = readdirSync(cacheDir);
+    const manifest = join(cacheDir, built, 'manifest.json');
+    const stamp = statSync(manifest).mtimeMs;
+    const b = await loadModel(ckpt, { threads: 1, cacheDir });
+    assert.deepEqual((await b.forward([0, 5, 9])).logits, logitsA);
+    await b.dispose();
+    assert.deepEqual(readdirSync(cacheDir), [built]);
+    assert.equal(statSync(manifest).mtimeMs, stamp);
+    const later = new Date(Date.now() + 5000);
+    utimesSync(join(ckpt, 'model.safetensors'), later, later);
+    const c = await loadModel(ckpt, { threads: 1, cacheDir });
+    await c.dispose();
+    assert.equal(readdirSync(cacheDir).length, 2);
+  });
+
+  it('keeps routed experts in their own files: nothing resident before a request, part of them after one token', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'switchyard-cache-'));
+    const m = await loadModel(copyFixture('v3-tiny'), { threads: 1, cacheDir });
+    const [built] = readdirSync(cacheDir);
+    const routedFiles = readdirSync(join(cacheDir, built)).filter((f) => f.endsWith('.routed-experts.bin'));
+    assert.equal(routedFiles.length, 2);
+    const total = routedFiles.reduce((n, f) => n + statSync(join(cacheDir, built, f)).size, 0);
+    assert.equal(m.residentExpertBytes(), 0);
+    await m.forward([7]);
+    const resident = m.residentExpertBytes();
+    // one token selects 4 of 16 experts in each of the 2 MoE layers
+    assert.ok(resident > 0, 'selected experts are paged in');
+    assert.ok(resident < total / 2, `resident ${resident} of ${total}`);
+    await m.dispose();
+  });
+});
