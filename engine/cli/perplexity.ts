@@ -1,4 +1,5 @@
-// `perplexity --model DIR --file F [--file G ...] [--context N] [--domain D --strength S --keep-experts K] [--json]`:
+// `perplexity --model DIR --file F [--file G ...] [--context N] [--domain D --strength S --keep-experts K]
+// [--max-tokens N] [--decode-tokens N] [--token-bits FILE] [--json]`:
 // bits per byte of a model on text files, optionally with the routing skew of a domain profile and with only a
 // fraction of the experts kept, plus what that costs and saves: the fraction of (layer, expert) pairs touched, the
 // routed-expert bytes resident in this process (read from /proc/self/smaps, never estimated) and the decode speed of
@@ -10,7 +11,7 @@
 // tokens over the files' UTF-8 bytes (a byte-level tokenizer covers every byte), so models with different
 // tokenizers compare fairly. The default context is the tokenizer_config.json `model_max_length` (the length the
 // model was trained on), capped at 1024.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { classifyDomain } from '../routing/classifier';
@@ -31,6 +32,8 @@ export interface PerplexityResult {
   experts_touched_fraction: number;
   /** [moeLayer][expert] selection counts over all scored tokens */
   expert_counts: number[][];
+  /** -log2 p of every scored token, in order (for paired comparisons of two routings on the same text) */
+  token_bits: Float64Array;
 }
 
 /** log-softmax of one logit row at `target`, in float64. */
@@ -56,6 +59,7 @@ export async function measurePerplexity(
   const counts = Array.from({ length: model.info.moeLayers }, () => new Array<number>(E).fill(0));
   let nats = 0;
   let tokens = 0;
+  const tokenBits: number[] = [];
   let bytes = 0;
   for (const text of texts) {
     if (text.length === 0) continue;
@@ -72,7 +76,9 @@ export async function measurePerplexity(
       const input = [bos, ...targets.slice(0, -1)];
       const r = await model.forward(input, { selectionBias: opts.selectionBias });
       targets.forEach((t, i) => {
-        nats -= logProb(r.logits[i], t);
+        const lp = logProb(r.logits[i], t);
+        nats -= lp;
+        tokenBits.push(-lp / Math.LN2);
       });
       r.experts.forEach((layer, m) => {
         for (const sel of layer) for (const e of sel) counts[m][e]++;
@@ -88,6 +94,7 @@ export async function measurePerplexity(
     bytes,
     experts_touched_fraction: counts.length ? touched / (counts.length * E) : 0,
     expert_counts: counts,
+    token_bits: Float64Array.from(tokenBits),
   };
 }
 
@@ -156,6 +163,7 @@ export async function run(argv: string[]): Promise<number> {
       profile: { type: 'string' },
       'max-tokens': { type: 'string' },
       'decode-tokens': { type: 'string' },
+      'token-bits': { type: 'string' },
     },
     strict: true,
   });
@@ -173,6 +181,7 @@ export async function run(argv: string[]): Promise<number> {
   const model = await loadModel(dir, { ...loadOptions(values), keptExperts: routing.keptExperts });
   try {
     const r = await measurePerplexity(model, texts, { context, selectionBias: routing.selectionBias, maxTokens });
+    if (values['token-bits']) writeFileSync(values['token-bits'], r.token_bits);
     const counts = r.expert_counts;
     let decodeTokensPerS = 0;
     if (decodeTokens > 0 && model.tokenizer) {
