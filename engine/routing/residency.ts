@@ -4,14 +4,16 @@ import type { CalibrationDomain } from './stats';
 
 /**
  * Per MoE layer, the ids (ascending) of the experts to keep: the `fraction` the domain selects most often on its
- * calibration text, never fewer than `activeExperts` (top-k must stay possible). Ties go to the expert general text
- * uses more, then to the lower id, so the choice is deterministic. `undefined` for fraction 1: keep everything.
+ * calibration text (several domains: their summed frequencies), never fewer than `activeExperts` (top-k must stay
+ * possible). Ties go to the expert general text uses more, then to the lower id, so the choice is deterministic.
+ * `undefined` for fraction 1: keep everything.
  */
 export function keptExperts(
   profile: RoutingProfile,
-  domain: CalibrationDomain,
+  domain: CalibrationDomain | CalibrationDomain[],
   fraction: number,
 ): number[][] | undefined {
+  const domains = Array.isArray(domain) ? domain : [domain];
   if (!Number.isFinite(fraction) || fraction <= 0 || fraction > 1) {
     throw new RangeError(`keep-experts fraction must be in (0, 1], got ${fraction}`);
   }
@@ -19,7 +21,7 @@ export function keptExperts(
   const keep = Math.max(activeExperts, Math.ceil(fraction * routedExperts - 1e-9));
   if (keep >= routedExperts) return undefined;
   return profile.layers.map((layer) => {
-    const f = layer.frequency[domain];
+    const f = layer.frequency.general.map((_, e) => domains.reduce((acc, d) => acc + layer.frequency[d][e], 0));
     const g = layer.frequency.general;
     const order = f.map((_, e) => e).sort((a, b) => f[b] - f[a] || g[b] - g[a] || a - b);
     return order.slice(0, keep).sort((a, b) => a - b);

@@ -134,3 +134,25 @@ describe('calibration windows and accumulation', () => {
     assert.equal(s.scoreSpreadTokens[0], 2);
   });
 });
+
+describe('kept experts for several domains', () => {
+  it('ranks by the summed frequency of the domains, so an assistant keeps what code and math use', () => {
+    const p = deriveProfile({
+      checkpoint: { fingerprint: 'sha256:x', modelType: 'deepseek_v3', moeLayers: 1, routedExperts: 4, activeExperts: 1 },
+      firstMoeLayer: 1,
+      stats: {
+        code: statsOf([50, 0, 0, 50]),
+        math: statsOf([0, 60, 0, 40]),
+        general: statsOf([25, 25, 25, 25]),
+      },
+      corpus: {
+        description: 'test',
+        code: { files: [], bytes: 0, tokens: 0 },
+        math: { files: [], bytes: 0, tokens: 0 },
+        general: { files: [], bytes: 0, tokens: 0 },
+      },
+      window: { tokens: 8, context: 2 },
+    });
+    assert.deepEqual(keptExperts(p, ['code', 'math'], 0.5), [[1, 3]]);
+  });
+});
