@@ -64,6 +64,8 @@ export interface ModelInfo {
   fim?: FimFormat;
   hasChatTemplate: boolean;
   hasRoutingProfile: boolean;
+  /** where requests go: this process's runtime, or an OpenAI-compatible server (routing skew cannot travel there) */
+  backend?: 'local' | 'openai-compatible';
 }
 export const ModelLoadRequest = new RequestType<ModelLoadParams, ModelInfo, void>('model/load');
 
@@ -212,6 +214,23 @@ export interface CalibrateResult {
 }
 export const CalibrateRequest = new RequestType<CalibrateParams, CalibrateResult, void>('calibrate');
 
+// ---------------------------------------------------------------- remote/connect
+/** Send complete / chat to an OpenAI-compatible server (vLLM, SGLang, DeepSeek API, llama.cpp, Ollama) instead of
+ * the local runtime, until the next model/load. */
+export interface RemoteConnectParams {
+  /** e.g. http://gpu-box:8000/v1 (the part before /completions) */
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  /** per request: until the first byte, and between two streamed events; default 60000 */
+  timeoutMs?: number;
+  /** 'prompt' (default): the FIM prompt is built here and sent raw; 'suffix': prompt + suffix fields */
+  fimMode?: 'prompt' | 'suffix';
+  /** FIM family when the model name does not tell it: 'deepseek' | 'qwen' | 'starcoder2' | 'codellama' */
+  fimFormat?: string;
+}
+export const RemoteConnectRequest = new RequestType<RemoteConnectParams, ModelInfo, void>('remote/connect');
+
 // ---------------------------------------------------------------- shutdown
 export const ShutdownRequest = new RequestType0<void, void>('shutdown');
 
@@ -221,4 +240,10 @@ export const EngineErrorCodes = {
   BadCheckpoint: -32002,
   Cancelled: -32800, // same as LSP's RequestCancelled
   BadInput: -32003,
+  /** the OpenAI-compatible server failed (unreachable, refused the key, unknown model, timed out, broken stream) */
+  RemoteFailed: -32004,
+  /** a feature this build does not contain (e.g. calibration before the routing work lands) */
+  NotAvailable: -32005,
+  /** the request queue is full; retry later */
+  Busy: -32006,
 } as const;

@@ -1,0 +1,102 @@
+// `npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key K]`: the engine as an
+// OpenAI-compatible server on loopback, for tools that already speak that API.
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { OpenAIServer } from '../remote/openai-server';
+import { loadModel } from '../runtime/load-model';
+import { EngineService } from '../service/engine-service';
+import { CliError } from './errors';
+
+const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key K]
+                                  [--model-id NAME] [--queue 8] [--threads N]
+
+  --model DIR     checkpoint folder (config.json, *.safetensors, tokenizer.json)
+  --host H        address to bind (default 127.0.0.1: this machine only)
+  --port P        TCP port (default 8012; 0 picks a free one)
+  --api-key K     require "Authorization: Bearer K" on every /v1 request (also read from SWITCHYARD_API_KEY)
+  --model-id ID   the name clients send as "model" (default: the folder's name)
+  --queue N       requests that may wait behind the one running; more get HTTP 503 (default 8)
+  --threads N     onnxruntime intra-op threads
+`;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function integer(value: string | undefined, name: string, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`--${name} must be an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string' },
+        'api-key': { type: 'string' },
+        'model-id': { type: 'string' },
+        queue: { type: 'string' },
+        threads: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!values.model) throw new CliError(`serve needs --model DIR\n${USAGE}`);
+  const port = integer(values.port, 'port', 0, 8012);
+  if (port > 65535) throw new CliError(`--port must be at most 65535, got ${port}`);
+  const queue = integer(values.queue, 'queue', 0, 8);
+  const threads = integer(values.threads, 'threads', 1, 0) || undefined;
+  const host = values.host ?? '127.0.0.1';
+  const apiKey = values['api-key'] ?? process.env.SWITCHYARD_API_KEY ?? undefined;
+  const log = (line: string) => process.stderr.write(`[serve ${new Date().toISOString().slice(11, 23)}] ${line}\n`);
+  if (!LOOPBACK.has(host) && !apiKey) {
+    log(`warning: listening on ${host} without --api-key: anyone who can reach this address can use the model`);
+  }
+
+  const dir = resolve(values.model);
+  const service = new EngineService({ loadModel, queueCapacity: queue, threads });
+  const started = Date.now();
+  const info = await service.loadModel({ path: dir });
+  const modelId = values['model-id'] ?? basename(dir);
+  log(`loaded ${info.name} (${info.modelType}, ${info.parameters} parameters) in ${Date.now() - started} ms`);
+  if (!info.hasTokenizer) log(`warning: ${dir} has no tokenizer.json: text requests will fail`);
+
+  const server = new OpenAIServer(service, { modelId, apiKey, log });
+  let address;
+  try {
+    address = await server.listen(port, host);
+  } catch (err) {
+    await service.dispose();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use: pick another with --port`);
+    throw new CliError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
+  }
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/v1`;
+  // The one stdout line: tools (and the extension) read the address from it.
+  process.stdout.write(`${JSON.stringify({ url, model: modelId, auth: apiKey !== undefined })}\n`);
+  log(`serving '${modelId}' at ${url}${apiKey ? ' (bearer key required)' : ''}`);
+
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      log(`${signal}: closing`);
+      void server
+        .close()
+        .then(() => service.dispose())
+        .finally(done);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

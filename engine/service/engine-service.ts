@@ -1,0 +1,311 @@
+// The request logic behind both front doors (the stdio JSON-RPC server and the OpenAI-compatible HTTP server): which
+// backend serves, one generation at a time per backend, stop rules applied to the streamed text, time budgets,
+// cancellation, routing domain, and the statistics of the last generation.
+import { EngineError } from '../errors';
+import {
+  EngineErrorCodes,
+  type ChatMessage,
+  type ChatParams,
+  type ChatResult,
+  type CompleteParams,
+  type CompleteResult,
+  type EngineStats,
+  type GenerationStats,
+  type ModelInfo,
+  type ModelLoadParams,
+  type SamplingParams,
+} from '../protocol';
+import type { LoadedModel, LoadOptions, Tokenizer } from '../runtime/api';
+import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from './backend';
+import { resolveRouting, selectionBiasFor, type ResolvedRouting, type RoutingProfile } from './domain';
+import type { FimRequest } from './fim';
+import { describeTextFormats, LocalBackend } from './local-backend';
+import { CancelledError, RequestQueue } from './queue';
+import { combineRules, completionRule, stopStringsRule, type StopDecision, type TextStopRule } from './stop-rules';
+
+export type ModelLoader = (dir: string, opts?: LoadOptions) => Promise<LoadedModel>;
+
+export interface EngineServiceOptions {
+  loadModel?: ModelLoader;
+  /** checks a folder without building graphs (model/load with validateOnly) */
+  validateModel?: (dir: string, opts?: LoadOptions) => { info: ModelInfo; tokenizer?: Tokenizer };
+  /** requests allowed to wait behind the one in flight (the HTTP server bounds it; the editor does not) */
+  queueCapacity?: number;
+  threads?: number;
+}
+
+export interface StreamOptions {
+  signal?: AbortSignal;
+  /** text as it becomes final (never retracted later) */
+  onDelta?: (text: string) => void;
+}
+
+export type GenerationResult = CompleteResult;
+
+/** A cancelled request: what was generated before the cancel travels with it. */
+export class CancelledGenerationError extends CancelledError {
+  constructor(readonly partial: GenerationResult) {
+    super('generation');
+  }
+}
+
+export class EngineService {
+  private backend?: Backend;
+  private routingProfile?: RoutingProfile;
+  private lastGeneration?: GenerationStats;
+  private readonly queue: RequestQueue;
+  private threads?: number;
+
+  constructor(private readonly options: EngineServiceOptions = {}) {
+    this.queue = new RequestQueue(1, options.queueCapacity ?? Infinity);
+    this.threads = options.threads;
+  }
+
+  get model(): ModelInfo | undefined {
+    return this.backend?.info;
+  }
+  get queueState(): { inFlight: number; waiting: number; capacity: number } {
+    return { inFlight: this.queue.inFlight, waiting: this.queue.queued, capacity: this.queue.capacity };
+  }
+
+  setThreads(threads: number | undefined): void {
+    this.threads = threads && threads > 0 ? threads : undefined;
+  }
+
+  /** Install a backend (local model, remote server or a test's) in place of the current one. */
+  async useBackend(backend: Backend, routingProfile?: RoutingProfile): Promise<ModelInfo> {
+    const previous = this.backend;
+    this.backend = backend;
+    this.routingProfile = routingProfile;
+    this.queue.setConcurrency(backend.concurrency);
+    await previous?.dispose();
+    return backend.info;
+  }
+
+  async loadModel(params: ModelLoadParams): Promise<ModelInfo> {
+    if (!this.options.loadModel) {
+      throw new EngineError('this build has no local runtime to load models with', EngineErrorCodes.NotAvailable);
+    }
+    if (params.keepExperts !== undefined && params.keepExperts < 1) {
+      throw new EngineError(
+        'keepExperts below 1 ranks experts by a routing profile, and this build has no routing profiles yet',
+        EngineErrorCodes.NotAvailable,
+      );
+    }
+    const opts: LoadOptions = { precision: params.precision, threads: this.threads };
+    if (params.validateOnly && this.options.validateModel) {
+      const { info, tokenizer } = this.options.validateModel(params.path, opts);
+      return describeTextFormats(info, tokenizer, params.path);
+    }
+    const model = await this.options.loadModel(params.path, opts);
+    const backend = new LocalBackend(model, params.path);
+    if (params.validateOnly) {
+      await model.dispose();
+      return backend.info;
+    }
+    return this.useBackend(backend);
+  }
+
+  async complete(params: CompleteParams, stream: StreamOptions = {}): Promise<CompleteResult> {
+    const backend = this.requireBackend();
+    const req: FimRequest = {
+      prefix: params.prefix,
+      suffix: params.suffix,
+      languageId: params.languageId,
+      filePath: params.filePath,
+      contextChunks: params.contextChunks,
+    };
+    // With code after the cursor on its line, only the rest of that line makes sense.
+    const lineEnd = params.suffix.indexOf('\n');
+    const restOfLine = lineEnd < 0 ? params.suffix : params.suffix.slice(0, lineEnd);
+    const maxLines = /\S/.test(restOfLine) ? 1 : params.maxLines;
+    const rule = combineRules([completionRule({ prefix: params.prefix, maxLines }), stopStringsRule(params.stop ?? [])]);
+    const routing = resolveRouting('complete', params.routing);
+    return this.generate(routing, params, rule, stream, true, (o) => backend.fill(req, o));
+  }
+
+  async chat(params: ChatParams, stream: StreamOptions = {}): Promise<ChatResult> {
+    const backend = this.requireBackend();
+    const routing = resolveRouting('chat', params.routing);
+    const classified = routing.domain ?? this.classify(params.messages);
+    const rule = stopStringsRule(params.stop ?? []);
+    return this.generate({ ...routing, domain: classified }, params, rule, stream, false, (o) => backend.chat(params.messages, o));
+  }
+
+  /** A raw prompt (the HTTP server's /v1/completions without suffix). */
+  async text(prompt: string, params: SamplingParams, stream: StreamOptions = {}): Promise<GenerationResult> {
+    const backend = this.requireBackend();
+    const rule = stopStringsRule(params.stop ?? []);
+    return this.generate({ strength: 0 }, params, rule, stream, false, (o) => backend.text(prompt, o));
+  }
+
+  /** Fill in the middle without the editor's line rules (the HTTP server's /v1/completions with `suffix`). */
+  async fill(req: FimRequest, params: SamplingParams, stream: StreamOptions = {}): Promise<GenerationResult> {
+    const backend = this.requireBackend();
+    const rule = stopStringsRule(params.stop ?? []);
+    return this.generate(resolveRouting('complete', undefined), params, rule, stream, false, (o) => backend.fill(req, o));
+  }
+
+  stats(): EngineStats {
+    return {
+      model: this.backend?.info,
+      residentExpertBytes: this.backend?.residentExpertBytes(),
+      rssBytes: process.memoryUsage().rss,
+      lastGeneration: this.lastGeneration,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    const backend = this.backend;
+    this.backend = undefined;
+    await backend?.dispose();
+  }
+
+  private requireBackend(): Backend {
+    if (!this.backend) throw new EngineError('no model loaded: send model/load first', EngineErrorCodes.NoModelLoaded);
+    return this.backend;
+  }
+
+  private classify(messages: readonly ChatMessage[]): ResolvedRouting['domain'] {
+    const text = messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+    return this.routingProfile?.classify?.(text);
+  }
+
+  private generate(
+    routing: ResolvedRouting,
+    params: SamplingParams,
+    rule: TextStopRule,
+    stream: StreamOptions,
+    trimTrailingBlankLines: boolean,
+    run: (opts: BackendGenerateOptions) => Promise<BackendResult>,
+  ): Promise<GenerationResult> {
+    if (!(params.maxTokens >= 1)) throw new EngineError(`maxTokens must be at least 1 (got ${params.maxTokens})`, EngineErrorCodes.BadInput);
+    return this.queue.run(async () => {
+      const gate = new StreamGate(rule, stream.onDelta);
+      const controller = new AbortController();
+      const onCancel = () => controller.abort();
+      stream.signal?.addEventListener('abort', onCancel, { once: true });
+      let timedOut = false;
+      const budget = params.timeBudgetMs;
+      const timer =
+        budget && budget > 0
+          ? setTimeout(() => {
+              timedOut = true;
+              controller.abort();
+            }, budget)
+          : undefined;
+      gate.onDecision = () => controller.abort();
+      const started = performance.now();
+      let result: BackendResult | undefined;
+      let failure: unknown;
+      try {
+        if (stream.signal?.aborted) throw new CancelledError();
+        const { timeBudgetMs: _budget, ...sampling } = params;
+        result = await run({
+          ...sampling,
+          signal: controller.signal,
+          onText: (t) => gate.push(t, started),
+          shouldStop: (textSoFar) => {
+            const decision = gate.decision ?? rule.check(textSoFar);
+            return decision ? gate.decide(decision) : undefined;
+          },
+          selectionBias: selectionBiasFor(this.routingProfile, routing),
+        });
+      } catch (err) {
+        failure = err;
+      } finally {
+        clearTimeout(timer);
+        stream.signal?.removeEventListener('abort', onCancel);
+      }
+      const userCancelled = stream.signal?.aborted === true && !gate.decision && !timedOut;
+      if (failure !== undefined && !userCancelled && !gate.decision && !timedOut) throw failure;
+
+      const finished = gate.finish(result?.text, trimTrailingBlankLines);
+      const stopReason = gate.decision?.reason ?? (timedOut ? 'time' : userCancelled ? 'cancelled' : (result?.stopReason ?? 'cancelled'));
+      const stats: GenerationStats = {
+        ...(result?.stats ?? gate.fallbackStats(performance.now() - started)),
+        ...(routing.domain ? { domain: routing.domain } : {}),
+      };
+      this.lastGeneration = stats;
+      const out = { text: finished, stopReason, stats };
+      if (userCancelled) throw new CancelledGenerationError(out);
+      return out;
+    }, stream.signal);
+  }
+}
+
+/** Releases streamed text only once no stop rule can cut it any more. */
+class StreamGate {
+  private text = '';
+  private emitted = 0;
+  private pieces = 0;
+  private firstPieceMs?: number;
+  decision?: StopDecision;
+  onDecision?: () => void;
+
+  constructor(
+    private readonly rule: TextStopRule,
+    private readonly onDelta?: (text: string) => void,
+  ) {}
+
+  push(piece: string, started: number): void {
+    if (!piece) return;
+    this.pieces++;
+    this.firstPieceMs ??= performance.now() - started;
+    if (this.decision) {
+      // decided through shouldStop on the runtime's text: the runtime still sends what is kept
+      if (this.text.length < this.decision.keep) {
+        this.text += piece;
+        this.release(Math.min(this.decision.keep, this.text.length));
+      }
+      return;
+    }
+    this.text += piece;
+    const decision = this.rule.check(this.text);
+    if (decision) {
+      this.decision = decision;
+      this.release(decision.keep);
+      this.onDecision?.();
+    } else this.release(this.rule.safeLength(this.text));
+  }
+
+  /** A rule fired on the backend's own view of the text (the local runtime's shouldStop). */
+  decide(decision: StopDecision): number {
+    this.decision ??= decision;
+    return this.decision.keep;
+  }
+
+  /** The final text: the rule's cut, else the backend's own text (it may join partial UTF-8 better), rules re-applied. */
+  finish(backendText: string | undefined, trimTrailingBlankLines: boolean): string {
+    let text = this.decision ? this.text.slice(0, this.decision.keep) : (backendText ?? this.text);
+    if (!this.decision) {
+      const late = this.rule.final?.(text) ?? this.rule.check(text);
+      if (late) {
+        this.decision = late;
+        text = text.slice(0, late.keep);
+      }
+    }
+    if (trimTrailingBlankLines) text = text.replace(/\n\s*$/, '');
+    if (text.length > this.emitted && text.startsWith(this.text.slice(0, this.emitted))) {
+      this.onDelta?.(text.slice(this.emitted));
+      this.emitted = text.length;
+    }
+    return text;
+  }
+
+  fallbackStats(elapsedMs: number): GenerationStats {
+    const stats = emptyStats();
+    stats.generatedTokens = this.pieces;
+    stats.timeToFirstTokenMs = this.firstPieceMs ?? 0;
+    const decodeMs = elapsedMs - (this.firstPieceMs ?? elapsedMs);
+    stats.decodeTokensPerS = decodeMs > 0 && this.pieces > 1 ? ((this.pieces - 1) * 1000) / decodeMs : 0;
+    return stats;
+  }
+
+  private release(upTo: number): void {
+    if (upTo > this.emitted) {
+      this.onDelta?.(this.text.slice(this.emitted, upTo));
+      this.emitted = upTo;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// The real local OpenAI-compatible server on loopback, serving a fixture checkpoint with a made-up tokenizer.
+import { OpenAIServer } from '../../../../engine/remote/openai-server';
+import { loadModel } from '../../../../engine/runtime/load-model';
+import { EngineService } from '../../../../engine/service/engine-service';
+import { testCacheDir } from '../fixture-models';
+import { fixtureWithMadeUpTokenizer, type MadeUpModelOptions } from '../service/made-up-tokenizer';
+
+export const MODEL_ID = 'switchyard-test';
+
+export interface LocalServer {
+  url: string;
+  service: EngineService;
+  close(): Promise<void>;
+}
+
+export async function startLocalServer(opts: { apiKey?: string; queue?: number; model?: MadeUpModelOptions } = {}): Promise<LocalServer> {
+  const service = new EngineService({
+    loadModel: (dir, o) => loadModel(dir, { ...o, cacheDir: testCacheDir() }),
+    threads: 1,
+    queueCapacity: opts.queue ?? 8,
+  });
+  await service.loadModel({ path: fixtureWithMadeUpTokenizer(opts.model ?? { family: 'none' }) });
+  const server = new OpenAIServer(service, { modelId: MODEL_ID, apiKey: opts.apiKey });
+  const { port } = await server.listen(0, '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    service,
+    close: async () => {
+      await server.close();
+      await service.dispose();
+    },
+  };
+}
+
+/** Resolves once `check` holds, polling; rejects after `ms`. */
+export async function eventually(check: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
