@@ -6,6 +6,8 @@ import type { SelectionBias } from '../runtime/api';
 import { classifyDomain } from './classifier';
 import { type RoutingProfile, selectionBias } from './profile';
 import { type CheckpointShape, defaultProfilePath, loadProfileFor } from './profile-file';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseProfile, checkProfileFits } from './profile-file';
 import { keptExperts } from './residency';
 import type { CalibrationDomain } from './stats';
 
@@ -18,10 +20,24 @@ export class ModelRouting {
     readonly path: string,
   ) {}
 
-  /** The model's routing, or undefined when the folder has no profile; throws EngineError for a foreign profile. */
-  static load(modelDir: string, shape: CheckpointShape, path = defaultProfilePath(modelDir)): ModelRouting | undefined {
-    const profile = loadProfileFor(modelDir, shape, path);
-    return profile ? new ModelRouting(profile, path) : undefined;
+  /**
+   * The model's routing, or undefined when the folder has no profile; throws EngineError for a profile made for other
+   * weights. Without `shape` (before the model is loaded) only the fingerprint is checked: call fits() after loading.
+   */
+  static load(modelDir: string, shape?: CheckpointShape, path = defaultProfilePath(modelDir)): ModelRouting | undefined {
+    if (shape) {
+      const profile = loadProfileFor(modelDir, shape, path);
+      return profile ? new ModelRouting(profile, path) : undefined;
+    }
+    if (!existsSync(path)) return undefined;
+    const profile = parseProfile(readFileSync(path, 'utf8'), path);
+    checkProfileFits(profile, path, modelDir, profile.checkpoint);
+    return new ModelRouting(profile, path);
+  }
+
+  /** Whether the profile's layers and experts match a loaded model's. */
+  fits(shape: CheckpointShape): boolean {
+    return this.profile.checkpoint.moeLayers === shape.moeLayers && this.profile.checkpoint.routedExperts === shape.routedExperts;
   }
 
   get defaultStrength(): number {
