@@ -65,7 +65,7 @@ function evalFile(dir: string, domain: string): string {
 
 function classifierAccuracy(): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const split of ['dev', 'test']) {
+  for (const split of ['dev', 'test', 'holdout']) {
     const rows = readFileSync(join(ROOT, `engine/routing/data/chat-domains.${split}.jsonl`), 'utf8')
       .trim()
       .split('\n')
