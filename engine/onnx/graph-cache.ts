@@ -6,11 +6,12 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type ModelConfig, isMoeLayer } from '../model/config';
 import type { SafetensorsCheckpoint } from '../model/safetensors';
+import type { WeightPrecision } from '../protocol';
 import { ExternalDataFile } from './builder';
 import { attentionGraph, embedGraph, expertsGraph, headGraph } from './graphs';
 
 /** Bump when graph layout changes, so stale caches are rebuilt. */
-const GRAPH_FORMAT = 3;
+const GRAPH_FORMAT = 4;
 
 export interface GraphFiles {
   dir: string;
@@ -28,9 +29,9 @@ export function defaultCacheRoot(): string {
   return join(base, 'switchyard', 'graphs');
 }
 
-function cacheKey(ckptDir: string, files: string[], softmaxScale: number): string {
+function cacheKey(ckptDir: string, files: string[], softmaxScale: number, precision: WeightPrecision): string {
   const h = createHash('sha256');
-  h.update(`format ${GRAPH_FORMAT}\nscale ${softmaxScale}\n`);
+  h.update(`format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\n`);
   h.update(readFileSync(join(ckptDir, 'config.json')));
   for (const f of files) {
     const s = statSync(f);
@@ -59,9 +60,10 @@ export function ensureGraphs(
   ckpt: SafetensorsCheckpoint,
   softmaxScale: number,
   cacheRoot: string = defaultCacheRoot(),
+  precision: WeightPrecision = 'f32',
 ): GraphFiles {
-  const key = cacheKey(ckpt.dir, ckpt.files, softmaxScale);
-  const dir = join(cacheRoot, `${basename(ckpt.dir)}-${key}`);
+  const key = cacheKey(ckpt.dir, ckpt.files, softmaxScale, precision);
+  const dir = join(cacheRoot, `${basename(ckpt.dir)}-${precision}-${key}`);
   const files = layout(dir, cfg);
   if (existsSync(join(dir, 'manifest.json'))) return files;
 
@@ -85,12 +87,12 @@ export function ensureGraphs(
     if (!moe) continue;
     const routed = new ExternalDataFile(join(tmp, `layer${l}.routed-experts.bin`));
     try {
-      write(`layer${l}.experts.onnx`, (file) => expertsGraph(cfg, { ckpt, file }, { ckpt, file: routed }, l), `layer${l}.shared-experts.bin`);
+      write(`layer${l}.experts.onnx`, (file) => expertsGraph(cfg, { ckpt, file, precision }, { ckpt, file: routed, precision }, l), `layer${l}.shared-experts.bin`);
     } finally {
       routed.close();
     }
   }
-  writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ format: GRAPH_FORMAT, checkpoint: ckpt.dir, builtAt: new Date().toISOString() }));
+  writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ format: GRAPH_FORMAT, precision, checkpoint: ckpt.dir, builtAt: new Date().toISOString() }));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(cacheRoot, { recursive: true });
   renameSync(tmp, dir);

@@ -14,6 +14,11 @@ export interface LoadOptions {
   keptExperts?: number[][];
   /** where built graphs are cached; default: a folder per checkpoint under the user cache dir */
   cacheDir?: string;
+  /**
+   * benchmark baseline: run every routed expert on every token (unselected ones weighted 0, so outputs are the same)
+   * to measure what computing only the selected experts saves
+   */
+  computeAllExperts?: boolean;
 }
 
 export interface GenerateOptions extends SamplingParams {

@@ -7,6 +7,9 @@ import { Sampler } from './sampling';
 import type { StepResult, Transformer } from './transformer';
 import type { LatentCache } from './latent-cache';
 
+/** prompt tokens per prefill call (the unit of cancellation during prefill) */
+export const PREFILL_CHUNK = 256;
+
 /** Counts, per MoE layer and routed expert, how many tokens selected it. */
 export function countExperts(counts: number[][], step: StepResult): void {
   step.routing.forEach((r, m) => {
@@ -65,10 +68,18 @@ export async function generate(ctx: GenerationContext, prompt: number[], opts: G
     if (opts.signal?.aborted) stopReason = 'cancelled';
     else {
       const t0 = performance.now();
-      let step = await ctx.transformer.step(prompt.slice(reused), cache, { selectionBias: ctx.selectionBias });
+      // prefill in chunks, so a cancelled or over-budget request stops within one chunk, not after the whole prompt
+      const rest = prompt.slice(reused);
+      let step: StepResult | undefined;
+      for (let i = 0; i < rest.length; i += PREFILL_CHUNK) {
+        if (i > 0 && opts.signal?.aborted) stopReason = 'cancelled';
+        else if (i > 0 && performance.now() > deadline) stopReason = 'time';
+        if (stopReason !== 'length') break;
+        step = await ctx.transformer.step(rest.slice(i, i + PREFILL_CHUNK), cache, { selectionBias: ctx.selectionBias });
+        countExperts(counts, step);
+      }
       prefillMs = performance.now() - t0;
-      countExperts(counts, step);
-      while (true) {
+      while (step && stopReason === 'length') {
         if (tokens.length >= opts.maxTokens) break;
         if (opts.signal?.aborted) {
           stopReason = 'cancelled';

@@ -33,8 +33,8 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
   validateCheckpoint(cfg, ckpt);
   const tokenizer = CheckpointTokenizer.load(abs, cfg);
   const precision = opts.precision ?? 'f32';
-  if (precision !== 'f32') {
-    throw new EngineError(`precision '${precision}' is not supported by this engine build (only f32)`, EngineErrorCodes.BadInput);
+  if (!['f32', 'int8', 'int4'].includes(precision)) {
+    throw new EngineError(`precision '${precision}' is not supported (f32, int8, int4 are)`, EngineErrorCodes.BadInput);
   }
   const parameters = expectedTensors(cfg).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
   const info: ModelInfo = {
@@ -193,7 +193,7 @@ export type DeepseekLoadedModel = DeepseekModel;
 
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
   const { cfg, ckpt, tokenizer, info } = validateModelDir(dir, opts);
-  const files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), resolve(opts.cacheDir ?? defaultCacheRoot()));
+  const files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), resolve(opts.cacheDir ?? defaultCacheRoot()), info.precision);
   const correction: (Float32Array | undefined)[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const name = `${layerPrefix(l)}mlp.gate.e_score_correction_bias`;
@@ -213,7 +213,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
       return m;
     });
   }
-  const transformer = await Transformer.create(cfg, files, correction, opts.threads ?? defaultThreads());
+  const transformer = await Transformer.create(cfg, files, correction, opts.threads ?? defaultThreads(), opts.computeAllExperts);
   return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask);
 }
 

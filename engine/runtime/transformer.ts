@@ -33,8 +33,9 @@ async function createSession(path: string, threads: number): Promise<ort.Inferen
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    // keep weights memory-mapped: with prepacking, onnxruntime copies every weight to the heap
-    extra: { session: { disable_prepacking: '1' } },
+    // keep weights memory-mapped: with prepacking, onnxruntime copies every weight to the heap. No spinning: idle
+    // threads that spin steal the core the other thread needs when the machine is busy (measured 4x slower decode)
+    extra: { session: { disable_prepacking: '1', 'intra_op.allow_spinning': '0' } },
   });
 }
 
@@ -52,6 +53,7 @@ export class Transformer {
     private readonly attention: ort.InferenceSession[],
     private readonly experts: (ort.InferenceSession | undefined)[],
     private readonly correctionBias: (Float32Array | undefined)[],
+    private readonly computeAllExperts: boolean,
   ) {
     this.invFreq = ropeInvFreq(cfg);
     this.latentWidth = cfg.kv_lora_rank + cfg.qk_rope_head_dim;
@@ -59,7 +61,13 @@ export class Transformer {
     for (let l = 0; l < cfg.num_hidden_layers; l++) if (isMoeLayer(cfg, l)) this.moeLayers.push(l);
   }
 
-  static async create(cfg: ModelConfig, files: GraphFiles, correctionBias: (Float32Array | undefined)[], threads: number): Promise<Transformer> {
+  static async create(
+    cfg: ModelConfig,
+    files: GraphFiles,
+    correctionBias: (Float32Array | undefined)[],
+    threads: number,
+    computeAllExperts = false,
+  ): Promise<Transformer> {
     const embed = await createSession(files.embed, threads);
     const head = await createSession(files.head, threads);
     const attention: ort.InferenceSession[] = [];
@@ -69,7 +77,7 @@ export class Transformer {
       const e = files.experts[l];
       experts.push(e ? await createSession(e, threads) : undefined);
     }
-    return new Transformer(cfg, embed, head, attention, experts, correctionBias);
+    return new Transformer(cfg, embed, head, attention, experts, correctionBias, computeAllExperts);
   }
 
   newCache(): LatentCache {
@@ -131,11 +139,17 @@ export class Transformer {
     const xs = x.data as Float32Array;
     const rowsOf: number[][] = Array.from({ length: E }, () => []);
     const weightOf: number[][] = Array.from({ length: E }, () => []);
+    if (this.computeAllExperts) {
+      for (let e = 0; e < E; e++) for (let t = 0; t < T; t++) (rowsOf[e].push(t), weightOf[e].push(0));
+    }
     for (let t = 0; t < T; t++) {
       for (let j = 0; j < r.k; j++) {
         const e = r.ids[t * r.k + j];
-        rowsOf[e].push(t);
-        weightOf[e].push(r.weights[t * r.k + j]);
+        if (this.computeAllExperts) weightOf[e][t] = r.weights[t * r.k + j];
+        else {
+          rowsOf[e].push(t);
+          weightOf[e].push(r.weights[t * r.k + j]);
+        }
       }
     }
     const feeds: Record<string, ort.Tensor> = {};

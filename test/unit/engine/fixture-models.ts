@@ -1,5 +1,5 @@
 // Shared by the engine tests: the fixture checkpoints (repo copy), their golden outputs, and a per-run graph cache.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHeader, toF32 } from '../../../engine/model/safetensors';
@@ -29,10 +29,22 @@ export function goldenTensor(name: string, tensor: string): Float32Array {
   return toF32(readFileSync(file).subarray(t.offset, t.offset + t.byteLength), 'F32');
 }
 
-/** One graph cache per test process, so every test builds into a fresh folder. */
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary folder removed when the test process exits. */
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `switchyard-${prefix}-`));
+  tempDirs.push(d);
+  return d;
+}
+
+/** One graph cache per test process, so every run builds into a fresh folder. */
 let cacheDir: string | undefined;
 export function testCacheDir(): string {
-  cacheDir ??= mkdtempSync(join(tmpdir(), 'switchyard-graphs-'));
+  cacheDir ??= tempDir('graphs');
   return cacheDir;
 }
 

@@ -1,11 +1,10 @@
 // Builds variants of a fixture checkpoint in a temporary folder: other dtypes, shards with an index, extra (MTP)
 // layers, missing or reshaped tensors, edited config fields. Reads the fixture through the engine's own reader.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsCheckpoint, type Dtype } from '../../../../engine/model/safetensors';
 import { type TensorSpec, writeSafetensors } from '../../../../engine/model/safetensors-writer';
-import { FIXTURES } from '../fixture-models';
+import { FIXTURES, tempDir } from '../fixture-models';
 
 export interface VariantOptions {
   dtype?: Dtype;
@@ -23,7 +22,7 @@ export function fixtureTensors(name: string): TensorSpec[] {
 }
 
 export function writeVariant(name: string, opts: VariantOptions = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), `switchyard-${name}-`));
+  const dir = tempDir(name);
   const cfg = { ...JSON.parse(readFileSync(join(FIXTURES, name, 'config.json'), 'utf8')), ...opts.config };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg, null, 2));
   let tensors = fixtureTensors(name);
@@ -46,7 +45,7 @@ export function writeVariant(name: string, opts: VariantOptions = {}): string {
 }
 
 export function copyFixture(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `switchyard-${name}-`));
+  const dir = tempDir(name);
   for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(FIXTURES, name, f), join(dir, f));
   return dir;
 }

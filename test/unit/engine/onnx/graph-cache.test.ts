@@ -1,15 +1,15 @@
 // Graphs are built once per checkpoint and reused from disk; routed experts live in their own memory-mapped files, so
 // only the experts a request selected become resident.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, statSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { tempDir } from '../fixture-models';
 import { join } from 'node:path';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { copyFixture } from '../model/checkpoint-variants';
 
 describe('graph cache', () => {
   it('builds the graphs once, reuses them on the next load, and rebuilds when the checkpoint changes', async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'switchyard-cache-'));
+    const cacheDir = tempDir('cache');
     const ckpt = copyFixture('v2lite-tiny');
     const a = await loadModel(ckpt, { threads: 1, cacheDir });
     const logitsA = (await a.forward([0, 5, 9])).logits;
@@ -30,7 +30,7 @@ describe('graph cache', () => {
   });
 
   it('keeps routed experts in their own files: nothing resident before a request, part of them after one token', async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'switchyard-cache-'));
+    const cacheDir = tempDir('cache');
     const m = await loadModel(copyFixture('v3-tiny'), { threads: 1, cacheDir });
     const [built] = readdirSync(cacheDir);
     const routedFiles = readdirSync(join(cacheDir, built)).filter((f) => f.endsWith('.routed-experts.bin'));

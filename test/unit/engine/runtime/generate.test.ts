@@ -2,6 +2,7 @@
 // per-request selection bias (selection only, zero = bit-identical) with its expert counts.
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { PREFILL_CHUNK } from '../../../../engine/runtime/generate';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { FIXTURES, readGolden, testCacheDir } from '../fixture-models';
 
@@ -134,5 +135,32 @@ describe('generation (v3-tiny)', () => {
     await assert.rejects(async () => model.forward([0, 512]), /token id 512 is out of range \(vocab_size 512\)/);
     await assert.rejects(async () => model.forward([0, -1]), /token id -1 is out of range/);
     await assert.rejects(async () => model.forward([0], { selectionBias: [new Float32Array(16)] }), /selectionBias has 1 layers, the model has 2/);
+  });
+
+  it('keptExperts restricts every selection to the kept experts of each layer', async () => {
+    const kept = [
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      [8, 9, 10, 11, 12, 13, 14, 15],
+    ];
+    const pruned = await loadModel(join(FIXTURES, 'v3-tiny'), { threads: 1, cacheDir: testCacheDir(), keptExperts: kept });
+    const r = await pruned.forward(prompt);
+    r.experts.forEach((layer, m) => layer.forEach((ids) => ids.forEach((e) => assert.ok(kept[m].includes(e), `layer ${m} chose ${e}`))));
+    await pruned.dispose();
+    await assert.rejects(loadModel(join(FIXTURES, 'v3-tiny'), { threads: 1, cacheDir: testCacheDir(), keptExperts: [[0, 1]] }), /keptExperts has 1 layers/);
+  });
+
+  it('prefills long prompts in chunks: same next token as one full prefill, and a spent budget stops after one chunk', async () => {
+    const long = Array.from({ length: 300 }, (_, i) => 2 + ((i * 37) % 500));
+    const full = await model.forward(long);
+    const last = full.logits[long.length - 1];
+    const best = last.indexOf(Math.max(...last));
+    const r = await model.generate(long, { maxTokens: 1, ignoreEos: true, usePrefixCache: false });
+    assert.deepEqual(r.tokens, [best]);
+    const stopped = await model.generate([...long, ...long], { maxTokens: 4, timeBudgetMs: 0, usePrefixCache: false });
+    assert.equal(stopped.stopReason, 'time');
+    assert.deepEqual(stopped.tokens, []);
+    for (const layer of stopped.stats.expertCounts as number[][]) {
+      assert.equal(layer.reduce((a, b) => a + b, 0), PREFILL_CHUNK * model.info.activeExperts);
+    }
   });
 });

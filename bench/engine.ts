@@ -1,0 +1,187 @@
+// `npm run bench:engine`: the engine on a synthetic DeepSeek-V2-Lite-shaped BF16 checkpoint it writes itself.
+// Side by side in one run: MoE decode (selected experts only) vs a dense baseline computing all 64 experts, resident
+// memory after 64 tokens vs checkpoint size, latent-cache bytes per token vs standard multi-head attention, and the
+// prefix cache's effect on time to first token. JSON to stdout and to bench/results/engine.json.
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measureGeneration, randomPrompt, round } from '../engine/runtime/benchmark';
+import type { ModelConfig } from '../engine/model/config';
+import type { WeightPrecision } from '../engine/protocol';
+import { type DeepseekLoadedModel, loadModel } from '../engine/runtime/load-model';
+import { argmax } from '../engine/runtime/sampling';
+import { peakRssBytes } from '../engine/runtime/resident';
+import { writeSyntheticCheckpoint } from './synthetic-checkpoint';
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    'cache-dir': { type: 'string' },
+    out: { type: 'string' },
+    layers: { type: 'string' },
+    vocab: { type: 'string' },
+    threads: { type: 'string' },
+    prompt: { type: 'string' },
+    tokens: { type: 'string' },
+    'dense-tokens': { type: 'string' },
+    prefix: { type: 'string' },
+    precisions: { type: 'string' },
+  },
+});
+
+/** A request, then the same prompt with 8 more tokens (one more line typed): time to first token with and without reuse. */
+async function measurePrefixCache(model: DeepseekLoadedModel, vocab: number, prefixLen: number): Promise<Record<string, unknown>> {
+  const base = randomPrompt(prefixLen, vocab, 11);
+  const extended = [...base, ...randomPrompt(8, vocab, 12)];
+  model.clearPrefixCache();
+  await measureGeneration(model, base, 1, { usePrefixCache: true });
+  const withCache = await model.generate(extended, { maxTokens: 1, ignoreEos: true });
+  const withoutCache = await model.generate(extended, { maxTokens: 1, ignoreEos: true, usePrefixCache: false });
+  return {
+    prompt_tokens: extended.length,
+    reused_tokens: withCache.stats.reusedTokens,
+    time_to_first_token_ms_with_cache: round(withCache.stats.timeToFirstTokenMs),
+    time_to_first_token_ms_without_cache: round(withoutCache.stats.timeToFirstTokenMs),
+    speedup: round(withoutCache.stats.timeToFirstTokenMs / withCache.stats.timeToFirstTokenMs, 2),
+  };
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+const dirSize = (dir: string, filter: (f: string) => boolean = () => true) =>
+  readdirSync(dir)
+    .filter(filter)
+    .reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+
+async function main() {
+  const layers = Number(values.layers ?? 4);
+  const vocab = Number(values.vocab ?? 32000);
+  const threads = Number(values.threads ?? 2);
+  const promptLen = Number(values.prompt ?? 64);
+  const genTokens = Number(values.tokens ?? 64);
+  const denseTokens = Number(values['dense-tokens'] ?? 16);
+  const prefixLen = Number(values.prefix ?? 256);
+  const precisions = (values.precisions ?? 'f32,int8').split(',') as WeightPrecision[];
+  const root = join(tmpdir(), 'switchyard-bench');
+  const dir = values.dir ?? join(root, `v2lite-shaped-${layers}l-bf16`);
+  const cacheDir = values['cache-dir'] ?? join(root, 'graphs');
+  const log = (s: string) => process.stderr.write(`[bench:engine] ${s}\n`);
+
+  let t = performance.now();
+  const { built } = writeSyntheticCheckpoint(dir, layers, vocab);
+  const writeS = (performance.now() - t) / 1000;
+  log(`checkpoint ${built ? 'written' : 'reused'} (${writeS.toFixed(1)} s): ${dir}`);
+  const checkpointBytes = dirSize(dir, (f) => f.endsWith('.safetensors'));
+  const prompt = randomPrompt(promptLen, vocab, 7);
+  const probe = randomPrompt(16, vocab, 5);
+
+  const perPrecision: Record<string, Record<string, unknown>> = {};
+  let f32Probe: Float32Array[] | undefined;
+  let f32Tokens: number[] = [];
+  let prefix: Record<string, unknown> = {};
+  let cfg: ModelConfig | undefined;
+  let parameters = 0;
+  for (const precision of precisions) {
+    t = performance.now();
+    let model = await loadModel(dir, { threads, cacheDir, precision });
+    const firstLoadS = (performance.now() - t) / 1000;
+    await model.dispose();
+    t = performance.now();
+    model = await loadModel(dir, { threads, cacheDir, precision });
+    const cachedLoadS = (performance.now() - t) / 1000;
+    cfg = model.cfg;
+    parameters = model.info.parameters;
+    log(`${precision}: load ${firstLoadS.toFixed(1)} s, from the graph cache ${cachedLoadS.toFixed(1)} s`);
+    const graphDir = readdirSync(cacheDir)
+      .map((d) => join(cacheDir, d))
+      .find((d) => d.includes(`${basename(dir)}-${precision}-`)) as string;
+    const routedBytes = dirSize(graphDir, (f) => f.endsWith('.routed-experts.bin'));
+    // one token in, one out: only the experts those two tokens chose are paged in
+    const first = await measureGeneration(model, [prompt[0]], 1);
+    log(`${precision}: MoE decode, prompt ${promptLen}, ${genTokens} tokens`);
+    const moe = await measureGeneration(model, prompt, genTokens);
+    const probeLogits = (await model.forward(probe)).logits;
+    const row: Record<string, unknown> = {
+      load_first_s: round(firstLoadS, 1),
+      load_from_graph_cache_s: round(cachedLoadS, 2),
+      graph_weight_bytes: dirSize(graphDir, (f) => f.endsWith('.bin')),
+      routed_expert_bytes: routedBytes,
+      decode_tokens_per_s: moe.decode_tokens_per_s,
+      prefill_tokens_per_s: moe.prefill_tokens_per_s,
+      time_to_first_token_ms: moe.time_to_first_token_ms,
+      resident_routed_expert_bytes_after_first_token: first.resident_expert_bytes,
+      resident_routed_expert_bytes_after_generation: moe.resident_expert_bytes,
+      resident_fraction_after_generation: round(moe.resident_expert_bytes / routedBytes),
+      rss_bytes_after_generation: moe.rss_bytes,
+      rss_over_checkpoint_bytes: round(moe.rss_bytes / checkpointBytes),
+    };
+    if (precision === 'f32') {
+      f32Probe = probeLogits;
+      f32Tokens = moe.tokens;
+      prefix = await measurePrefixCache(model, vocab, prefixLen);
+      log(`prefix cache: ${JSON.stringify(prefix)}`);
+    } else if (f32Probe) {
+      const ref = f32Probe;
+      row.max_abs_logit_deviation_vs_f32 = round(Math.max(...probeLogits.map((r, i) => maxAbsDiff(r, ref[i]))), 4);
+      row.argmax_agreement_vs_f32 = round(probeLogits.filter((r, i) => argmax(r) === argmax(ref[i])).length / probe.length);
+    }
+    perPrecision[precision] = row;
+    await model.dispose();
+  }
+  if (!cfg) throw new Error('no precision measured');
+
+  // dense baseline: every routed expert on every token (same outputs, weights 0 for unselected experts)
+  log(`dense baseline: ${denseTokens} tokens`);
+  const dense = await loadModel(dir, { threads, cacheDir, computeAllExperts: true });
+  const denseRun = await measureGeneration(dense, prompt, denseTokens);
+  await dense.dispose();
+  const moeF32 = perPrecision.f32;
+
+  const H = cfg.num_attention_heads;
+  const mlaBytes = cfg.num_hidden_layers * (cfg.kv_lora_rank + cfg.qk_rope_head_dim) * 4;
+  const mhaBytes = cfg.num_hidden_layers * H * (cfg.qk_nope_head_dim + cfg.qk_rope_head_dim + cfg.v_head_dim) * 4;
+  const result = {
+    benchmark: 'engine',
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, load_average_1m: round(loadavg()[0], 1), threads, node: process.version },
+    checkpoint: {
+      shape: `DeepSeek-V2-Lite (hidden ${cfg.hidden_size}, ${layers} layers, ${cfg.n_routed_experts} routed + ${cfg.n_shared_experts} shared experts of ${cfg.moe_intermediate_size}, top-${cfg.num_experts_per_tok}, kv_lora ${cfg.kv_lora_rank}, vocab ${vocab})`,
+      parameters,
+      dtype: 'BF16',
+      bytes: checkpointBytes,
+      write_s: round(writeS, 1),
+    },
+    decode_f32: moeF32 && {
+      prompt_tokens: promptLen,
+      moe_tokens_per_s: moeF32.decode_tokens_per_s,
+      dense_all_experts_tokens_per_s: denseRun.decode_tokens_per_s,
+      moe_speedup: round((moeF32.decode_tokens_per_s as number) / denseRun.decode_tokens_per_s, 2),
+      same_greedy_tokens: denseRun.tokens.every((tok, i) => tok === f32Tokens[i]),
+      moe_prefill_tokens_per_s: moeF32.prefill_tokens_per_s,
+      dense_prefill_tokens_per_s: denseRun.prefill_tokens_per_s,
+    },
+    precisions: perPrecision,
+    peak_rss_bytes: peakRssBytes(),
+    latent_cache: {
+      mla_bytes_per_token: mlaBytes,
+      mha_bytes_per_token: mhaBytes,
+      ratio_mha_over_mla: round(mhaBytes / mlaBytes, 2),
+      note: 'float32 entries, all layers: MLA caches kv_lora_rank + qk_rope_head_dim per layer; MHA would cache per head K (nope + rope) and V',
+    },
+    prefix_cache: prefix,
+  };
+  const out = values.out ?? join(__dirname, 'results', 'engine.json');
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench:engine failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
