@@ -46,11 +46,14 @@ export function route(
   for (let t = 0; t < T; t++) {
     const row = logits.subarray(t * E, (t + 1) * E);
     if (cfg.scoring_func === 'softmax') {
+      // an expert whose selection bias is -inf is removed from the model (keptExperts): the softmax is taken over
+      // the kept experts only, as if the checkpoint had been trained without the others
+      const removed = biases.selection;
       let max = -Infinity;
-      for (let e = 0; e < E; e++) max = Math.max(max, row[e]);
+      for (let e = 0; e < E; e++) if (removed?.[e] !== -Infinity) max = Math.max(max, row[e]);
       let sum = 0;
-      for (let e = 0; e < E; e++) sum += Math.exp(row[e] - max);
-      for (let e = 0; e < E; e++) scores[e] = Math.exp(row[e] - max) / sum;
+      for (let e = 0; e < E; e++) if (removed?.[e] !== -Infinity) sum += Math.exp(row[e] - max);
+      for (let e = 0; e < E; e++) scores[e] = removed?.[e] === -Infinity ? 0 : Math.exp(row[e] - max) / sum;
     } else {
       for (let e = 0; e < E; e++) scores[e] = 1 / (1 + Math.exp(-row[e]));
     }

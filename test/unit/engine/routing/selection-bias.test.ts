@@ -125,3 +125,28 @@ for (const { name, router } of CASES) {
     });
   });
 }
+
+describe('kept experts on the softmax (V2) router', () => {
+  it('never selects a removed expert and renormalises the softmax over the kept ones', async () => {
+    const kept = [
+      [0, 2, 4, 6],
+      [1, 3, 5, 7],
+    ];
+    const model = await loadModel(join(FIXTURES, 'v2lite-tiny'), { threads: 1, cacheDir: testCacheDir(), keptExperts: kept });
+    try {
+      const r = await model.forward(fixtureSequence('code', 20, 3), { routerScores: true });
+      r.experts.forEach((layer, m) =>
+        layer.forEach((ids, t) => {
+          for (const e of ids) assert.ok(kept[m].includes(e), `layer ${m} token ${t} chose removed expert ${e}`);
+          const scores = (r.routerScores as Float32Array[][])[m][t];
+          let total = 0;
+          scores.forEach((s, e) => (kept[m].includes(e) ? (total += s) : assert.equal(s, 0)));
+          assert.ok(Math.abs(total - 1) < 1e-5);
+          ids.forEach((e, j) => assert.equal(r.expertWeights[m][t][j], scores[e]));
+        }),
+      );
+    } finally {
+      await model.dispose();
+    }
+  });
+});
