@@ -1,16 +1,12 @@
 // `calibrate --model DIR --code PATHS --math PATHS --general PATHS [--out FILE]`: runs the model over each domain's
 // texts and writes its routing profile (default: DIR/switchyard-routing.json). PATHS are comma-separated files or
 // folders; each flag may be repeated.
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { calibrate, DEFAULT_MAX_TOKENS_PER_DOMAIN, DEFAULT_WINDOW, type DomainCorpus } from '../routing/calibration';
-import { checkpointFingerprint } from '../routing/checkpoint-fingerprint';
-import { displayPath, expandPaths, readDocuments } from '../routing/corpus-files';
-import { defaultProfilePath, parseProfile, saveProfile } from '../routing/profile-file';
+import { calibrateFiles } from '../routing/calibrate-files';
+import { DEFAULT_MAX_TOKENS_PER_DOMAIN, DEFAULT_WINDOW } from '../routing/calibration';
 import { specialisation } from '../routing/specialisation';
-import { CALIBRATION_DOMAINS, type CalibrationDomain } from '../routing/stats';
-import type { LoadedModel } from '../runtime/api';
+import { CALIBRATION_DOMAINS } from '../routing/stats';
 import { loadModel } from '../runtime/load-model';
 import { CliError } from './errors';
 
@@ -23,30 +19,6 @@ function positiveInt(name: string, v: string | undefined, fallback: number): num
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new CliError(`--${name} must be a positive integer, got '${v}'`);
   return n;
-}
-
-function corpusOf(model: LoadedModel, spec: string[], domain: CalibrationDomain): DomainCorpus {
-  const tokenizer = model.tokenizer;
-  if (!tokenizer) throw new CliError(`${model.info.path} has no tokenizer.json: calibration needs text, not token ids`);
-  const files = expandPaths(spec);
-  const docs = readDocuments(files);
-  if (docs.length === 0) throw new CliError(`--${domain} names no text files`);
-  return {
-    files: files.map(displayPath),
-    bytes: docs.reduce((n, d) => n + Buffer.byteLength(d.text), 0),
-    sequences: docs.map((d) => tokenizer.encode(d.text, { addSpecialTokens: false })).filter((s) => s.length > 0),
-  };
-}
-
-/** A re-calibration keeps the strength the benchmark chose for this checkpoint, unless told otherwise. */
-function previousDefaultStrength(out: string, fingerprint: string): number | undefined {
-  if (!existsSync(out)) return undefined;
-  try {
-    const old = parseProfile(readFileSync(out, 'utf8'), out);
-    return old.checkpoint.fingerprint === fingerprint ? old.defaultStrength : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -75,7 +47,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!values.model || !values.code || !values.math || !values.general) throw new CliError(USAGE);
   const dir = resolve(values.model);
-  const out = resolve(values.out ?? defaultProfilePath(dir));
   const maxTokens = positiveInt('max-tokens', values['max-tokens'], DEFAULT_MAX_TOKENS_PER_DOMAIN);
   const windowTokens = positiveInt('window', values.window, DEFAULT_WINDOW.tokens);
   const window = { tokens: windowTokens, context: Math.min(DEFAULT_WINDOW.context, Math.floor(windowTokens / 4)) };
@@ -84,33 +55,22 @@ export async function run(argv: string[]): Promise<number> {
     defaultStrength = Number(values['default-strength']);
     if (!(defaultStrength >= 0)) throw new CliError(`--default-strength must be a number >= 0`);
   }
-  const fingerprint = checkpointFingerprint(dir);
-  defaultStrength ??= previousDefaultStrength(out, fingerprint);
-
   const model = await loadModel(dir, {
     threads: values.threads ? positiveInt('threads', values.threads, 1) : undefined,
     cacheDir: values['cache-dir'],
   });
   try {
-    const spec = { code: values.code, math: values.math, general: values.general };
-    const corpora = Object.fromEntries(
-      CALIBRATION_DOMAINS.map((d) => [d, corpusOf(model, spec[d], d)]),
-    ) as Record<CalibrationDomain, DomainCorpus>;
-    const description =
-      values.description ??
-      CALIBRATION_DOMAINS.map((d) => `${d}: ${corpora[d].files.length} files, ${corpora[d].bytes} bytes`).join('; ');
     const started = Date.now();
-    const profile = await calibrate(model, {
-      fingerprint,
-      corpora,
-      description,
-      window,
+    const { profile, path: out } = await calibrateFiles(model, dir, {
+      paths: { code: values.code, math: values.math, general: values.general },
+      out: values.out,
       maxTokensPerDomain: maxTokens,
+      window,
+      description: values.description,
       defaultStrength,
       onProgress: (d, n) => process.stderr.write(`\rcalibrate: ${d} ${n} tokens   `),
     });
     process.stderr.write('\n');
-    saveProfile(profile, out);
     const summary = {
       profile: out,
       seconds: (Date.now() - started) / 1000,

@@ -4,6 +4,8 @@
 import { EngineError } from '../errors';
 import {
   EngineErrorCodes,
+  type CalibrateParams,
+  type CalibrateResult,
   type ChatMessage,
   type ChatParams,
   type ChatResult,
@@ -163,6 +165,19 @@ export class EngineService {
     const backend = this.requireBackend();
     const rule = stopStringsRule(params.stop ?? []);
     return this.generate(resolveRouting('complete', undefined), params, rule, stream, false, (o) => backend.fill(req, o));
+  }
+
+  /** Calibrates the loaded local model (queued like a generation) and applies the new profile at once. */
+  async calibrate(params: CalibrateParams): Promise<CalibrateResult> {
+    const backend = this.requireBackend();
+    const calibrateBackend = backend.calibrate?.bind(backend);
+    if (!calibrateBackend) throw new EngineError('only a local model can be calibrated', EngineErrorCodes.NotAvailable);
+    return this.queue.run(async () => {
+      const result = await calibrateBackend(params);
+      // the profile is applied only when it was written next to the model (where model/load looks for it)
+      if (this.backend === backend) this.routingProfile = ModelRouting.load(backend.info.path, backend.info) ?? this.routingProfile;
+      return result;
+    });
   }
 
   stats(): EngineStats {

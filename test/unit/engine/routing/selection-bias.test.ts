@@ -150,3 +150,25 @@ describe('kept experts on the softmax (V2) router', () => {
     }
   });
 });
+
+describe('prefix cache under routing skew', () => {
+  it('never reuses a prefix computed under another routing: a skewed request after a plain one equals a fresh one', async () => {
+    const model = await loadModel(join(FIXTURES, 'v3-tiny'), { threads: 1, cacheDir: testCacheDir() });
+    try {
+      const prompt = fixtureSequence('math', 30, 9);
+      const bias = [0, 1].map((l) => Float32Array.from({ length: 16 }, (_, e) => ((e + l) % 3 === 0 ? 0.5 : -0.5)));
+      const opts = { maxTokens: 6, temperature: 0, ignoreEos: true };
+      await model.generate(prompt, opts);
+      const warm = await model.generate(prompt, { ...opts, selectionBias: bias });
+      const fresh = await model.generate(prompt, { ...opts, selectionBias: bias, usePrefixCache: false });
+      assert.equal(warm.stats.reusedTokens, 0);
+      assert.deepEqual(warm.tokens, fresh.tokens);
+      assert.deepEqual(warm.stats.expertCounts, fresh.stats.expertCounts);
+      // and the same routing still reuses its own prefix
+      const again = await model.generate(prompt, { ...opts, selectionBias: bias });
+      assert.equal(again.stats.reusedTokens, prompt.length - 1);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
