@@ -1,6 +1,6 @@
 // loadModel(dir): a Hugging Face DeepSeek-V2/V3 folder -> a LoadedModel. Validates config, tensors and tokenizer,
 // builds (or reuses) the cached graphs, opens the sessions, and serves forward / generate one request at a time.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors';
@@ -184,7 +184,8 @@ export type DeepseekLoadedModel = DeepseekModel;
 
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
   const { cfg, ckpt, tokenizer, info } = validateModelDir(dir, opts);
-  const files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), resolve(opts.cacheDir ?? defaultCacheRoot()), info.precision);
+  const cacheRoot = resolve(opts.cacheDir ?? defaultCacheRoot());
+  let files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision);
   const correction: (Float32Array | undefined)[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const name = `${layerPrefix(l)}mlp.gate.e_score_correction_bias`;
@@ -205,7 +206,20 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     });
   }
   const prepacked = info.precision !== 'f32';
-  const transformer = await Transformer.create(cfg, files, correction, opts.threads ?? defaultThreads(), opts.computeAllExperts, prepacked);
+  const threads = opts.threads ?? defaultThreads();
+  let transformer: Transformer;
+  try {
+    transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
+  } catch (first) {
+    // a damaged cache (a file deleted or truncated behind our back): rebuild it once
+    rmSync(files.dir, { recursive: true, force: true });
+    files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision);
+    try {
+      transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
+    } catch (e) {
+      throw new EngineError(`onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`);
+    }
+  }
   return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask, prepacked);
 }
 
