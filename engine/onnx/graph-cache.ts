@@ -12,7 +12,7 @@ import { ExternalDataFile } from './builder';
 import { attentionGraph, embedGraph, expertsGraph, headGraph } from './graphs';
 
 /** Bump when graph layout changes, so stale caches are rebuilt. */
-const GRAPH_FORMAT = 4;
+const GRAPH_FORMAT = 5;
 
 export interface GraphFiles {
   dir: string;
