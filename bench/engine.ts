@@ -1,7 +1,9 @@
 // `npm run bench:engine`: the engine on a synthetic DeepSeek-V2-Lite-shaped BF16 checkpoint it writes itself.
 // Side by side in one run: MoE decode (selected experts only) vs a dense baseline computing all 64 experts, resident
-// memory after 64 tokens vs checkpoint size, latent-cache bytes per token vs standard multi-head attention, and the
-// prefix cache's effect on time to first token. JSON to stdout and to bench/results/engine.json.
+// memory after 1 and 64 tokens vs checkpoint size, f32 vs int8 expert weights (speed, logits deviation), latent-cache
+// bytes per token vs standard multi-head attention, and the prefix cache's effect on time to first token.
+// JSON to stdout and to bench/results/engine.json. The first run writes the checkpoint (~4 GB) and its graphs (~8 GB
+// per precision) under the temp folder; later runs reuse them.
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';

@@ -65,9 +65,13 @@ function randomTensor(name: string, shape: number[], seed: number): Float32Array
 }
 
 export function writeSyntheticCheckpoint(dir: string, layers = 4, vocab = 32000): { dir: string; built: boolean } {
+  return writeRandomCheckpoint(dir, v2LiteConfig(layers, vocab));
+}
+
+/** Random weights for any DeepSeek config (BF16, two shards with an index); skipped when already complete. */
+export function writeRandomCheckpoint(dir: string, config: Record<string, unknown>, dtype: 'BF16' | 'F32' = 'BF16'): { dir: string; built: boolean } {
   if (existsSync(join(dir, '.complete'))) return { dir, built: false };
   mkdirSync(dir, { recursive: true });
-  const config = v2LiteConfig(layers, vocab);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
   const tensors: TensorSpec[] = expectedTensors(parseConfig(config)).map((t, i) => ({
     name: t.name,
@@ -79,7 +83,7 @@ export function writeSyntheticCheckpoint(dir: string, layers = 4, vocab = 32000)
   const weightMap: Record<string, string> = {};
   [tensors.slice(0, half), tensors.slice(half)].forEach((part, s) => {
     const file = `model-0000${s + 1}-of-00002.safetensors`;
-    writeSafetensors(join(dir, file), part, 'BF16');
+    writeSafetensors(join(dir, file), part, dtype);
     for (const t of part) weightMap[t.name] = file;
   });
   writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));

@@ -13,13 +13,16 @@ export interface WeightSource {
   precision?: WeightPrecision;
 }
 
-/** y = x W^T for a checkpoint weight W [N, K], quantized to `bits` with MatMulNBits. */
-function quantizedLinear(g: GraphBuilder, src: WeightSource, name: string, w: Float32Array, N: number, K: number, x: string): string {
+/**
+ * y = x W^T for a checkpoint weight W [N, K], quantized to `bits` with MatMulNBits. accuracy_level 4 (activations
+ * quantized to int8 per block, int32 accumulation) is the only fast CPU kernel for 8-bit weights.
+ */
+export function quantizedLinear(g: GraphBuilder, src: WeightSource, name: string, w: Float32Array, N: number, K: number, x: string): string {
   const bits = src.precision === 'int4' ? 4 : 8;
   const q = quantizeBlockwise(w, N, K, bits);
   const B = g.rawWeight(`${name}.q${bits}`, q.packed, [N, q.blocks, (QUANT_BLOCK_SIZE * bits) / 8], DataType.UINT8, src.file);
   const scales = g.weight(`${name}.scales`, q.scales, [N * q.blocks], src.file);
-  return g.op('MatMulNBits', [x, B, scales], { K, N, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: 0 }, 'com.microsoft');
+  return g.op('MatMulNBits', [x, B, scales], { K, N, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: 4 }, 'com.microsoft');
 }
 
 /** [rows, cols] -> [cols, rows] */
@@ -45,11 +48,9 @@ export function vectorWeight(g: GraphBuilder, src: WeightSource, name: string, d
   return g.weight(name, src.ckpt.readF32(name), [dim], src.file);
 }
 
-/** x * rsqrt(mean(x^2) + eps) * weight over the last axis. */
+/** x * rsqrt(mean(x^2) + eps) * weight over the last axis (onnxruntime's fused kernel, float32 throughout). */
 export function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
-  const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
-  const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [ms, g.constF32([eps], [])])])]);
-  return g.op('Mul', [g.op('Mul', [x, inv]), weight]);
+  return g.op('SimplifiedLayerNormalization', [x, weight], { axis: -1, epsilon: { float: eps }, stash_type: 1 });
 }
 
 /** down(silu(gate(x)) * up(x)), with gate and up fused into one [d, 2I] MatMul. */

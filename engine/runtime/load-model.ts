@@ -1,6 +1,6 @@
 // loadModel(dir): a Hugging Face DeepSeek-V2/V3 folder -> a LoadedModel. Validates config, tensors and tokenizer,
 // builds (or reuses) the cached graphs, opens the sessions, and serves forward / generate one request at a time.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors';
@@ -69,6 +69,8 @@ class DeepseekModel implements LoadedModel {
     private readonly routedExpertFiles: string[],
     /** -inf for experts removed by keptExperts, per MoE layer; undefined when all are kept */
     private readonly keptMask: Float32Array[] | undefined,
+    /** quantized experts are prepacked onto the heap: all of them are resident */
+    private readonly expertsPrepacked: boolean,
   ) {
     this.prefixCache = new PrefixCache(() => transformer.newCache());
   }
@@ -168,6 +170,7 @@ class DeepseekModel implements LoadedModel {
   }
 
   residentExpertBytes(): number {
+    if (this.expertsPrepacked) return this.routedExpertFiles.reduce((n, f) => n + statSync(f).size, 0);
     return residentBytesOfFiles(this.routedExpertFiles);
   }
 
@@ -193,7 +196,8 @@ export type DeepseekLoadedModel = DeepseekModel;
 
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
   const { cfg, ckpt, tokenizer, info } = validateModelDir(dir, opts);
-  const files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), resolve(opts.cacheDir ?? defaultCacheRoot()), info.precision);
+  const cacheRoot = resolve(opts.cacheDir ?? defaultCacheRoot());
+  let files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision);
   const correction: (Float32Array | undefined)[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const name = `${layerPrefix(l)}mlp.gate.e_score_correction_bias`;
@@ -213,8 +217,22 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
       return m;
     });
   }
-  const transformer = await Transformer.create(cfg, files, correction, opts.threads ?? defaultThreads(), opts.computeAllExperts);
-  return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask);
+  const prepacked = info.precision !== 'f32';
+  const threads = opts.threads ?? defaultThreads();
+  let transformer: Transformer;
+  try {
+    transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
+  } catch (first) {
+    // a damaged cache (a file deleted or truncated behind our back): rebuild it once
+    rmSync(files.dir, { recursive: true, force: true });
+    files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision);
+    try {
+      transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
+    } catch (e) {
+      throw new EngineError(`onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`);
+    }
+  }
+  return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask, prepacked);
 }
 
 /** onnxruntime intra-op threads when the caller does not say: the cores, at most 4 (decode is memory-bound). */

@@ -81,7 +81,8 @@ export function route(
     const chosen = topK(sel, k);
     let sum = 0;
     for (const e of chosen) sum = f32(sum + scores[e]);
-    const renorm = cfg.norm_topk_prob && k > 1;
+    // as the reference: renormalised whenever norm_topk_prob, even for k = 1 (HF skips k = 1)
+    const renorm = cfg.norm_topk_prob;
     for (let j = 0; j < k; j++) {
       let w = scores[chosen[j]];
       if (renorm) w = f32(w / sum);

@@ -26,16 +26,18 @@ export interface StepOptions {
   routerScores?: boolean;
 }
 
-async function createSession(path: string, threads: number): Promise<ort.InferenceSession> {
+async function createSession(path: string, threads: number, prepack = false): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(path, {
     executionProviders: ['cpu'],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    // keep weights memory-mapped: with prepacking, onnxruntime copies every weight to the heap. No spinning: idle
-    // threads that spin steal the core the other thread needs when the machine is busy (measured 4x slower decode)
-    extra: { session: { disable_prepacking: '1', 'intra_op.allow_spinning': '0' } },
+    // Float32 weights stay memory-mapped without prepacking (with it, onnxruntime copies every weight to the heap).
+    // MatMulNBits has no fast kernel without its prepacked layout (measured ~100x slower), so quantized experts are
+    // prepacked: resident in full, at a quarter (int8) or an eighth (int4) of their float32 size.
+    // No spinning: idle threads that spin steal the core the other thread needs on a busy machine (4x slower decode).
+    extra: { session: { disable_prepacking: prepack ? '0' : '1', 'intra_op.allow_spinning': '0' } },
   });
 }
 
@@ -67,6 +69,7 @@ export class Transformer {
     correctionBias: (Float32Array | undefined)[],
     threads: number,
     computeAllExperts = false,
+    prepackExperts = false,
   ): Promise<Transformer> {
     const embed = await createSession(files.embed, threads);
     const head = await createSession(files.head, threads);
@@ -75,7 +78,7 @@ export class Transformer {
     for (let l = 0; l < cfg.num_hidden_layers; l++) {
       attention.push(await createSession(files.attention[l], threads));
       const e = files.experts[l];
-      experts.push(e ? await createSession(e, threads) : undefined);
+      experts.push(e ? await createSession(e, threads, prepackExperts) : undefined);
     }
     return new Transformer(cfg, embed, head, attention, experts, correctionBias, computeAllExperts);
   }

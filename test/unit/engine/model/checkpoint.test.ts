@@ -76,6 +76,15 @@ describe('checkpoint loading', () => {
       /no \*\.safetensors file/,
     ],
     [
+      'a corrupt tokenizer.json',
+      () => {
+        const d = copyFixture('v3-tiny');
+        writeFileSync(join(d, 'tokenizer.json'), '{"model": {"type": "BPE", "vocab": ');
+        return d;
+      },
+      /tokenizer\.json: not valid JSON/,
+    ],
+    [
       'a corrupt config.json',
       () => {
         const d = copyFixture('v3-tiny');
