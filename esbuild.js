@@ -18,8 +18,9 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, entryPoints: ['engine/main.ts'], outfile: 'dist/engine.js', external: ['onnxruntime-node'] },
-  { ...common, entryPoints: ['engine/cli.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node'] },
+  // z3-solver loads its z3-built.wasm from its own package folder, so it stays a node_modules package too
+  { ...common, entryPoints: ['engine/main.ts'], outfile: 'dist/engine.js', external: ['onnxruntime-node', 'z3-solver'] },
+  { ...common, entryPoints: ['engine/cli.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node', 'z3-solver'] },
 ].filter((b) => require('fs').existsSync(b.entryPoints[0]));
 
 async function main() {

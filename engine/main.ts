@@ -2,8 +2,8 @@
 // log line, including stray console output of libraries, goes to stderr, which the extension shows as its engine log.
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { connectRemoteBackend } from './remote/remote-backend';
-import { loadModel, validateModelDir } from './runtime/load-model';
 import { EngineService } from './service/engine-service';
+import { modelCritic } from './service/proof-critic';
 import { registerEngineHandlers } from './service/rpc';
 
 function log(line: string): void {
@@ -21,7 +21,13 @@ let lastWrite: Promise<void> = Promise.resolve();
 const write = writer.write.bind(writer);
 writer.write = (message) => (lastWrite = write(message));
 const connection = createMessageConnection(new StreamMessageReader(process.stdin), writer);
-const service = new EngineService({ loadModel, validateModel: validateModelDir });
+// The runtime (onnxruntime) and the proof checker (CAS, SMT) load on first use: the engine answers `initialize`
+// at once, and a session that never checks a proof never pays for the math libraries.
+const runtime = () => import('./runtime/load-model');
+const service = new EngineService({
+  loadModel: async (dir, opts) => (await runtime()).loadModel(dir, opts),
+  validateModel: async (dir, opts) => (await runtime()).validateModelDir(dir, opts),
+});
 
 let exiting = false;
 async function exit(code: number): Promise<void> {
@@ -39,6 +45,8 @@ async function exit(code: number): Promise<void> {
 registerEngineHandlers(connection, service, {
   log,
   connectRemote: connectRemoteBackend,
+  checkProof: async (params, { signal }) =>
+    (await import('./math/check')).checkProof(params, { signal, critic: params.withModelCritique ? modelCritic(service, signal) : undefined }),
   onShutdown: () => void lastWrite.finally(() => exit(0)),
 });
 

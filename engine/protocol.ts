@@ -162,6 +162,10 @@ export interface ProofStep {
   verdict: StepVerdict;
   /** variable assignment (exact values as strings) under which the claim fails, for `wrong` */
   counterexample?: Record<string, string>;
+  /** the two sides of the checked relation as the checker read them (a continued row's left side included) */
+  sides?: { left: string; relation: string; right: string };
+  /** both sides evaluated at the counterexample (exact fractions where possible) */
+  values?: { left: string; right: string };
   detail: string;
   /** the model's opinion for steps algebra cannot decide; never overrides verified / wrong */
   modelOpinion?: string;
@@ -230,6 +234,27 @@ export interface RemoteConnectParams {
   fimFormat?: string;
 }
 export const RemoteConnectRequest = new RequestType<RemoteConnectParams, ModelInfo, void>('remote/connect');
+
+// ---------------------------------------------------------------- serve/start, serve/stop
+/** The engine also answers other tools (Continue, Cline, `openai` scripts) over the OpenAI API, sharing its model. */
+export interface ServeParams {
+  /** default 127.0.0.1 (this machine only) */
+  host?: string;
+  /** default 8012; 0 picks a free port */
+  port?: number;
+  /** when set, every /v1 request needs `Authorization: Bearer <apiKey>` */
+  apiKey?: string;
+  /** HTTP requests that may wait behind the one running; more get 503 (default 8) */
+  queue?: number;
+  /** the name clients send as `model` (default: the model folder's name) */
+  modelId?: string;
+}
+export interface ServeResult {
+  url: string;
+  modelId: string;
+}
+export const ServeStartRequest = new RequestType<ServeParams, ServeResult, void>('serve/start');
+export const ServeStopRequest = new RequestType0<void, void>('serve/stop');
 
 // ---------------------------------------------------------------- shutdown
 export const ShutdownRequest = new RequestType0<void, void>('shutdown');

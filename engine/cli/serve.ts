@@ -65,14 +65,14 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const dir = resolve(values.model);
-  const service = new EngineService({ loadModel, queueCapacity: queue, threads });
+  const service = new EngineService({ loadModel, threads });
   const started = Date.now();
   const info = await service.loadModel({ path: dir });
   const modelId = values['model-id'] ?? basename(dir);
   log(`loaded ${info.name} (${info.modelType}, ${info.parameters} parameters) in ${Date.now() - started} ms`);
   if (!info.hasTokenizer) log(`warning: ${dir} has no tokenizer.json: text requests will fail`);
 
-  const server = new OpenAIServer(service, { modelId, apiKey, log });
+  const server = new OpenAIServer(service, { modelId, apiKey, queue, log });
   let address;
   try {
     address = await server.listen(port, host);

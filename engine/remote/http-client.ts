@@ -105,7 +105,7 @@ export class RemoteHttpClient {
   async stream(path: string, body: unknown, signal: AbortSignal, onEvent: (data: unknown) => void): Promise<void> {
     const watchdog = new Watchdog(this.server.timeoutMs, signal);
     try {
-      const res = await this.request('POST', path, body, watchdog.signal, watchdog);
+      const res = await this.request('POST', path, body, signal, watchdog);
       if (!res.body) throw new RemoteError(`${this.name} answered a stream request without a body`);
       let done = false;
       let events = 0;
@@ -175,8 +175,9 @@ export class RemoteHttpClient {
     }
   }
 
-  /** One request with retries of 429 / 503; resolves with a 2xx response or throws a RemoteError. */
-  private async request(method: string, path: string, body: unknown, signal: AbortSignal, shared?: Watchdog): Promise<Response> {
+  /** One request with retries of 429 / 503; resolves with a 2xx response or throws a RemoteError. The watchdog
+   * (the caller's, so it keeps guarding the body) aborts on the user's signal or on silence. */
+  private async request(method: string, path: string, body: unknown, signal: AbortSignal, watchdog: Watchdog): Promise<Response> {
     const retries = this.server.retries ?? 3;
     const backoff = this.server.backoffMs ?? 500;
     const maxWait = this.server.maxRetryAfterMs ?? 30_000;
@@ -184,7 +185,6 @@ export class RemoteHttpClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.server.apiKey) headers.authorization = `Bearer ${this.server.apiKey}`;
     for (let attempt = 0; ; attempt++) {
-      const watchdog = shared ?? new Watchdog(this.server.timeoutMs, signal);
       watchdog.reset();
       let res: Response;
       try {
@@ -196,8 +196,6 @@ export class RemoteHttpClient {
         });
       } catch (err) {
         throw this.explain(err, watchdog, signal, 'the request failed');
-      } finally {
-        if (!shared) watchdog.dispose();
       }
       if (res.ok) return res;
       if (RETRIED.has(res.status) && attempt < retries) {
@@ -236,12 +234,12 @@ export class RemoteHttpClient {
   /** A fetch / stream failure as the user's cancel, our timeout, or a network problem. */
   private explain(err: unknown, watchdog: Watchdog, userSignal: AbortSignal, what: string): Error {
     if (err instanceof EngineError) return err;
-    if (userSignal.aborted) return new CancelledError();
     if (watchdog.timedOut) {
       return new RemoteError(
         `${this.name} sent nothing for ${(this.server.timeoutMs / 1000).toFixed(1)} s (${what}): the server is overloaded or stuck; raise switchyard.remote.timeoutMs if it is just slow`,
       );
     }
+    if (userSignal.aborted) return new CancelledError();
     const cause = networkCause(err);
     if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(cause)) {
       return new RemoteError(`cannot reach ${this.name} (${cause}): is the server running, and is switchyard.remote.baseUrl right?`);

@@ -16,6 +16,8 @@ export interface OpenAIServerOptions {
   modelId: string;
   /** when set, every /v1 request needs `Authorization: Bearer <apiKey>` */
   apiKey?: string;
+  /** generation requests that may wait behind the one running; more are answered 503 (default 8) */
+  queue?: number;
   log?: (line: string) => void;
 }
 
@@ -89,6 +91,8 @@ export class OpenAIServer {
   private readonly created = Math.floor(Date.now() / 1000);
   private readonly apiKey?: Buffer;
   private readonly log: (line: string) => void;
+  /** HTTP generations running or waiting for the engine */
+  private active = 0;
 
   constructor(
     private readonly service: EngineService,
@@ -135,7 +139,8 @@ export class OpenAIServer {
       if (path === '/health') {
         if (req.method !== 'GET') throw new ApiError(405, 'use GET');
         const model = this.service.model;
-        send(res, model ? 200 : 503, { status: model ? 'ok' : 'no model', model: this.options.modelId, queue: this.service.queueState });
+        const queue = { active: this.active, capacity: 1 + this.capacity };
+        send(res, model ? 200 : 503, { status: model ? 'ok' : 'no model', model: this.options.modelId, queue });
         return;
       }
       if (!path.startsWith('/v1/')) throw new ApiError(404, `no route ${req.method} ${path}`, 'invalid_request_error', null, 'not_found');
@@ -175,6 +180,10 @@ export class OpenAIServer {
       return;
     }
     send(res, api.status, api.toJSON(), api.status === 503 ? { 'retry-after': '1' } : {});
+  }
+
+  private get capacity(): number {
+    return this.options.queue ?? 8;
   }
 
   private modelObject() {
@@ -253,6 +262,24 @@ export class OpenAIServer {
 
   /** Streamed: one event per delta, a final event with the finish reason (and usage when asked), [DONE]. */
   private async respond(
+    res: ServerResponse,
+    request: CommonRequest,
+    run: (stream: StreamOptions) => Promise<GenerationResult>,
+    chunk: (text: string, finish: string | null) => Record<string, unknown>,
+    whole: (result: GenerationResult) => unknown,
+  ): Promise<void> {
+    if (this.active >= 1 + this.capacity) {
+      throw new ApiError(503, `the engine is busy: ${this.active} request(s) running or waiting; retry shortly`, 'server_busy', null, 'queue_full');
+    }
+    this.active++;
+    try {
+      await this.generate(res, request, run, chunk, whole);
+    } finally {
+      this.active--;
+    }
+  }
+
+  private async generate(
     res: ServerResponse,
     request: CommonRequest,
     run: (stream: StreamOptions) => Promise<GenerationResult>,

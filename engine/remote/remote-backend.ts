@@ -20,9 +20,10 @@ interface StreamChunk {
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
 }
 
-function stopReasonOf(finish: string | null | undefined): StopReason {
+/** OpenAI's `stop` covers both the end-of-text token and a stop string; only the request can tell which. */
+function stopReasonOf(finish: string | null | undefined, sentStops: boolean): StopReason {
   if (finish === 'length') return 'length';
-  return 'stop';
+  return sentStops ? 'stop' : 'eos';
 }
 
 export class RemoteBackend implements Backend {
@@ -138,7 +139,7 @@ export class RemoteBackend implements Backend {
     stats.timeToFirstTokenMs = firstMs ?? elapsed;
     const decodeMs = elapsed - (firstMs ?? elapsed);
     stats.decodeTokensPerS = decodeMs > 0 && stats.generatedTokens > 1 ? ((stats.generatedTokens - 1) * 1000) / decodeMs : 0;
-    return { text, stopReason: stopReasonOf(finish), stats };
+    return { text, stopReason: stopReasonOf(finish, (opts.stop ?? []).length > 0), stats };
   }
 }
 

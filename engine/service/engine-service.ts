@@ -31,7 +31,7 @@ export type ModelLoader = (dir: string, opts?: LoadOptions) => Promise<LoadedMod
 export interface EngineServiceOptions {
   loadModel?: ModelLoader;
   /** checks a folder without building graphs (model/load with validateOnly) */
-  validateModel?: (dir: string, opts?: LoadOptions) => { info: ModelInfo; tokenizer?: Tokenizer };
+  validateModel?: (dir: string, opts?: LoadOptions) => Promise<{ info: ModelInfo; tokenizer?: Tokenizer }> | { info: ModelInfo; tokenizer?: Tokenizer };
   /** requests allowed to wait behind the one in flight (the HTTP server bounds it; the editor does not) */
   queueCapacity?: number;
   threads?: number;
@@ -111,7 +111,7 @@ export class EngineService {
       opts.keptExperts = routing.keptExperts(params.keepExperts as number);
     }
     if (params.validateOnly && this.options.validateModel) {
-      const { info, tokenizer } = this.options.validateModel(params.path, opts);
+      const { info, tokenizer } = await this.options.validateModel(params.path, opts);
       return describeTextFormats(info, tokenizer, params.path);
     }
     const model = await this.options.loadModel(params.path, opts);

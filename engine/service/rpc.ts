@@ -13,11 +13,14 @@ import {
   PROTOCOL_VERSION,
   ProofCheckRequest,
   RemoteConnectRequest,
+  ServeStartRequest,
+  ServeStopRequest,
   ShutdownRequest,
   StatsRequest,
   type ProofCheckParams,
   type ProofCheckResult,
 } from '../protocol';
+import { SharedServer } from '../remote/shared-server';
 import { CancelledGenerationError, type EngineService } from './engine-service';
 import { CancelledError } from './queue';
 
@@ -50,6 +53,7 @@ export function tokenToSignal(token: CancellationToken): AbortSignal {
 function toResponseError(method: string, err: unknown, log: (line: string) => void): ResponseError<unknown> {
   if (err instanceof CancelledGenerationError) return new ResponseError(EngineErrorCodes.Cancelled, err.message, err.partial);
   if (err instanceof CancelledError) return new ResponseError(EngineErrorCodes.Cancelled, err.message);
+  if (err instanceof Error && err.name === 'AbortError') return new ResponseError(EngineErrorCodes.Cancelled, `${method} cancelled`);
   if (err instanceof EngineError) return new ResponseError(err.code, err.message);
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   log(`internal error in ${method}: ${detail}`);
@@ -57,6 +61,7 @@ function toResponseError(method: string, err: unknown, log: (line: string) => vo
 }
 
 export function registerEngineHandlers(connection: MessageConnection, service: EngineService, hooks: RpcHooks): void {
+  const shared = new SharedServer(service, hooks.log);
   const handle = <P, R>(method: string, fn: (params: P, signal: AbortSignal) => Promise<R>) => {
     return async (params: P, token: CancellationToken): Promise<R | ResponseError<unknown>> => {
       const started = Date.now();
@@ -131,6 +136,9 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
 
   connection.onRequest(StatsRequest, handle0('stats', async () => service.stats()));
 
+  connection.onRequest(ServeStartRequest, handle('serve/start', (params) => shared.start(params)));
+  connection.onRequest(ServeStopRequest, handle0('serve/stop', () => shared.stop()));
+
   connection.onRequest(
     CalibrateRequest,
     handle('calibrate', (params) => service.calibrate(params)),
@@ -139,6 +147,7 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
   connection.onRequest(
     ShutdownRequest,
     handle0('shutdown', async () => {
+      await shared.stop();
       await service.dispose();
       // answer first, then leave: the client is waiting for this reply before it expects the exit
       setImmediate(hooks.onShutdown);

@@ -17,10 +17,9 @@ export async function startLocalServer(opts: { apiKey?: string; queue?: number; 
   const service = new EngineService({
     loadModel: (dir, o) => loadModel(dir, { ...o, cacheDir: testCacheDir() }),
     threads: 1,
-    queueCapacity: opts.queue ?? 8,
   });
   await service.loadModel({ path: fixtureWithMadeUpTokenizer(opts.model ?? { family: 'none' }) });
-  const server = new OpenAIServer(service, { modelId: MODEL_ID, apiKey: opts.apiKey });
+  const server = new OpenAIServer(service, { modelId: MODEL_ID, apiKey: opts.apiKey, queue: opts.queue });
   const { port } = await server.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}/v1`,

@@ -1,0 +1,225 @@
+// Check Proof, engine side: text -> claims -> verdicts with exact ranges. `.v` / `.lean` go to the formal provers.
+// The model's critique (optional `critic`) is asked only about steps algebra could not decide and is labelled as an
+// opinion; it never changes a verdict.
+import Fraction from 'fraction.js';
+import type { ProofCheckParams, ProofCheckResult, ProofStep } from '../protocol';
+import { type Definitions, definitionHead, hasCalculus, resolve } from './calculus';
+import { OP_SYMBOL, type Claim, type Extracted, type Link, type Syntax } from './claims';
+import { checkArithmetic } from './arithmetic';
+import { evaluate, freeSymbols, symbolName, UnsupportedExpression } from './evaluate';
+import { extractLatex } from './latex-steps';
+import { parseMath, ParseFailure } from './parse';
+import { extractPlain } from './plain-steps';
+import { checkWithProver, proverFor } from './provers';
+import { freshBounds, type Bounds } from './sampling';
+import { SourceMap } from './source-map';
+import { isNotAClaim, parseLink, proveInequality, verifyImplication, verifyRelation, type CheckContext, type Verdict } from './verify';
+
+export interface CheckOptions {
+  signal?: AbortSignal;
+  critic?: (step: ProofStep, context: string) => Promise<string | undefined>;
+}
+
+export const MODEL_OPINION_LABEL = 'model opinion (not verified)';
+
+export function extractClaims(text: string, languageId: string): Extracted {
+  if (languageId === 'latex' || languageId === 'tex') return extractLatex(text, false);
+  if (languageId === 'markdown') return extractLatex(text, true);
+  return extractPlain(text);
+}
+
+function symbolOf(text: string, syntax: Syntax): string {
+  if (syntax === 'ascii') return text.trim();
+  try {
+    const json = parseMath(text, syntax);
+    return typeof json === 'string' ? json : text.trim();
+  } catch {
+    return text.trim();
+  }
+}
+
+/** Stated assumptions -> per-variable bounds for sampling and SMT. */
+function boundsFromAssumptions(assumptions: Extracted['assumptions']): Map<string, Bounds> {
+  const out = new Map<string, Bounds>();
+  for (const { link, syntax } of assumptions) {
+    const name = symbolOf(link.lhs.text, syntax);
+    const b = out.get(name) ?? freshBounds();
+    out.set(name, b);
+    const rhs = link.rhs.text;
+    if (rhs.startsWith('\\in ')) {
+      const set = rhs.slice(4).replace(/\s+/g, '');
+      if (/\\mathbb\{?N\}?/.test(set)) Object.assign(b, { integer: true, explicit: true, lower: { value: new Fraction(/_\{?0\}?|\^\{?\+\}?|\\setminus/.test(set) ? 1 : 0), strict: false } });
+      else if (/\\mathbb\{?Z\}?/.test(set)) Object.assign(b, { integer: true, explicit: true });
+      if (/\\mathbb\{?[RQ]\}?(\^\{?\+\}?|_\{?>0\}?|_\{?\+\}?)/.test(set)) Object.assign(b, { explicit: true, lower: { value: new Fraction(0), strict: true } });
+      continue;
+    }
+    let value: Fraction | undefined;
+    try {
+      const v = evaluate(parseMath(rhs, syntax), new Map());
+      value = v?.exact;
+    } catch {
+      value = undefined;
+    }
+    if (!value) continue;
+    b.explicit = true;
+    if (link.op === 'Greater' || link.op === 'GreaterEqual') b.lower = { value, strict: link.op === 'Greater' };
+    else if (link.op === 'Less' || link.op === 'LessEqual') b.upper = { value, strict: link.op === 'Less' };
+    else if (link.op === 'NotEqual') b.excluded.push(value);
+  }
+  return out;
+}
+
+function stepFrom(claim: Claim, map: SourceMap, verdict: Verdict): ProofStep {
+  const range = map.range(claim.start, claim.end);
+  return {
+    line: range.start.line + 1,
+    range,
+    text: map.text.slice(claim.start, claim.end),
+    verdict: verdict.verdict,
+    detail: verdict.detail,
+    ...(claim.kind === 'link' ? { sides: { left: claim.link.lhs.text, relation: OP_SYMBOL[claim.link.op], right: claim.link.rhs.text } } : {}),
+    ...(claim.kind === 'implication' ? { sides: { left: claim.premiseText, relation: claim.op === 'iff' ? '⟺' : '⟹', right: claim.conclusionText } } : {}),
+    ...(verdict.counterexample ? { counterexample: verdict.counterexample } : {}),
+    ...(verdict.values ? { values: verdict.values } : {}),
+  };
+}
+
+/** Tags for the second pass: a lone non-identity equation is judged by its neighbours. */
+type TaggedVerdict = Verdict & { lone?: boolean; identity?: boolean; skipped?: 'definition' | 'condition' };
+
+async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
+  const link: Link = claim.link;
+  if (claim.syntax === 'ascii' && link.op === 'Equal' && !/[A-Za-z]/.test(link.lhs.text + link.rhs.text) && /^\s*-?[\d.,]+\s*$/.test(link.rhs.text)) {
+    return checkArithmetic(link.lhs.text, link.rhs.text);
+  }
+  // `du = 2x\,dx`: a substitution between differentials, a definition rather than a claim
+  const both = link.lhs.text + ' ' + link.rhs.text;
+  if (claim.syntax === 'latex' && !/\\int|\\frac\s*\{\s*\\?(mathrm\{)?d/.test(both) && /(^|[^A-Za-z\\])d[a-z](?![A-Za-z])/.test(both)) {
+    return { verdict: 'unknown', detail: 'definition', skipped: 'definition' };
+  }
+  const parsed = parseLink(link, claim.syntax);
+  const notClaim = isNotAClaim(link, parsed);
+  if (notClaim === 'definition') {
+    const head = definitionHead(parsed.lhs);
+    if (head && link.chainLength === 1) ctx.defs.set(head.name, { params: head.params, body: parsed.rhs });
+  }
+  if (notClaim === 'condition' && link.op !== 'Approx') {
+    // `\sin^2 x + \cos^2 x = 1` and `x^2 - 2x + 1 \ge 0` are claims when they hold for every admissible x;
+    // `2x + 3 = 7` and `2x + 1 > 5` are conditions
+    const v = verifyRelation(link, parsed, ctx);
+    if (v.verdict === 'verified') return v;
+    const proved = link.op !== 'Equal' && v.verdict === 'unknown' && !/cannot check/.test(v.detail) ? await proveInequality(link, parsed, ctx) : undefined;
+    if (proved?.verdict === 'verified') return proved;
+  }
+  if (notClaim) return { verdict: 'unknown', detail: notClaim, skipped: notClaim };
+  if (link.op === 'Approx') return checkApprox(link, parsed.lhs, parsed.rhs, ctx);
+  let verdict = verifyRelation(link, parsed, ctx);
+  if (verdict.verdict === 'unknown' && link.op !== 'Equal' && !/domain/.test(verdict.detail)) {
+    verdict = (await proveInequality(link, parsed, ctx)) ?? verdict;
+  }
+  // A lone equation between two expressions may be an equation to solve, not a claimed identity: it is wrong only
+  // when it sits in a chain, continues a row, or states a derivative/integral/sum/limit.
+  const claimed = link.chainLength > 1 || link.continuation || /^outside the domain/.test(verdict.detail) || (verdict.counterexample !== undefined && Object.keys(verdict.counterexample).length === 0) || link.op !== 'Equal' || /differentiating/.test(verdict.detail) || hasCalculusText(link);
+  if (verdict.verdict === 'wrong' && !claimed) return { ...verdict, lone: true };
+  if (verdict.verdict === 'verified' && /identity holds/.test(verdict.detail)) return { ...verdict, identity: true };
+  return verdict;
+}
+
+const hasCalculusText = (link: Link) => /\\(frac\{d|int|sum|prod|lim)|d\/d[a-z]|\\mathrm\{d\}|'/.test(link.lhs.text + link.rhs.text);
+
+/** `a \approx b`: b's last written decimal is the precision asked for. */
+function checkApprox(link: Link, lhs: unknown, rhs: unknown, ctx: CheckContext): Verdict {
+  const l = evaluate(resolve(lhs as never, ctx.defs), new Map());
+  const r = evaluate(resolve(rhs as never, ctx.defs), new Map());
+  if (!l || !r) return { verdict: 'unknown', detail: 'approximation with free variables or undefined values' };
+  const decimals = link.rhs.text.match(/\.(\d+)/)?.[1]?.length ?? 0;
+  const tol = Math.pow(10, -decimals);
+  const diff = Math.abs(Number(l.exact ? l.exact.valueOf() : l.approx) - Number(r.exact ? r.exact.valueOf() : r.approx));
+  const left = (l.exact ? l.exact.valueOf() : l.approx!).toPrecision(12);
+  return diff <= tol
+    ? { verdict: 'verified', detail: `left side = ${Number(left)}, within ${tol} of the right side` }
+    : { verdict: 'wrong', detail: `left side = ${Number(left)}, not within ${tol} of ${link.rhs.text}`, counterexample: {}, values: { left: String(Number(left)), right: link.rhs.text } };
+}
+
+async function verdictFor(claim: Claim, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
+  try {
+    if (claim.kind === 'unparsed') return { verdict: 'unparsed', detail: claim.reason };
+    if (claim.kind === 'implication') return claim.implicit ? await checkSolvingStep(claim, ctx) : await verifyImplication(claim, ctx);
+    return await checkLink(claim, ctx);
+  } catch (err) {
+    if (err instanceof ParseFailure) return { verdict: 'unparsed', detail: err.message };
+    if (err instanceof UnsupportedExpression) return { verdict: 'unknown', detail: `not checkable by algebra: ${err.message}` };
+    if ((err as Error).name === 'AbortError') throw err;
+    return { verdict: 'unknown', detail: `not checkable by algebra: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * Row k+1 of an equation display with no arrow: a solving step (`2x + 3 = 11` then `2x = 8`) must follow from row k.
+ * Only rows in one and the same unknown qualify, and a solved row (`x = 2`) never serves as a premise, so lists of
+ * values, systems of equations and definitions are left alone.
+ */
+async function checkSolvingStep(claim: Extract<Claim, { kind: 'implication' }>, ctx: CheckContext): Promise<TaggedVerdict> {
+  const skip: TaggedVerdict = { verdict: 'unknown', detail: 'not a solving step', skipped: 'condition' };
+  const [premise] = claim.premise[0] ?? [];
+  const [conclusion] = claim.conclusion[0] ?? [];
+  if (!premise || !conclusion || claim.premise.length !== 1 || claim.premise[0]!.length !== 1) return skip;
+  const p = parseLink(premise, claim.syntax);
+  const c = parseLink(conclusion, claim.syntax);
+  if ([p.lhs, p.rhs, c.lhs, c.rhs].some((e) => hasCalculus(e))) return skip;
+  const vars = (l: { lhs: unknown; rhs: unknown }) => new Set([...freeSymbols(l.lhs as never), ...freeSymbols(l.rhs as never)]);
+  const pv = vars(p), cv = vars(c);
+  if (pv.size !== 1 || cv.size !== 1 || [...pv][0] !== [...cv][0]) return skip;
+  const solved = (l: { lhs: unknown; rhs: unknown }) => (symbolName(l.lhs as never) !== undefined && freeSymbols(l.rhs as never).size === 0) || (symbolName(l.rhs as never) !== undefined && freeSymbols(l.lhs as never).size === 0);
+  if (solved(p)) return skip;
+  // an identity row is not an equation being solved
+  for (const [link, parsed] of [[premise, p], [conclusion, c]] as const) if (verifyRelation(link, parsed, ctx).verdict === 'verified') return skip;
+  const v = await verifyImplication(claim, ctx);
+  if (v.verdict === 'unknown') return skip;
+  return v.verdict === 'verified' ? { ...v, detail: 'follows from the row above (checked by the SMT solver)' } : { ...v, detail: `${v.detail.replace('does not follow', 'does not follow from the row above')}` };
+}
+
+function contextAround(text: string, start: number, end: number): string {
+  const from = text.lastIndexOf('\n\n', start);
+  const to = text.indexOf('\n\n', end);
+  return text.slice(Math.max(0, from - 600, 0), to < 0 ? text.length : to).slice(-2000);
+}
+
+export async function checkProof(params: ProofCheckParams, opts: CheckOptions = {}): Promise<ProofCheckResult> {
+  const prover = proverFor(params);
+  if (prover) return checkWithProver(prover, params, opts.signal);
+  const map = new SourceMap(params.text, params.origin);
+  const { claims, assumptions } = extractClaims(params.text, params.languageId);
+  const sorted = [...assumptions].sort((a, b) => a.at - b.at);
+  const ctx: CheckContext = { defs: new Map() as Definitions, bounds: new Map(), integers: new Set(), signal: opts.signal };
+  const results: Array<{ claim: Claim; verdict: TaggedVerdict }> = [];
+  for (const claim of claims) {
+    if (opts.signal?.aborted) throw new DOMException('proof check cancelled', 'AbortError');
+    // Assumptions apply from where they are stated (and a whole document's, when stated before any math).
+    ctx.bounds = boundsFromAssumptions(sorted.filter((a) => a.at <= claim.start || a.at < (claims[0]?.start ?? 0)));
+    const verdict = await verdictFor(claim, ctx);
+    if (verdict) results.push({ claim, verdict });
+  }
+  const steps: ProofStep[] = [];
+  for (const [i, { claim, verdict }] of results.entries()) {
+    if (verdict.skipped) continue;
+    let final: Verdict = verdict;
+    if (verdict.lone) {
+      // A lone equation that is not an identity: among identities it is a wrong identity; among equations and
+      // conditions it is an equation to solve, which algebra alone cannot call wrong.
+      const explicit = results.filter((r) => !(r.claim.kind === 'implication' && r.claim.implicit));
+      const k = explicit.findIndex((r) => r.claim === claim);
+      const neighbours = [explicit[k - 1]?.verdict, explicit[k + 1]?.verdict].filter((v) => v !== undefined);
+      const amongIdentities = neighbours.some((v) => v.identity) && !neighbours.some((v) => v.skipped === 'condition');
+      // An equation being solved is a premise, like `2x + 3 = 7`: not a step of its own.
+      if (!amongIdentities) continue;
+    }
+    const step = stepFrom(claim, map, final);
+    if (step.verdict === 'unknown' && opts.critic && params.withModelCritique !== false) {
+      const opinion = await opts.critic(step, contextAround(params.text, claim.start, claim.end));
+      if (opinion) step.modelOpinion = `${MODEL_OPINION_LABEL}: ${opinion.trim()}`;
+    }
+    steps.push(step);
+  }
+  return { steps };
+}

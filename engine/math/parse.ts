@@ -1,0 +1,110 @@
+// Source text -> MathJSON. LaTeX goes through the Compute Engine's parser (pinned at 0.140.0: older releases misread
+// \frac{d}{dx}); ASCII math (plain text, code comments, calculator annotations) goes through mathjs' parser and a
+// small converter, so both reach the verifier in one form.
+import { ComputeEngine } from '@cortex-js/compute-engine';
+import { parse as parseMathjs, type MathNode } from 'mathjs';
+import type { MathJson } from './evaluate';
+import type { Syntax } from './claims';
+
+let engine: ComputeEngine | undefined;
+export function computeEngine(): ComputeEngine {
+  engine ??= new ComputeEngine();
+  return engine;
+}
+
+export class ParseFailure extends Error {}
+
+function findError(e: MathJson): string | undefined {
+  if (!Array.isArray(e)) return undefined;
+  if (e[0] === 'Error') return JSON.stringify(e[1] ?? 'syntax error').replace(/"/g, '').replace(/^'|'$/g, '');
+  for (const a of e) {
+    const found = findError(a);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export function parseLatex(text: string): MathJson {
+  if (text.trim() === '') throw new ParseFailure('empty expression');
+  const boxed = computeEngine().parse(text);
+  const json = boxed.json as MathJson;
+  const error = findError(json);
+  if (error) throw new ParseFailure(`cannot parse '${text}': ${error}`);
+  return json;
+}
+
+const ASCII_FUNCTIONS: Record<string, string> = {
+  sin: 'Sin', cos: 'Cos', tan: 'Tan', cot: 'Cot', sec: 'Sec', csc: 'Csc', asin: 'Arcsin', acos: 'Arccos', atan: 'Arctan',
+  arcsin: 'Arcsin', arccos: 'Arccos', arctan: 'Arctan', sinh: 'Sinh', cosh: 'Cosh', tanh: 'Tanh', exp: 'Exp', ln: 'Ln',
+  sqrt: 'Sqrt', abs: 'Abs', floor: 'Floor', ceil: 'Ceil', log: 'Log', log2: 'Lb', log10: 'Lg', factorial: 'Factorial',
+  max: 'Max', min: 'Min', mod: 'Mod', cbrt: 'Cbrt', nthRoot: 'Root', binom: 'Binomial', combinations: 'Binomial',
+};
+
+function fromMathjs(node: MathNode): MathJson {
+  const n = node as MathNode & Record<string, unknown>;
+  switch (node.type) {
+    case 'ConstantNode': {
+      const v = n.value;
+      if (typeof v === 'number') return v;
+      throw new ParseFailure(`unsupported constant ${String(v)}`);
+    }
+    case 'SymbolNode': {
+      const name = n.name as string;
+      if (name === 'pi') return 'Pi';
+      if (name === 'e') return 'ExponentialE';
+      return name;
+    }
+    case 'ParenthesisNode':
+      return fromMathjs(n.content as MathNode);
+    case 'OperatorNode': {
+      const args = (n.args as MathNode[]).map(fromMathjs);
+      switch (n.fn as string) {
+        case 'add': return ['Add', ...args];
+        case 'subtract': return ['Subtract', args[0]!, args[1]!];
+        case 'multiply': return ['Multiply', ...args];
+        case 'divide': return ['Divide', args[0]!, args[1]!];
+        case 'pow': return ['Power', args[0]!, args[1]!];
+        case 'unaryMinus': return ['Negate', args[0]!];
+        case 'unaryPlus': return args[0]!;
+        case 'factorial': return ['Factorial', args[0]!];
+        case 'mod': return ['Mod', args[0]!, args[1]!];
+      }
+      throw new ParseFailure(`unsupported operator ${String(n.op)}`);
+    }
+    case 'FunctionNode': {
+      const name = (n.fn as { name?: string }).name ?? '';
+      const args = (n.args as MathNode[]).map(fromMathjs);
+      if (name === 'cbrt') return ['Root', args[0]!, 3];
+      if (name === 'log' && args.length === 2) return ['Log', args[0]!, args[1]!];
+      if (name === 'log' && args.length === 1) return ['Ln', args[0]!]; // mathjs' log is natural
+      const head = ASCII_FUNCTIONS[name];
+      if (head) return [head, ...args];
+      if (/^[a-zA-Z]$/.test(name)) return [name, ...args];
+      throw new ParseFailure(`unknown function ${name}`);
+    }
+    default:
+      throw new ParseFailure(`unsupported ${node.type}`);
+  }
+}
+
+/** ASCII math: `2*x + 3`, `x^2`, `sqrt(x)`, `3 x` (implicit product), `12,000` thousands separators. */
+export function parseAscii(text: string): MathJson {
+  const cleaned = text
+    .replace(/(\d),(\d{3})(?!\d)/g, '$1$2')
+    .replace(/[×✕]/g, '*')
+    .replace(/÷/g, '/')
+    .replace(/−/g, '-')
+    .replace(/\*\*/g, '^');
+  if (cleaned.trim() === '') throw new ParseFailure('empty expression');
+  let node: MathNode;
+  try {
+    node = parseMathjs(cleaned);
+  } catch (err) {
+    throw new ParseFailure(`cannot parse '${text}': ${(err as Error).message}`);
+  }
+  return fromMathjs(node);
+}
+
+export function parseMath(text: string, syntax: Syntax): MathJson {
+  return syntax === 'latex' ? parseLatex(text) : parseAscii(text);
+}

@@ -1,0 +1,121 @@
+// Check Proof in a real VS Code with the real engine and Debian's coqc (installed by test/setup/install-coq.sh).
+// Register with `require('./proof.test')` in test/suite/index.ts.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ProofCheckResult } from '../../engine/protocol';
+
+const GOOD_V = `(* Addition with zero — by induction. *)
+Theorem add_0_r : forall n : nat, n + 0 = n.
+Proof.
+  intros n. induction n as [| n' IH].
+  - reflexivity.
+  - simpl. rewrite IH. reflexivity.
+Qed.
+`;
+// "λ" is two bytes in UTF-8: coqc's byte offsets must become UTF-16 columns.
+const BAD_V = `(* «Unicode» comment: λ → ∀ *)
+Theorem wrong : forall n : nat, n + 1 = n.
+Proof.
+  intros n. (* λ *) reflexivity.
+Qed.
+`;
+const DERIVATION_MD = `# Expanding a square
+
+$$
+\\begin{aligned}
+(x+1)^2 &= x^2 + 2x + 1 \\\\
+        &= x^2 + 1
+\\end{aligned}
+$$
+
+$$\\Gamma(x + 1) = x\\,\\Gamma(x)$$
+`;
+
+function folder(): string {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  if (!f) throw new Error('the suite needs a workspace folder');
+  return f.uri.fsPath;
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function checkFile(name: string, text: string): Promise<{ uri: vscode.Uri; result: ProofCheckResult; editor: vscode.TextEditor }> {
+  const file = path.join(folder(), name);
+  fs.writeFileSync(file, text);
+  const doc = await vscode.workspace.openTextDocument(file);
+  const editor = await vscode.window.showTextDocument(doc);
+  const result = await vscode.commands.executeCommand<ProofCheckResult>('switchyard.checkProof');
+  assert.ok(result, 'Check Proof returned no result');
+  return { uri: doc.uri, result, editor };
+}
+
+const proofDiagnostics = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri);
+const created: string[] = [];
+
+describe('Check Proof', function () {
+  this.timeout(120_000);
+
+  before(async () => {
+    assert.ok((await vscode.commands.getCommands(true)).includes('switchyard.checkProof'), 'switchyard.checkProof is registered');
+    execFileSync('coqc', ['--version']); // the test runner installs Debian's coq; fail loudly otherwise
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    for (const f of created) fs.rmSync(f, { force: true });
+  });
+
+  it('marks a broken Coq proof with an Error on the exact characters coqc names', async () => {
+    created.push(path.join(folder(), 'ProofBad.v'));
+    const { uri, result } = await checkFile('ProofBad.v', BAD_V);
+    assert.equal(result.prover?.proved, false);
+    const errors = await until('the coqc error', () => {
+      const e = proofDiagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+      return e.length ? e : undefined;
+    });
+    assert.equal(errors.length, 1);
+    assert.deepEqual([errors[0]!.range.start.line, errors[0]!.range.start.character, errors[0]!.range.end.line, errors[0]!.range.end.character], [3, 20, 3, 31]);
+    assert.match(errors[0]!.message, /Unable to unify/);
+  });
+
+  it('shows no diagnostics for a correct Coq proof, and a re-check after a fix clears the stale error', async () => {
+    created.push(path.join(folder(), 'ProofGood.v'));
+    const good = await checkFile('ProofGood.v', GOOD_V);
+    assert.equal(good.result.prover?.proved, true);
+    assert.deepEqual(proofDiagnostics(good.uri), []);
+
+    const bad = await checkFile('ProofBad.v', BAD_V);
+    await until('the error', () => (proofDiagnostics(bad.uri).length ? true : undefined));
+    await bad.editor.edit((e) => e.replace(new vscode.Range(1, 0, 4, 0), GOOD_V.split('\n').slice(1, 6).join('\n') + '\n'));
+    const fixed = await vscode.commands.executeCommand<ProofCheckResult>('switchyard.checkProof');
+    assert.equal(fixed?.prover?.proved, true);
+    assert.deepEqual(proofDiagnostics(bad.uri), []);
+  });
+
+  it('reports a wrong derivation step as an Error with its counterexample, offering both code actions', async () => {
+    created.push(path.join(folder(), 'proof-derivation.md'));
+    const { uri, result } = await checkFile('proof-derivation.md', DERIVATION_MD);
+    assert.deepEqual(result.steps.map((s) => s.verdict), ['verified', 'wrong', 'unknown']);
+    const diags = proofDiagnostics(uri);
+    const error = diags.find((d) => d.severity === vscode.DiagnosticSeverity.Error)!;
+    assert.equal(error.range.start.line, 5);
+    assert.match(error.message, /fails at x = /);
+    const info = diags.find((d) => d.severity === vscode.DiagnosticSeverity.Information)!;
+    assert.equal(info.range.start.line, 9);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, error.range);
+    const titles = actions.map((a) => a.title);
+    assert.ok(titles.includes('Show counterexample'), titles.join(', '));
+    assert.ok(titles.includes('Ask the model about this step'), titles.join(', '));
+  });
+});

@@ -1,0 +1,77 @@
+// `engine serve` as a real process on loopback: the address line, the key, SIGTERM, and a server killed mid-stream.
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { run } from '../../../../engine/cli/serve';
+import { connectRemoteBackend } from '../../../../engine/remote/remote-backend';
+import { EngineService } from '../../../../engine/service/engine-service';
+import { fixtureWithMadeUpTokenizer } from '../service/made-up-tokenizer';
+
+const ROOT = join(__dirname, '..', '..', '..', '..');
+
+async function serve(model: string, ...args: string[]): Promise<{ child: ChildProcess; url: string; model: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'engine', 'cli.ts'), 'serve', '--model', model, '--port', '0', '--threads', '1', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'switchyard-cache-')) },
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    void exited.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  const address = JSON.parse(line) as { url: string; model: string };
+  return { child, ...address, exited };
+}
+
+describe('engine serve (real process on loopback, fixture with made-up tokenizer)', function () {
+  this.timeout(60_000);
+  const model = fixtureWithMadeUpTokenizer({ family: 'none' });
+
+  it('prints its loopback address, serves the openai client with the key, and exits 0 on SIGTERM', async () => {
+    const server = await serve(model, '--api-key', 'k1', '--model-id', 'tiny');
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+      assert.equal(server.model, 'tiny');
+      const client = new OpenAI({ baseURL: server.url, apiKey: 'k1', maxRetries: 0 });
+      const r = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4, temperature: 0 });
+      assert.equal(typeof r.choices[0].message.content, 'string');
+      await assert.rejects(new OpenAI({ baseURL: server.url, apiKey: 'k2', maxRetries: 0 }).models.list(), OpenAI.AuthenticationError);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    assert.equal(await server.exited, 0);
+  });
+
+  it('a server killed mid-stream: the remote backend reports it, naming the server', async () => {
+    const server = await serve(model);
+    const service = new EngineService();
+    await service.useBackend(await connectRemoteBackend({ baseUrl: server.url, model: server.model }, new AbortController().signal));
+    let n = 0;
+    const err = await service
+      .chat({ messages: [{ role: 'user', content: 'hello' }], maxTokens: 180, temperature: 0, streamId: 's' }, {
+        onDelta: () => {
+          if (++n === 2) server.child.kill('SIGKILL');
+        },
+      })
+      .catch((e: unknown) => e);
+    await server.exited;
+    assert.ok(err instanceof Error);
+    assert.match(err.message, new RegExp(`^${server.url.replace(/\./g, '\\.')}.*(the stream broke|closed the stream)`));
+  });
+
+  it('bad arguments are one clear error each', async () => {
+    await assert.rejects(run([]), /serve needs --model DIR/);
+    await assert.rejects(run(['--model', model, '--port', 'http']), /--port must be an integer >= 0, got 'http'/);
+    await assert.rejects(run(['--model', model, '--bogus']), /Unknown option '--bogus'/);
+  });
+});
