@@ -124,6 +124,8 @@ export class EngineService {
       await model.dispose();
       throw new EngineError(`${routing.path} was made for another expert layout than ${params.path}`, EngineErrorCodes.BadInput);
     }
+    // what the client sees: whether requests are skewed, not merely whether a file is there
+    backend.info.hasRoutingProfile = routing !== undefined;
     return this.useBackend(backend, routing);
   }
 
@@ -175,7 +177,10 @@ export class EngineService {
     return this.queue.run(async () => {
       const result = await calibrateBackend(params);
       // the profile is applied only when it was written next to the model (where model/load looks for it)
-      if (this.backend === backend) this.routingProfile = ModelRouting.load(backend.info.path, backend.info) ?? this.routingProfile;
+      if (this.backend === backend) {
+        this.routingProfile = ModelRouting.load(backend.info.path, backend.info) ?? this.routingProfile;
+        backend.info.hasRoutingProfile = this.routingProfile !== undefined;
+      }
       return result;
     });
   }

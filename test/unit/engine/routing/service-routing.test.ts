@@ -37,6 +37,7 @@ describe('routing in the engine service', () => {
     const plain = await s.complete(req());
     const { profilePath } = await s.calibrate(calibrateParams);
     assert.equal(profilePath, join(dir, 'switchyard-routing.json'));
+    assert.equal(s.stats().model?.hasRoutingProfile, true);
     // strength 0 stays the checkpoint's routing (and so may reuse the cached prefix); a strong code bias is another
     // routing (prefilled afresh) and now changes which experts are selected
     const zero = await s.complete(req(0));
@@ -73,7 +74,8 @@ describe('routing in the engine service', () => {
       const write = process.stderr.write.bind(process.stderr);
       process.stderr.write = ((c: string) => (logged.push(String(c)), true)) as typeof process.stderr.write;
       try {
-        await s.loadModel({ path: other });
+        const info = await s.loadModel({ path: other });
+        assert.equal(info.hasRoutingProfile, false);
       } finally {
         process.stderr.write = write;
       }
