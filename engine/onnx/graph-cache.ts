@@ -6,12 +6,13 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type ModelConfig, isMoeLayer } from '../model/config';
 import type { SafetensorsCheckpoint } from '../model/safetensors';
-import type { WeightPrecision } from '../protocol';
+import { EngineError } from '../errors';
+import { EngineErrorCodes, type WeightPrecision } from '../protocol';
 import { ExternalDataFile } from './builder';
 import { attentionGraph, embedGraph, expertsGraph, headGraph } from './graphs';
 
 /** Bump when graph layout changes, so stale caches are rebuilt. */
-const GRAPH_FORMAT = 4;
+const GRAPH_FORMAT = 5;
 
 export interface GraphFiles {
   dir: string;
@@ -69,6 +70,27 @@ export function ensureGraphs(
 
   // build into a temporary folder and rename, so a crash mid-build never leaves a half cache that looks complete
   const tmp = `${dir}.tmp-${process.pid}`;
+  try {
+    buildAll(cfg, ckpt, softmaxScale, precision, tmp);
+    // another process may have finished the same build meanwhile: keep theirs (it may be in use)
+    if (existsSync(join(dir, 'manifest.json'))) rmSync(tmp, { recursive: true, force: true });
+    else {
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    }
+  } catch (e) {
+    try {
+      rmSync(tmp, { recursive: true, force: true });
+    } catch {
+      // the folder could not even be created
+    }
+    if (e instanceof EngineError) throw e;
+    throw new EngineError(`cannot build the graphs in ${cacheRoot}: ${(e as Error).message}`, EngineErrorCodes.BadInput);
+  }
+  return files;
+}
+
+function buildAll(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, softmaxScale: number, precision: WeightPrecision, tmp: string): void {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   const write = (name: string, build: (file: ExternalDataFile) => Uint8Array, dataName = name.replace(/\.onnx$/, '.bin')) => {
@@ -93,8 +115,4 @@ export function ensureGraphs(
     }
   }
   writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ format: GRAPH_FORMAT, precision, checkpoint: ckpt.dir, builtAt: new Date().toISOString() }));
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(cacheRoot, { recursive: true });
-  renameSync(tmp, dir);
-  return files;
 }

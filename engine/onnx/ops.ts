@@ -48,11 +48,9 @@ export function vectorWeight(g: GraphBuilder, src: WeightSource, name: string, d
   return g.weight(name, src.ckpt.readF32(name), [dim], src.file);
 }
 
-/** x * rsqrt(mean(x^2) + eps) * weight over the last axis. */
+/** x * rsqrt(mean(x^2) + eps) * weight over the last axis (onnxruntime's fused kernel, float32 throughout). */
 export function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number): string {
-  const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
-  const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [ms, g.constF32([eps], [])])])]);
-  return g.op('Mul', [g.op('Mul', [x, inv]), weight]);
+  return g.op('SimplifiedLayerNormalization', [x, weight], { axis: -1, epsilon: { float: eps }, stash_type: 1 });
 }
 
 /** down(silu(gate(x)) * up(x)), with gate and up fused into one [d, 2I] MatMul. */

@@ -51,6 +51,11 @@ export interface ForwardResult {
   experts: number[][][];
   /** [moeLayer][token][k] final mixing weights of those experts */
   expertWeights: number[][][];
+  /**
+   * [moeLayer][token] the router's scores over all routed experts (softmax or sigmoid, before any bias), only when
+   * asked with `routerScores: true`: calibration scales a domain bias to their spread.
+   */
+  routerScores?: Float32Array[][];
 }
 
 export interface Tokenizer {
@@ -66,7 +71,10 @@ export interface LoadedModel {
   readonly info: ModelInfo;
   readonly tokenizer?: Tokenizer;
   /** full prefill of `tokens` from position 0 (no cache reuse); `decode` = first token prefilled then one at a time */
-  forward(tokens: number[], opts?: { decode?: boolean; selectionBias?: SelectionBias }): Promise<ForwardResult>;
+  forward(
+    tokens: number[],
+    opts?: { decode?: boolean; selectionBias?: SelectionBias; routerScores?: boolean },
+  ): Promise<ForwardResult>;
   generate(prompt: number[], opts: GenerateOptions): Promise<GenerateResult>;
   /** bytes of routed-expert weights resident in memory now, read from the OS */
   residentExpertBytes(): number;

@@ -1,5 +1,6 @@
 // The generation loop: prefix-cache lookup, prefill of the rest of the prompt, then one token at a time with
 // streaming text, stop tokens, stop strings, max tokens, a wall-clock budget and cancellation between tokens.
+import { createHash } from 'node:crypto';
 import type { GenerateOptions, GenerateResult, Tokenizer } from './api';
 import type { StopReason } from '../protocol';
 import type { PrefixCache } from './prefix-cache';
@@ -42,6 +43,14 @@ export interface GenerationContext {
   selectionBias?: Float32Array[];
 }
 
+/** Identity of a routing (kept-experts mask + bias) for the prefix cache: '' for the checkpoint's own routing. */
+export function selectionKey(bias: Float32Array[] | undefined): string {
+  if (!bias) return '';
+  const h = createHash('sha256');
+  for (const b of bias) h.update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  return h.digest('hex');
+}
+
 export async function generate(ctx: GenerationContext, prompt: number[], opts: GenerateOptions): Promise<GenerateResult> {
   const start = performance.now();
   const deadline = opts.timeBudgetMs !== undefined ? start + opts.timeBudgetMs : Infinity;
@@ -52,7 +61,8 @@ export async function generate(ctx: GenerationContext, prompt: number[], opts: G
   const useCache = opts.usePrefixCache !== false;
   let cache: LatentCache;
   let reused = 0;
-  if (useCache) ({ cache, reused } = ctx.prefixCache.acquire(prompt));
+  const routingKey = useCache ? selectionKey(ctx.selectionBias) : '';
+  if (useCache) ({ cache, reused } = ctx.prefixCache.acquire(prompt, routingKey));
   else cache = ctx.transformer.newCache();
 
   const tokens: number[] = [];
@@ -126,7 +136,7 @@ export async function generate(ctx: GenerationContext, prompt: number[], opts: G
       }
     }
   } finally {
-    if (useCache) ctx.prefixCache.release(cache);
+    if (useCache) ctx.prefixCache.release(cache, routingKey);
   }
   if (stopReason !== 'stop') {
     text = decodeText();

@@ -1,6 +1,6 @@
 // loadModel(dir): a Hugging Face DeepSeek-V2/V3 folder -> a LoadedModel. Validates config, tensors and tokenizer,
 // builds (or reuses) the cached graphs, opens the sessions, and serves forward / generate one request at a time.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors';
@@ -51,7 +51,7 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
     hasTokenizer: tokenizer !== undefined,
     fim: tokenizer?.fim,
     hasChatTemplate: tokenizer?.hasChatTemplate ?? false,
-    hasRoutingProfile: existsSync(resolve(abs, 'routing-profile.json')),
+    hasRoutingProfile: existsSync(resolve(abs, 'switchyard-routing.json')),
   };
   return { cfg, ckpt, tokenizer, info };
 }
@@ -105,16 +105,19 @@ class DeepseekModel implements LoadedModel {
     return this.keptMask.map((m, i) => (bias ? m.map((x, e) => x + bias[i][e]) : m));
   }
 
-  forward(tokens: number[], opts: { decode?: boolean; selectionBias?: SelectionBias } = {}): Promise<ForwardResult> {
+  forward(
+    tokens: number[],
+    opts: { decode?: boolean; selectionBias?: SelectionBias; routerScores?: boolean } = {},
+  ): Promise<ForwardResult> {
     this.checkTokens(tokens);
     const selectionBias = this.selectionBias(opts.selectionBias);
     return this.serial(async () => {
       const cache = this.transformer.newCache();
       const steps: StepResult[] = [];
       if (opts.decode) {
-        for (const t of tokens) steps.push(await this.transformer.step([t], cache, { selectionBias, allLogits: true }));
+        for (const t of tokens) steps.push(await this.transformer.step([t], cache, { selectionBias, allLogits: true, routerScores: opts.routerScores }));
       } else {
-        steps.push(await this.transformer.step(tokens, cache, { selectionBias, allLogits: true }));
+        steps.push(await this.transformer.step(tokens, cache, { selectionBias, allLogits: true, routerScores: opts.routerScores }));
       }
       const V = this.cfg.vocab_size;
       const logits: Float32Array[] = [];
@@ -129,7 +132,16 @@ class DeepseekModel implements LoadedModel {
           }
         });
       }
-      return { logits, experts, expertWeights };
+      if (!opts.routerScores) return { logits, experts, expertWeights };
+      const E = this.cfg.n_routed_experts;
+      const routerScores: Float32Array[][] = Array.from({ length: this.info.moeLayers }, () => []);
+      for (const s of steps) {
+        s.routing.forEach((r, m) => {
+          const sc = r.scores as Float32Array;
+          for (let t = 0; t < sc.length / E; t++) routerScores[m].push(sc.slice(t * E, (t + 1) * E));
+        });
+      }
+      return { logits, experts, expertWeights, routerScores };
     });
   }
 
@@ -184,7 +196,8 @@ export type DeepseekLoadedModel = DeepseekModel;
 
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
   const { cfg, ckpt, tokenizer, info } = validateModelDir(dir, opts);
-  const files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), resolve(opts.cacheDir ?? defaultCacheRoot()), info.precision);
+  const cacheRoot = resolve(opts.cacheDir ?? defaultCacheRoot());
+  let files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision);
   const correction: (Float32Array | undefined)[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const name = `${layerPrefix(l)}mlp.gate.e_score_correction_bias`;
@@ -205,7 +218,20 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     });
   }
   const prepacked = info.precision !== 'f32';
-  const transformer = await Transformer.create(cfg, files, correction, opts.threads ?? defaultThreads(), opts.computeAllExperts, prepacked);
+  const threads = opts.threads ?? defaultThreads();
+  let transformer: Transformer;
+  try {
+    transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
+  } catch (first) {
+    // a damaged cache (a file deleted or truncated behind our back): rebuild it once
+    rmSync(files.dir, { recursive: true, force: true });
+    files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision);
+    try {
+      transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
+    } catch (e) {
+      throw new EngineError(`onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`);
+    }
+  }
   return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask, prepacked);
 }
 

@@ -10,6 +10,8 @@ export interface Routing {
   k: number;
   ids: Int32Array; // [T*k]
   weights: Float32Array; // [T*k]
+  /** the unbiased scores of every routed expert, [T*E]; only when route() is asked for them */
+  scores?: Float32Array;
 }
 
 export interface RouterBiases {
@@ -26,7 +28,13 @@ function topK(values: Float32Array | number[], k: number): number[] {
   return idx.slice(0, k);
 }
 
-export function route(cfg: ModelConfig, logits: Float32Array, T: number, biases: RouterBiases = {}): Routing {
+export function route(
+  cfg: ModelConfig,
+  logits: Float32Array,
+  T: number,
+  biases: RouterBiases = {},
+  keepScores = false,
+): Routing {
   const E = cfg.n_routed_experts;
   const k = cfg.num_experts_per_tok;
   const ids = new Int32Array(T * k);
@@ -34,17 +42,22 @@ export function route(cfg: ModelConfig, logits: Float32Array, T: number, biases:
   const scores = new Float32Array(E);
   const sel = new Float32Array(E);
   const groupSize = E / cfg.n_group;
+  const allScores = keepScores ? new Float32Array(T * E) : undefined;
   for (let t = 0; t < T; t++) {
     const row = logits.subarray(t * E, (t + 1) * E);
     if (cfg.scoring_func === 'softmax') {
+      // an expert whose selection bias is -inf is removed from the model (keptExperts): the softmax is taken over
+      // the kept experts only, as if the checkpoint had been trained without the others
+      const removed = biases.selection;
       let max = -Infinity;
-      for (let e = 0; e < E; e++) max = Math.max(max, row[e]);
+      for (let e = 0; e < E; e++) if (removed?.[e] !== -Infinity) max = Math.max(max, row[e]);
       let sum = 0;
-      for (let e = 0; e < E; e++) sum += Math.exp(row[e] - max);
-      for (let e = 0; e < E; e++) scores[e] = Math.exp(row[e] - max) / sum;
+      for (let e = 0; e < E; e++) if (removed?.[e] !== -Infinity) sum += Math.exp(row[e] - max);
+      for (let e = 0; e < E; e++) scores[e] = removed?.[e] === -Infinity ? 0 : Math.exp(row[e] - max) / sum;
     } else {
       for (let e = 0; e < E; e++) scores[e] = 1 / (1 + Math.exp(-row[e]));
     }
+    allScores?.set(scores, t * E);
     for (let e = 0; e < E; e++) {
       let s = scores[e];
       if (biases.correction) s = f32(s + biases.correction[e]);
@@ -77,5 +90,5 @@ export function route(cfg: ModelConfig, logits: Float32Array, T: number, biases:
       weights[t * k + j] = f32(w * cfg.routed_scaling_factor);
     }
   }
-  return { k, ids, weights };
+  return { k, ids, weights, scores: allScores };
 }

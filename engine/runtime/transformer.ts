@@ -22,6 +22,8 @@ export interface StepOptions {
   selectionBias?: SelectionBias;
   /** compute logits for every position (forward) or only the last one (generation) */
   allLogits?: boolean;
+  /** keep every router's unbiased scores in the routing (calibration) */
+  routerScores?: boolean;
 }
 
 async function createSession(path: string, threads: number, prepack = false): Promise<ort.InferenceSession> {
@@ -121,7 +123,7 @@ export class Transformer {
       const r = route(cfg, out.router_logits.data as Float32Array, T, {
         correction: this.correctionBias[l],
         selection: opts.selectionBias?.[moeIndex],
-      });
+      }, opts.routerScores);
       routing.push(r);
       hidden = tensor(await this.moe(experts, r, out.ffn_input as ort.Tensor, out.hidden_out.data as Float32Array, T, d), [T, d]);
     }

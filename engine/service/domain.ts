@@ -9,12 +9,13 @@ export type RequestKind = 'complete' | 'chat';
 export interface ResolvedRouting {
   /** undefined when `auto` could not be decided (no classifier in this build) */
   domain?: Exclude<Domain, 'auto'>;
-  strength: number;
+  /** undefined: the profile's default strength */
+  strength?: number;
 }
 
 /** Completions are code unless the client says otherwise; chat passes its domain through. */
 export function resolveRouting(kind: RequestKind, routing: RoutingRequest | undefined): ResolvedRouting {
-  const strength = routing?.strength ?? 0;
+  const strength = routing?.strength;
   const asked = routing?.domain ?? (kind === 'complete' ? 'code' : 'auto');
   return { domain: asked === 'auto' ? undefined : asked, strength };
 }
@@ -24,9 +25,12 @@ export interface RoutingProfile {
   /** classify free text for `auto` requests */
   classify?(text: string): Exclude<Domain, 'auto'>;
   biasFor(domain: Exclude<Domain, 'auto'>, strength: number): SelectionBias | undefined;
+  /** the strength of requests that do not say (chosen by the routing benchmark) */
+  readonly defaultStrength?: number;
 }
 
 export function selectionBiasFor(profile: RoutingProfile | undefined, routing: ResolvedRouting): SelectionBias | undefined {
-  if (!profile || !routing.domain || routing.strength === 0) return undefined;
-  return profile.biasFor(routing.domain, routing.strength);
+  const strength = routing.strength ?? profile?.defaultStrength ?? 0;
+  if (!profile || !routing.domain || strength === 0) return undefined;
+  return profile.biasFor(routing.domain, strength);
 }

@@ -4,6 +4,8 @@
 import { EngineError } from '../errors';
 import {
   EngineErrorCodes,
+  type CalibrateParams,
+  type CalibrateResult,
   type ChatMessage,
   type ChatParams,
   type ChatResult,
@@ -17,6 +19,7 @@ import {
 } from '../protocol';
 import type { LoadedModel, LoadOptions, Tokenizer } from '../runtime/api';
 import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from './backend';
+import { ModelRouting } from '../routing/model-routing';
 import { resolveRouting, selectionBiasFor, type ResolvedRouting, type RoutingProfile } from './domain';
 import type { FimRequest } from './fim';
 import { describeTextFormats, LocalBackend } from './local-backend';
@@ -86,13 +89,27 @@ export class EngineService {
     if (!this.options.loadModel) {
       throw new EngineError('this build has no local runtime to load models with', EngineErrorCodes.NotAvailable);
     }
-    if (params.keepExperts !== undefined && params.keepExperts < 1) {
-      throw new EngineError(
-        'keepExperts below 1 ranks experts by a routing profile, and this build has no routing profiles yet',
-        EngineErrorCodes.NotAvailable,
-      );
-    }
     const opts: LoadOptions = { precision: params.precision, threads: this.threads };
+    // The checkpoint's routing profile. One calibrated on other weights is refused: an error when the request needs
+    // it (keepExperts), otherwise the model loads with its own routing and the reason goes to the log (stderr).
+    const wantsKept = params.keepExperts !== undefined && params.keepExperts < 1;
+    let routing: ModelRouting | undefined;
+    try {
+      routing = params.validateOnly ? undefined : ModelRouting.load(params.path);
+    } catch (err) {
+      if (wantsKept || !(err instanceof EngineError)) throw err;
+      process.stderr.write(`switchyard engine: routing skew off: ${err.message}\n`);
+    }
+    if (wantsKept) {
+      if (!routing) {
+        throw new EngineError(
+          `keepExperts below 1 ranks experts by the model's routing profile, and ${params.path} has none ` +
+            '(create it with `npm run -s engine -- calibrate`)',
+          EngineErrorCodes.BadInput,
+        );
+      }
+      opts.keptExperts = routing.keptExperts(params.keepExperts as number);
+    }
     if (params.validateOnly && this.options.validateModel) {
       const { info, tokenizer } = await this.options.validateModel(params.path, opts);
       return describeTextFormats(info, tokenizer, params.path);
@@ -103,7 +120,13 @@ export class EngineService {
       await model.dispose();
       return backend.info;
     }
-    return this.useBackend(backend);
+    if (routing && !routing.fits(model.info)) {
+      await model.dispose();
+      throw new EngineError(`${routing.path} was made for another expert layout than ${params.path}`, EngineErrorCodes.BadInput);
+    }
+    // what the client sees: whether requests are skewed, not merely whether a file is there
+    backend.info.hasRoutingProfile = routing !== undefined;
+    return this.useBackend(backend, routing);
   }
 
   async complete(params: CompleteParams, stream: StreamOptions = {}): Promise<CompleteResult> {
@@ -144,6 +167,22 @@ export class EngineService {
     const backend = this.requireBackend();
     const rule = stopStringsRule(params.stop ?? []);
     return this.generate(resolveRouting('complete', undefined), params, rule, stream, false, (o) => backend.fill(req, o));
+  }
+
+  /** Calibrates the loaded local model (queued like a generation) and applies the new profile at once. */
+  async calibrate(params: CalibrateParams): Promise<CalibrateResult> {
+    const backend = this.requireBackend();
+    const calibrateBackend = backend.calibrate?.bind(backend);
+    if (!calibrateBackend) throw new EngineError('only a local model can be calibrated', EngineErrorCodes.NotAvailable);
+    return this.queue.run(async () => {
+      const result = await calibrateBackend(params);
+      // the profile is applied only when it was written next to the model (where model/load looks for it)
+      if (this.backend === backend) {
+        this.routingProfile = ModelRouting.load(backend.info.path, backend.info) ?? this.routingProfile;
+        backend.info.hasRoutingProfile = this.routingProfile !== undefined;
+      }
+      return result;
+    });
   }
 
   stats(): EngineStats {

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../errors';
-import { EngineErrorCodes, type ChatMessage, type FimFormat, type ModelInfo } from '../protocol';
+import { EngineErrorCodes, type CalibrateParams, type CalibrateResult, type ChatMessage, type FimFormat, type ModelInfo } from '../protocol';
+import { calibrateFiles } from '../routing/calibrate-files';
 import type { LoadedModel, Tokenizer } from '../runtime/api';
 import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
 import { ChatFormatter, readTokenizerConfig } from './chat-template';
@@ -48,6 +49,14 @@ export class LocalBackend implements Backend {
     const endIds = tok ? ends.map((t) => tok.tokenToId(t)).filter((id): id is number => id !== undefined) : [];
     this.endTokenIds = [...new Set([...(tok?.eosIds ?? []), ...endIds])];
     this.maxContext = contextLength(dir);
+  }
+
+  async calibrate(params: CalibrateParams): Promise<CalibrateResult> {
+    const { path } = await calibrateFiles(this.model, this.info.path, {
+      paths: { code: params.code, math: params.math, general: params.general },
+      out: params.out,
+    });
+    return { profilePath: path };
   }
 
   private tokenizer(): Tokenizer {

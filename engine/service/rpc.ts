@@ -141,9 +141,7 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
 
   connection.onRequest(
     CalibrateRequest,
-    handle('calibrate', async () => {
-      throw new EngineError('routing calibration is not available in this build', EngineErrorCodes.NotAvailable);
-    }),
+    handle('calibrate', (params) => service.calibrate(params)),
   );
 
   connection.onRequest(

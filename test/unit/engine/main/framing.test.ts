@@ -139,8 +139,8 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
     await assert.rejects(fetch(`${url}/models`));
   });
 
-  it('features of other work items answer NotAvailable with a clear message', async () => {
-    await assert.rejects(engine.conn.sendRequest(p.CalibrateRequest, { code: [], math: [], general: [] }), /calibration is not available in this build/);
+  it('calibrate names what is missing: a domain without texts', async () => {
+    await assert.rejects(engine.conn.sendRequest(p.CalibrateRequest, { code: [], math: [], general: [] }), /no code text files/);
   });
 
   it('stdout carries only Content-Length frames; logs go to stderr; shutdown answers, then the process exits 0', async () => {

@@ -1,7 +1,8 @@
 // Graphs are built once per checkpoint and reused from disk; routed experts live in their own memory-mapped files, so
 // only the experts a request selected become resident.
 import * as assert from 'node:assert/strict';
-import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { EngineError } from '../../../../engine/errors';
 import { tempDir } from '../fixture-models';
 import { join } from 'node:path';
 import { loadModel } from '../../../../engine/runtime/load-model';
@@ -43,5 +44,20 @@ describe('graph cache', () => {
     assert.ok(resident > 0, 'selected experts are paged in');
     assert.ok(resident < total / 2, `resident ${resident} of ${total}`);
     await m.dispose();
+  });
+
+  it('rebuilds a damaged cache, and names the folder it cannot write', async () => {
+    const cacheDir = tempDir('cache');
+    const ckpt = copyFixture('v2lite-tiny');
+    const a = await loadModel(ckpt, { threads: 1, cacheDir });
+    const want = (await a.forward([0, 5, 9])).logits;
+    await a.dispose();
+    const [built] = readdirSync(cacheDir);
+    rmSync(join(cacheDir, built, 'layer1.routed-experts.bin'));
+    const b = await loadModel(ckpt, { threads: 1, cacheDir });
+    assert.deepEqual((await b.forward([0, 5, 9])).logits, want);
+    await b.dispose();
+    const notADir = join(ckpt, 'config.json', 'graphs');
+    await assert.rejects(loadModel(ckpt, { threads: 1, cacheDir: notADir }), (e: unknown) => e instanceof EngineError && /cannot build the graphs in .*config\.json\/graphs/.test(e.message));
   });
 });

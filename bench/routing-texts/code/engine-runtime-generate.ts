@@ -1,0 +1,139 @@
+// The generation loop: prefix-cache lookup, prefill of the rest of the prompt, then one token at a time with
+// streaming text, stop tokens, stop strings, max tokens, a wall-clock budget and cancellation between tokens.
+import type { GenerateOptions, GenerateResult, Tokenizer } from './api';
+import type { StopReason } from '../protocol';
+import type { PrefixCache } from './prefix-cache';
+import { Sampler } from './sampling';
+import type { StepResult, Transformer } from './transformer';
+import type { LatentCache } from './latent-cache';
+
+/** Counts, per MoE layer and routed expert, how many tokens selected it. */
+export function countExperts(counts: number[][], step: StepResult): void {
+  step.routing.forEach((r, m) => {
+    for (const e of r.ids) counts[m][e]++;
+  });
+}
+
+/** Longest suffix of `text` that is a proper prefix of some stop string (held back from streaming). */
+function pendingStopPrefix(text: string, stops: string[]): number {
+  let keep = 0;
+  for (const s of stops) {
+    for (let n = Math.min(s.length - 1, text.length); n > keep; n--) {
+      if (text.endsWith(s.slice(0, n))) {
+        keep = n;
+        break;
+      }
+    }
+  }
+  return keep;
+}
+
+export interface GenerationContext {
+  transformer: Transformer;
+  tokenizer?: Tokenizer;
+  prefixCache: PrefixCache;
+  eosIds: number[];
+  moeLayers: number;
+  routedExperts: number;
+  /** routing applied to every step (kept-experts mask + the request's bias), built by the caller */
+  selectionBias?: Float32Array[];
+}
+
+export async function generate(ctx: GenerationContext, prompt: number[], opts: GenerateOptions): Promise<GenerateResult> {
+  const start = performance.now();
+  const deadline = opts.timeBudgetMs !== undefined ? start + opts.timeBudgetMs : Infinity;
+  const counts = Array.from({ length: ctx.moeLayers }, () => new Array<number>(ctx.routedExperts).fill(0));
+  const stopTokens = new Set([...(opts.stopTokens ?? []), ...ctx.eosIds]);
+  const stops = (opts.stop ?? []).filter((s) => s.length > 0);
+  const sampler = new Sampler(opts);
+  const useCache = opts.usePrefixCache !== false;
+  let cache: LatentCache;
+  let reused = 0;
+  if (useCache) ({ cache, reused } = ctx.prefixCache.acquire(prompt));
+  else cache = ctx.transformer.newCache();
+
+  const tokens: number[] = [];
+  let text = '';
+  let emitted = 0;
+  let stopReason: StopReason = 'length';
+  let prefillMs = 0;
+  let decodeMs = 0;
+  let decodeSteps = 0;
+  let ttft = 0;
+  const decodeText = () => (ctx.tokenizer ? ctx.tokenizer.decode(tokens) : '');
+  try {
+    if (opts.signal?.aborted) stopReason = 'cancelled';
+    else {
+      const t0 = performance.now();
+      let step = await ctx.transformer.step(prompt.slice(reused), cache, { selectionBias: ctx.selectionBias });
+      prefillMs = performance.now() - t0;
+      countExperts(counts, step);
+      while (true) {
+        if (tokens.length >= opts.maxTokens) break;
+        if (opts.signal?.aborted) {
+          stopReason = 'cancelled';
+          break;
+        }
+        if (performance.now() > deadline) {
+          stopReason = 'time';
+          break;
+        }
+        const next = sampler.sample(step.logits);
+        if (tokens.length === 0) ttft = performance.now() - start;
+        if (stopTokens.has(next)) {
+          stopReason = 'eos';
+          break;
+        }
+        tokens.push(next);
+        text = decodeText();
+        // a trailing U+FFFD is an incomplete UTF-8 sequence: wait for the next token before showing it
+        let visible = text.endsWith('\uFFFD') ? text.length - 1 : text.length;
+        let stopAt: number | undefined;
+        for (const s of stops) {
+          const i = text.indexOf(s, Math.max(0, emitted - s.length));
+          if (i >= 0 && (stopAt === undefined || i < stopAt)) stopAt = i;
+        }
+        const keep = opts.shouldStop?.(text);
+        if (keep !== undefined) stopAt = Math.min(stopAt ?? Infinity, keep);
+        if (stopAt !== undefined) {
+          text = text.slice(0, stopAt);
+          if (text.length > emitted) opts.onToken?.(next, text.slice(emitted));
+          emitted = text.length;
+          stopReason = 'stop';
+          break;
+        }
+        visible -= pendingStopPrefix(text.slice(0, visible), stops);
+        const piece = visible > emitted ? text.slice(emitted, visible) : '';
+        emitted = Math.max(emitted, visible);
+        opts.onToken?.(next, piece);
+        if (tokens.length >= opts.maxTokens) break;
+        const t1 = performance.now();
+        step = await ctx.transformer.step([next], cache, { selectionBias: ctx.selectionBias });
+        decodeMs += performance.now() - t1;
+        decodeSteps++;
+        countExperts(counts, step);
+      }
+    }
+  } finally {
+    if (useCache) ctx.prefixCache.release(cache);
+  }
+  if (stopReason !== 'stop') {
+    text = decodeText();
+    if (text.length > emitted && tokens.length > 0) opts.onToken?.(tokens[tokens.length - 1], text.slice(emitted));
+  }
+  const prefilled = prompt.length - reused;
+  return {
+    tokens,
+    text,
+    stopReason,
+    stats: {
+      promptTokens: prompt.length,
+      reusedTokens: reused,
+      generatedTokens: tokens.length,
+      prefillTokensPerS: prefillMs > 0 ? (prefilled * 1000) / prefillMs : 0,
+      decodeTokensPerS: decodeMs > 0 ? (decodeSteps * 1000) / decodeMs : 0,
+      timeToFirstTokenMs: ttft,
+      expertCounts: counts,
+    },
+  };
+}

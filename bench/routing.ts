@@ -1,0 +1,220 @@
+// `npm run bench:routing [-- --model DIR --max-tokens N --strengths a,b --calibrate]`: the routing-skew grid on the
+// held-out texts of bench/routing-texts/: strength 0 / default / high x keep-experts 1 / 0.5 / 0.25, for code (code
+// profile), math (math profile) and prose (general: no bias; its keep ranking is general text's), plus prose under
+// the code profile (what a wrong domain costs). Every cell is its own process, so the resident expert bytes it reports
+// (read from /proc/self/smaps) are that configuration's alone. Writes bench-results/routing.json, prints the JSON, and
+// puts a Markdown table into README.md between the routing-table markers.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { classifyDomain } from '../engine/routing/classifier';
+import { expandPaths } from '../engine/routing/corpus-files';
+import { parseProfile, saveProfile } from '../engine/routing/profile-file';
+import { specialisation } from '../engine/routing/specialisation';
+import { noWorse, pairedDelta } from './paired';
+
+const ROOT = resolve(__dirname, '..');
+const TEXTS = join(ROOT, 'bench/routing-texts');
+const CAL = join(ROOT, 'engine/routing/calibration-texts');
+const START = '<!-- routing-table:start -->';
+const END = '<!-- routing-table:end -->';
+
+interface Config {
+  text: 'code' | 'math' | 'prose';
+  domain: 'code' | 'math' | 'general';
+  strength: number;
+  keep: number;
+}
+interface Measured {
+  bits_per_byte: number;
+  tokens: number;
+  bytes: number;
+  experts_touched_fraction: number;
+  resident_expert_bytes: number;
+  decode_tokens_per_s: number;
+}
+interface Cell extends Config, Measured {
+  /** against the same text at strength 0, keep 1 (paired per token) */
+  delta_bits_per_byte: number;
+  delta_stderr: number;
+  no_worse: boolean;
+}
+
+/** strengths tried when choosing the default (keep 1, code and math) */
+const SWEEP = [0.5, 1, 2, 3, 4];
+
+function engine(args: string[]): string {
+  return execFileSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'engine/cli.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
+  });
+}
+
+/** The held-out texts of one domain, concatenated into one file (one scoring run per cell). */
+function evalFile(dir: string, domain: string): string {
+  const text = expandPaths(join(TEXTS, domain))
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n\n');
+  const path = join(dir, `${domain}.txt`);
+  writeFileSync(path, text);
+  return path;
+}
+
+function classifierAccuracy(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const split of ['dev', 'test', 'holdout']) {
+    const rows = readFileSync(join(ROOT, `engine/routing/data/chat-domains.${split}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { domain: string; text: string });
+    out[split] = rows.filter((r) => classifyDomain(r.text) === r.domain).length / rows.length;
+  }
+  return out;
+}
+
+const fmt = (x: number, d: number) => x.toFixed(d);
+const signed = (x: number, d: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(d)}`;
+
+function table(cells: Cell[]): string {
+  const rows = [
+    '| text | profile | strength | keep | bits/byte | Δ vs strength 0 (± 2 SE) | experts touched | resident expert MB | decode tok/s |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const c of cells) {
+    const base = c.strength === 0 && c.keep === 1 && c.domain === (c.text === 'prose' ? 'general' : c.text);
+    rows.push(
+      `| ${c.text} | ${c.domain} | ${c.domain === 'general' ? '–' : fmt(c.strength, 2)} | ${c.keep} | ${fmt(c.bits_per_byte, 4)} | ` +
+        `${base ? 'baseline' : `${signed(c.delta_bits_per_byte, 4)} ± ${fmt(2 * c.delta_stderr, 4)}`} | ` +
+        `${fmt(100 * c.experts_touched_fraction, 1)}% | ${fmt(c.resident_expert_bytes / 2 ** 20, 2)} | ${fmt(c.decode_tokens_per_s, 1)} |`,
+    );
+  }
+  return rows.join('\n');
+}
+
+function writeReadme(markdown: string): void {
+  const path = join(ROOT, 'README.md');
+  const readme = readFileSync(path, 'utf8');
+  const block = `${START}\n${markdown}\n${END}`;
+  const i = readme.indexOf(START);
+  const j = readme.indexOf(END);
+  const next = i >= 0 && j > i ? readme.slice(0, i) + block + readme.slice(j + END.length) : `${readme.trimEnd()}\n\n${block}\n`;
+  writeFileSync(path, next);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string', default: join(ROOT, 'engine/models/default') },
+      'max-tokens': { type: 'string', default: '3000' },
+      strengths: { type: 'string' },
+      calibrate: { type: 'boolean', default: false },
+      threads: { type: 'string', default: '1' },
+      'no-readme': { type: 'boolean', default: false },
+    },
+  });
+  const model = resolve(values.model as string);
+  const profilePath = join(model, 'switchyard-routing.json');
+  if (values.calibrate || !existsSync(profilePath)) {
+    process.stderr.write(`bench:routing: calibrating ${model}\n`);
+    engine(['calibrate', '--model', model, '--code', join(CAL, 'code'), '--math', join(CAL, 'math'), '--general', join(CAL, 'general'), '--threads', values.threads as string]);
+  }
+  const outDir = join(ROOT, 'bench-results');
+  const bitsDir = join(outDir, 'token-bits');
+  mkdirSync(bitsDir, { recursive: true });
+  const files = { code: evalFile(outDir, 'code'), math: evalFile(outDir, 'math'), prose: evalFile(outDir, 'general') };
+
+  const measured = new Map<string, Measured & { bits: Float64Array }>();
+  const key = (c: Config) => `${c.text}-${c.domain}-${c.strength}-${c.keep}`;
+  const measure = (c: Config): Measured & { bits: Float64Array } => {
+    const k = key(c);
+    const hit = measured.get(k);
+    if (hit) return hit;
+    const bitsFile = join(bitsDir, `${k}.f64`);
+    const args = ['perplexity', '--model', model, '--file', files[c.text], '--max-tokens', values['max-tokens'] as string,
+      '--threads', values.threads as string, '--token-bits', bitsFile, '--json'];
+    if (c.domain !== 'general' || c.keep < 1) args.push('--domain', c.domain, '--strength', String(c.strength), '--keep-experts', String(c.keep));
+    const r = JSON.parse(engine(args)) as Measured;
+    const buf = readFileSync(bitsFile);
+    const m = { ...r, bits: new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8) };
+    measured.set(k, m);
+    process.stderr.write(`bench:routing: ${k}: ${r.bits_per_byte.toFixed(4)} bits/byte, ${(100 * r.experts_touched_fraction).toFixed(1)}% touched, ${(r.resident_expert_bytes / 2 ** 20).toFixed(2)} MB\n`);
+    return m;
+  };
+  const cell = (c: Config): Cell => {
+    const m = measure(c);
+    const base = measure({ text: c.text, domain: c.text === 'prose' ? 'general' : c.text, strength: 0, keep: 1 });
+    const d = pairedDelta(base.bits, m.bits, m.bytes);
+    const { bits: _bits, ...r } = m;
+    return { ...c, ...r, delta_bits_per_byte: d.delta, delta_stderr: d.stderr, no_worse: noWorse(d) };
+  };
+
+  // The default strength: the largest of SWEEP at which code and math are no worse than strength 0 within noise
+  // while fewer experts are touched (0 if none qualifies). --strengths a,b skips the choice.
+  let defaultStrength: number;
+  let high: number;
+  const sweep: Cell[] = [];
+  if (values.strengths) {
+    [defaultStrength, high] = (values.strengths as string).split(',').map(Number);
+  } else {
+    defaultStrength = 0;
+    for (const s of SWEEP) {
+      const pair = (['code', 'math'] as const).map((t) => cell({ text: t, domain: t, strength: s, keep: 1 }));
+      sweep.push(...pair);
+      const zero = (['code', 'math'] as const).map((t) => cell({ text: t, domain: t, strength: 0, keep: 1 }));
+      const ok = pair.every((c, i) => c.no_worse && c.experts_touched_fraction < zero[i].experts_touched_fraction);
+      if (ok) defaultStrength = s;
+    }
+    high = defaultStrength > 0 ? Math.min(3 * defaultStrength, Math.max(...SWEEP) * 2) : Math.max(...SWEEP);
+    const profile = parseProfile(readFileSync(profilePath, 'utf8'), profilePath);
+    profile.defaultStrength = defaultStrength;
+    saveProfile(profile, profilePath);
+  }
+  const profile = parseProfile(readFileSync(profilePath, 'utf8'), profilePath);
+
+  const cells: Cell[] = [];
+  for (const text of ['code', 'math'] as const) {
+    for (const strength of [0, defaultStrength, high]) for (const keep of [1, 0.5, 0.25]) cells.push(cell({ text, domain: text, strength, keep }));
+  }
+  for (const keep of [1, 0.5, 0.25]) cells.push(cell({ text: 'prose', domain: 'general', strength: 0, keep }));
+  cells.push(cell({ text: 'prose', domain: 'code', strength: defaultStrength, keep: 1 }));
+
+  const result = {
+    model,
+    checkpoint: profile.checkpoint,
+    maxTokens: Number(values['max-tokens']),
+    strengths: { default: defaultStrength, high, sweep: values.strengths ? undefined : SWEEP },
+    specialisation: { code: specialisation(profile, 'code'), math: specialisation(profile, 'math') },
+    classifierAccuracy: classifierAccuracy(),
+    sweep,
+    cells,
+  };
+  writeFileSync(join(outDir, 'routing.json'), `${JSON.stringify(result, null, 1)}\n`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (!values['no-readme']) {
+    const spec = result.specialisation;
+    const sweepLine = sweep.length
+      ? `Strength sweep (keep 1; Δ bits/byte vs strength 0, touched): ` +
+        sweep.map((c) => `${c.text} ${c.strength}: ${signed(c.delta_bits_per_byte, 4)}±${fmt(2 * c.delta_stderr, 4)}, ${fmt(100 * c.experts_touched_fraction, 1)}%`).join('; ') +
+        `. Default = the largest strength at which code and math stay within 2 standard errors of strength 0 while fewer experts are touched.`
+      : '';
+    const md = [
+      table(cells),
+      '',
+      `Default model (${profile.checkpoint.fingerprint.slice(0, 19)}…), ${result.maxTokens} held-out tokens per text ` +
+        `(\`bench/routing-texts/\`), default strength ${defaultStrength}, high ${high}; one process per row, resident ` +
+        `expert bytes read from /proc/self/smaps; Δ is paired per token against strength 0, keep 1 on the same text. ` +
+        `Distance of the domains' expert use from general text (total variation per MoE layer): code ` +
+        `${spec.code.map((x) => x.toFixed(3)).join(' / ')}, math ${spec.math.map((x) => x.toFixed(3)).join(' / ')}. ` +
+        sweepLine,
+    ].join('\n');
+    writeReadme(md);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:routing: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EngineError } from '../../../../engine/errors';
+import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
+import { type RoutingProfile, PROFILE_FORMAT, PROFILE_VERSION } from '../../../../engine/routing/profile';
+import { loadProfileFor, parseProfile, saveProfile } from '../../../../engine/routing/profile-file';
+
+const fixtures = join(__dirname, '../../../fixtures/deepseek');
+
+function profileFor(fingerprint: string): RoutingProfile {
+  const zeros = () => new Array<number>(16).fill(0);
+  const layer = (l: number) => ({
+    layer: l,
+    scoreSpread: 0.1,
+    frequency: { code: zeros(), math: zeros(), general: zeros() },
+    meanGateWeight: { code: zeros(), math: zeros(), general: zeros() },
+    bias: { code: zeros(), math: zeros() },
+  });
+  return {
+    format: PROFILE_FORMAT,
+    version: PROFILE_VERSION,
+    checkpoint: { fingerprint, modelType: 'deepseek_v3', moeLayers: 2, routedExperts: 16, activeExperts: 4 },
+    createdAt: '2026-01-01T00:00:00.000Z',
+    corpus: {
+      description: 'test',
+      code: { files: [], bytes: 0, tokens: 0 },
+      math: { files: [], bytes: 0, tokens: 0 },
+      general: { files: [], bytes: 0, tokens: 0 },
+    },
+    window: { tokens: 8, context: 2 },
+    smoothing: 0.5,
+    logRatioClip: 1,
+    defaultStrength: 1,
+    layers: [layer(1), layer(2)],
+  };
+}
+
+describe('routing profile file', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchyard-profile-'));
+    for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(fixtures, 'v3-tiny', f), join(dir, f));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('fingerprints checkpoints by their weights: same files same print, other weights another', () => {
+    const a = checkpointFingerprint(dir);
+    assert.match(a, /^sha256:[0-9a-f]{64}$/);
+    const same = mkdtempSync(join(tmpdir(), 'switchyard-profile-'));
+    try {
+      for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(dir, f), join(same, f));
+      assert.equal(checkpointFingerprint(same), a);
+      copyFileSync(join(fixtures, 'v2lite-tiny', 'model.safetensors'), join(same, 'model.safetensors'));
+      assert.notEqual(checkpointFingerprint(same), a);
+    } finally {
+      rmSync(same, { recursive: true, force: true });
+    }
+  });
+
+  it('loads the profile saved for the checkpoint, and reports none when there is none', () => {
+    const shape = { moeLayers: 2, routedExperts: 16 };
+    assert.equal(loadProfileFor(dir, shape), undefined);
+    saveProfile(profileFor(checkpointFingerprint(dir)), join(dir, 'switchyard-routing.json'));
+    const p = loadProfileFor(dir, shape);
+    assert.equal(p?.layers.length, 2);
+  });
+
+  it('refuses a profile calibrated for a different checkpoint, saying so and how to fix it', () => {
+    const other = checkpointFingerprint(join(fixtures, 'v3-tiny-yarn'));
+    saveProfile(profileFor(other), join(dir, 'switchyard-routing.json'));
+    assert.throws(
+      () => loadProfileFor(dir, { moeLayers: 2, routedExperts: 16 }),
+      (err: unknown) =>
+        err instanceof EngineError && /calibrated for another checkpoint/.test(err.message) && /calibrate --model/.test(err.message),
+    );
+  });
+
+  it('refuses a profile whose weights changed after calibration', () => {
+    saveProfile(profileFor(checkpointFingerprint(dir)), join(dir, 'switchyard-routing.json'));
+    const weights = readFileSync(join(dir, 'model.safetensors'));
+    weights[weights.length - 1] ^= 1;
+    writeFileSync(join(dir, 'model.safetensors'), weights);
+    assert.throws(() => loadProfileFor(dir, { moeLayers: 2, routedExperts: 16 }), /another checkpoint/);
+  });
+
+  it('refuses malformed and future-version profiles with the cause named', () => {
+    assert.throws(() => parseProfile('{', 'p.json'), /p\.json: not valid JSON/);
+    assert.throws(() => parseProfile('{"format":"other"}', 'p.json'), /not a Switchyard routing profile/);
+    const future = { ...profileFor('sha256:x'), version: PROFILE_VERSION + 1 };
+    assert.throws(() => parseProfile(JSON.stringify(future), 'p.json'), /version \d+ is not supported/);
+    const short = profileFor('sha256:x');
+    short.layers[1].bias.code = [1, 2];
+    assert.throws(() => parseProfile(JSON.stringify(short), 'p.json'), /layers\[1\]\.bias\.code must be 16 finite numbers/);
+  });
+
+  it('refuses a profile made for another expert layout', () => {
+    saveProfile(profileFor(checkpointFingerprint(dir)), join(dir, 'switchyard-routing.json'));
+    assert.throws(() => loadProfileFor(dir, { moeLayers: 2, routedExperts: 8 }), /2 MoE layers x 16 experts/);
+  });
+});

@@ -1,0 +1,88 @@
+// The server's side of the routing skew, on the real runtime (a fixture checkpoint with a byte-level tokenizer):
+// the calibrate request writes and applies a profile, requests then default to the profile's strength, keepExperts
+// restricts routing to the ranked experts, and a profile for other weights is refused.
+import * as assert from 'node:assert/strict';
+import { copyFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineError } from '../../../../engine/errors';
+import { loadModel } from '../../../../engine/runtime/load-model';
+import { EngineService } from '../../../../engine/service/engine-service';
+import { testCacheDir } from '../fixture-models';
+import { textFixtureModel } from './text-fixture-model';
+
+const CAL = join(__dirname, '../../../../engine/routing/calibration-texts');
+const calibrateParams = { code: [join(CAL, 'code/bisect.py')], math: [join(CAL, 'math')], general: [join(CAL, 'general/fastify-Style-Guide.md')] };
+
+describe('routing in the engine service', () => {
+  let dir: string;
+  const service = () => new EngineService({ loadModel: (d, o) => loadModel(d, { ...o, cacheDir: testCacheDir() }), threads: 1 });
+  before(() => {
+    dir = textFixtureModel('v3-tiny');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('calibrates the loaded model on request and applies the profile to the next request', async function () {
+    this.timeout(120_000);
+    const s = service();
+    const info = await s.loadModel({ path: dir });
+    assert.equal(info.hasRoutingProfile, false);
+    const req = (strength?: number) => ({
+      prefix: 'def f(x):\n    ',
+      suffix: '\n',
+      languageId: 'python',
+      maxTokens: 6,
+      temperature: 0,
+      routing: strength === undefined ? undefined : { domain: 'code' as const, strength },
+    });
+    const plain = await s.complete(req());
+    const { profilePath } = await s.calibrate(calibrateParams);
+    assert.equal(profilePath, join(dir, 'switchyard-routing.json'));
+    assert.equal(s.stats().model?.hasRoutingProfile, true);
+    // strength 0 stays the checkpoint's routing (and so may reuse the cached prefix); a strong code bias is another
+    // routing (prefilled afresh) and now changes which experts are selected
+    const zero = await s.complete(req(0));
+    assert.equal(zero.text, plain.text);
+    assert.ok(zero.stats.reusedTokens > 0);
+    const skewed = await s.complete(req(8));
+    assert.equal(skewed.stats.reusedTokens, 0);
+    assert.notDeepEqual(skewed.stats.expertCounts, plain.stats.expertCounts);
+    assert.equal(skewed.stats.domain, 'code');
+    await s.dispose();
+  });
+
+  it('loads with keepExperts: only the kept experts are ever selected', async function () {
+    this.timeout(120_000);
+    const s = service();
+    await s.loadModel({ path: dir, keepExperts: 0.25 });
+    const r = await s.complete({ prefix: 'import os\n', suffix: '', languageId: 'python', maxTokens: 8, temperature: 0 });
+    const counts = r.stats.expertCounts as number[][];
+    for (const row of counts) assert.ok(row.filter((c) => c > 0).length <= 4, JSON.stringify(row));
+    await s.dispose();
+  });
+
+  it('refuses keepExperts with a foreign profile, and loads without skew when none is needed', async function () {
+    this.timeout(120_000);
+    const other = textFixtureModel('v2lite-tiny');
+    try {
+      copyFileSync(join(dir, 'switchyard-routing.json'), join(other, 'switchyard-routing.json'));
+      await assert.rejects(
+        service().loadModel({ path: other, keepExperts: 0.5 }),
+        (e: unknown) => e instanceof EngineError && /calibrated for another checkpoint/.test(e.message),
+      );
+      const s = service();
+      const logged: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((c: string) => (logged.push(String(c)), true)) as typeof process.stderr.write;
+      try {
+        const info = await s.loadModel({ path: other });
+        assert.equal(info.hasRoutingProfile, false);
+      } finally {
+        process.stderr.write = write;
+      }
+      assert.match(logged.join(''), /routing skew off: .*calibrated for another checkpoint/);
+      await s.dispose();
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
