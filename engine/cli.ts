@@ -1,22 +1,26 @@
 // `npm run -s engine -- <command> [options]`: the engine from a shell. Each command lives in engine/cli/<command>.ts
-// and exports `run(argv): Promise<number>` (the exit code); they are loaded lazily so one command's dependencies
-// never slow another's start.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+// and exports `run(argv): Promise<number>` (the exit code). They are imported lazily, so one command's dependencies
+// (onnxruntime, the CAS, the prover adapters) never slow another's start, and statically, so the bundle
+// (dist/cli.js) contains every one of them.
 import { EngineError } from './errors';
 
-const COMMANDS: Record<string, string> = {
-  logits: 'prefill (or --decode) a token list, print logits and selected experts',
-  generate: 'generate text from a prompt or token ids',
-  bench: 'prefill / decode throughput, time to first token, memory',
-  perplexity: 'bits per byte of a model on a file',
-  calibrate: 'compute a routing-skew domain profile for a model',
-  proof: 'proof check FILE | proof bench FILE.jsonl: check derivations step by step',
-  serve: 'OpenAI-compatible HTTP server on loopback',
+interface Command {
+  what: string;
+  load(): Promise<{ run(argv: string[]): Promise<number> }>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  logits: { what: 'prefill (or --decode) a token list, print logits and selected experts', load: () => import('./cli/logits') },
+  generate: { what: 'generate text from a prompt or token ids', load: () => import('./cli/generate') },
+  bench: { what: 'prefill / decode throughput, time to first token, memory', load: () => import('./cli/bench') },
+  perplexity: { what: 'bits per byte of a model on a file', load: () => import('./cli/perplexity') },
+  calibrate: { what: 'compute a routing-skew domain profile for a model', load: () => import('./cli/calibrate') },
+  proof: { what: 'proof check FILE | proof bench FILE.jsonl: check derivations step by step', load: () => import('./cli/proof') },
+  serve: { what: 'OpenAI-compatible HTTP server on loopback', load: () => import('./cli/serve') },
 };
 
 function usage(): string {
-  const rows = Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(11)} ${what}`);
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.what}`);
   return `usage: npm run -s engine -- <command> [options]\n\ncommands:\n${rows.join('\n')}\n`;
 }
 
@@ -26,17 +30,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return command ? 0 : 2;
   }
-  if (!(command in COMMANDS)) {
+  const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!entry) {
     process.stderr.write(`switchyard engine: unknown command '${command}'\n\n${usage()}`);
     return 2;
   }
-  const modulePath = join(__dirname, 'cli', `${command}`);
-  if (!existsSync(`${modulePath}.ts`) && !existsSync(`${modulePath}.js`)) {
-    process.stderr.write(`switchyard engine: command '${command}' is not built into this version\n`);
-    return 2;
-  }
-  const mod = (await import(modulePath)) as { run(argv: string[]): Promise<number> };
-  return mod.run(rest);
+  return (await entry.load()).run(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -7,6 +7,7 @@ import { SELECT_MODEL, selectModel } from './commands/model';
 import { SwitchyardInlineProvider } from './completion/provider';
 import { inlineEnabled } from './config';
 import { registerCheckProof } from './proof';
+import { registerExpertRouting } from './routing/view';
 import { createEngineClient, ENGINE_LOG_NAME, reportStartFailure } from './engine/client';
 import { EngineStatusBar } from './engine/status-bar';
 import type { EngineSupervisor } from './engine/supervisor';
@@ -58,6 +59,8 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   registerCheckProof(context, { sendRequest: (type, params, token) => engine.request(type, params, token) }, (text) =>
     void chat.ask(undefined, text),
   );
+
+  registerExpertRouting(context, { sendRequest: (type, params) => engine.request(type, params) });
 
   // Start the engine now, so the first completion does not pay for loading the model.
   engine.start().catch(reportStartFailure);

@@ -10,6 +10,10 @@ stamp=$dir/.installed-$version
 
 echo "installing the VS Code server (code-server $version) into $dir"
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+# Native modules must be built against the headers of the Node that runs them. A user npmrc may point nodedir at
+# /usr, whose headers belong to whatever Debian's libnode-dev installed (Node 18 on bookworm), not necessarily ours.
+node_prefix=$(node -p 'require("path").resolve(process.execPath, "../..")')
+[ -f "$node_prefix/include/node/node_version.h" ] && export npm_config_nodedir=$node_prefix
 # node-pty's rebuild runs `npx node-gyp`; it needs this exact version on PATH or it downloads another.
 if ! node-gyp --version 2>/dev/null | grep -q 'v12.4.0'; then npm install -g node-gyp@12.4.0 >/dev/null; fi
 rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"

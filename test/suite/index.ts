@@ -10,8 +10,7 @@ export function run(): Promise<void> {
   require('./engine.test');
   require('./completion.test');
   require('./chat.test');
-  // require('./proof.test'): Check Proof's own suite (src/proof/), registered when it passes here: with the wiring in
-  // extension.ts and engine/main.ts its coqc tests pass, the derivation code-action test does not yet.
+  require('./proof.test');
   require('./shutdown.test');
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));
