@@ -2,7 +2,7 @@
 // graph (MLA + dense MLP, or MLA + router logits), JS routing and the experts graph for MoE layers, then the head.
 // The same step serves a fresh prefill (start 0), a prefill after a cached prefix, and one-token decode.
 import * as ort from 'onnxruntime-node';
-import { type ModelConfig, isMoeLayer } from '../model/config';
+import type { ModelConfig } from '../model/config';
 import type { GraphFiles } from '../onnx/graph-cache';
 import { expertInput, expertOutput } from '../onnx/graphs';
 import type { SelectionBias } from './api';
@@ -46,7 +46,6 @@ const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor('float32',
 export class Transformer {
   private readonly invFreq: Float32Array;
   private readonly latentWidth: number;
-  private readonly moeLayers: number[];
 
   private constructor(
     readonly cfg: ModelConfig,
@@ -59,8 +58,6 @@ export class Transformer {
   ) {
     this.invFreq = ropeInvFreq(cfg);
     this.latentWidth = cfg.kv_lora_rank + cfg.qk_rope_head_dim;
-    this.moeLayers = [];
-    for (let l = 0; l < cfg.num_hidden_layers; l++) if (isMoeLayer(cfg, l)) this.moeLayers.push(l);
   }
 
   static async create(
@@ -177,10 +174,6 @@ export class Transformer {
     const shared = cfg.n_shared_experts > 0 ? (out.y_shared.data as Float32Array) : undefined;
     for (let i = 0; i < T * d; i++) y[i] = h1[i] + (shared ? y[i] + shared[i] : y[i]);
     return y;
-  }
-
-  get moeLayerIds(): number[] {
-    return this.moeLayers;
   }
 
   async dispose(): Promise<void> {
