@@ -216,8 +216,15 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
     }
     const step = stepFrom(claim, map, final);
     if (step.verdict === 'unknown' && opts.critic && params.withModelCritique !== false) {
-      const opinion = await opts.critic(step, contextAround(params.text, claim.start, claim.end));
-      if (opinion) step.modelOpinion = `${MODEL_OPINION_LABEL}: ${opinion.trim()}`;
+      // The opinion is optional: a model that cannot be asked (prompt too long for its context, engine busy) costs
+      // this step its opinion, never the whole check. Cancellation still ends the check.
+      try {
+        const opinion = await opts.critic(step, contextAround(params.text, claim.start, claim.end));
+        if (opinion) step.modelOpinion = `${MODEL_OPINION_LABEL}: ${opinion.trim()}`;
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        step.detail += ` (the model could not be asked: ${err instanceof Error ? err.message : String(err)})`;
+      }
     }
     steps.push(step);
   }

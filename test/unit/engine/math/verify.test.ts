@@ -98,6 +98,19 @@ describe('verification engine', function () {
     assert.equal(steps[1]!.modelOpinion, undefined);
   });
 
+  it('keeps every verdict when the critic fails (fake critic that throws), saying why the opinion is missing', async () => {
+    const critic = async (): Promise<string> => {
+      throw new Error('prompt of 420 tokens does not fit the context');
+    };
+    const { steps } = await checkProof(
+      { text: '$$1 + 1 = 3$$\n\n$$\\Gamma(x) = \\Gamma(x)$$', languageId: 'markdown', withModelCritique: true },
+      { critic },
+    );
+    assert.deepEqual(steps.map((s) => s.verdict), ['wrong', 'unknown']);
+    assert.equal(steps[1]!.modelOpinion, undefined);
+    assert.match(steps[1]!.detail, /model could not be asked: prompt of 420 tokens/);
+  });
+
   it('stops when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
