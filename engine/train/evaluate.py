@@ -166,6 +166,7 @@ def main():
     ap.add_argument("--math", type=int, default=100)
     ap.add_argument("--bytes-per-domain", type=int, default=60_000)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--parts", default="bpb,fim,math", help="which measurements (several processes can split them)")
     ap.add_argument("--dump-dir", help="write the scored held-out texts here, one file each (for `engine perplexity`)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -181,7 +182,8 @@ def main():
     r = random.Random(0)
     res = {"model": a.model, "context": ctx, "bits_per_byte": {}, "expert_counts": {}}
     counts_by_domain = {}
-    for key in sorted(groups):
+    parts = set(a.parts.split(","))
+    for key in (sorted(groups) if "bpb" in parts else []):
         texts = groups[key][:]
         r.shuffle(texts)
         chosen, got = [], 0
@@ -204,20 +206,27 @@ def main():
             for li in counts:
                 c[li] += counts[li]
         print(key, res["bits_per_byte"][key], flush=True)
+    if "bpb" in parts:
+        experts(res, counts_by_domain)
+    if "fim" in parts:
+        res["fim"] = fim_eval(model, tok, docs, a.fim, ctx)
+        print("fim", res["fim"]["exact_match"], flush=True)
+    if "math" in parts:
+        problems = json.load(open(os.path.join(a.corpus, "math-test-problems.json")))
+        res["math"] = math_eval(model, tok, problems, a.math, ctx)
+        print("math", res["math"]["accuracy"], res["math"]["by_kind"], flush=True)
+    res["seconds"] = round(time.time() - t0)
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=1)
+        f.write("\n")
+
+
+def experts(res, counts_by_domain):
     res["expert_counts"] = {d: {str(li): v.tolist() for li, v in c.items()} for d, c in counts_by_domain.items()}
     res["expert_frequency"] = {d: {str(li): [round(x, 4) for x in (v.double() / v.sum()).tolist()]
                                    for li, v in c.items()} for d, c in counts_by_domain.items()}
     res["specialisation_tv"] = {str(k): round(v, 4) for k, v in specialisation(counts_by_domain).items()}
     print("specialisation", res["specialisation_tv"], flush=True)
-    res["fim"] = fim_eval(model, tok, docs, a.fim, ctx)
-    print("fim", res["fim"]["exact_match"], flush=True)
-    problems = json.load(open(os.path.join(a.corpus, "math-test-problems.json")))
-    res["math"] = math_eval(model, tok, problems, a.math, ctx)
-    print("math", res["math"]["accuracy"], res["math"]["by_kind"], flush=True)
-    res["seconds"] = round(time.time() - t0)
-    with open(a.out, "w") as f:
-        json.dump(res, f, indent=1)
-        f.write("\n")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,8 @@ const corpusDir = process.env.SWITCHYARD_CORPUS;
   it('decode(encode(file)) is exact for every file of train, val and test', async function () {
     this.timeout(3_600_000);
     const json = JSON.parse(readFileSync(join(DEFAULT_MODEL, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
-    const tok = new Tokenizer(json, {});
+    const config = JSON.parse(readFileSync(join(DEFAULT_MODEL, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    const tok = new Tokenizer(json, config); // with its config: clean_up_tokenization_spaces false
     let files = 0;
     const bad: string[] = [];
     for (const split of ['train', 'val', 'test']) {
