@@ -89,7 +89,8 @@ type TaggedVerdict = Verdict & { lone?: boolean; identity?: boolean; skipped?: '
 
 async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
   const link: Link = claim.link;
-  if (claim.syntax === 'ascii' && link.op === 'Equal' && !/[A-Za-z]/.test(link.lhs.text + link.rhs.text) && /^\s*-?[\d.,]+\s*$/.test(link.rhs.text)) {
+  if (claim.syntax === 'ascii' && link.op === 'Equal' && !/[A-Za-z]/.test(`${link.lhs.text} = ${link.rhs.text}`.replace(/(\d)\s+x\s+(?=\$?\d)/g, '$1 * ')) && /\d/.test(link.rhs.text)) {
+    // closed arithmetic (a lone x between numbers is a times sign): exact, with the writer's rounding allowed
     return checkArithmetic(link.lhs.text, link.rhs.text);
   }
   // `du = 2x\,dx`: a substitution between differentials, a definition rather than a claim
