@@ -128,18 +128,20 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
 
 const hasCalculusText = (link: Link) => /\\(frac\{d|int|sum|prod|lim)|d\/d[a-z]|\\mathrm\{d\}|'/.test(link.lhs.text + link.rhs.text);
 
-/** `a \approx b`: b's last written decimal is the precision asked for. */
+/** `a \approx b`: b is a rounded or truncated to the decimals it is written with. */
 function checkApprox(link: Link, lhs: unknown, rhs: unknown, ctx: CheckContext): Verdict {
   const l = evaluate(resolve(lhs as never, ctx.defs), new Map());
   const r = evaluate(resolve(rhs as never, ctx.defs), new Map());
   if (!l || !r) return { verdict: 'unknown', detail: 'approximation with free variables or undefined values' };
   const decimals = link.rhs.text.match(/\.(\d+)/)?.[1]?.length ?? 0;
-  const tol = Math.pow(10, -decimals);
-  const diff = Math.abs(Number(l.exact ? l.exact.valueOf() : l.approx) - Number(r.exact ? r.exact.valueOf() : r.approx));
-  const left = (l.exact ? l.exact.valueOf() : l.approx!).toPrecision(12);
-  return diff <= tol
-    ? { verdict: 'verified', detail: `left side = ${Number(left)}, within ${tol} of the right side` }
-    : { verdict: 'wrong', detail: `left side = ${Number(left)}, not within ${tol} of ${link.rhs.text}`, counterexample: {}, values: { left: String(Number(left)), right: link.rhs.text } };
+  const scale = Math.pow(10, decimals);
+  const x = l.exact ? l.exact.valueOf() : l.approx!;
+  const y = r.exact ? r.exact.valueOf() : r.approx!;
+  const near = (a: number) => Math.abs(a / scale - y) < 1e-9 * Math.max(1, Math.abs(y));
+  const shown = String(Number(x.toPrecision(12)));
+  return near(Math.round(x * scale)) || near(Math.trunc(x * scale))
+    ? { verdict: 'verified', detail: `left side = ${shown}, which rounds to ${link.rhs.text}` }
+    : { verdict: 'wrong', detail: `left side = ${shown}, which does not round to ${link.rhs.text}`, counterexample: {}, values: { left: shown, right: link.rhs.text } };
 }
 
 async function verdictFor(claim: Claim, ctx: CheckContext): Promise<TaggedVerdict | undefined> {

@@ -98,6 +98,10 @@ describe('verification engine', function () {
     assert.equal(steps[1]!.modelOpinion, undefined);
   });
 
+  it('checks approximations to the precision written', async () => {
+    assert.deepEqual(await verdicts('$$\\pi \\approx 3.14$$ and $$\\sqrt{2} \\approx 1.5$$'), ['verified', 'wrong']);
+  });
+
   it('stops when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
