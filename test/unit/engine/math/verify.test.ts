@@ -49,6 +49,12 @@ describe('verification engine', function () {
     assert.match(s.counterexample!.n!, /^\d+$/);
   });
 
+  it('sums convergent infinite series numerically and refuses divergent ones', async () => {
+    assert.deepEqual(await verdicts('$$\\sum_{k=1}^{\\infty} \\frac{1}{k^2} = \\frac{\\pi^2}{6}$$ and $$\\sum_{k=0}^{\\infty} \\frac{1}{3^k} = 2$$'), ['verified', 'wrong']);
+    const s = await one('$$\\sum_{k=1}^{\\infty} \\frac{1}{k} = 10$$');
+    assert.equal(s.verdict, 'unknown');
+  });
+
   it('takes derivatives before substituting points (d/dx of x^3 is not d/dx of a number)', async () => {
     assert.deepEqual(await verdicts('$$\\frac{d}{dx} x^3 = 3x^2$$'), ['verified']);
     assert.deepEqual(await verdicts('$$\\frac{d}{dx} x^3 = 0$$'), ['wrong']);
