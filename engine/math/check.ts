@@ -21,6 +21,7 @@ export interface CheckOptions {
 }
 
 export const MODEL_OPINION_LABEL = 'model opinion (not verified)';
+const DEFAULT_BUDGET_MS = 120_000;
 
 export function extractClaims(text: string, languageId: string): Extracted {
   if (languageId === 'latex' || languageId === 'tex') return extractLatex(text, false);
@@ -196,8 +197,14 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
   const sorted = [...assumptions].sort((a, b) => a.at - b.at);
   const ctx: CheckContext = { defs: new Map() as Definitions, bounds: new Map(), integers: new Set(), signal: opts.signal };
   const results: Array<{ claim: Claim; verdict: TaggedVerdict }> = [];
+  // A long document must not hold the engine forever: past the budget, the remaining steps are reported unchecked.
+  const deadline = Date.now() + (params.timeoutMs ?? DEFAULT_BUDGET_MS);
   for (const claim of claims) {
     if (opts.signal?.aborted) throw new DOMException('proof check cancelled', 'AbortError');
+    if (Date.now() > deadline) {
+      results.push({ claim, verdict: { verdict: 'unknown', detail: `not checked: the time budget of ${params.timeoutMs ?? DEFAULT_BUDGET_MS} ms ran out` } });
+      continue;
+    }
     // Assumptions apply from where they are stated (and a whole document's, when stated before any math).
     ctx.bounds = boundsFromAssumptions(sorted.filter((a) => a.at <= claim.start || a.at < (claims[0]?.start ?? 0)));
     const verdict = await verdictFor(claim, ctx);

@@ -108,6 +108,14 @@ describe('verification engine', function () {
     assert.deepEqual(await verdicts('$$\\pi \\approx 3.14$$ and $$\\sqrt{2} \\approx 1.5$$'), ['verified', 'wrong']);
   });
 
+  it('reports the steps past its time budget as not checked instead of hanging', async () => {
+    const text = Array.from({ length: 40 }, (_, i) => `$$(x+${i})^2 = x^2 + ${2 * i}x + ${i * i}$$`).join('\n\n');
+    const { steps } = await checkProof({ text, languageId: 'markdown', timeoutMs: 1 });
+    assert.equal(steps.length, 40);
+    assert.ok(steps.some((s) => /time budget/.test(s.detail)));
+    assert.ok(steps.every((s) => s.verdict !== 'wrong'));
+  });
+
   it('stops when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
