@@ -21,6 +21,7 @@ export interface CheckOptions {
 }
 
 export const MODEL_OPINION_LABEL = 'model opinion (not verified)';
+const DEFAULT_BUDGET_MS = 120_000;
 
 export function extractClaims(text: string, languageId: string): Extracted {
   if (languageId === 'latex' || languageId === 'tex') return extractLatex(text, false);
@@ -89,7 +90,8 @@ type TaggedVerdict = Verdict & { lone?: boolean; identity?: boolean; skipped?: '
 
 async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
   const link: Link = claim.link;
-  if (claim.syntax === 'ascii' && link.op === 'Equal' && !/[A-Za-z]/.test(link.lhs.text + link.rhs.text) && /^\s*-?[\d.,]+\s*$/.test(link.rhs.text)) {
+  if (claim.syntax === 'ascii' && link.op === 'Equal' && !/[A-Za-z]/.test(`${link.lhs.text} = ${link.rhs.text}`.replace(/(\d)\s+x\s+(?=\$?\d)/g, '$1 * ')) && /\d/.test(link.rhs.text)) {
+    // closed arithmetic (a lone x between numbers is a times sign): exact, with the writer's rounding allowed
     return checkArithmetic(link.lhs.text, link.rhs.text);
   }
   // `du = 2x\,dx`: a substitution between differentials, a definition rather than a claim
@@ -127,18 +129,20 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
 
 const hasCalculusText = (link: Link) => /\\(frac\{d|int|sum|prod|lim)|d\/d[a-z]|\\mathrm\{d\}|'/.test(link.lhs.text + link.rhs.text);
 
-/** `a \approx b`: b's last written decimal is the precision asked for. */
+/** `a \approx b`: b is a rounded or truncated to the decimals it is written with. */
 function checkApprox(link: Link, lhs: unknown, rhs: unknown, ctx: CheckContext): Verdict {
   const l = evaluate(resolve(lhs as never, ctx.defs), new Map());
   const r = evaluate(resolve(rhs as never, ctx.defs), new Map());
   if (!l || !r) return { verdict: 'unknown', detail: 'approximation with free variables or undefined values' };
   const decimals = link.rhs.text.match(/\.(\d+)/)?.[1]?.length ?? 0;
-  const tol = Math.pow(10, -decimals);
-  const diff = Math.abs(Number(l.exact ? l.exact.valueOf() : l.approx) - Number(r.exact ? r.exact.valueOf() : r.approx));
-  const left = (l.exact ? l.exact.valueOf() : l.approx!).toPrecision(12);
-  return diff <= tol
-    ? { verdict: 'verified', detail: `left side = ${Number(left)}, within ${tol} of the right side` }
-    : { verdict: 'wrong', detail: `left side = ${Number(left)}, not within ${tol} of ${link.rhs.text}`, counterexample: {}, values: { left: String(Number(left)), right: link.rhs.text } };
+  const scale = Math.pow(10, decimals);
+  const x = l.exact ? l.exact.valueOf() : l.approx!;
+  const y = r.exact ? r.exact.valueOf() : r.approx!;
+  const near = (a: number) => Math.abs(a / scale - y) < 1e-9 * Math.max(1, Math.abs(y));
+  const shown = String(Number(x.toPrecision(12)));
+  return near(Math.round(x * scale)) || near(Math.trunc(x * scale))
+    ? { verdict: 'verified', detail: `left side = ${shown}, which rounds to ${link.rhs.text}` }
+    : { verdict: 'wrong', detail: `left side = ${shown}, which does not round to ${link.rhs.text}`, counterexample: {}, values: { left: shown, right: link.rhs.text } };
 }
 
 async function verdictFor(claim: Claim, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
@@ -193,8 +197,14 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
   const sorted = [...assumptions].sort((a, b) => a.at - b.at);
   const ctx: CheckContext = { defs: new Map() as Definitions, bounds: new Map(), integers: new Set(), signal: opts.signal };
   const results: Array<{ claim: Claim; verdict: TaggedVerdict }> = [];
+  // A long document must not hold the engine forever: past the budget, the remaining steps are reported unchecked.
+  const deadline = Date.now() + (params.timeoutMs ?? DEFAULT_BUDGET_MS);
   for (const claim of claims) {
     if (opts.signal?.aborted) throw new DOMException('proof check cancelled', 'AbortError');
+    if (Date.now() > deadline) {
+      results.push({ claim, verdict: { verdict: 'unknown', detail: `not checked: the time budget of ${params.timeoutMs ?? DEFAULT_BUDGET_MS} ms ran out` } });
+      continue;
+    }
     // Assumptions apply from where they are stated (and a whole document's, when stated before any math).
     ctx.bounds = boundsFromAssumptions(sorted.filter((a) => a.at <= claim.start || a.at < (claims[0]?.start ?? 0)));
     const verdict = await verdictFor(claim, ctx);

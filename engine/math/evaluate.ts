@@ -285,7 +285,10 @@ function evaluateIterated(head: 'Sum' | 'Product', args: MathJson[], env: Env): 
   if (!name || lo === undefined || hi === undefined || symbolName(lo) === 'Nothing' || symbolName(hi) === 'Nothing') {
     throw new UnsupportedExpression(`${head} with open limits`);
   }
-  if (symbolName(hi) === 'PositiveInfinity') throw new UnsupportedExpression(`infinite ${head}`);
+  if (symbolName(hi) === 'PositiveInfinity') {
+    if (head !== 'Sum' || rest.length) throw new UnsupportedExpression(`infinite ${head}`);
+    return infiniteSum(body, name, lo, env);
+  }
   const from = evaluate(lo, env), to = evaluate(hi, env);
   if (!from || !to || !isInteger(from) || !isInteger(to)) return undefined;
   const a = toNumber(from), b = toNumber(to);
@@ -425,4 +428,33 @@ function limitNumerically(args: MathJson[], env: Env): Value | undefined {
   const spread = Math.max(...finals) - Math.min(...finals);
   if (spread > Math.max(tol, 1e-6 * Math.max(1, Math.abs(value)))) return undefined; // one-sided limits differ
   return { approx: value, tol: Math.max(tol, spread, 1e-9 * Math.max(1, Math.abs(value))) };
+}
+
+const SERIES_TERMS = 4000;
+
+/**
+ * Σ_{k=lo}^∞ numerically: partial sums at N, 2N, 4N terms and Aitken's extrapolation (exact for tails that shrink
+ * geometrically in N, such as 1/N for Σ 1/k²). Divergent or erratic series have no value (`undefined`).
+ */
+function infiniteSum(body: MathJson, index: string, lo: MathJson, env: Env): Value | undefined {
+  const from = evaluate(lo, env);
+  if (!from || !isInteger(from)) return undefined;
+  const start = toNumber(from);
+  const partial: number[] = [];
+  let acc = 0;
+  const scope = new Map(env);
+  for (let i = 0; i < 4 * SERIES_TERMS; i++) {
+    scope.set(index, exact(new Fraction(start + i)));
+    const v = evaluate(body, scope);
+    if (!v) return undefined;
+    acc += toNumber(v);
+    if (i + 1 === SERIES_TERMS || i + 1 === 2 * SERIES_TERMS || i + 1 === 4 * SERIES_TERMS) partial.push(acc);
+  }
+  const [s1, s2, s4] = partial as [number, number, number];
+  const d1 = s2 - s1, d2 = s4 - s2;
+  const scale = Math.max(1, Math.abs(s4));
+  if (!Number.isFinite(s4) || Math.abs(d2) > 1e-3 * scale || (Math.abs(d2) > 1e-12 * scale && Math.abs(d2) >= Math.abs(d1))) return undefined;
+  const denominator = d2 - d1;
+  const value = Math.abs(denominator) > 1e-300 && Math.abs(d2) > 1e-15 * scale ? s4 - (d2 * d2) / denominator : s4;
+  return { approx: value, tol: Math.max(1e-3 * Math.abs(d2), 1e-12 * scale) };
 }

@@ -2,6 +2,7 @@
 // continues the chain), an optional prose label before a colon, and calculator annotations `<<48/2=24>>`.
 import { rowsToClaims } from './chains';
 import type { Claim, Extracted, Segment } from './claims';
+import { findArithmetic } from './arithmetic';
 import { parseAscii } from './parse';
 
 const COMMENT_PREFIX = /^(\s*(?:\/\/+|#+|--|;+|\*|\/\*+|%+|>)?\s*)/;
@@ -67,6 +68,15 @@ export function extractPlain(text: string): Extracted {
       block.push(seg);
     } else {
       flush();
+      // prose with arithmetic in it: "she pays 3 * $4 = $12 in total" (a line with calculator annotations says it
+      // twice; the annotations are checked instead)
+      for (const c of /<<[^<>]*>>/.test(body) ? [] : findArithmetic(body)) {
+        const lhs: Segment = { text: c.expr.trim(), start: start + c.start + c.expr.indexOf(c.expr.trim()), end: 0 };
+        lhs.end = lhs.start + lhs.text.length;
+        const valueAt = start + c.end - c.value.length;
+        const rhs: Segment = { text: c.value, start: valueAt, end: valueAt + c.value.length };
+        claims.push({ kind: 'link', syntax: 'ascii', link: { op: 'Equal', lhs, rhs, chainLength: 1, continuation: false }, start: lhs.start, end: rhs.end });
+      }
     }
   }
   flush();

@@ -44,6 +44,8 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
   });
   /** verified ranges per document, re-applied when an editor for it becomes visible */
   private readonly verified = new Map<string, vscode.Range[]>();
+  /** the step behind each diagnostic, per document (code actions need the step, not just the message) */
+  private readonly stepDiagnostics = new Map<string, StepDiagnostic[]>();
   private readonly disposables: vscode.Disposable[] = [];
   private running: vscode.CancellationTokenSource | undefined;
 
@@ -62,6 +64,7 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
   clear(uri: vscode.Uri): void {
     this.diagnostics.delete(uri);
     this.verified.delete(uri.toString());
+    this.stepDiagnostics.delete(uri.toString());
     for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === uri.toString()) e.setDecorations(this.verifiedDecoration, []);
   }
 
@@ -91,7 +94,9 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
 
   /** Replaces whatever an earlier check left on `doc`. */
   show(doc: vscode.TextDocument, result: ProofCheckResult): void {
-    const diagnostics: vscode.Diagnostic[] = result.steps.filter((s) => s.verdict !== 'verified').map((s) => new StepDiagnostic(s));
+    const stepDiagnostics = result.steps.filter((s) => s.verdict !== 'verified').map((s) => new StepDiagnostic(s));
+    this.stepDiagnostics.set(doc.uri.toString(), stepDiagnostics);
+    const diagnostics: vscode.Diagnostic[] = [...stepDiagnostics];
     for (const d of result.proverDiagnostics ?? []) {
       const diagnostic = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity]);
       diagnostic.source = result.prover?.name ?? DIAGNOSTIC_SOURCE;
@@ -136,7 +141,7 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
 
   provideCodeActions(document: vscode.TextDocument, range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
-    const ours = (this.diagnostics.get(document.uri) ?? []).filter((d): d is StepDiagnostic => d instanceof StepDiagnostic && d.range.intersection(range) !== undefined);
+    const ours = (this.stepDiagnostics.get(document.uri.toString()) ?? []).filter((d) => d.range.intersection(range) !== undefined);
     const wanted = context.diagnostics.length ? ours.filter((d) => context.diagnostics.some((c) => c.range.isEqual(d.range) && c.message === d.message)) : ours;
     for (const d of wanted.length ? wanted : ours) {
       if (d.step.counterexample) {

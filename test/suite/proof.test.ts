@@ -67,6 +67,9 @@ describe('Check Proof', function () {
   this.timeout(120_000);
 
   before(async () => {
+    const ext = vscode.extensions.getExtension('switchyard.switchyard');
+    assert.ok(ext, 'the extension is installed');
+    await ext.activate();
     assert.ok((await vscode.commands.getCommands(true)).includes('switchyard.checkProof'), 'switchyard.checkProof is registered');
     execFileSync('coqc', ['--version']); // the test runner installs Debian's coq; fail loudly otherwise
   });

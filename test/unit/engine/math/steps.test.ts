@@ -89,6 +89,12 @@ describe('steps from text', function () {
     if (c.kind === 'implication') assert.equal(c.conclusion.length, 2);
   });
 
+  it('checks arithmetic in plain-text prose, a lone x between numbers being a times sign', async () => {
+    const text = 'She buys 3 bags at $4 each, so 3 * $4 = $13 in total.\nThen 5 x 4 = 20 and x = 5.';
+    const { steps } = await check(text, 'plaintext');
+    assert.deepEqual(steps.map((s) => [s.line, s.verdict, slice(text, s.range)]), [[1, 'wrong', '3 * $4 = $13'], [2, 'verified', '5 x 4 = 20']]);
+  });
+
   it('reads calculator annotations <<expr=value>> as arithmetic claims', async () => {
     const { steps } = await check('She has 3 + 4 = <<3+4=7>>7 and 6 * 7 = <<6*7=43>>43 apples.', 'plaintext');
     assert.deepEqual(steps.map((s) => s.verdict), ['verified', 'wrong']);

@@ -49,6 +49,12 @@ describe('verification engine', function () {
     assert.match(s.counterexample!.n!, /^\d+$/);
   });
 
+  it('sums convergent infinite series numerically and refuses divergent ones', async () => {
+    assert.deepEqual(await verdicts('$$\\sum_{k=1}^{\\infty} \\frac{1}{k^2} = \\frac{\\pi^2}{6}$$ and $$\\sum_{k=0}^{\\infty} \\frac{1}{3^k} = 2$$'), ['verified', 'wrong']);
+    const s = await one('$$\\sum_{k=1}^{\\infty} \\frac{1}{k} = 10$$');
+    assert.equal(s.verdict, 'unknown');
+  });
+
   it('takes derivatives before substituting points (d/dx of x^3 is not d/dx of a number)', async () => {
     assert.deepEqual(await verdicts('$$\\frac{d}{dx} x^3 = 3x^2$$'), ['verified']);
     assert.deepEqual(await verdicts('$$\\frac{d}{dx} x^3 = 0$$'), ['wrong']);
@@ -109,6 +115,18 @@ describe('verification engine', function () {
     assert.deepEqual(steps.map((s) => s.verdict), ['wrong', 'unknown']);
     assert.equal(steps[1]!.modelOpinion, undefined);
     assert.match(steps[1]!.detail, /model could not be asked: prompt of 420 tokens/);
+  });
+
+  it('checks approximations to the precision written', async () => {
+    assert.deepEqual(await verdicts('$$\\pi \\approx 3.14$$ and $$\\sqrt{2} \\approx 1.5$$'), ['verified', 'wrong']);
+  });
+
+  it('reports the steps past its time budget as not checked instead of hanging', async () => {
+    const text = Array.from({ length: 40 }, (_, i) => `$$(x+${i})^2 = x^2 + ${2 * i}x + ${i * i}$$`).join('\n\n');
+    const { steps } = await checkProof({ text, languageId: 'markdown', timeoutMs: 1 });
+    assert.equal(steps.length, 40);
+    assert.ok(steps.some((s) => /time budget/.test(s.detail)));
+    assert.ok(steps.every((s) => s.verdict !== 'wrong'));
   });
 
   it('stops when cancelled', async () => {
