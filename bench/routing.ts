@@ -176,7 +176,7 @@ async function main(): Promise<void> {
 
   const cells: Cell[] = [];
   for (const text of ['code', 'math'] as const) {
-    for (const strength of [0, defaultStrength, high]) for (const keep of [1, 0.5, 0.25]) cells.push(cell({ text, domain: text, strength, keep }));
+    for (const strength of new Set([0, defaultStrength, high])) for (const keep of [1, 0.5, 0.25]) cells.push(cell({ text, domain: text, strength, keep }));
   }
   for (const keep of [1, 0.5, 0.25]) cells.push(cell({ text: 'prose', domain: 'general', strength: 0, keep }));
   cells.push(cell({ text: 'prose', domain: 'code', strength: defaultStrength, keep: 1 }));

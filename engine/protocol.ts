@@ -12,7 +12,8 @@ export type Domain = 'code' | 'math' | 'general' | 'auto';
 /** Routing skew of one request: the domain's calibrated bias, multiplied by `strength` (0 = no bias). */
 export interface RoutingRequest {
   domain: Domain;
-  strength: number;
+  /** omitted: the default strength calibrated for the model (its routing profile's `defaultStrength`) */
+  strength?: number;
 }
 
 // ---------------------------------------------------------------- initialize

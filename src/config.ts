@@ -51,7 +51,7 @@ export function completionSettings(): CompletionSettings {
       maxPrefixChars: Math.max(200, cfg.get<number>('completion.prefixChars', 6000)),
       maxSuffixChars: Math.max(0, cfg.get<number>('completion.suffixChars', 2000)),
     },
-    routing: { domain: 'code', strength: Math.max(0, cfg.get<number>('routing.strength', 1)) },
+    routing: { domain: 'code', strength: routingStrength(cfg) },
     timeBudgetMs: Math.max(100, cfg.get<number>('completion.timeBudgetMs', 3000)),
   };
 }
@@ -67,4 +67,10 @@ export function chatSettings(): { maxTokens: number; temperature: number; system
     maxTokens: Math.max(1, cfg.get<number>('chat.maxTokens', 1024)),
     temperature: Math.min(2, Math.max(0, cfg.get<number>('chat.temperature', 0.7))),
   };
+}
+
+/** The user's routing strength, or undefined for the strength calibrated for the model (the setting's default). */
+export function routingStrength(cfg: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('switchyard')): number | undefined {
+  const s = cfg.get<number | null>('routing.strength', null);
+  return typeof s === 'number' ? Math.max(0, s) : undefined;
 }

@@ -1,7 +1,7 @@
 // The sidebar chat: a WebviewViewProvider that streams the engine's replies into the webview.
 import * as vscode from 'vscode';
 import { ChatRequest, GenerationStats } from '../../engine/protocol';
-import { chatSettings } from '../config';
+import { chatSettings, routingStrength } from '../config';
 import type { EngineSupervisor } from '../engine/supervisor';
 import { ChatHistory } from './history';
 import { chatHtml } from './html';
@@ -89,7 +89,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     try {
       const result = await this.engine.request(
         ChatRequest,
-        { messages: toEngineMessages(turns.slice(0, -1), systemPrompt), streamId, maxTokens, temperature, routing: { domain: 'auto', strength: 1 } },
+        { messages: toEngineMessages(turns.slice(0, -1), systemPrompt), streamId, maxTokens, temperature, routing: { domain: 'auto', strength: routingStrength() } },
         cts.token,
       );
       // The final text is authoritative (a delta lost to a race must not leave the reply short).
