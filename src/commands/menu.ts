@@ -1,6 +1,7 @@
 // The status bar's quick pick: toggles and the engine commands in one place.
 import * as vscode from 'vscode';
-import { inlineEnabled, languageEnabled } from '../config';
+import { inlineEnabled, languageEnabled, routingStrength } from '../config';
+import { completionDomain } from '../completion/domain';
 import type { EngineSupervisor } from '../engine/supervisor';
 
 export const SHOW_MENU = 'switchyard.showMenu';
@@ -39,6 +40,7 @@ export async function showMenu(engine: EngineSupervisor): Promise<void> {
       run: () => toggleLanguage(lang),
     });
   }
+  items.push(routingItem(engine, lang));
   items.push(
     { label: '$(comment-discussion) Open chat', run: cmd('switchyard.chat.focus') },
     { label: '$(check-all) Check proof', run: cmd('switchyard.checkProof') },
@@ -49,4 +51,20 @@ export async function showMenu(engine: EngineSupervisor): Promise<void> {
   );
   const pick = await vscode.window.showQuickPick(items, { title: 'Switchyard', placeHolder: 'Choose an action' });
   await pick?.run?.();
+}
+
+/** The active routing skew: the domain completions in this file ask for, and the strength (or why there is none). */
+function routingItem(engine: EngineSupervisor, lang: string | undefined): Item {
+  const model = engine.model;
+  const strength = routingStrength();
+  let detail: string;
+  if (model?.backend === 'openai-compatible') detail = 'off: routing skew cannot travel over the OpenAI API';
+  else if (model && !model.hasRoutingProfile) detail = 'off: the model has no routing profile (run the calibrate command)';
+  else detail = `strength ${strength === undefined ? 'calibrated for the model' : strength}`;
+  const domain = lang ? `${completionDomain(lang)} for ${lang}` : 'code for completions';
+  return {
+    label: `$(graph) Routing: ${domain}, auto for chat`,
+    description: detail,
+    run: () => vscode.commands.executeCommand('switchyard.showExpertRouting'),
+  };
 }

@@ -7,6 +7,7 @@ import { CompletionCache } from './cache';
 import { AdaptiveDebounce, waitUnlessCancelled } from './debounce';
 import { limitLines, stopAtBlockEnd, trimSuffixOverlap } from './postprocess';
 import { fimWindow, WindowLimits } from './window';
+import { completionDomain } from './domain';
 
 export interface CompletionSettings {
   maxLines: number;
@@ -123,7 +124,7 @@ export class CompletionPipeline {
           maxLines: s.maxLines,
           temperature: 0,
           timeBudgetMs: s.timeBudgetMs,
-          routing: s.routing,
+          routing: s.routing && { ...s.routing, domain: completionDomain(input.languageId) },
         },
         source.token,
       );
