@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../errors';
 import type { FimFormat } from '../protocol';
+import { detectFimFormat } from './fim-formats';
 import { EngineErrorCodes } from '../protocol';
 import type { Tokenizer } from '../runtime/api';
 import type { ModelConfig } from './config';
@@ -24,35 +25,6 @@ function tokenText(v: unknown): string | undefined {
   if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
   return undefined;
 }
-
-const FIM_FAMILIES: (FimFormat & { match: string[] })[] = [
-  {
-    name: 'qwen',
-    prefix: '<|fim_prefix|>',
-    suffix: '<|fim_suffix|>',
-    middle: '<|fim_middle|>',
-    order: 'psm',
-    fileSeparator: '<|file_sep|>',
-    match: ['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>'],
-  },
-  {
-    name: 'deepseek',
-    prefix: '<｜fim▁begin｜>',
-    suffix: '<｜fim▁hole｜>',
-    middle: '<｜fim▁end｜>',
-    order: 'psm',
-    match: ['<｜fim▁begin｜>', '<｜fim▁hole｜>', '<｜fim▁end｜>'],
-  },
-  {
-    name: 'starcoder',
-    prefix: '<fim_prefix>',
-    suffix: '<fim_suffix>',
-    middle: '<fim_middle>',
-    order: 'psm',
-    fileSeparator: '<file_sep>',
-    match: ['<fim_prefix>', '<fim_suffix>', '<fim_middle>'],
-  },
-];
 
 export class CheckpointTokenizer implements Tokenizer {
   readonly bosId?: number;
@@ -78,12 +50,7 @@ export class CheckpointTokenizer implements Tokenizer {
     const eosId = eosText !== undefined ? tok.token_to_id(eosText) : undefined;
     if (eosId !== undefined) eos.add(eosId);
     this.eosIds = [...eos];
-    const fam = FIM_FAMILIES.find((f) => f.match.every((t) => tok.token_to_id(t) !== undefined));
-    if (fam) {
-      const { match: _match, ...fim } = fam;
-      if (fim.fileSeparator && tok.token_to_id(fim.fileSeparator) === undefined) delete fim.fileSeparator;
-      this.fim = fim;
-    }
+    this.fim = detectFimFormat((token) => tok.token_to_id(token) ?? undefined);
     this.chatTemplate = typeof tokConfig.chat_template === 'string' ? tokConfig.chat_template : undefined;
     this.hasChatTemplate = this.chatTemplate !== undefined;
   }
