@@ -14,6 +14,9 @@ describe('chat view', () => {
 
   it('streams a reply from the engine and keeps it in the history', async function () {
     if (!engineBundled()) this.skip();
+    // The fixture has random weights and chat samples (temperature 0.7, unseeded): now and then the sampled reply ends
+    // after one token and proves nothing about streaming. A retry asks again; a broken stream fails every try.
+    this.retries(2);
     const a = await api();
     await a.engine.start();
     await vscode.commands.executeCommand('switchyard.chat.newChat');
