@@ -3,6 +3,7 @@
 // stated assumptions (`x > 1`, `n \in \mathbb{N}`) bound every variable they name.
 import Fraction from 'fraction.js';
 import type { Env, Value } from './evaluate';
+import { seededRandom } from '../runtime/sampling';
 
 export interface Bounds {
   lower?: { value: Fraction; strict: boolean };
@@ -14,18 +15,6 @@ export interface Bounds {
 }
 
 export const freshBounds = (): Bounds => ({ excluded: [], integer: false, explicit: false });
-
-/** Deterministic generator (mulberry32): the same document always gets the same points and counterexamples. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NICE_POSITIVE = ['3/2', '2', '5/3', '3', '7/4', '1/2', '11/5', '4', '2/3', '13/4', '5', '3/7'];
 
@@ -66,7 +55,8 @@ function sampleOne(b: Bounds, next: () => number, k: number, mixedSign: boolean)
 
 /** `count` points over `vars`; the first half positive, the rest with mixed signs (where the bounds allow). */
 export function samplePoints(vars: string[], bounds: ReadonlyMap<string, Bounds>, count: number, seed = 20240601): Env[] {
-  const next = rng(seed + vars.join(',').length * 7919);
+  // seeded: the same document always gets the same points and counterexamples
+  const next = seededRandom(seed + vars.join(',').length * 7919);
   const points: Env[] = [];
   for (let k = 0; k < count; k++) {
     const env = new Map<string, Value>();
