@@ -9,6 +9,9 @@ step() { printf '\n=== %s\n' "$*"; }
 
 step "dependencies"
 bash test/setup/install-deps.sh
+# Debian packages (Chromium, the VS Code server's build deps) and coqc: the unit tests run the real coqc too.
+bash test/setup/install-apt.sh
+bash test/setup/install-coq.sh
 
 step "type check"
 npx tsc -p . --noEmit
