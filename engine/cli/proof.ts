@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { checkProof } from '../math/check';
 import { runBench } from '../math/bench';
 import { shutdownSmt } from '../math/smt';
-import { benchCritic } from '../math/critic';
+import { benchCritic } from '../math/bench-critic';
 import type { LoadedModel } from '../runtime/api';
 import { CliError } from './errors';
 
