@@ -15,6 +15,8 @@ async function main(): Promise<number> {
     'switchyard.engine.threads': 1,
     'switchyard.chat.systemPrompt': 'Be brief.',
     'switchyard.chat.maxTokens': 48,
+    // Greedy: a sampled reply on the random-weight fixture sometimes ended after one token and proved nothing.
+    'switchyard.chat.temperature': 0,
   });
   const server = await startServer(dirs, { SWITCHYARD_TEST_WORKSPACE: dirs.workspace, SWITCHYARD_TEST_ARTIFACTS: dirs.artifacts });
   const browser = await launchBrowser(dirs);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, engineBundled, until, workspaceFile } from './helpers';
+import { api, commitSuggestion, engineBundled, until, workspaceFile } from './helpers';
 
 describe('inline completion (real engine)', function () {
   before(function () {
@@ -15,26 +15,8 @@ describe('inline completion (real engine)', function () {
   it("commits the engine's suggestion into a real file", async () => {
     const a = await api();
     await a.engine.start();
-    const uri = workspaceFile('complete-me.py');
-    const before = 'def add(a, b):\n    return ';
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(`${before}\n`));
-    const doc = await vscode.workspace.openTextDocument(uri);
-    const editor = await vscode.window.showTextDocument(doc);
-    const end = doc.positionAt(before.length);
-    editor.selection = new vscode.Selection(end, end);
     const requests = a.completion.pipeline.counters.requests;
-    let text = doc.getText();
-    await until(
-      'a suggestion to be committed',
-      async () => {
-        await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-        await new Promise((r) => setTimeout(r, 400));
-        await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
-        text = doc.getText();
-        return text !== `${before}\n` || undefined;
-      },
-      60_000,
-    );
+    const { before, text } = await commitSuggestion(a);
     assert.ok(a.completion.pipeline.counters.requests > requests, 'the engine was asked');
     assert.ok(text.startsWith(before) && text.length > before.length + 1, JSON.stringify(text));
   });

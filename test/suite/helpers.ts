@@ -41,3 +41,74 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Opens a Python file, asks VS Code for an inline suggestion at the cursor and commits it, until the file changed.
+ * Shared by the local-engine and the remote-backend tests, so both prove the same user-visible thing.
+ */
+export async function commitSuggestion(a: SwitchyardApi, name = 'complete-me.py'): Promise<{ before: string; text: string }> {
+  const uri = workspaceFile(name);
+  const before = 'def add(a, b):\n    return ';
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(`${before}\n`));
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const editor = await vscode.window.showTextDocument(doc);
+  const end = doc.positionAt(before.length);
+  editor.selection = new vscode.Selection(end, end);
+  let text = doc.getText();
+  await until(
+    'a suggestion to be committed',
+    async () => {
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await new Promise((r) => setTimeout(r, 400));
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+      text = doc.getText();
+      return text !== `${before}\n` || undefined;
+    },
+    60_000,
+  );
+  await vscode.commands.executeCommand('editor.action.inlineSuggest.hide');
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  return { before, text };
+}
+
+export interface ChatOutcome {
+  /** the generation/delta texts, in arrival order */
+  deltas: string[];
+  /** how many deltas arrived before the chat request itself was answered (streamed, not sent at the end) */
+  deltasBeforeDone: number;
+  reply: { text: string; error?: string };
+  /** the assistant turn the view keeps in its history */
+  kept: string;
+}
+
+/** Sends one chat message through the chat view; returns what streamed and what the view kept. */
+export async function chatOnce(a: SwitchyardApi, message: string): Promise<ChatOutcome> {
+  await vscode.commands.executeCommand('switchyard.chat.newChat');
+  const deltas: string[] = [];
+  let done = false;
+  let deltasBeforeDone = 0;
+  const sub = a.engine.onDelta((d) => {
+    deltas.push(d.text);
+    if (!done) deltasBeforeDone++;
+  });
+  try {
+    await a.chat.send(message);
+  } finally {
+    done = true;
+    sub.dispose();
+  }
+  const reply = a.chat.replies[a.chat.replies.length - 1];
+  return { deltas, deltasBeforeDone, reply, kept: a.chat.turns[a.chat.turns.length - 1].content };
+}
+
+/**
+ * What a streamed reply must satisfy whatever its length (the random-weight fixture's greedy reply may be a single
+ * token): it arrived in deltas before the request finished, the deltas add up to the reply, the history keeps it.
+ */
+export function assertStreamedReply(o: ChatOutcome): void {
+  if (o.reply.error) throw new Error(`the reply failed: ${o.reply.error}`);
+  if (o.reply.text.length === 0) throw new Error('empty reply');
+  if (o.deltasBeforeDone === 0) throw new Error(`no delta arrived before the reply was done (${o.deltas.length} in all)`);
+  if (o.deltas.join('') !== o.reply.text) throw new Error(`deltas ${JSON.stringify(o.deltas.join(''))} != reply ${JSON.stringify(o.reply.text)}`);
+  if (o.kept !== o.reply.text) throw new Error('the history keeps another text than the reply');
+}
