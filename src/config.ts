@@ -74,3 +74,41 @@ export function routingStrength(cfg: vscode.WorkspaceConfiguration = vscode.work
   const s = cfg.get<number | null>('routing.strength', null);
   return typeof s === 'number' ? Math.max(0, s) : undefined;
 }
+
+export type BackendKind = 'local' | 'openai-compatible';
+
+/** Where requests go. Restricted: a workspace must not redirect the user's code to a server of its choosing. */
+export function backendKind(): BackendKind {
+  return restricted<string>('backend', 'local') === 'openai-compatible' ? 'openai-compatible' : 'local';
+}
+
+/** The OpenAI-compatible server's settings (the key is not a setting: see src/engine/api-keys.ts). */
+export interface RemoteSettings {
+  baseUrl: string;
+  model: string;
+  timeoutMs: number;
+  fimMode: 'prompt' | 'suffix';
+  fimFormat?: string;
+}
+
+export function remoteSettings(): RemoteSettings {
+  const cfg = settings();
+  return {
+    baseUrl: restricted<string>('remote.baseUrl', '').trim().replace(/\/+$/, ''),
+    model: cfg.get<string>('remote.model', '').trim(),
+    timeoutMs: Math.max(1000, cfg.get<number>('remote.timeoutMs', 60_000)),
+    fimMode: cfg.get<string>('remote.fimMode', 'prompt') === 'suffix' ? 'suffix' : 'prompt',
+    fimFormat: cfg.get<string>('remote.fimFormat', '').trim() || undefined,
+  };
+}
+
+/** The engine's own OpenAI-compatible server for other tools; undefined when switched off. */
+export function serverSettings(): { host: string; port: number } | undefined {
+  const cfg = settings();
+  if (!cfg.get<boolean>('server.enabled', false)) return undefined;
+  const port = cfg.get<number>('server.port', 8012);
+  return {
+    host: restricted<string>('server.host', '127.0.0.1').trim() || '127.0.0.1',
+    port: Number.isInteger(port) && port >= 0 && port <= 65535 ? port : 8012,
+  };
+}

@@ -4,6 +4,8 @@ import { CHAT_VIEW_ID, ChatViewProvider } from './chat/view';
 import { ASK_ABOUT_SELECTION, askAboutSelection, EXPLAIN_SELECTION, explainSelection } from './commands/selection';
 import { SHOW_MENU, showMenu, TOGGLE_INLINE, toggleInlineCompletions } from './commands/menu';
 import { SELECT_MODEL, selectModel } from './commands/model';
+import { COPY_SERVER_URL, copyServerUrl, SET_REMOTE_API_KEY, SET_SERVER_API_KEY, setRemoteApiKey, setServerApiKey } from './commands/api-keys';
+import { ApiKeys } from './engine/api-keys';
 import { SwitchyardInlineProvider } from './completion/provider';
 import { inlineEnabled } from './config';
 import { registerCheckProof } from './proof';
@@ -26,7 +28,8 @@ let shutdownHook: (() => Promise<void>) | undefined;
 
 export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const log = vscode.window.createOutputChannel(ENGINE_LOG_NAME, { log: true });
-  const engine = createEngineClient(context, log);
+  const keys = new ApiKeys(context.secrets);
+  const engine = createEngineClient(context, log, keys);
   const statusBar = new EngineStatusBar(engine, inlineEnabled);
   const onStats = statusBar.reportStats.bind(statusBar);
   const completion = new SwitchyardInlineProvider(engine, log, onStats);
@@ -35,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const command = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(
     log,
+    keys,
     statusBar,
     completion,
     chat,
@@ -51,6 +55,9 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     command('switchyard.showEngineLog', () => log.show(true)),
     command(SELECT_MODEL, (folder?: vscode.Uri) => selectModel(engine, folder)),
     command(SHOW_MENU, () => showMenu(engine)),
+    command(SET_REMOTE_API_KEY, (key?: string) => setRemoteApiKey(keys, key)),
+    command(SET_SERVER_API_KEY, (key?: string) => setServerApiKey(keys, key)),
+    command(COPY_SERVER_URL, () => copyServerUrl(engine)),
     command('switchyard.chat.newChat', () => chat.newChat()),
     command('switchyard.chat.stop', () => chat.stop()),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('switchyard.completion') && statusBar.render()),

@@ -217,7 +217,7 @@ export class RemoteHttpClient {
     const s = res.status;
     if (s === 401 || s === 403) {
       return new RemoteError(
-        `${this.name} refused the request (HTTP ${s}: ${detail}): check the API key Switchyard stores for this server`,
+        `${this.name} refused the request (HTTP ${s}: ${detail}): set the right key with "Switchyard: Set Remote Server API Key…" (it is kept per server)`,
         s,
       );
     }

@@ -41,6 +41,10 @@ export async function showMenu(engine: EngineSupervisor): Promise<void> {
     });
   }
   items.push(routingItem(engine, lang));
+  if (engine.model?.backend === 'openai-compatible') {
+    items.push({ label: '$(key) Set remote server API key…', description: engine.model.path, run: cmd('switchyard.setRemoteApiKey') });
+  }
+  items.push(serverItem(engine));
   items.push(
     { label: '$(comment-discussion) Open chat', run: cmd('switchyard.chat.focus') },
     { label: '$(check-all) Check proof', run: cmd('switchyard.checkProof') },
@@ -51,6 +55,18 @@ export async function showMenu(engine: EngineSupervisor): Promise<void> {
   );
   const pick = await vscode.window.showQuickPick(items, { title: 'Switchyard', placeHolder: 'Choose an action' });
   await pick?.run?.();
+}
+
+/** The local OpenAI-compatible server for other tools: its address to copy, or how to start it. */
+function serverItem(engine: EngineSupervisor): Item {
+  if (engine.serving) {
+    return { label: '$(copy) Copy local server URL', description: `${engine.serving.url} (for Continue, Cline, openai scripts)`, run: () => vscode.commands.executeCommand('switchyard.copyServerUrl') };
+  }
+  return {
+    label: '$(broadcast) Serve the model to other tools…',
+    description: engine.servingError ? `not running: ${engine.servingError}` : 'OpenAI-compatible API on 127.0.0.1',
+    run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard.server'),
+  };
 }
 
 /** The active routing skew: the domain completions in this file ask for, and the strength (or why there is none). */

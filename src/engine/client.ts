@@ -1,26 +1,42 @@
 // The engine as the rest of the extension sees it: the supervisor, configured from settings, logging to a
 // LogOutputChannel, telling the user once when the engine crashed, restarting when the model setting changes.
 import * as vscode from 'vscode';
-import { engineThreads, modelPath } from '../config';
-import { describeExit, EngineSupervisor } from './supervisor';
+import { backendKind, engineThreads, modelPath, remoteSettings, serverSettings } from '../config';
+import { ApiKeys, serverOrigin } from './api-keys';
+import { describeExit, EngineLaunchConfig, EngineSupervisor } from './supervisor';
 
 export const ENGINE_LOG_NAME = 'Switchyard Engine';
 
-export function createEngineClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): EngineSupervisor {
-  const enginePath = vscode.Uri.joinPath(context.extensionUri, 'dist', 'engine.js').fsPath;
-  const engine = new EngineSupervisor(
-    () => ({
-      spawn: {
-        enginePath,
-        nodePath: process.execPath,
-        cwd: context.extensionPath,
-        onStderrLine: (line) => logEngineLine(log, line),
-      },
-      modelPath: modelPath(context.extensionPath),
-      threads: engineThreads(),
-    }),
-    (line) => log.info(line),
-  );
+/** What the engine is started with, from the settings and the secret storage; throws naming the setting to fix. */
+async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, keys: ApiKeys): Promise<EngineLaunchConfig> {
+  const server = serverSettings();
+  const config: EngineLaunchConfig = {
+    spawn: {
+      enginePath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'engine.js').fsPath,
+      nodePath: process.execPath,
+      cwd: context.extensionPath,
+      onStderrLine: (line) => logEngineLine(log, line),
+    },
+    modelPath: modelPath(context.extensionPath),
+    threads: engineThreads(),
+    serve: server && { host: server.host, port: server.port, apiKey: await keys.serverKey() },
+  };
+  if (backendKind() === 'local') return config;
+  const remote = remoteSettings();
+  if (!remote.baseUrl) {
+    throw new Error(
+      'switchyard.backend is "openai-compatible" but switchyard.remote.baseUrl is empty: set it to the server\'s address up to /v1 (e.g. http://gpu-box:8000/v1)',
+    );
+  }
+  if (!serverOrigin(remote.baseUrl)) throw new Error(`switchyard.remote.baseUrl '${remote.baseUrl}' is not an http:// or https:// URL`);
+  if (!remote.model) throw new Error('switchyard.remote.model is empty: set it to the model name the server serves');
+  return { ...config, remote: { ...remote, apiKey: await keys.remoteKey(remote.baseUrl) } };
+}
+
+export function createEngineClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, keys: ApiKeys): EngineSupervisor {
+  const engine = new EngineSupervisor(() => launchConfig(context, log, keys), (line) => log.info(line));
+  const restart = () => engine.restart().catch((err) => reportStartFailure(err));
+  let toldServing: string | undefined;
 
   let toldAboutCrash = false;
   context.subscriptions.push(
@@ -40,11 +56,30 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
         .then((pick) => pick && vscode.commands.executeCommand('switchyard.showEngineLog'));
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('switchyard.modelPath') || e.affectsConfiguration('switchyard.engine.threads')) {
-        engine.restart().catch((err) => reportStartFailure(err));
-      }
+      // remote.* matters only while the remote backend is on.
+      const remote = backendKind() === 'openai-compatible' && e.affectsConfiguration('switchyard.remote');
+      const reload = remote || ['modelPath', 'engine.threads', 'backend'].some((k) => e.affectsConfiguration(`switchyard.${k}`));
+      if (reload) restart();
+      // The local server moves without reloading the model (a restart applies it anyway).
+      else if (e.affectsConfiguration('switchyard.server')) void engine.reconfigureServing();
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => engine.restart().catch((err) => reportStartFailure(err))),
+    vscode.workspace.onDidGrantWorkspaceTrust(restart),
+    keys.onDidChange((which) => {
+      if (which === 'server') void engine.reconfigureServing();
+      else if (backendKind() === 'openai-compatible') restart();
+    }),
+    engine.onDidChangeServing(() => {
+      const err = engine.servingError;
+      if (!err) {
+        toldServing = undefined;
+        return;
+      }
+      if (err === toldServing) return; // said once; the status bar keeps showing it
+      toldServing = err;
+      void vscode.window
+        .showWarningMessage(`Switchyard: the local OpenAI-compatible server is not running: ${err}`, 'Open Settings')
+        .then((pick) => pick && vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard.server'));
+    }),
   );
   return engine;
 }
@@ -63,6 +98,17 @@ function logEngineLine(log: vscode.LogOutputChannel, line: string): void {
 
 export function reportStartFailure(err: unknown): void {
   const msg = err instanceof Error ? err.message : String(err);
+  if (backendKind() === 'openai-compatible') {
+    // The fix is a setting or the key, not another model folder.
+    void vscode.window
+      .showErrorMessage(`Switchyard: cannot use the remote server: ${msg}`, 'Open Settings', 'Set API Key', 'Show Engine Log')
+      .then((pick) => {
+        if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard.remote');
+        else if (pick === 'Set API Key') void vscode.commands.executeCommand('switchyard.setRemoteApiKey');
+        else if (pick) void vscode.commands.executeCommand('switchyard.showEngineLog');
+      });
+    return;
+  }
   void vscode.window
     .showErrorMessage(`Switchyard: the engine could not start: ${msg}`, 'Select Model', 'Show Engine Log')
     .then((pick) => pick && vscode.commands.executeCommand(pick === 'Select Model' ? 'switchyard.selectModel' : 'switchyard.showEngineLog'));

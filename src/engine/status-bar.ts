@@ -23,7 +23,10 @@ export class EngineStatusBar implements vscode.Disposable {
   ) {
     this.item.name = 'Switchyard';
     this.item.command = 'switchyard.showMenu';
-    this.subs.push(this.engine.onDidChangeState(() => this.render()));
+    this.subs.push(
+      this.engine.onDidChangeState(() => this.render()),
+      this.engine.onDidChangeServing(() => this.render()),
+    );
     this.render();
     this.item.show();
   }
@@ -36,13 +39,25 @@ export class EngineStatusBar implements vscode.Disposable {
 
   render(): void {
     const state = this.engine.state;
-    const model = this.engine.model?.name;
+    const info = this.engine.model;
+    const model = info?.name;
+    const remote = info?.backend === 'openai-compatible';
     const speed = this.lastStats && this.lastStats.decodeTokensPerS > 0 ? ` ${this.lastStats.decodeTokensPerS.toFixed(0)} tok/s` : '';
     const off = this.inlineEnabled() ? '' : ' (completions off)';
-    this.item.text = `${ICONS[state]} Switchyard${state === 'ready' || state === 'busy' ? speed : ` ${state}`}`;
+    // A cloud instead of the robot when the model runs elsewhere: the user's code leaves the machine.
+    const icon = remote && state === 'ready' ? '$(cloud)' : ICONS[state];
+    this.item.text = `${icon} Switchyard${state === 'ready' || state === 'busy' ? speed : ` ${state}`}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**Switchyard** — engine ${state}${off}\n\n`);
-    if (model) md.appendMarkdown(`Model: \`${model}\`\n\n`);
+    if (remote) {
+      md.appendMarkdown(`Model: \`${model}\` on the OpenAI-compatible server \`${info.path}\`\n\n`);
+      md.appendMarkdown('Routing skew is off: it cannot travel over the OpenAI API.\n\n');
+    } else if (model) {
+      md.appendMarkdown(`Model: \`${model}\`\n\n`);
+    }
+    const serving = this.engine.serving;
+    if (serving) md.appendMarkdown(`Serving other tools at \`${serving.url}\` as \`${serving.modelId}\`\n\n`);
+    else if (this.engine.servingError) md.appendText(`Local server not running: ${this.engine.servingError}\n\n`);
     if (this.lastStats) {
       const s = this.lastStats;
       md.appendMarkdown(
@@ -54,12 +69,19 @@ export class EngineStatusBar implements vscode.Disposable {
     this.item.tooltip = md;
     this.item.backgroundColor =
       state === 'crashed' || state === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
-    this.item.accessibilityInformation = { label: `Switchyard engine ${state}${model ? `, model ${model}` : ''}${off}` };
+    this.item.accessibilityInformation = {
+      label: `Switchyard engine ${state}${model ? `, model ${model}` : ''}${remote ? ' on a remote server, routing skew off' : ''}${off}`,
+    };
   }
 
   /** For tests: what the item shows. */
   get text(): string {
     return this.item.text;
+  }
+  /** For tests: the tooltip's text. */
+  get tooltipText(): string {
+    const t = this.item.tooltip;
+    return typeof t === 'string' ? t : (t?.value ?? '');
   }
 
   dispose(): void {

@@ -10,6 +10,12 @@ import {
   ModelLoadParams,
   ModelLoadRequest,
   PROTOCOL_VERSION,
+  RemoteConnectParams,
+  RemoteConnectRequest,
+  ServeParams,
+  ServeResult,
+  ServeStartRequest,
+  ServeStopRequest,
 } from '../../engine/protocol';
 import { DEFAULT_BACKOFF, BackoffPolicy, RestartBackoff } from './backoff';
 import { EngineProcess, ExitInfo, SpawnOptions } from './process';
@@ -22,7 +28,13 @@ export interface EngineLaunchConfig {
   modelPath: string;
   threads: number;
   precision?: ModelLoadParams['precision'];
+  /** set: requests go to this OpenAI-compatible server (remote/connect) instead of a local model */
+  remote?: RemoteConnectParams;
+  /** set: the engine also answers other tools over the OpenAI API (serve/start), sharing its model */
+  serve?: ServeParams;
 }
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export interface CrashEvent {
   exit: ExitInfo;
@@ -40,18 +52,24 @@ export class EngineSupervisor {
   private _state: EngineState = 'stopped';
   private _model: ModelInfo | undefined;
   private _lastError: string | undefined;
+  private _serving: ServeResult | undefined;
+  private _servingError: string | undefined;
 
   private readonly stateEmitter = new Emitter<EngineState>();
   private readonly crashEmitter = new Emitter<CrashEvent>();
   private readonly deltaEmitter = new Emitter<GenerationDelta>();
+  private readonly servingEmitter = new Emitter<void>();
   readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
   readonly onDidCrash: Event<CrashEvent> = this.crashEmitter.event;
   readonly onDelta: Event<GenerationDelta> = this.deltaEmitter.event;
+  /** the local OpenAI-compatible server started, stopped or failed */
+  readonly onDidChangeServing: Event<void> = this.servingEmitter.event;
   /** how many times the engine was started (restarts included) */
   starts = 0;
 
   constructor(
-    private readonly config: () => EngineLaunchConfig,
+    // async: an API key comes from the editor's secret storage
+    private readonly config: () => EngineLaunchConfig | Promise<EngineLaunchConfig>,
     private readonly log: (line: string) => void = () => undefined,
     backoff: BackoffPolicy = DEFAULT_BACKOFF,
   ) {
@@ -67,6 +85,14 @@ export class EngineSupervisor {
   /** why the last start or load failed, for the status bar and messages */
   get lastError(): string | undefined {
     return this._lastError;
+  }
+  /** where the engine serves other tools over the OpenAI API, while it does */
+  get serving(): ServeResult | undefined {
+    return this._serving;
+  }
+  /** why the local server is not running although the settings ask for it */
+  get servingError(): string | undefined {
+    return this._servingError;
   }
   get pid(): number | undefined {
     return this.proc?.hasExited ? undefined : this.proc?.pid;
@@ -136,7 +162,7 @@ export class EngineSupervisor {
     if (this.proc && !this.proc.hasExited && (this._state === 'ready' || this._state === 'busy')) {
       return this.request(ModelLoadRequest, { path, validateOnly: true });
     }
-    const cfg = this.config();
+    const cfg = await this.config();
     const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(l) });
     try {
       const exited = proc.exited.then((e) => Promise.reject(new Error(`the engine exited (${describeExit(e)})`)));
@@ -160,12 +186,63 @@ export class EngineSupervisor {
     this.stateEmitter.dispose();
     this.crashEmitter.dispose();
     this.deltaEmitter.dispose();
+    this.servingEmitter.dispose();
+  }
+
+  /**
+   * Starts, moves or stops the local OpenAI-compatible server to match the settings, without reloading the model.
+   * A failure (port in use, no key for a public address) is kept in servingError; the engine itself keeps serving
+   * the editor.
+   */
+  async reconfigureServing(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.hasExited || this.starting || (this._state !== 'ready' && this._state !== 'busy')) return; // the next start applies it
+    const cfg = await this.config();
+    if (cfg.serve) await this.startServing(proc, cfg.serve);
+    else await this.stopServing(proc);
+  }
+
+  private async startServing(proc: EngineProcess, params: ServeParams): Promise<void> {
+    const host = params.host ?? '127.0.0.1';
+    try {
+      if (!LOOPBACK.has(host) && !params.apiKey) {
+        throw new Error(
+          `not serving on ${host} without an API key: anyone who can reach that address could use the model. Set one with "Switchyard: Set Local Server API Key…", or bind 127.0.0.1`,
+        );
+      }
+      this._serving = await proc.connection.sendRequest(ServeStartRequest, params);
+      this._servingError = undefined;
+      this.log(`serving the OpenAI API at ${this._serving.url} as '${this._serving.modelId}'${params.apiKey ? ' (API key required)' : ''}`);
+    } catch (err) {
+      this._serving = undefined;
+      this._servingError = errorMessage(err);
+      this.log(`local server not started: ${this._servingError}`);
+    }
+    this.servingEmitter.fire();
+  }
+
+  private async stopServing(proc: EngineProcess): Promise<void> {
+    const was = this._serving;
+    this._serving = undefined;
+    this._servingError = undefined;
+    if (was) {
+      await proc.connection.sendRequest(ServeStopRequest).catch((err) => this.log(`serve/stop failed: ${errorMessage(err)}`));
+      this.log(`stopped serving at ${was.url}`);
+    }
+    this.servingEmitter.fire();
   }
 
   private async launch(): Promise<void> {
-    const cfg = this.config();
     this.setState('starting');
     this._lastError = undefined;
+    let cfg: EngineLaunchConfig;
+    try {
+      cfg = await this.config();
+    } catch (err) {
+      this._lastError = errorMessage(err);
+      this.setState('failed');
+      throw new Error(this._lastError);
+    }
     const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(l) });
     this.proc = proc;
     this.starts++;
@@ -181,9 +258,15 @@ export class EngineSupervisor {
       if (init.protocolVersion !== PROTOCOL_VERSION) {
         throw new Error(`engine speaks protocol ${init.protocolVersion}, this extension ${PROTOCOL_VERSION}`);
       }
-      this.log(`engine ${init.engineVersion}: loading ${cfg.modelPath}`);
-      this._model = await proc.connection.sendRequest(ModelLoadRequest, { path: cfg.modelPath, precision: cfg.precision });
-      this.log(`model ${this._model.name} loaded (${this._model.parameters} parameters)`);
+      if (cfg.remote) {
+        this.log(`engine ${init.engineVersion}: connecting to ${cfg.remote.baseUrl} for model '${cfg.remote.model}'`);
+        this._model = await proc.connection.sendRequest(RemoteConnectRequest, cfg.remote);
+        this.log(`connected: requests go to ${this._model.path} (routing skew is off over the OpenAI API)`);
+      } else {
+        this.log(`engine ${init.engineVersion}: loading ${cfg.modelPath}`);
+        this._model = await proc.connection.sendRequest(ModelLoadRequest, { path: cfg.modelPath, precision: cfg.precision });
+        this.log(`model ${this._model.name} loaded (${this._model.parameters} parameters)`);
+      }
       this.setState('ready');
     } catch (err) {
       this._lastError = errorMessage(err);
@@ -193,12 +276,15 @@ export class EngineSupervisor {
       this.setState('failed');
       throw new Error(this._lastError);
     }
+    // After 'ready': a server that cannot start (port taken) must not keep the editor from its engine.
+    if (cfg.serve) await this.startServing(proc, cfg.serve);
   }
 
   private onExit(proc: EngineProcess, exit: ExitInfo): void {
     if (this.proc !== proc || this.disposed) return; // an engine we stopped on purpose
     this.proc = undefined;
     this.active = 0;
+    this.forgetServing();
     this.log(`engine exited unexpectedly (${describeExit(exit)})`);
     if (this.starting) return; // launch() reports it
     const restartInMs = this.backoff.nextDelay(Date.now() - proc.startedAt);
@@ -213,9 +299,17 @@ export class EngineSupervisor {
     }
   }
 
+  /** The server lives in the engine process: when that goes, so does the server. */
+  private forgetServing(): void {
+    if (!this._serving) return;
+    this._serving = undefined;
+    this.servingEmitter.fire();
+  }
+
   private async stopProcess(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
+    this.forgetServing();
     if (proc) {
       const exit = await proc.stop();
       this.log(`engine stopped (${describeExit(exit)})`);

@@ -32,6 +32,10 @@ async function pageFor(engine: RoutingEngineClient): Promise<RoutingPage> {
     page.profileNote = 'No model is loaded.';
     return page;
   }
+  if (model.backend === 'openai-compatible') {
+    page.profileNote = `Routing skew is off: requests go to ${model.path} over the OpenAI API, which carries no per-request expert bias and reports no expert counts.`;
+    return page;
+  }
   try {
     const parsed = profileForPage(JSON.parse(await readFile(join(model.path, PROFILE_FILE), 'utf8')));
     if (typeof parsed === 'string') page.profileNote = parsed;

@@ -11,6 +11,7 @@ export function run(): Promise<void> {
   require('./completion.test');
   require('./chat.test');
   require('./proof.test');
+  require('./remote.test');
   require('./shutdown.test');
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} test(s) failed`)) : resolve()));

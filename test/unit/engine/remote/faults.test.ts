@@ -148,7 +148,7 @@ describe('remote backend faults (fake servers at the HTTP boundary)', () => {
       res.writeHead(req.headers.authorization ? 404 : 401, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: req.headers.authorization ? 'The model `m` does not exist.' : 'no key' } }));
     });
-    await assert.rejects(ask(await serviceFor(fake.url)), /refused the request \(HTTP 401: no key\): check the API key/);
+    await assert.rejects(ask(await serviceFor(fake.url)), /refused the request \(HTTP 401: no key\): set the right key with "Switchyard: Set Remote Server API Key/);
     const keyed = new EngineService();
     await keyed.useBackend(new RemoteBackend(new RemoteHttpClient({ baseUrl: fake.url, apiKey: 'k', timeoutMs: 1000 }), { baseUrl: fake.url, model: 'm' }));
     await assert.rejects(ask(keyed), /HTTP 404: The model `m` does not exist\.\): check switchyard\.remote\.model/);

@@ -28,7 +28,7 @@ describe('remote backend through the real local server (made-up tokenizer)', () 
     assert.equal(info.fim?.name, 'qwen');
     await assert.rejects(connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, apiKey: 'bad' }, signal()), (e: Error & { code?: number }) => {
       assert.equal(e.code, EngineErrorCodes.RemoteFailed);
-      assert.match(e.message, new RegExp(`^${server.url.replace(/\./g, '\\.')} refused the request \\(HTTP 401: .*check the API key`));
+      assert.match(e.message, new RegExp(`^${server.url.replace(/\./g, '\\.')} refused the request \\(HTTP 401: .*Set Remote Server API Key`));
       return true;
     });
     await assert.rejects(
