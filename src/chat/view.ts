@@ -39,13 +39,27 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     view.webview.options = { enableScripts: true, localResourceRoots: [media] };
     view.webview.html = chatHtml(view.webview, media);
+    this.describe();
     this.subs.push(
+      this.engine.onDidChangeState(() => this.describe()),
       view.webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
       view.onDidDispose(() => {
         this.view = undefined;
         this.isReady = false;
       }),
     );
+  }
+
+  /** The view's title line names the model, and says when the chat leaves this machine. */
+  private describe(): void {
+    if (!this.view) return;
+    const m = this.engine.model;
+    this.view.description = !m ? undefined : m.backend === 'openai-compatible' ? `${m.name} · remote: ${hostOf(m.path)}` : m.name;
+  }
+
+  /** For tests: the view's title line. */
+  get description(): string | undefined {
+    return this.view?.description;
   }
 
   /** Resolves once the webview is loaded and listening. */
@@ -168,6 +182,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   dispose(): void {
     this.stop();
     this.subs.forEach((s) => s.dispose());
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }
 

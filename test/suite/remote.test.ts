@@ -105,6 +105,9 @@ describe('remote backend and local server (real servers on loopback)', function 
     assert.equal(a.engine.model!.path, serve.url);
     assert.match(a.statusBar.text, /\$\(cloud\)/);
     assert.match(a.statusBar.tooltipText, /Routing skew is off/);
+    await vscode.commands.executeCommand('switchyard.chat.focus');
+    await a.chat.whenReady();
+    assert.equal(a.chat.description, `${serve.model} · remote: ${new URL(serve.url).host}`);
 
     const requests = a.completion.pipeline.counters.requests;
     const { before, text } = await commitSuggestion(a, 'remote-complete.py');
