@@ -5,8 +5,8 @@
 //   switchyard: adaptive debounce + cache with type-ahead + cancellation of superseded requests (the product);
 //   per-keystroke: no debounce, no cache (what a naive provider does).
 // Prints JSON: requests sent vs keystrokes, cache hit rate, p50/p95 from the last keystroke to a suggestion.
-// Options: --session FILE, --model DIR (default: engine/models/default, else the v3-tiny fixture with a test
-// tokenizer), --keys N (replay only the first N keys), --out FILE.
+// Options: --session FILE, --model DIR (default: engine/models/default, else the v3-tiny fixture with the
+// made-up tokenizer), --keys N (replay only the first N keys), --out FILE.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +15,7 @@ import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { CompleteRequest } from '../engine/protocol';
 import { CompletionPipeline, CompletionSettings } from '../src/completion/pipeline';
 import { EngineSupervisor } from '../src/engine/supervisor';
-import { writeByteTokenizer } from '../test/unit/engine/model/byte-tokenizer';
+import { CHATML_TEMPLATE, CODE_MERGES, writeMadeUpTokenizer } from '../test/unit/engine/made-up-tokenizer';
 import type { TypingSession } from './make-session';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -135,7 +135,7 @@ function defaultModel(): string {
   if (fs.existsSync(path.join(bundled, 'tokenizer.json'))) return bundled;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-model-'));
   for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(ROOT, 'test/fixtures/deepseek/v3-tiny', f), path.join(dir, f));
-  writeByteTokenizer(dir);
+  writeMadeUpTokenizer(dir, { family: 'qwen', merges: CODE_MERGES, chatTemplate: CHATML_TEMPLATE });
   return dir;
 }
 

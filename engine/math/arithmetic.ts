@@ -2,7 +2,8 @@
 // Evaluated exactly (rationals); a stated value with d decimals may be the exact value rounded, floored or ceiled
 // to d decimals (people round money and head counts), anything else is an error with both numbers shown.
 import Fraction from 'fraction.js';
-import { evaluate, formatValue } from './evaluate';
+import { evaluate } from './evaluate';
+import { formatValue } from './values';
 import { parseAscii } from './parse';
 import type { Verdict } from './verify';
 

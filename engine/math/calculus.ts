@@ -1,7 +1,6 @@
 // Derivatives are evaluated symbolically (Compute Engine) *before* any point is substituted: substituting first would
 // differentiate a constant. User functions defined earlier (`f(x) = x^2 \sin x`) are expanded, f'(x) included.
-import type { MathJson } from './evaluate';
-import { headOf, symbolName, UnsupportedExpression } from './evaluate';
+import { headOf, symbolName, UnsupportedExpression, type MathJson } from './mathjson';
 import { computeEngine } from './parse';
 
 export interface FunctionDef {

@@ -6,7 +6,8 @@ import type { ProofCheckParams, ProofCheckResult, ProofStep } from '../protocol'
 import { type Definitions, definitionHead, hasCalculus, resolve } from './calculus';
 import { OP_SYMBOL, type Claim, type Extracted, type Link, type Syntax } from './claims';
 import { checkArithmetic } from './arithmetic';
-import { evaluate, freeSymbols, symbolName, UnsupportedExpression } from './evaluate';
+import { evaluate } from './evaluate';
+import { freeSymbols, symbolName, UnsupportedExpression } from './mathjson';
 import { extractLatex } from './latex-steps';
 import { parseMath, ParseFailure } from './parse';
 import { extractPlain } from './plain-steps';

@@ -1,169 +1,14 @@
-// Evaluates a MathJSON expression at a point: exactly (fraction.js, BigInt rationals) wherever the operations allow,
-// in double precision once a transcendental function or an irrational power is involved. `undefined` means the
-// expression has no real value there (division by zero, ln of a non-positive number, sqrt of a negative, ...): the
-// caller treats such points as outside the domain instead of guessing.
+// Evaluates a MathJSON expression at a point, exactly wherever the operations allow (values.ts). `undefined` means
+// the expression has no real value there (division by zero, ln of a non-positive number, sqrt of a negative, ...): the
+// caller treats such points as outside the domain instead of guessing. Integrals, limits and infinite sums are
+// approximated (approximations.ts); the one-argument functions and their domains are in real-functions.ts.
 import Fraction from 'fraction.js';
-
-export type MathJson = number | string | { num: string } | { sym: string } | { str: string } | MathJson[];
-
-/** `tol`: absolute error bound of an approximation that is worse than rounding (quadrature, limits). */
-export type Value = { exact: Fraction; approx?: undefined; tol?: undefined } | { exact?: undefined; approx: number; tol?: number };
-export type Env = ReadonlyMap<string, Value>;
-
-/** Raised for operators the evaluator does not know: the step is then "not checkable", never guessed. */
-export class UnsupportedExpression extends Error {
-  constructor(readonly head: string) {
-    super(`cannot evaluate '${head}'`);
-  }
-}
+import { integrateNumerically, infiniteSum, limitNumerically } from './approximations';
+import { headOf, symbolName, UnsupportedExpression, type MathJson } from './mathjson';
+import { UNARY } from './real-functions';
+import { add, approx, CONSTANTS, div, exact, fromNumberLiteral, isInteger, mul, power, sub, toNumber, type Env, type Value } from './values';
 
 const MAX_LOOP = 20_000;
-const MAX_EXACT_DIGITS = 4_000;
-
-export const exact = (f: Fraction): Value => ({ exact: f });
-export const approx = (x: number): Value | undefined => (Number.isFinite(x) ? { approx: x } : undefined);
-export const toNumber = (v: Value): number => (v.exact ? v.exact.valueOf() : v.approx!);
-
-function fromNumberLiteral(n: number): Value | undefined {
-  if (!Number.isFinite(n)) return undefined;
-  // Decimal literals written in the source (0.5, 1.25) are exact rationals, not binary floats.
-  return exact(new Fraction(String(n).includes('e') ? n : String(n)));
-}
-
-function isInteger(v: Value): boolean {
-  return v.exact ? v.exact.d === 1n : Number.isInteger(v.approx);
-}
-
-function tooBig(f: Fraction): boolean {
-  return f.n.toString().length + f.d.toString().length > MAX_EXACT_DIGITS;
-}
-
-/** Exact k-th root of a non-negative rational when it is rational. */
-function exactRoot(f: Fraction, k: bigint): Fraction | undefined {
-  const root = (x: bigint): bigint | undefined => {
-    if (x < 0n) return undefined;
-    if (x < 2n) return x;
-    let r = BigInt(Math.round(Math.pow(Number(x), 1 / Number(k))));
-    for (const c of [r - 1n, r, r + 1n]) if (c >= 0n && c ** k === x) return c;
-    // Doubles lose precision on big numbers: fall back to Newton's iteration.
-    r = x;
-    let y = ((k - 1n) * r + x / r ** (k - 1n)) / k;
-    while (y < r) {
-      r = y;
-      y = ((k - 1n) * r + x / r ** (k - 1n)) / k;
-    }
-    return r ** k === x ? r : undefined;
-  };
-  const n = root(f.n);
-  const d = root(f.d);
-  return n === undefined || d === undefined ? undefined : new Fraction(n, d);
-}
-
-function power(base: Value, exponent: Value): Value | undefined {
-  if (base.exact && exponent.exact) {
-    const b = base.exact;
-    const e = exponent.exact;
-    if (e.d === 1n) {
-      if (b.n === 0n && e.s < 0n) return undefined;
-      if (e.n > 4000n) return approx(Math.pow(b.valueOf(), e.valueOf()));
-      const r = b.pow(e);
-      return tooBig(r) ? approx(r.valueOf()) : exact(r);
-    }
-    // Rational exponent p/q: real only for b >= 0, or odd q.
-    if (b.s < 0n && e.d % 2n === 0n) return undefined;
-    if (b.n === 0n) return e.s < 0n ? undefined : exact(new Fraction(0));
-    const root = exactRoot(b.abs(), e.d);
-    if (root !== undefined) {
-      const signed = b.s < 0n ? root.neg() : root;
-      return power(exact(signed), exact(new Fraction(e.s * e.n)));
-    }
-    const mag = Math.pow(b.abs().valueOf(), e.valueOf());
-    return approx(b.s < 0n && (e.n % 2n === 1n) ? -mag : mag);
-  }
-  const b = toNumber(base);
-  const e = toNumber(exponent);
-  if (b < 0 && !isInteger(exponent)) return undefined;
-  if (b === 0 && e <= 0) return undefined;
-  return approx(Math.pow(b, e));
-}
-
-function unary(f: (x: number) => number, domain: (x: number) => boolean, exactAt?: (x: Fraction) => Fraction | undefined) {
-  return (v: Value): Value | undefined => {
-    if (v.exact && exactAt) {
-      const r = exactAt(v.exact);
-      if (r !== undefined) return exact(r);
-    }
-    const x = toNumber(v);
-    return domain(x) ? approx(f(x)) : undefined;
-  };
-}
-
-const all = () => true;
-const zeroAt = (value: number) => (x: Fraction) => (x.n === 0n ? new Fraction(value) : undefined);
-const UNARY: Record<string, (v: Value) => Value | undefined> = {
-  Sin: unary(Math.sin, all, zeroAt(0)),
-  Cos: unary(Math.cos, all, zeroAt(1)),
-  Tan: unary(Math.tan, (x) => Math.abs(Math.cos(x)) > 1e-12, zeroAt(0)),
-  Cot: unary((x) => 1 / Math.tan(x), (x) => Math.abs(Math.sin(x)) > 1e-12),
-  Sec: unary((x) => 1 / Math.cos(x), (x) => Math.abs(Math.cos(x)) > 1e-12, zeroAt(1)),
-  Csc: unary((x) => 1 / Math.sin(x), (x) => Math.abs(Math.sin(x)) > 1e-12),
-  Arcsin: unary(Math.asin, (x) => Math.abs(x) <= 1, zeroAt(0)),
-  Arccos: unary(Math.acos, (x) => Math.abs(x) <= 1),
-  Arctan: unary(Math.atan, all, zeroAt(0)),
-  Sinh: unary(Math.sinh, all, zeroAt(0)),
-  Cosh: unary(Math.cosh, all, zeroAt(1)),
-  Tanh: unary(Math.tanh, all, zeroAt(0)),
-  Exp: unary(Math.exp, all, zeroAt(1)),
-  Ln: unary(Math.log, (x) => x > 0, (x) => (x.equals(1) ? new Fraction(0) : undefined)),
-  Lb: unary(Math.log2, (x) => x > 0, (x) => (x.equals(1) ? new Fraction(0) : undefined)),
-  Lg: unary(Math.log10, (x) => x > 0, (x) => (x.equals(1) ? new Fraction(0) : undefined)),
-  Sqrt: (v) => power(v, exact(new Fraction(1, 2))),
-  Abs: (v) => (v.exact ? exact(v.exact.abs()) : approx(Math.abs(v.approx!))),
-  Negate: (v) => (v.exact ? exact(v.exact.neg()) : approx(-v.approx!)),
-  Square: (v) => power(v, exact(new Fraction(2))),
-  Floor: (v) => (v.exact ? exact(v.exact.floor()) : approx(Math.floor(v.approx!))),
-  Ceil: (v) => (v.exact ? exact(v.exact.ceil()) : approx(Math.ceil(v.approx!))),
-  Factorial: (v) => {
-    if (!isInteger(v) || toNumber(v) < 0 || toNumber(v) > 500) return undefined;
-    let r = 1n;
-    for (let i = 2n; i <= BigInt(toNumber(v)); i++) r *= i;
-    return exact(new Fraction(r));
-  },
-};
-
-export function add(a: Value, b: Value): Value | undefined {
-  return a.exact && b.exact ? exact(a.exact.add(b.exact)) : approx(toNumber(a) + toNumber(b));
-}
-export function sub(a: Value, b: Value): Value | undefined {
-  return a.exact && b.exact ? exact(a.exact.sub(b.exact)) : approx(toNumber(a) - toNumber(b));
-}
-function mul(a: Value, b: Value): Value | undefined {
-  if (a.exact && b.exact) {
-    const r = a.exact.mul(b.exact);
-    return tooBig(r) ? approx(r.valueOf()) : exact(r);
-  }
-  return approx(toNumber(a) * toNumber(b));
-}
-function div(a: Value, b: Value): Value | undefined {
-  if (b.exact ? b.exact.n === 0n : b.approx === 0) return undefined;
-  return a.exact && b.exact ? exact(a.exact.div(b.exact)) : approx(toNumber(a) / toNumber(b));
-}
-
-const CONSTANTS: Record<string, Value> = {
-  Pi: { approx: Math.PI },
-  ExponentialE: { approx: Math.E },
-  Half: exact(new Fraction(1, 2)),
-};
-
-export function headOf(e: MathJson): string | undefined {
-  return Array.isArray(e) && typeof e[0] === 'string' ? e[0] : undefined;
-}
-
-export function symbolName(e: MathJson): string | undefined {
-  if (typeof e === 'string' && !/^'.*'$/.test(e) && Number.isNaN(Number(e))) return e;
-  if (e && typeof e === 'object' && !Array.isArray(e) && 'sym' in e) return e.sym;
-  return undefined;
-}
 
 /** Evaluates `e`; `undefined` when it has no real value at this point. */
 export function evaluate(e: MathJson, env: Env): Value | undefined {
@@ -245,9 +90,9 @@ export function evaluate(e: MathJson, env: Env): Value | undefined {
     case 'Product':
       return evaluateIterated(head, args, env);
     case 'Integrate':
-      return integrateNumerically(args, env);
+      return integrateNumerically(args, env, evaluate);
     case 'Limit':
-      return limitNumerically(args, env);
+      return limitNumerically(args, env, evaluate);
     case 'Delimiter':
       if (args.length === 1) return arg(0);
       break;
@@ -287,7 +132,7 @@ function evaluateIterated(head: 'Sum' | 'Product', args: MathJson[], env: Env): 
   }
   if (symbolName(hi) === 'PositiveInfinity') {
     if (head !== 'Sum' || rest.length) throw new UnsupportedExpression(`infinite ${head}`);
-    return infiniteSum(body, name, lo, env);
+    return infiniteSum(body, name, lo, env, evaluate);
   }
   const from = evaluate(lo, env), to = evaluate(hi, env);
   if (!from || !to || !isInteger(from) || !isInteger(to)) return undefined;
@@ -303,158 +148,4 @@ function evaluateIterated(head: 'Sum' | 'Product', args: MathJson[], env: Env): 
     acc = head === 'Sum' ? add(acc, v) : mul(acc, v);
   }
   return acc;
-}
-
-/** Free symbols of an expression (bound indices of sums, integrals and limits excluded). */
-export function freeSymbols(e: MathJson, bound: ReadonlySet<string> = new Set(), out = new Set<string>()): Set<string> {
-  const name = symbolName(e);
-  if (name !== undefined) {
-    if (!bound.has(name) && !(name in CONSTANTS) && !['Nothing', 'PositiveInfinity', 'NegativeInfinity', 'True', 'False', 'ComplexInfinity', 'NaN', 'Undefined'].includes(name)) {
-      out.add(name);
-    }
-    return out;
-  }
-  if (!Array.isArray(e)) return out;
-  const [head, ...args] = e;
-  if (head === 'Sum' || head === 'Product' || head === 'Integrate' || head === 'Limit') {
-    const inner = new Set(bound);
-    for (const a of args) {
-      if (headOf(a) === 'Limits') {
-        const idx = symbolName((a as MathJson[])[1]!);
-        if (idx) inner.add(idx);
-        for (const b of (a as MathJson[]).slice(2)) freeSymbols(b, bound, out);
-      }
-      if (headOf(a) === 'Function') for (const p of (a as MathJson[]).slice(2)) if (symbolName(p)) inner.add(symbolName(p)!);
-    }
-    if (head === 'Limit' && args[0] && headOf(args[0]) === 'Function') {
-      for (const a of args.slice(1)) freeSymbols(a, bound, out);
-    }
-    for (const a of args) if (headOf(a) !== 'Limits') freeSymbols(headOf(a) === 'Function' ? (a as MathJson[])[1]! : a, inner, out);
-    return out;
-  }
-  if (head === 'D' && args.length >= 2) {
-    freeSymbols(args[0]!, bound, out);
-    return out;
-  }
-  for (const a of head === undefined || typeof head !== 'string' ? e : args) freeSymbols(a, bound, out);
-  return out;
-}
-
-/** Exact values print as fractions (3/2), approximate ones with 12 significant digits. */
-export function formatValue(v: Value | undefined): string {
-  if (!v) return 'undefined';
-  if (v.exact) return v.exact.d === 1n ? v.exact.n.toString().replace(/^/, v.exact.s < 0n ? '-' : '') : v.exact.toFraction();
-  return String(Number(v.approx!.toPrecision(12)));
-}
-
-/** The body and bound variable of ["Function", ["Block", body], x] or a bare body with the variable in Limits. */
-function boundBody(fn: MathJson, limits: MathJson | undefined): { body: MathJson; variable: string } {
-  let body = fn;
-  let variable: string | undefined;
-  if (headOf(fn) === 'Function') {
-    body = (fn as MathJson[])[1]!;
-    variable = symbolName((fn as MathJson[])[2]!);
-    if (headOf(body) === 'Block' && (body as MathJson[]).length === 2) body = (body as MathJson[])[1]!;
-  }
-  if (limits && headOf(limits) === 'Limits') variable ??= symbolName((limits as MathJson[])[1]!);
-  if (!variable) throw new UnsupportedExpression('integral without a variable');
-  return { body, variable };
-}
-
-const INTEGRATION_INTERVALS = 2048;
-
-/** Definite integral by composite Simpson's rule with a Richardson error estimate; open limits are unsupported. */
-function integrateNumerically(args: MathJson[], env: Env): Value | undefined {
-  const limits = args[1];
-  if (!limits || headOf(limits) !== 'Limits' || symbolName((limits as MathJson[])[2]!) === 'Nothing') {
-    throw new UnsupportedExpression('indefinite integral');
-  }
-  const { body, variable } = boundBody(args[0]!, limits);
-  const lo = evaluate((limits as MathJson[])[2]!, env), hi = evaluate((limits as MathJson[])[3]!, env);
-  if (!lo || !hi) return undefined;
-  const a = toNumber(lo), b = toNumber(hi);
-  const f = (x: number): number | undefined => {
-    const scope = new Map(env);
-    scope.set(variable, { approx: x });
-    const v = evaluate(body, scope);
-    return v ? toNumber(v) : undefined;
-  };
-  const simpson = (n: number): number | undefined => {
-    const h = (b - a) / n;
-    let sum = 0;
-    for (let i = 0; i <= n; i++) {
-      const y = f(a + i * h);
-      if (y === undefined || !Number.isFinite(y)) return undefined;
-      sum += y * (i === 0 || i === n ? 1 : i % 2 === 1 ? 4 : 2);
-    }
-    return (sum * h) / 3;
-  };
-  const coarse = simpson(INTEGRATION_INTERVALS / 2), fine = simpson(INTEGRATION_INTERVALS);
-  if (coarse === undefined || fine === undefined) return undefined;
-  const value = fine + (fine - coarse) / 15;
-  return { approx: value, tol: Math.abs(fine - coarse) + 1e-12 * Math.max(1, Math.abs(value)) };
-}
-
-/** Limit by evaluating ever closer to the point (from both sides); undefined when the values do not settle. */
-function limitNumerically(args: MathJson[], env: Env): Value | undefined {
-  const { body, variable } = boundBody(args[0]!, undefined);
-  const target = args[1]!;
-  const name = symbolName(target);
-  const at = (x: number) => {
-    const scope = new Map(env);
-    scope.set(variable, { approx: x });
-    const v = evaluate(body, scope);
-    return v ? toNumber(v) : undefined;
-  };
-  let samples: Array<[number | undefined, number | undefined]>;
-  if (name === 'PositiveInfinity' || name === 'NegativeInfinity') {
-    const sign = name === 'PositiveInfinity' ? 1 : -1;
-    samples = [[at(sign * 1e5), at(sign * 1e6)]];
-  } else {
-    const a = evaluate(target, env);
-    if (!a) return undefined;
-    const p = toNumber(a);
-    samples = [[at(p + 1e-5), at(p + 1e-6)], [at(p - 1e-5), at(p - 1e-6)]];
-  }
-  const finals: number[] = [];
-  let tol = 0;
-  for (const [far, near] of samples) {
-    if (far === undefined || near === undefined) continue;
-    tol = Math.max(tol, 20 * Math.abs(near - far));
-    finals.push(near);
-  }
-  if (finals.length === 0) return undefined;
-  const value = finals.reduce((x, y) => x + y, 0) / finals.length;
-  const spread = Math.max(...finals) - Math.min(...finals);
-  if (spread > Math.max(tol, 1e-6 * Math.max(1, Math.abs(value)))) return undefined; // one-sided limits differ
-  return { approx: value, tol: Math.max(tol, spread, 1e-9 * Math.max(1, Math.abs(value))) };
-}
-
-const SERIES_TERMS = 4000;
-
-/**
- * Σ_{k=lo}^∞ numerically: partial sums at N, 2N, 4N terms and Aitken's extrapolation (exact for tails that shrink
- * geometrically in N, such as 1/N for Σ 1/k²). Divergent or erratic series have no value (`undefined`).
- */
-function infiniteSum(body: MathJson, index: string, lo: MathJson, env: Env): Value | undefined {
-  const from = evaluate(lo, env);
-  if (!from || !isInteger(from)) return undefined;
-  const start = toNumber(from);
-  const partial: number[] = [];
-  let acc = 0;
-  const scope = new Map(env);
-  for (let i = 0; i < 4 * SERIES_TERMS; i++) {
-    scope.set(index, exact(new Fraction(start + i)));
-    const v = evaluate(body, scope);
-    if (!v) return undefined;
-    acc += toNumber(v);
-    if (i + 1 === SERIES_TERMS || i + 1 === 2 * SERIES_TERMS || i + 1 === 4 * SERIES_TERMS) partial.push(acc);
-  }
-  const [s1, s2, s4] = partial as [number, number, number];
-  const d1 = s2 - s1, d2 = s4 - s2;
-  const scale = Math.max(1, Math.abs(s4));
-  if (!Number.isFinite(s4) || Math.abs(d2) > 1e-3 * scale || (Math.abs(d2) > 1e-12 * scale && Math.abs(d2) >= Math.abs(d1))) return undefined;
-  const denominator = d2 - d1;
-  const value = Math.abs(denominator) > 1e-300 && Math.abs(d2) > 1e-15 * scale ? s4 - (d2 * d2) / denominator : s4;
-  return { approx: value, tol: Math.max(1e-3 * Math.abs(d2), 1e-12 * scale) };
 }

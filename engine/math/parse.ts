@@ -3,7 +3,7 @@
 // small converter, so both reach the verifier in one form.
 import { ComputeEngine } from '@cortex-js/compute-engine';
 import { parse as parseMathjs, type MathNode } from 'mathjs';
-import type { MathJson } from './evaluate';
+import type { MathJson } from './mathjson';
 import type { Syntax } from './claims';
 
 let engine: ComputeEngine | undefined;

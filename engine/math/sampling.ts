@@ -2,7 +2,7 @@
 // vanishes at few random points). Positive points come first (the usual implicit domain), then mixed signs;
 // stated assumptions (`x > 1`, `n \in \mathbb{N}`) bound every variable they name.
 import Fraction from 'fraction.js';
-import type { Env, Value } from './evaluate';
+import type { Env, Value } from './values';
 import { seededRandom } from '../runtime/sampling';
 
 export interface Bounds {

@@ -1,8 +1,7 @@
 // Inequalities and implications over the reals through Z3 (WASM build from npm): polynomial arithmetic, division
 // (with its denominator constrained non-zero), square roots (as a fresh non-negative root) and absolute values.
 // Anything else is "not translatable" and the caller keeps its sampling verdict. Z3 is loaded on first use only.
-import type { MathJson } from './evaluate';
-import { headOf, symbolName } from './evaluate';
+import { headOf, symbolName, type MathJson } from './mathjson';
 import type { RelationOp } from './claims';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- z3's generic context types are unwieldy to spell out */

@@ -5,7 +5,9 @@
 import type { StepVerdict } from '../protocol';
 import { OP_SYMBOL, type Claim, type Formula, type Link, type RelationOp, type Syntax } from './claims';
 import { derivativeOfSide, hasCalculus, indefiniteIntegralVariable, resolve, type Definitions } from './calculus';
-import { evaluate, formatValue, freeSymbols, headOf, symbolName, toNumber, UnsupportedExpression, type Env, type MathJson, type Value } from './evaluate';
+import { evaluate } from './evaluate';
+import { freeSymbols, headOf, symbolName, UnsupportedExpression, type MathJson } from './mathjson';
+import { formatValue, toNumber, type Env, type Value } from './values';
 import { computeEngine, parseMath, ParseFailure } from './parse';
 import { samplePoints, type Bounds } from './sampling';
 import { findCounterModel, type SmtAtom, type SmtFormula } from './smt';

@@ -1,14 +1,15 @@
 // The model the extension-host tests run: the v3-tiny fixture (random weights, DeepSeek-V3 architecture) with the
-// byte-level test tokenizer the engine's own tests use, so text requests (complete, chat) work end to end.
+// made-up byte-level tokenizer the engine's own tests use (Qwen special tokens, a few code merges, a ChatML template),
+// so text requests (complete, chat) work end to end.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeByteTokenizer } from '../unit/engine/model/byte-tokenizer';
+import { CHATML_TEMPLATE, CODE_MERGES, writeMadeUpTokenizer } from '../unit/engine/made-up-tokenizer';
 import { ROOT } from './vscode-server';
 
 export function prepareTestModel(into: string, fixture = 'v3-tiny'): string {
   const src = path.join(ROOT, 'test/fixtures/deepseek', fixture);
   fs.mkdirSync(into, { recursive: true });
   for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(src, f), path.join(into, f));
-  writeByteTokenizer(into);
+  writeMadeUpTokenizer(into, { family: 'qwen', merges: CODE_MERGES, chatTemplate: CHATML_TEMPLATE });
   return into;
 }

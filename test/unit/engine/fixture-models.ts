@@ -6,6 +6,7 @@ import { readHeader, toF32 } from '../../../engine/model/safetensors';
 
 export const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'deepseek');
 export const FIXTURE_NAMES = ['v2lite-tiny', 'v3-tiny', 'v3-tiny-yarn'] as const;
+export type FixtureName = (typeof FIXTURE_NAMES)[number];
 
 export interface GoldenPrompt {
   tokens: number[];

@@ -4,8 +4,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { FIXTURES, goldenTensor, maxAbsDiff, readGolden, testCacheDir } from '../fixture-models';
-import { copyFixture } from '../model/checkpoint-variants';
-import { writeByteTokenizer } from '../model/byte-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 function engine(...args: string[]) {
@@ -54,8 +53,7 @@ describe('engine CLI', function () {
   });
 
   it('generate --prompt streams text through the tokenizer; seeded sampling repeats', () => {
-    const dir = copyFixture('v3-tiny');
-    writeByteTokenizer(dir);
+    const dir = fixtureWithMadeUpTokenizer();
     const args = ['generate', '--model', dir, '--prompt', 'def f(x):', '--max-tokens', '6', '--temperature', '0.9', '--seed', '4'];
     const a = engine(...args, '--json');
     const b = engine(...args, '--json');

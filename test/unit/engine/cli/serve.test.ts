@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { run } from '../../../../engine/cli/serve';
 import { connectRemoteBackend } from '../../../../engine/remote/remote-backend';
 import { EngineService } from '../../../../engine/service/engine-service';
-import { fixtureWithMadeUpTokenizer } from '../service/made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 

@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import OpenAI from 'openai';
 import * as p from '../../../../engine/protocol';
-import { fixtureWithMadeUpTokenizer } from '../service/made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 

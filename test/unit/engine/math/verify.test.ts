@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { checkProof } from '../../../../engine/math/check';
-import { evaluate, formatValue } from '../../../../engine/math/evaluate';
+import { evaluate } from '../../../../engine/math/evaluate';
+import { formatValue } from '../../../../engine/math/values';
 import { parseLatex } from '../../../../engine/math/parse';
 import { shutdownSmt } from '../../../../engine/math/smt';
 

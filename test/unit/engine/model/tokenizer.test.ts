@@ -1,16 +1,15 @@
-// Text in and out through tokenizer.json: a test-built byte-level BPE with Qwen-style special tokens on a fixture model.
+// Text in and out through tokenizer.json: the made-up byte-level BPE (with a few code merges, the Qwen special tokens
+// and a ChatML template) on a fixture model.
 import * as assert from 'node:assert/strict';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { testCacheDir } from '../fixture-models';
-import { copyFixture } from './checkpoint-variants';
-import { SPECIAL_TOKENS, writeByteTokenizer } from './byte-tokenizer';
+import { CHATML_TEMPLATE, CODE_MERGES, FAMILY_TOKENS, fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
 
 describe('tokenizer.json', () => {
   let model: Awaited<ReturnType<typeof loadModel>>;
   let dir: string;
   before(async () => {
-    dir = copyFixture('v3-tiny');
-    writeByteTokenizer(dir);
+    dir = fixtureWithMadeUpTokenizer({ family: 'qwen', merges: CODE_MERGES, chatTemplate: CHATML_TEMPLATE });
     model = await loadModel(dir, { threads: 1, cacheDir: testCacheDir() });
   });
   after(() => model.dispose());
@@ -36,7 +35,7 @@ describe('tokenizer.json', () => {
     });
     assert.ok(tok.eosIds.includes(tok.tokenToId('<|endoftext|>') as number));
     assert.ok(model.info.hasTokenizer && model.info.hasChatTemplate);
-    for (const s of SPECIAL_TOKENS) assert.notEqual(tok.tokenToId(s), undefined);
+    for (const s of FAMILY_TOKENS.qwen) assert.notEqual(tok.tokenToId(s), undefined);
   });
 
   it('streams text pieces that add up to the final text, and cuts at a stop string without streaming it', async () => {

@@ -3,7 +3,7 @@ import { OpenAIServer } from '../../../../engine/remote/openai-server';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { EngineService } from '../../../../engine/service/engine-service';
 import { testCacheDir } from '../fixture-models';
-import { fixtureWithMadeUpTokenizer, type MadeUpModelOptions } from '../service/made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer, type MadeUpModelOptions } from '../made-up-tokenizer';
 
 export const MODEL_ID = 'switchyard-test';
 

@@ -6,7 +6,7 @@ import { loadModel } from '../../../../engine/runtime/load-model';
 import { CancelledGenerationError, EngineService } from '../../../../engine/service/engine-service';
 import { LocalBackend } from '../../../../engine/service/local-backend';
 import { testCacheDir } from '../fixture-models';
-import { fixtureWithMadeUpTokenizer } from './made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
 import { ScriptedModel } from './scripted-model';
 
 async function scripted(reply: string[], opts: { delayMs?: number } = {}) {
