@@ -7,7 +7,7 @@ import { CompleteRequest } from '../../../../engine/protocol';
 import { EngineLaunchConfig, EngineSupervisor } from '../../../../src/engine/supervisor';
 import { tempDir } from '../../engine/fixture-models';
 import { MODEL_ID, startLocalServer, type LocalServer } from '../../engine/remote/local-server';
-import { fixtureWithMadeUpTokenizer } from '../../engine/service/made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../../engine/made-up-tokenizer';
 
 const ROOT = join(__dirname, '../../../..');
 
