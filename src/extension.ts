@@ -8,7 +8,7 @@ import { COPY_SERVER_URL, copyServerUrl, SET_REMOTE_API_KEY, SET_SERVER_API_KEY,
 import { ApiKeys } from './engine/api-keys';
 import { SwitchyardInlineProvider } from './completion/provider';
 import { inlineEnabled } from './config';
-import { registerCheckProof } from './proof';
+import { CheckProofController, registerCheckProof } from './proof';
 import { registerExpertRouting } from './routing/view';
 import { createEngineClient, ENGINE_LOG_NAME, reportStartFailure } from './engine/client';
 import { EngineStatusBar } from './engine/status-bar';
@@ -20,6 +20,7 @@ export interface SwitchyardApi {
   completion: SwitchyardInlineProvider;
   chat: ChatViewProvider;
   statusBar: EngineStatusBar;
+  proof: CheckProofController;
   /** the same shutdown deactivate() runs */
   shutdown(): Promise<void>;
 }
@@ -63,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('switchyard.completion') && statusBar.render()),
   );
   // Check Proof: its controller talks to the same engine; "ask the model about this step" goes through the chat.
-  registerCheckProof(context, { sendRequest: (type, params, token) => engine.request(type, params, token) }, (text) =>
+  const proof = registerCheckProof(context, { sendRequest: (type, params, token) => engine.request(type, params, token) }, (text) =>
     void chat.ask(undefined, text),
   );
 
@@ -75,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   console.log('[switchyard] activated');
 
   shutdownHook = () => engine.dispose();
-  return { engine, completion, chat, statusBar, shutdown: () => engine.dispose() };
+  return { engine, completion, chat, statusBar, proof, shutdown: () => engine.dispose() };
 }
 
 /** VS Code awaits this: the engine is asked to shut down and killed if it does not, so no process outlives us. */

@@ -45,6 +45,7 @@ export interface CrashEvent {
 export class EngineSupervisor {
   private proc: EngineProcess | undefined;
   private starting: Promise<void> | undefined;
+  private restartChain: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | undefined;
   private active = 0;
   private disposed = false;
@@ -108,8 +109,20 @@ export class EngineSupervisor {
     return this.starting;
   }
 
-  /** Stop, forget earlier crashes, start again (the Restart Engine command, or a new model path). */
-  async restart(): Promise<void> {
+  /**
+   * Stop, forget earlier crashes, start again (the Restart Engine command, a new model path, a new key). Restarts run
+   * one after another: two settings changed together (a key and the backend) used to overlap, the second killing the
+   * first's engine halfway through its start and leaving the state 'failed'.
+   */
+  restart(): Promise<void> {
+    const next = this.restartChain.catch(() => undefined).then(() => this.restartNow());
+    this.restartChain = next;
+    return next;
+  }
+
+  private async restartNow(): Promise<void> {
+    await this.starting?.catch(() => undefined); // a start in flight (the first one, a crash restart) ends first
+    if (this.disposed) throw new Error('the engine client is shut down');
     this.clearRestartTimer();
     this.backoff.reset();
     await this.stopProcess();

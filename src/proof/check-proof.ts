@@ -48,6 +48,8 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
   private readonly stepDiagnostics = new Map<string, StepDiagnostic[]>();
   private readonly disposables: vscode.Disposable[] = [];
   private running: vscode.CancellationTokenSource | undefined;
+  /** for tests: code-action requests answered, and how many actions the last one returned */
+  readonly codeActionCalls = { count: 0, lastActions: 0, last: '', recent: [] as string[] };
 
   constructor(
     private readonly engine: ProofEngine,
@@ -157,6 +159,10 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
         actions.push(a);
       }
     }
+    this.codeActionCalls.count++;
+    this.codeActionCalls.lastActions = actions.length;
+    this.codeActionCalls.last = `${document.uri.path.split('/').pop()} ${range.start.line}:${range.start.character}-${range.end.line}:${range.end.character}, ${ours.length} of ${this.stepDiagnostics.get(document.uri.toString())?.length ?? 'no'} step diagnostics in range, context ${context.diagnostics.length}, trigger ${context.triggerKind}, ${actions.length} actions`;
+    this.codeActionCalls.recent = [...this.codeActionCalls.recent.slice(-7), this.codeActionCalls.last];
     return actions;
   }
 

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProofCheckResult } from '../../engine/protocol';
+import { api } from './helpers';
 
 const GOOD_V = `(* Addition with zero — by induction. *)
 Theorem add_0_r : forall n : nat, n + 0 = n.
@@ -116,16 +117,20 @@ describe('Check Proof', function () {
     assert.match(error.message, /fails at x = /);
     const info = diags.find((d) => d.severity === vscode.DiagnosticSeverity.Information)!;
     assert.equal(info.range.start.line, 9);
-    // About one run in four the first request came back empty although the diagnostics were set. The workbench's
-    // request is cancelled whenever the text model changes (it would then show no lightbulb until the next ask),
-    // and the file was written on disk just before it was opened. Ask again like the lightbulb does, log each empty
-    // answer, and fail if the actions never come.
+    // Now and then the first request comes back empty. The provider's log shows why it is not ours: it was asked
+    // for this range (trigger Invoke) and answered both actions, while the lightbulb's automatic requests for the
+    // cursor ran at the same moment; the workbench dropped the answer (its request is cancelled when the model
+    // changes). The lightbulb asks again by itself; so does this test, logging each empty answer with the provider's
+    // calls, and failing if the actions never come.
     let empty = 0;
+    const calls = (await api()).proof.codeActionCalls;
     const titles = await until('both code actions', async () => {
+      const before = calls.count;
       const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, error.range);
       if (actions.length > 0) return actions.map((a) => a.title);
       empty++;
-      console.log(`[proof.test] code actions came back empty (${empty}); document open: ${vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())}, diagnostics: ${proofDiagnostics(uri).length}`);
+      const asked = calls.count > before ? `the provider was asked ${calls.count - before}x: ${calls.recent.slice(-(calls.count - before)).join(' | ')}` : 'the provider was not asked';
+      console.log(`[proof.test] code actions came back empty (${empty}): ${asked}; document open: ${vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())}, diagnostics: ${proofDiagnostics(uri).length}`);
       return undefined;
     }, 10_000);
     assert.ok(titles.includes('Show counterexample'), titles.join(', '));

@@ -42,6 +42,8 @@ async function configure(values: Record<string, unknown>): Promise<void> {
 }
 
 describe('remote backend and local server (real servers on loopback)', function () {
+  // a second engine process loads the model, and the completion loop alone may take up to a minute on a busy machine
+  this.timeout(180_000);
   let serve: ServeProcess | undefined;
 
   before(function () {

@@ -101,6 +101,20 @@ describe('engine supervisor with the OpenAI-compatible backends (real engine sub
     assert.ok(changes > 0, 'listeners heard about it');
   });
 
+  it('runs restarts asked at the same time one after another, ending with one engine that serves', async () => {
+    const s = supervisor({});
+    await s.start();
+    const first = s.pid;
+    const starts = s.starts;
+    // what a key change and a backend change in one go do; the second must not kill the first's engine mid-start
+    await Promise.all([s.restart(), s.restart(), s.restart()]);
+    assert.equal(s.state, 'ready');
+    assert.equal(s.starts, starts + 3);
+    assert.notEqual(s.pid, first);
+    const r = await s.request(CompleteRequest, { prefix: 'x = ', suffix: '', languageId: 'python', maxTokens: 2, temperature: 0 });
+    assert.ok(r.stats.generatedTokens > 0);
+  });
+
   it('reports a port that is taken as the server failing, not the engine', async () => {
     const taken = Number(new URL(server.url).port);
     const s = supervisor({ serve: { host: '127.0.0.1', port: taken } });
