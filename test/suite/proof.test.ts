@@ -119,9 +119,9 @@ describe('Check Proof', function () {
     assert.equal(info.range.start.line, 9);
     // Now and then the first request comes back empty. The provider's log shows why it is not ours: it was asked
     // for this range (trigger Invoke) and answered both actions, while the lightbulb's automatic requests for the
-    // cursor ran at the same moment; the workbench dropped the answer (its request is cancelled when the model
-    // changes). The lightbulb asks again by itself; so does this test, logging each empty answer with the provider's
-    // calls, and failing if the actions never come.
+    // cursor ran at the same moment; the workbench dropped the answer, for a reason the extension cannot see. The
+    // lightbulb asks again by itself; so does this test, logging each empty answer with the provider's calls, and
+    // failing if the actions never come.
     let empty = 0;
     const calls = (await api()).proof.codeActionCalls;
     const titles = await until('both code actions', async () => {
