@@ -101,9 +101,11 @@ export function reportStartFailure(err: unknown): void {
   if (backendKind() === 'openai-compatible') {
     // The fix is a setting or the key, not another model folder.
     void vscode.window
-      .showErrorMessage(`Switchyard: cannot use the remote server: ${msg}`, 'Open Settings', 'Set API Key', 'Show Engine Log')
+      .showErrorMessage(`Switchyard: cannot use the remote server: ${msg}`, 'Retry', 'Open Settings', 'Set API Key', 'Show Engine Log')
       .then((pick) => {
-        if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard.remote');
+        // a server that was down or a VPN that was off: try again without opening anything
+        if (pick === 'Retry') void vscode.commands.executeCommand('switchyard.restartEngine');
+        else if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard.remote');
         else if (pick === 'Set API Key') void vscode.commands.executeCommand('switchyard.setRemoteApiKey');
         else if (pick) void vscode.commands.executeCommand('switchyard.showEngineLog');
       });
