@@ -19,6 +19,10 @@ import { CHATML_TEMPLATE, CODE_MERGES, writeMadeUpTokenizer } from '../test/unit
 import type { TypingSession } from './make-session';
 
 const ROOT = path.resolve(__dirname, '..');
+/** the product's default `switchyard.completion.debounceMs`, so the benchmark runs what users get */
+const DEFAULT_DEBOUNCE_MS: number = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).contributes.configuration.properties[
+  'switchyard.completion.debounceMs'
+].default;
 
 interface RunResult {
   config: string;
@@ -167,7 +171,7 @@ export async function run(argv: string[]): Promise<number> {
     const base: CompletionSettings = {
       maxLines: 4,
       maxTokens: 32,
-      debounceMinMs: 60,
+      debounceMinMs: DEFAULT_DEBOUNCE_MS,
       debounceMaxMs: 400,
       window: { maxPrefixChars: 6000, maxSuffixChars: 2000 },
       routing: { domain: 'code', strength: 1 },

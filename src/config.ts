@@ -41,7 +41,7 @@ export function languageEnabled(languageId: string): boolean {
 
 export function completionSettings(): CompletionSettings {
   const cfg = settings();
-  const min = Math.max(0, cfg.get<number>('completion.debounceMs', 60));
+  const min = Math.max(0, cfg.get<number>('completion.debounceMs', 0));
   return {
     maxLines: Math.max(1, cfg.get<number>('completion.maxLines', 8)),
     maxTokens: Math.max(1, cfg.get<number>('completion.maxTokens', 96)),

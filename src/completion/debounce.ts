@@ -1,7 +1,9 @@
 import type { CancellationToken } from 'vscode-jsonrpc';
 
 // How long to wait after a keystroke before asking the engine. A fast typist's next key usually comes within their
-// usual gap, so a request sent sooner is wasted; a slow typist should not wait for a fixed long delay.
+// usual gap, so a request sent sooner is wasted; a slow typist should not wait for a fixed long delay. And when the
+// engine answers before the next key is due (a small local model: ~50 ms, against ~150 ms between keys), a request sent
+// at once is not wasted at all: waiting would only make every suggestion later.
 
 export interface DebounceLimits {
   /** never wait less than this (the user's `switchyard.completion.debounceMs`) */
@@ -20,6 +22,7 @@ const GAP_FACTOR = 1.5;
 export class AdaptiveDebounce {
   private lastKeystroke: number | undefined;
   private averageGap: number | undefined;
+  private averageAnswer: number | undefined;
 
   constructor(private limits: DebounceLimits) {}
 
@@ -38,6 +41,17 @@ export class AdaptiveDebounce {
     this.lastKeystroke = nowMs;
   }
 
+  /** Call with the time an answered request took (sent to answered; cancelled ones say nothing about speed). */
+  recordAnswer(ms: number): void {
+    if (!(ms >= 0)) return;
+    this.averageAnswer = this.averageAnswer === undefined ? ms : EMA_ALPHA * ms + (1 - EMA_ALPHA) * this.averageAnswer;
+  }
+
+  /** How long the engine takes to answer, lately (milliseconds), or undefined before its first answer. */
+  get typicalAnswerMs(): number | undefined {
+    return this.averageAnswer;
+  }
+
   /** The typing rhythm so far (milliseconds between keys), or undefined before two keystrokes. */
   get typicalGapMs(): number | undefined {
     return this.averageGap;
@@ -47,6 +61,8 @@ export class AdaptiveDebounce {
   delayMs(): number {
     const { minMs, maxMs } = this.limits;
     if (this.averageGap === undefined) return minMs;
+    // The answer is expected before the next key: nothing is wasted by asking now.
+    if (this.averageAnswer !== undefined && this.averageAnswer < this.averageGap) return minMs;
     return Math.round(Math.min(maxMs, Math.max(minMs, GAP_FACTOR * this.averageGap)));
   }
 }

@@ -112,6 +112,7 @@ export class CompletionPipeline {
     if (token.isCancellationRequested) cancelOnce(source);
     const s = this.settings;
     this.counters.requests++;
+    const sentAt = Date.now();
     try {
       const result = await this.complete(
         {
@@ -132,6 +133,7 @@ export class CompletionPipeline {
         this.counters.cancelled++;
         return undefined;
       }
+      this.debounce.recordAnswer(Date.now() - sentAt);
       const text = this.shape(result.text, prefix, suffix, input.tabSize ?? 4);
       this.cache.put(prefix, suffix, text);
       return { text, source: 'engine', result };

@@ -32,6 +32,17 @@ describe('completion/debounce', () => {
     assert.equal(d.typicalGapMs, 100);
   });
 
+  it('asks at once while the engine answers before the next key is due, and waits again once it gets slower', () => {
+    const d = new AdaptiveDebounce({ minMs: 20, maxMs: 400 });
+    for (let i = 0; i < 20; i++) d.recordKeystroke(i * 150);
+    assert.ok(Math.abs(d.delayMs() - 225) <= 2, 'before any answer: the typing rhythm');
+    d.recordAnswer(50); // a small local model
+    assert.equal(d.delayMs(), 20);
+    for (let i = 0; i < 10; i++) d.recordAnswer(600); // a long file, a busy machine, a remote server
+    assert.ok(d.typicalAnswerMs! > 150);
+    assert.ok(Math.abs(d.delayMs() - 225) <= 2, `slow engine: ${d.delayMs()}`);
+  });
+
   it('waitUnlessCancelled resolves false as soon as the token is cancelled', async () => {
     const cts = new CancellationTokenSource();
     const t0 = Date.now();
