@@ -47,6 +47,14 @@ export class AdaptiveDebounce {
     this.averageAnswer = this.averageAnswer === undefined ? ms : EMA_ALPHA * ms + (1 - EMA_ALPHA) * this.averageAnswer;
   }
 
+  /**
+   * Call with how long a request ran before it was cancelled: its answer would have taken longer. Without this, an
+   * engine that turned slow would never be noticed, since every request sent at once is cancelled by the next key.
+   */
+  recordCancelledAfter(ms: number): void {
+    if (this.averageAnswer === undefined || ms > this.averageAnswer) this.recordAnswer(ms);
+  }
+
   /** How long the engine takes to answer, lately (milliseconds), or undefined before its first answer. */
   get typicalAnswerMs(): number | undefined {
     return this.averageAnswer;

@@ -131,6 +131,7 @@ export class CompletionPipeline {
       );
       if (source.token.isCancellationRequested || result.stopReason === 'cancelled') {
         this.counters.cancelled++;
+        this.debounce.recordCancelledAfter(Date.now() - sentAt);
         return undefined;
       }
       this.debounce.recordAnswer(Date.now() - sentAt);
@@ -140,6 +141,7 @@ export class CompletionPipeline {
     } catch (err) {
       if (source.token.isCancellationRequested) {
         this.counters.cancelled++;
+        this.debounce.recordCancelledAfter(Date.now() - sentAt);
         return undefined;
       }
       this.counters.errors++;

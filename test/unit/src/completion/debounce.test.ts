@@ -43,6 +43,19 @@ describe('completion/debounce', () => {
     assert.ok(Math.abs(d.delayMs() - 225) <= 2, `slow engine: ${d.delayMs()}`);
   });
 
+  it('notices an engine that turned slow from requests the next key cancelled, though none was answered', () => {
+    const d = new AdaptiveDebounce({ minMs: 0, maxMs: 400 });
+    for (let i = 0; i < 20; i++) d.recordKeystroke(i * 150);
+    d.recordAnswer(40);
+    assert.equal(d.delayMs(), 0);
+    d.recordCancelledAfter(20); // cancelled sooner than the engine usually answers: says nothing new
+    assert.equal(d.typicalAnswerMs, 40);
+    for (let i = 0; i < 6; i++) d.recordCancelledAfter(150 + i); // each ran a whole key gap and still had no answer
+    assert.ok(d.typicalAnswerMs! > 100, `${d.typicalAnswerMs}`);
+    for (let i = 0; i < 6; i++) d.recordCancelledAfter(300);
+    assert.ok(d.delayMs() > 0, 'waits on the rhythm again');
+  });
+
   it('waitUnlessCancelled resolves false as soon as the token is cancelled', async () => {
     const cts = new CancellationTokenSource();
     const t0 = Date.now();
