@@ -2,6 +2,7 @@
 // OpenAI-compatible server on loopback, for tools that already speak that API.
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isLoopbackHost } from '../remote/loopback';
 import { OpenAIServer } from '../remote/openai-server';
 import { loadModel } from '../runtime/load-model';
 import { EngineService } from '../service/engine-service';
@@ -18,8 +19,6 @@ const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] 
   --queue N       requests that may wait behind the one running; more get HTTP 503 (default 8)
   --threads N     onnxruntime intra-op threads
 `;
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 function integer(value: string | undefined, name: string, min: number, fallback: number): number {
   if (value === undefined) return fallback;
@@ -60,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   const host = values.host ?? '127.0.0.1';
   const apiKey = values['api-key'] ?? process.env.SWITCHYARD_API_KEY ?? undefined;
   const log = (line: string) => process.stderr.write(`[serve ${new Date().toISOString().slice(11, 23)}] ${line}\n`);
-  if (!LOOPBACK.has(host) && !apiKey) {
+  if (!isLoopbackHost(host) && !apiKey) {
     log(`warning: listening on ${host} without --api-key: anyone who can reach this address can use the model`);
   }
 

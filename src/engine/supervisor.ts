@@ -17,6 +17,7 @@ import {
   ServeStartRequest,
   ServeStopRequest,
 } from '../../engine/protocol';
+import { isLoopbackHost } from '../../engine/remote/loopback';
 import { DEFAULT_BACKOFF, BackoffPolicy, RestartBackoff } from './backoff';
 import { EngineProcess, ExitInfo, SpawnOptions } from './process';
 
@@ -33,8 +34,6 @@ export interface EngineLaunchConfig {
   /** set: the engine also answers other tools over the OpenAI API (serve/start), sharing its model */
   serve?: ServeParams;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export interface CrashEvent {
   exit: ExitInfo;
@@ -218,7 +217,7 @@ export class EngineSupervisor {
   private async startServing(proc: EngineProcess, params: ServeParams): Promise<void> {
     const host = params.host ?? '127.0.0.1';
     try {
-      if (!LOOPBACK.has(host) && !params.apiKey) {
+      if (!isLoopbackHost(host) && !params.apiKey) {
         throw new Error(
           `not serving on ${host} without an API key: anyone who can reach that address could use the model. Set one with "Switchyard: Set Local Server API Key…", or bind 127.0.0.1`,
         );
