@@ -129,8 +129,10 @@ describe('Check Proof', function () {
       const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, error.range);
       if (actions.length > 0) return actions.map((a) => a.title);
       empty++;
-      const asked = calls.count > before ? `the provider was asked ${calls.count - before}x: ${calls.recent.slice(-(calls.count - before)).join(' | ')}` : 'the provider was not asked';
-      console.log(`[proof.test] code actions came back empty (${empty}): ${asked}; document open: ${vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())}, diagnostics: ${proofDiagnostics(uri).length}`);
+      const asked = calls.recent
+        .slice(calls.recent.length - Math.min(calls.recent.length, calls.count - before))
+        .map((c) => `${c.range.start.line}:${c.range.start.character}-${c.range.end.line}:${c.range.end.character} ${c.trigger === vscode.CodeActionTriggerKind.Invoke ? 'invoked' : 'automatic'}: ${c.actions} actions`);
+      console.log(`[proof.test] code actions came back empty (${empty}); the provider answered ${asked.join(' | ') || 'nothing'}; diagnostics: ${proofDiagnostics(uri).length}`);
       return undefined;
     }, 10_000);
     assert.ok(titles.includes('Show counterexample'), titles.join(', '));
