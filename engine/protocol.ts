@@ -33,7 +33,8 @@ export type WeightPrecision = 'f32' | 'int8' | 'int4';
 export interface ModelLoadParams {
   /** folder in Hugging Face layout: config.json, *.safetensors, tokenizer.json */
   path: string;
-  precision?: WeightPrecision;
+  /** default f32; 'auto': float32 while the weights fit a third of the machine's memory, else int8, else int4 experts */
+  precision?: WeightPrecision | 'auto';
   /** fraction of routed experts kept per layer (ranked by the domain profile); 1 = all */
   keepExperts?: number;
   /** only validate the folder (config, tensors, tokenizer) without building graphs */

@@ -24,6 +24,12 @@ export function modelPath(extensionPath: string): string {
   return p || vscode.Uri.joinPath(vscode.Uri.file(extensionPath), 'engine', 'models', 'default').fsPath;
 }
 
+/** The weight precision the local model is loaded in ('auto': chosen by size, see engine/runtime/precision.ts). */
+export function enginePrecision(): 'auto' | 'f32' | 'int8' | 'int4' {
+  const p = settings().get<string>('engine.precision', 'auto');
+  return p === 'f32' || p === 'int8' || p === 'int4' ? p : 'auto';
+}
+
 export function engineThreads(): number {
   return Math.max(0, settings().get<number>('engine.threads', 0));
 }

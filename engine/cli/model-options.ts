@@ -22,8 +22,10 @@ export function loadOptions(values: { threads?: string; 'cache-dir'?: string; pr
   if (values.threads !== undefined) opts.threads = positiveInt(values.threads, '--threads');
   if (values['cache-dir']) opts.cacheDir = values['cache-dir'];
   if (values.precision !== undefined) {
-    if (!['f32', 'int8', 'int4'].includes(values.precision)) throw new CliError(`--precision must be f32, int8 or int4, got '${values.precision}'`);
-    opts.precision = values.precision as WeightPrecision;
+    if (!['auto', 'f32', 'int8', 'int4'].includes(values.precision)) {
+      throw new CliError(`--precision must be auto, f32, int8 or int4, got '${values.precision}'`);
+    }
+    opts.precision = values.precision as WeightPrecision | 'auto';
   }
   return opts;
 }

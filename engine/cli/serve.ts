@@ -2,6 +2,7 @@
 // OpenAI-compatible server on loopback, for tools that already speak that API.
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ModelLoadParams } from '../protocol';
 import { isLoopbackHost } from '../remote/loopback';
 import { OpenAIServer } from '../remote/openai-server';
 import { loadModel } from '../runtime/load-model';
@@ -9,7 +10,7 @@ import { EngineService } from '../service/engine-service';
 import { CliError } from './errors';
 
 const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key K]
-                                  [--model-id NAME] [--queue 8] [--threads N]
+                                  [--model-id NAME] [--queue 8] [--threads N] [--precision auto]
 
   --model DIR     checkpoint folder (config.json, *.safetensors, tokenizer.json)
   --host H        address to bind (default 127.0.0.1: this machine only)
@@ -18,6 +19,8 @@ const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] 
   --model-id ID   the name clients send as "model" (default: the folder's name)
   --queue N       requests that may wait behind the one running; more get HTTP 503 (default 8)
   --threads N     onnxruntime intra-op threads
+  --precision P   auto (default: float32 while the weights fit a third of memory, else int8, else int4 experts),
+                  f32, int8 or int4
 `;
 
 function integer(value: string | undefined, name: string, min: number, fallback: number): number {
@@ -40,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
         'model-id': { type: 'string' },
         queue: { type: 'string' },
         threads: { type: 'string' },
+        precision: { type: 'string', default: 'auto' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -66,9 +70,11 @@ export async function run(argv: string[]): Promise<number> {
   const dir = resolve(values.model);
   const service = new EngineService({ loadModel, threads });
   const started = Date.now();
-  const info = await service.loadModel({ path: dir });
+  const precision = values.precision ?? 'auto';
+  if (!['auto', 'f32', 'int8', 'int4'].includes(precision)) throw new CliError(`--precision must be auto, f32, int8 or int4, got '${precision}'`);
+  const info = await service.loadModel({ path: dir, precision: precision as ModelLoadParams['precision'] });
   const modelId = values['model-id'] ?? basename(dir);
-  log(`loaded ${info.name} (${info.modelType}, ${info.parameters} parameters) in ${Date.now() - started} ms`);
+  log(`loaded ${info.name} (${info.modelType}, ${info.parameters} parameters, ${info.precision}) in ${Date.now() - started} ms`);
   if (!info.hasTokenizer) log(`warning: ${dir} has no tokenizer.json: text requests will fail`);
 
   const server = new OpenAIServer(service, { modelId, apiKey, queue, log });

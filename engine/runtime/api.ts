@@ -7,7 +7,10 @@ import type { ModelInfo, SamplingParams, StopReason, GenerationStats, WeightPrec
 export type SelectionBias = Float32Array[];
 
 export interface LoadOptions {
-  precision?: WeightPrecision;
+  /** default f32; 'auto' picks by size (runtime/precision.ts) */
+  precision?: WeightPrecision | 'auto';
+  /** for 'auto': the machine's memory (default os.totalmem(); tests pass their own) */
+  totalMemoryBytes?: number;
   /** intra-op threads for onnxruntime sessions */
   threads?: number;
   /** per MoE layer, the routed experts to keep (others are removed from the graphs); undefined = all */

@@ -1,7 +1,7 @@
 // loadModel(dir): a Hugging Face DeepSeek-V2/V3 folder -> a LoadedModel. Validates config, tensors and tokenizer,
 // builds (or reuses) the cached graphs, opens the sessions, and serves forward / generate one request at a time.
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors';
 import { type ModelConfig, moeLayerCount, readConfig } from '../model/config';
@@ -13,6 +13,7 @@ import { defaultCacheRoot, ensureGraphs } from '../onnx/graph-cache';
 import type { ForwardResult, GenerateOptions, GenerateResult, LoadedModel, LoadOptions, SelectionBias } from './api';
 import { generate } from './generate';
 import { PrefixCache } from './prefix-cache';
+import { choosePrecision } from './precision';
 import { residentBytesOfFiles } from './resident';
 import { softmaxScale } from './rope';
 import { Transformer, type StepResult } from './transformer';
@@ -32,11 +33,13 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
   const ckpt = new SafetensorsCheckpoint(abs);
   validateCheckpoint(cfg, ckpt);
   const tokenizer = CheckpointTokenizer.load(abs, cfg);
-  const precision = opts.precision ?? 'f32';
-  if (!['f32', 'int8', 'int4'].includes(precision)) {
-    throw new EngineError(`precision '${precision}' is not supported (f32, int8, int4 are)`, EngineErrorCodes.BadInput);
+  const requested = opts.precision ?? 'f32';
+  if (!['auto', 'f32', 'int8', 'int4'].includes(requested)) {
+    throw new EngineError(`precision '${requested}' is not supported (auto, f32, int8, int4 are)`, EngineErrorCodes.BadInput);
   }
-  const parameters = expectedTensors(cfg).reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  const tensors = expectedTensors(cfg);
+  const precision = requested === 'auto' ? choosePrecision(tensors, opts.totalMemoryBytes ?? totalmem()) : requested;
+  const parameters = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
   const info: ModelInfo = {
     path: abs,
     name: basename(abs),

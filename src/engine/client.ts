@@ -1,7 +1,7 @@
 // The engine as the rest of the extension sees it: the supervisor, configured from settings, logging to a
 // LogOutputChannel, telling the user once when the engine crashed, restarting when the model setting changes.
 import * as vscode from 'vscode';
-import { backendKind, engineThreads, modelPath, remoteSettings, serverSettings } from '../config';
+import { backendKind, enginePrecision, engineThreads, modelPath, remoteSettings, serverSettings } from '../config';
 import { ApiKeys, serverOrigin } from './api-keys';
 import { describeExit, EngineLaunchConfig, EngineSupervisor } from './supervisor';
 
@@ -19,6 +19,7 @@ async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOut
     },
     modelPath: modelPath(context.extensionPath),
     threads: engineThreads(),
+    precision: enginePrecision(),
     serve: server && { host: server.host, port: server.port, apiKey: await keys.serverKey() },
   };
   if (backendKind() === 'local') return config;
@@ -58,7 +59,7 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
     vscode.workspace.onDidChangeConfiguration((e) => {
       // remote.* matters only while the remote backend is on.
       const remote = backendKind() === 'openai-compatible' && e.affectsConfiguration('switchyard.remote');
-      const reload = remote || ['modelPath', 'engine.threads', 'backend'].some((k) => e.affectsConfiguration(`switchyard.${k}`));
+      const reload = remote || ['modelPath', 'engine.threads', 'engine.precision', 'backend'].some((k) => e.affectsConfiguration(`switchyard.${k}`));
       if (reload) restart();
       // The local server moves without reloading the model (a restart applies it anyway).
       else if (e.affectsConfiguration('switchyard.server')) void engine.reconfigureServing();

@@ -1,6 +1,6 @@
 // The status bar item: engine state, model name, last decode speed; a click opens the Switchyard menu.
 import * as vscode from 'vscode';
-import type { GenerationStats } from '../../engine/protocol';
+import type { GenerationStats, WeightPrecision } from '../../engine/protocol';
 import type { EngineState, EngineSupervisor } from './supervisor';
 
 const ICONS: Record<EngineState, string> = {
@@ -11,6 +11,8 @@ const ICONS: Record<EngineState, string> = {
   crashed: '$(warning)',
   failed: '$(error)',
 };
+
+const PRECISION: Record<WeightPrecision, string> = { f32: 'float32', int8: 'int8 experts', int4: 'int4 experts' };
 
 export class EngineStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('switchyard.status', vscode.StatusBarAlignment.Right, 100);
@@ -53,7 +55,7 @@ export class EngineStatusBar implements vscode.Disposable {
       md.appendMarkdown(`Model: \`${model}\` on the OpenAI-compatible server \`${info.path}\`\n\n`);
       md.appendMarkdown('Routing skew is off: it cannot travel over the OpenAI API.\n\n');
     } else if (model) {
-      md.appendMarkdown(`Model: \`${model}\`\n\n`);
+      md.appendMarkdown(`Model: \`${model}\` (${PRECISION[info.precision]})\n\n`);
     }
     const serving = this.engine.serving;
     if (serving) md.appendMarkdown(`Serving other tools at \`${serving.url}\` as \`${serving.modelId}\`\n\n`);

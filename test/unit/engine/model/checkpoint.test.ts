@@ -104,6 +104,6 @@ describe('checkpoint loading', () => {
 
   it('rejects a precision it cannot run', () => {
     const precision = 'fp8' as unknown as 'int4';
-    assert.throws(() => validateModelDir(copyFixture('v3-tiny'), { precision }), /precision 'fp8' is not supported \(f32, int8, int4 are\)/);
+    assert.throws(() => validateModelDir(copyFixture('v3-tiny'), { precision }), /precision 'fp8' is not supported \(auto, f32, int8, int4 are\)/);
   });
 });
