@@ -67,6 +67,23 @@ describe('engine (real subprocess)', function () {
     assert.equal(vscode.workspace.getConfiguration('switchyard').inspect('modelPath')?.globalValue, before, 'nothing saved');
   });
 
+  it('loads the model in the precision switchyard.engine.precision asks for, and says so in the status bar', async () => {
+    const a = await api();
+    await a.engine.start();
+    assert.equal(a.engine.model?.precision, 'f32', "auto: the fixture's float32 weights fit easily");
+    const cfg = vscode.workspace.getConfiguration('switchyard');
+    await cfg.update('engine.precision', 'int8', vscode.ConfigurationTarget.Global);
+    try {
+      await until('the int8 model', () => (a.engine.state === 'ready' && a.engine.model?.precision === 'int8') || undefined, 60_000);
+      assert.match(a.statusBar.tooltipText, /int8 experts/);
+      const r = await a.engine.request(CompleteRequest, { prefix: 'x = ', suffix: '', languageId: 'python', maxTokens: 2, temperature: 0 });
+      assert.ok(r.stats.generatedTokens > 0);
+    } finally {
+      await cfg.update('engine.precision', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await until('the float32 model again', () => (a.engine.state === 'ready' && a.engine.model?.precision === 'f32') || undefined, 60_000);
+  });
+
   it('restarts a killed engine, which then serves again', async () => {
     const a = await api();
     await a.engine.start();
