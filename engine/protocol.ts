@@ -71,6 +71,15 @@ export interface ModelInfo {
 }
 export const ModelLoadRequest = new RequestType<ModelLoadParams, ModelInfo, void>('model/load');
 
+/** Sent during a model/load that builds the model's graphs (first load of a checkpoint at a precision only). */
+export interface ModelProgress {
+  path: string;
+  /** graphs built so far, of total */
+  done: number;
+  total: number;
+}
+export const ModelProgressNotification = new NotificationType<ModelProgress>('model/progress');
+
 // ---------------------------------------------------------------- generation (shared by complete and chat)
 export interface SamplingParams {
   maxTokens: number;

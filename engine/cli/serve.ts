@@ -72,7 +72,13 @@ export async function run(argv: string[]): Promise<number> {
   const started = Date.now();
   const precision = values.precision ?? 'auto';
   if (!['auto', 'f32', 'int8', 'int4'].includes(precision)) throw new CliError(`--precision must be auto, f32, int8 or int4, got '${precision}'`);
-  const info = await service.loadModel({ path: dir, precision: precision as ModelLoadParams['precision'] });
+  let quarter = 0;
+  const info = await service.loadModel({ path: dir, precision: precision as ModelLoadParams['precision'] }, (done, total) => {
+    // a checkpoint's first load builds its graphs (minutes for a real one): say so every quarter
+    const q = Math.floor((4 * done) / total);
+    if (q > quarter || done === 1) log(`building graphs (first load only): ${done} of ${total}`);
+    quarter = Math.max(quarter, q);
+  });
   const modelId = values['model-id'] ?? basename(dir);
   log(`loaded ${info.name} (${info.modelType}, ${info.parameters} parameters, ${info.precision}) in ${Date.now() - started} ms`);
   if (!info.hasTokenizer) log(`warning: ${dir} has no tokenizer.json: text requests will fail`);

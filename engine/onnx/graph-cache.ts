@@ -55,14 +55,22 @@ function layout(dir: string, cfg: ModelConfig): GraphFiles {
   return { dir, embed: join(dir, 'embed.onnx'), head: join(dir, 'head.onnx'), attention, experts, routedExpertData };
 }
 
-/** Returns the graph files for the checkpoint, building them first when the cache has none. */
-export function ensureGraphs(
+/** Graphs built so far during a first load, of how many (embedding, head, each layer's attention and experts). */
+export type BuildProgress = (done: number, total: number) => void;
+
+/**
+ * Returns the graph files for the checkpoint, building them first when the cache has none. A build yields to the
+ * event loop after each graph, so progress (and anything else the engine has to say) goes out while it runs: a real
+ * checkpoint's first build takes minutes.
+ */
+export async function ensureGraphs(
   cfg: ModelConfig,
   ckpt: SafetensorsCheckpoint,
   softmaxScale: number,
   cacheRoot: string = defaultCacheRoot(),
   precision: WeightPrecision = 'f32',
-): GraphFiles {
+  onProgress?: BuildProgress,
+): Promise<GraphFiles> {
   const key = cacheKey(ckpt.dir, ckpt.files, softmaxScale, precision);
   const dir = join(cacheRoot, `${basename(ckpt.dir)}-${precision}-${key}`);
   const files = layout(dir, cfg);
@@ -71,7 +79,7 @@ export function ensureGraphs(
   // build into a temporary folder and rename, so a crash mid-build never leaves a half cache that looks complete
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
-    buildAll(cfg, ckpt, softmaxScale, precision, tmp);
+    await buildAll(cfg, ckpt, softmaxScale, precision, tmp, onProgress);
     // another process may have finished the same build meanwhile: keep theirs (it may be in use)
     if (existsSync(join(dir, 'manifest.json'))) rmSync(tmp, { recursive: true, force: true });
     else {
@@ -90,26 +98,39 @@ export function ensureGraphs(
   return files;
 }
 
-function buildAll(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, softmaxScale: number, precision: WeightPrecision, tmp: string): void {
+async function buildAll(
+  cfg: ModelConfig,
+  ckpt: SafetensorsCheckpoint,
+  softmaxScale: number,
+  precision: WeightPrecision,
+  tmp: string,
+  onProgress?: BuildProgress,
+): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const write = (name: string, build: (file: ExternalDataFile) => Uint8Array, dataName = name.replace(/\.onnx$/, '.bin')) => {
+  let layersMoe = 0;
+  for (let l = 0; l < cfg.num_hidden_layers; l++) if (isMoeLayer(cfg, l)) layersMoe++;
+  const total = 2 + cfg.num_hidden_layers + layersMoe;
+  let done = 0;
+  const write = async (name: string, build: (file: ExternalDataFile) => Uint8Array, dataName = name.replace(/\.onnx$/, '.bin')) => {
     const file = new ExternalDataFile(join(tmp, dataName));
     try {
       writeFileSync(join(tmp, name), build(file));
     } finally {
       file.close();
     }
+    onProgress?.(++done, total);
+    await new Promise((r) => setImmediate(r));
   };
-  write('embed.onnx', (file) => embedGraph(cfg, { ckpt, file }));
-  write('head.onnx', (file) => headGraph(cfg, { ckpt, file }));
+  await write('embed.onnx', (file) => embedGraph(cfg, { ckpt, file }));
+  await write('head.onnx', (file) => headGraph(cfg, { ckpt, file }));
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const moe = isMoeLayer(cfg, l);
-    write(`layer${l}.attention.onnx`, (file) => attentionGraph(cfg, { ckpt, file }, l, softmaxScale, moe));
+    await write(`layer${l}.attention.onnx`, (file) => attentionGraph(cfg, { ckpt, file }, l, softmaxScale, moe));
     if (!moe) continue;
     const routed = new ExternalDataFile(join(tmp, `layer${l}.routed-experts.bin`));
     try {
-      write(`layer${l}.experts.onnx`, (file) => expertsGraph(cfg, { ckpt, file, precision }, { ckpt, file: routed, precision }, l), `layer${l}.shared-experts.bin`);
+      await write(`layer${l}.experts.onnx`, (file) => expertsGraph(cfg, { ckpt, file, precision }, { ckpt, file: routed, precision }, l), `layer${l}.shared-experts.bin`);
     } finally {
       routed.close();
     }

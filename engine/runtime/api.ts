@@ -17,6 +17,8 @@ export interface LoadOptions {
   keptExperts?: number[][];
   /** where built graphs are cached; default: a folder per checkpoint under the user cache dir */
   cacheDir?: string;
+  /** a first load builds the graphs (minutes for a real checkpoint): graphs done, of total */
+  onBuildProgress?: (done: number, total: number) => void;
   /**
    * benchmark baseline: run every routed expert on every token (unselected ones weighted 0, so outputs are the same)
    * to measure what computing only the selected experts saves

@@ -200,7 +200,7 @@ export type DeepseekLoadedModel = DeepseekModel;
 export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
   const { cfg, ckpt, tokenizer, info } = validateModelDir(dir, opts);
   const cacheRoot = resolve(opts.cacheDir ?? defaultCacheRoot());
-  let files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision);
+  let files = await ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress);
   const correction: (Float32Array | undefined)[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const name = `${layerPrefix(l)}mlp.gate.e_score_correction_bias`;
@@ -228,7 +228,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   } catch (first) {
     // a damaged cache (a file deleted or truncated behind our back): rebuild it once
     rmSync(files.dir, { recursive: true, force: true });
-    files = ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision);
+    files = await ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress);
     try {
       transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
     } catch (e) {

@@ -85,11 +85,12 @@ export class EngineService {
     return backend.info;
   }
 
-  async loadModel(params: ModelLoadParams): Promise<ModelInfo> {
+  /** `onBuildProgress`: graphs built so far, when this load has to build them (a checkpoint's first load). */
+  async loadModel(params: ModelLoadParams, onBuildProgress?: LoadOptions['onBuildProgress']): Promise<ModelInfo> {
     if (!this.options.loadModel) {
       throw new EngineError('this build has no local runtime to load models with', EngineErrorCodes.NotAvailable);
     }
-    const opts: LoadOptions = { precision: params.precision, threads: this.threads };
+    const opts: LoadOptions = { precision: params.precision, threads: this.threads, onBuildProgress };
     // The checkpoint's routing profile. One calibrated on other weights is refused: an error when the request needs
     // it (keepExperts), otherwise the model loads with its own routing and the reason goes to the log (stderr).
     const wantsKept = params.keepExperts !== undefined && params.keepExperts < 1;

@@ -10,6 +10,7 @@ import {
   GenerationDeltaNotification,
   InitializeRequest,
   ModelLoadRequest,
+  ModelProgressNotification,
   PROTOCOL_VERSION,
   ProofCheckRequest,
   RemoteConnectRequest,
@@ -97,7 +98,12 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
     }),
   );
 
-  connection.onRequest(ModelLoadRequest, handle('model/load', (params) => service.loadModel(params)));
+  connection.onRequest(
+    ModelLoadRequest,
+    handle('model/load', (params) =>
+      service.loadModel(params, (done, total) => void connection.sendNotification(ModelProgressNotification, { path: params.path, done, total })),
+    ),
+  );
 
   connection.onRequest(
     RemoteConnectRequest,

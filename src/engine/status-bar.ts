@@ -28,6 +28,7 @@ export class EngineStatusBar implements vscode.Disposable {
     this.subs.push(
       this.engine.onDidChangeState(() => this.render()),
       this.engine.onDidChangeServing(() => this.render()),
+      this.engine.onDidProgress(() => this.render()),
     );
     this.render();
     this.item.show();
@@ -48,9 +49,16 @@ export class EngineStatusBar implements vscode.Disposable {
     const off = this.inlineEnabled() ? '' : ' (completions off)';
     // A cloud instead of the robot when the model runs elsewhere: the user's code leaves the machine.
     const icon = remote && state === 'ready' ? '$(cloud)' : ICONS[state];
-    this.item.text = `${icon} Switchyard${state === 'ready' || state === 'busy' ? speed : ` ${state}`}`;
+    const progress = state === 'starting' ? this.engine.progress : undefined;
+    const stateText = progress ? `preparing the model ${Math.floor((100 * progress.done) / progress.total)}%` : state;
+    this.item.text = `${icon} Switchyard${state === 'ready' || state === 'busy' ? speed : ` ${stateText}`}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**Switchyard** — engine ${state}${off}\n\n`);
+    if (progress) {
+      md.appendMarkdown(
+        `Building the model's graphs: ${progress.done} of ${progress.total}. Only the first load of a model (at each precision) does this; later starts take seconds.\n\n`,
+      );
+    }
     if (remote) {
       md.appendMarkdown(`Model: \`${model}\` on the OpenAI-compatible server \`${info.path}\`\n\n`);
       md.appendMarkdown('Routing skew is off: it cannot travel over the OpenAI API.\n\n');

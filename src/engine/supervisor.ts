@@ -9,6 +9,8 @@ import {
   ModelInfo,
   ModelLoadParams,
   ModelLoadRequest,
+  ModelProgress,
+  ModelProgressNotification,
   PROTOCOL_VERSION,
   RemoteConnectParams,
   RemoteConnectRequest,
@@ -54,16 +56,20 @@ export class EngineSupervisor {
   private _lastError: string | undefined;
   private _serving: ServeResult | undefined;
   private _servingError: string | undefined;
+  private _progress: ModelProgress | undefined;
 
   private readonly stateEmitter = new Emitter<EngineState>();
   private readonly crashEmitter = new Emitter<CrashEvent>();
   private readonly deltaEmitter = new Emitter<GenerationDelta>();
   private readonly servingEmitter = new Emitter<void>();
+  private readonly progressEmitter = new Emitter<ModelProgress | undefined>();
   readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
   readonly onDidCrash: Event<CrashEvent> = this.crashEmitter.event;
   readonly onDelta: Event<GenerationDelta> = this.deltaEmitter.event;
   /** the local OpenAI-compatible server started, stopped or failed */
   readonly onDidChangeServing: Event<void> = this.servingEmitter.event;
+  /** a first load is building the model's graphs (undefined once the load ended) */
+  readonly onDidProgress: Event<ModelProgress | undefined> = this.progressEmitter.event;
   /** how many times the engine was started (restarts included) */
   starts = 0;
 
@@ -85,6 +91,10 @@ export class EngineSupervisor {
   /** why the last start or load failed, for the status bar and messages */
   get lastError(): string | undefined {
     return this._lastError;
+  }
+  /** how far the model's graphs are built, while a first load builds them */
+  get progress(): ModelProgress | undefined {
+    return this._progress;
   }
   /** where the engine serves other tools over the OpenAI API, while it does */
   get serving(): ServeResult | undefined {
@@ -199,6 +209,7 @@ export class EngineSupervisor {
     this.crashEmitter.dispose();
     this.deltaEmitter.dispose();
     this.servingEmitter.dispose();
+    this.progressEmitter.dispose();
   }
 
   /**
@@ -260,6 +271,10 @@ export class EngineSupervisor {
     this.starts++;
     this.log(`engine started (pid ${proc.pid}) with ${cfg.spawn.enginePath}`);
     proc.connection.onNotification(GenerationDeltaNotification, (d) => this.deltaEmitter.fire(d));
+    proc.connection.onNotification(ModelProgressNotification, (p) => {
+      this._progress = p;
+      this.progressEmitter.fire(p);
+    });
     proc.connection.onError(([err]) => this.log(`protocol error: ${err.message}`));
     void proc.exited.then((exit) => this.onExit(proc, exit));
     try {
@@ -279,8 +294,10 @@ export class EngineSupervisor {
         this._model = await proc.connection.sendRequest(ModelLoadRequest, { path: cfg.modelPath, precision: cfg.precision });
         this.log(`model ${this._model.name} loaded (${this._model.parameters} parameters)`);
       }
+      this.endProgress();
       this.setState('ready');
     } catch (err) {
+      this.endProgress();
       this._lastError = errorMessage(err);
       this.log(`engine start failed: ${this._lastError}`);
       // Loading failed for a reason the user must fix (bad path, corrupt checkpoint): stop, do not restart in a loop.
@@ -309,6 +326,12 @@ export class EngineSupervisor {
         this.start().catch(() => undefined);
       }, restartInMs);
     }
+  }
+
+  private endProgress(): void {
+    if (!this._progress) return;
+    this._progress = undefined;
+    this.progressEmitter.fire(undefined);
   }
 
   /** The server lives in the engine process: when that goes, so does the server. */

@@ -69,14 +69,25 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
     if (engine.child.exitCode === null) engine.child.kill();
   });
 
-  it('initializes, refuses another protocol version, and loads a fixture model', async () => {
+  it('initializes, refuses another protocol version, and loads a fixture model, reporting the first build as it goes', async () => {
     const init = await engine.conn.sendRequest(p.InitializeRequest, { protocolVersion: p.PROTOCOL_VERSION, threads: 1 });
     assert.equal(init.protocolVersion, p.PROTOCOL_VERSION);
     await assert.rejects(engine.conn.sendRequest(p.InitializeRequest, { protocolVersion: 99 }), (e: { code?: number; message?: string }) => e.code === p.EngineErrorCodes.BadInput && /protocol version 99/.test(e.message ?? ''));
+    const progress: p.ModelProgress[] = [];
+    const sub = engine.conn.onNotification(p.ModelProgressNotification, (m) => progress.push(m));
     const info = await engine.conn.sendRequest(p.ModelLoadRequest, { path: model });
     assert.equal(info.modelType, 'deepseek_v3');
     assert.equal(info.hasTokenizer, true);
     assert.equal(info.backend, 'local');
+    // the engine's graph cache is fresh: one notification per graph, before the reply, counting up to the total
+    const total = 2 + info.layers + info.moeLayers;
+    assert.deepEqual(progress.map((m) => m.done), Array.from({ length: total }, (_, i) => i + 1));
+    assert.ok(progress.every((m) => m.total === total && m.path === model));
+    // the same checkpoint again comes from the cache: nothing to report
+    progress.length = 0;
+    await engine.conn.sendRequest(p.ModelLoadRequest, { path: model });
+    sub.dispose();
+    assert.deepEqual(progress, []);
   });
 
   it('a broken checkpoint is a BadCheckpoint error naming the folder, and the loaded model stays', async () => {

@@ -101,6 +101,18 @@ describe('engine supervisor with the OpenAI-compatible backends (real engine sub
     assert.ok(changes > 0, 'listeners heard about it');
   });
 
+  it("reports a first load's graph building as it goes, and clears the progress once ready", async () => {
+    const s = supervisor({}); // a fresh graph cache: this start builds
+    const seen: (number | undefined)[] = [];
+    s.onDidProgress((p) => seen.push(p && p.done));
+    await s.start();
+    assert.ok(seen.length > 2, `${seen.length} progress events`);
+    assert.equal(seen[seen.length - 1], undefined, 'cleared when the load ended');
+    assert.equal(s.progress, undefined);
+    const counts = seen.filter((d): d is number => d !== undefined);
+    assert.deepEqual(counts, [...counts].sort((a, b) => a - b));
+  });
+
   it('runs restarts asked at the same time one after another, ending with one engine that serves', async () => {
     const s = supervisor({});
     await s.start();
