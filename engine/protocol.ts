@@ -33,7 +33,7 @@ export type WeightPrecision = 'f32' | 'int8' | 'int4';
 export interface ModelLoadParams {
   /** folder in Hugging Face layout: config.json, *.safetensors, tokenizer.json */
   path: string;
-  /** default f32; 'auto': float32 while the weights fit a third of the machine's memory, else int8, else int4 experts */
+  /** default f32; 'auto': float32 for small models, else int8 experts when they fit a third of memory, else int4 */
   precision?: WeightPrecision | 'auto';
   /** fraction of routed experts kept per layer (ranked by the domain profile); 1 = all */
   keepExperts?: number;

@@ -19,8 +19,8 @@ const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] 
   --model-id ID   the name clients send as "model" (default: the folder's name)
   --queue N       requests that may wait behind the one running; more get HTTP 503 (default 8)
   --threads N     onnxruntime intra-op threads
-  --precision P   auto (default: float32 while the weights fit a third of memory, else int8, else int4 experts),
-                  f32, int8 or int4
+  --precision P   auto (default: float32 for small models, else int8 experts when they fit a third of memory,
+                  else int4), f32, int8 or int4
 `;
 
 function integer(value: string | undefined, name: string, min: number, fallback: number): number {

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { expectedTensors } from '../../../../engine/model/checkpoint';
 import { readConfig } from '../../../../engine/model/config';
-import { choosePrecision, weightBytes } from '../../../../engine/runtime/precision';
+import { choosePrecision, SMALL_MODEL_BYTES, weightBytes } from '../../../../engine/runtime/precision';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { FIXTURES, testCacheDir } from '../fixture-models';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ describe('runtime/precision (auto)', () => {
     assert.ok(int4 > rest);
   });
 
-  it('keeps float32 when it fits a third of memory, and steps down to int8, then int4, as memory shrinks', () => {
+  it('keeps a small model float32 while it fits a third of memory, and steps down to int8, then int4, as memory shrinks', () => {
     const f32 = weightBytes(v2lite, 'f32');
     const int8 = weightBytes(v2lite, 'int8');
     assert.equal(choosePrecision(v2lite, 24 * GB), 'f32');
@@ -30,6 +30,16 @@ describe('runtime/precision (auto)', () => {
     assert.equal(choosePrecision(v2lite, 3 * int8), 'int8');
     assert.equal(choosePrecision(v2lite, 3 * int8 - 3), 'int4');
     assert.equal(choosePrecision(v2lite, 1), 'int4', 'nothing fits: the smallest, and let the load say more');
+  });
+
+  it('quantizes a large model even where its float32 weights would fit: int8 is the faster default', () => {
+    // a V2-Lite-like shape: 7.4 GB in float32, 2.5 GB with int8 experts
+    const cfg = { ...readConfig(join(FIXTURES, 'v2lite-tiny')) };
+    Object.assign(cfg, { hidden_size: 2048, num_hidden_layers: 4, n_routed_experts: 64, moe_intermediate_size: 1408, vocab_size: 32000, num_attention_heads: 16 });
+    const shape = expectedTensors(cfg);
+    assert.ok(weightBytes(shape, 'f32') > SMALL_MODEL_BYTES);
+    assert.equal(choosePrecision(shape, 128 * GB), 'int8');
+    assert.equal(choosePrecision(shape, 6 * GB), 'int4');
   });
 
   it('model/load with auto reports the precision it chose', async () => {
