@@ -3,17 +3,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { prepareTestModel } from './test-model';
+import { prepareTestModel, suiteSettings } from './test-model';
 import { prepareRun, ROOT } from './vscode-server';
 
 async function main(): Promise<number> {
   const model = process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
-  const dirs = prepareRun('electron', {
-    'switchyard.modelPath': model,
-    'switchyard.engine.threads': 1,
-    'switchyard.chat.systemPrompt': 'Be brief.',
-    'switchyard.chat.maxTokens': 48,
-  });
+  const dirs = prepareRun('electron', suiteSettings(model));
   if (!fs.existsSync(path.join(ROOT, 'out/test/suite/index.js'))) throw new Error('out/test/suite/index.js missing: run `node esbuild.js`');
   await runTests({
     version: process.env.SWITCHYARD_VSCODE_VERSION ?? '1.100.3',

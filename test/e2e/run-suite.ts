@@ -2,22 +2,14 @@
 // opened by headless Chromium. Exit 0: suite green; 1: test failures; 2: the harness itself failed or timed out.
 import * as path from 'node:path';
 import { format } from 'node:util';
-import { prepareTestModel } from './test-model';
+import { prepareTestModel, suiteSettings } from './test-model';
 import { launchBrowser, prepareRun, ROOT, startServer, workbenchUrl, isNoise } from './vscode-server';
 
 const TIMEOUT_MS = Number(process.env.SWITCHYARD_SUITE_TIMEOUT_MS ?? 6 * 60_000);
 
 async function main(): Promise<number> {
   const model = process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
-  // The fixture has 256 positions and a byte-level vocabulary: short instructions and replies.
-  const dirs = prepareRun('suite', {
-    'switchyard.modelPath': model,
-    'switchyard.engine.threads': 1,
-    'switchyard.chat.systemPrompt': 'Be brief.',
-    'switchyard.chat.maxTokens': 48,
-    // Greedy: a sampled reply on the random-weight fixture sometimes ended after one token and proved nothing.
-    'switchyard.chat.temperature': 0,
-  });
+  const dirs = prepareRun('suite', suiteSettings(model));
   const server = await startServer(dirs, { SWITCHYARD_TEST_WORKSPACE: dirs.workspace, SWITCHYARD_TEST_ARTIFACTS: dirs.artifacts });
   const browser = await launchBrowser(dirs);
   let finish: (code: number) => void = () => undefined;

@@ -3,7 +3,7 @@
 // in .vscode-test/artifacts/ui/. Exit 0: passed; 1: a check failed; 2: the harness failed.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { prepareTestModel } from './test-model';
+import { prepareTestModel, testModelSettings } from './test-model';
 import { isNoise, launchBrowser, Page, prepareRun, ROOT, startServer, workbenchUrl } from './vscode-server';
 
 const NBSP = /\u00a0/g;
@@ -12,10 +12,7 @@ const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-te
 async function main(): Promise<number> {
   const model = process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
   const dirs = prepareRun('ui', {
-    'switchyard.modelPath': model,
-    'switchyard.engine.threads': 1,
-    'switchyard.chat.systemPrompt': 'Be brief.',
-    'switchyard.chat.maxTokens': 48,
+    ...testModelSettings(model),
     'switchyard.completion.maxLines': 1,
     'workbench.colorTheme': 'Default Dark Modern',
   });

@@ -13,3 +13,23 @@ export function prepareTestModel(into: string, fixture = 'v3-tiny'): string {
   writeMadeUpTokenizer(into, { family: 'qwen', merges: CODE_MERGES, chatTemplate: CHATML_TEMPLATE });
   return into;
 }
+
+/** User settings every launcher gives the test model: the fixture has 256 positions and a byte-level vocabulary, so
+ * short instructions and replies. */
+export function testModelSettings(model: string): Record<string, unknown> {
+  return {
+    'switchyard.modelPath': model,
+    'switchyard.engine.threads': 1,
+    'switchyard.chat.systemPrompt': 'Be brief.',
+    'switchyard.chat.maxTokens': 48,
+  };
+}
+
+/** The extension-host suite's settings (both launchers run the same suite). */
+export function suiteSettings(model: string): Record<string, unknown> {
+  return {
+    ...testModelSettings(model),
+    // Greedy: a sampled reply on the random-weight fixture sometimes ended after one token and proved nothing.
+    'switchyard.chat.temperature': 0,
+  };
+}
