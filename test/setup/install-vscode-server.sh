@@ -14,14 +14,18 @@ export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=f
 # /usr, whose headers belong to whatever Debian's libnode-dev installed (Node 18 on bookworm), not necessarily ours.
 node_prefix=$(node -p 'require("path").resolve(process.execPath, "../..")')
 [ -f "$node_prefix/include/node/node_version.h" ] && export npm_config_nodedir=$node_prefix
-# node-pty's rebuild runs `npx node-gyp`; it needs this exact version on PATH or it downloads another.
-if ! node-gyp --version 2>/dev/null | grep -q 'v12.4.0'; then npm install -g node-gyp@12.4.0 >/dev/null; fi
 rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
 echo '{"private":true}' >package.json
 # code-server's own postinstall refuses root and downloads ripgrep; its steps are done by hand below.
-npm install --ignore-scripts --no-save "code-server@$version" >/dev/null
+# node-gyp is installed here, pinned, rather than used from whatever a machine has globally: node-pty's post-install
+# runs `npx node-gyp`, and npx, finding no local node-gyp, asks before downloading one (and refuses under CI=true).
+# Under `npm test`, npm's own node-gyp shim comes first on PATH, which hides the package's absence from any check.
+npm install --ignore-scripts --no-save "code-server@$version" node-gyp@12.4.0 >/dev/null
+gyp=$dir/node_modules/.bin/node-gyp
 cd node_modules/code-server/lib/vscode
 npm install --omit=dev --ignore-scripts >/dev/null
+# npx inside the rebuild's scripts resolves bins from this project's node_modules/.bin (npm_config_local_prefix).
+ln -sfn "$gyp" node_modules/.bin/node-gyp
 npm rebuild @parcel/watcher @vscode/spdlog kerberos native-watchdog node-pty @vscode/deviceid >/dev/null
 mkdir -p node_modules/@vscode/ripgrep/bin && cp "$(command -v rg)" node_modules/@vscode/ripgrep/bin/rg
 ln -sfn node_modules node_modules.asar
