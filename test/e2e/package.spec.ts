@@ -1,16 +1,19 @@
-// What `npm run package` puts in the .vsix (vsce's own file list, with our .vscodeignore): everything the extension
-// needs at run time and nothing else.
+// What `npm run package` put in switchyard.vsix (run-package.sh builds it first): the listing of the real archive,
+// read with Debian's unzip, holds everything the extension needs at run time and nothing else, and the README inside
+// it shows its screenshot from the archive.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listFiles, PackageManager } from '@vscode/vsce';
 
 const ROOT = path.resolve(__dirname, '../..');
+const VSIX = path.join(ROOT, 'switchyard.vsix');
+const unzip = (...args: string[]) => execFileSync('unzip', [...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
 
 const REQUIRED = [
   'package.json',
-  'README.md',
+  'readme.md',
   'dist/extension.js',
   'dist/engine.js',
   'media/chat.css',
@@ -31,7 +34,7 @@ const REQUIRED = [
 
 /** Every listed file must match one of these. */
 const ALLOWED = [
-  /^(package\.json|README\.md|LICENSE)$/,
+  /^(package\.json|readme\.md|LICENSE)$/,
   /^dist\/(extension|engine)\.js$/,
   /^media\/[^/]+\.(css|svg|png)$/,
   /^media\/dist\/chat\.(js|css)$/,
@@ -41,12 +44,37 @@ const ALLOWED = [
   /^node_modules\/onnxruntime-common\/(package\.json|dist\/cjs\/.+\.js)$/,
 ];
 
-describe('the .vsix listing', function () {
+describe('the .vsix that `npm run package` built', function () {
   this.timeout(180_000);
   let files: string[];
+  const read = (file: string) => unzip('-p', VSIX, `extension/${file}`);
 
-  before(async () => {
-    files = (await listFiles({ cwd: ROOT, packageManager: PackageManager.Npm })).map((f) => f.replace(/\\/g, '/'));
+  before(() => {
+    assert.ok(fs.existsSync(VSIX), 'switchyard.vsix is missing: run-package.sh builds it with `npm run package`');
+    const entries = unzip('-Z1', VSIX).split('\n').filter(Boolean);
+    // vsce's own two files sit beside extension/, which holds the extension as it is installed
+    assert.deepEqual(entries.filter((e) => !e.startsWith('extension/')).sort(), ['[Content_Types].xml', 'extension.vsixmanifest']);
+    files = entries.filter((e) => e.startsWith('extension/') && !e.endsWith('/')).map((e) => e.slice('extension/'.length));
+  });
+
+  it('is a manifest whose entry point and README are in the archive', () => {
+    const manifest = JSON.parse(read('package.json')) as { main: string; name: string };
+    assert.equal(manifest.name, 'switchyard');
+    assert.ok(files.includes(path.posix.normalize(manifest.main)), `main ${manifest.main} is not in the archive`);
+    assert.match(unzip('-p', VSIX, 'extension.vsixmanifest'), /Path="extension\/readme\.md"/);
+  });
+
+  it('shows the README\'s images from the archive itself (relative links kept, each image packed)', () => {
+    const images = Array.from(read('readme.md').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g), (m) => m[1]);
+    assert.ok(images.length > 0, 'the README shows a screenshot');
+    for (const src of images) {
+      assert.ok(!/^\w+:/.test(src), `${src} was rewritten to a remote address`);
+      assert.ok(files.includes(path.posix.normalize(src)), `${src} is not in the archive`);
+    }
+  });
+
+  it('holds the production bundles, without source maps', () => {
+    for (const bundle of ['dist/extension.js', 'dist/engine.js']) assert.ok(!read(bundle).includes('sourceMappingURL'), bundle);
   });
 
   it('holds the bundles, webview assets, onnxruntime binaries of every platform and the default model', () => {
@@ -64,7 +92,7 @@ describe('the .vsix listing', function () {
   it('carries every package the bundles still require at run time', () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     for (const bundle of ['dist/extension.js', 'dist/engine.js']) {
-      const src = fs.readFileSync(path.join(ROOT, bundle), 'utf8');
+      const src = read(bundle);
       const required = new Set(Array.from(src.matchAll(/\brequire\("([^"./][^"]*)"\)/g), (m) => m[1]));
       for (const mod of required) {
         if (builtins.has(mod) || mod === 'vscode') continue;

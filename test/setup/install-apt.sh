@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages the VS Code server build and the headless UI test need. A no-op when all are present.
+# Debian packages the VS Code server build, the headless UI test and the .vsix check (unzip) need. A no-op when all are
+# present.
 set -euo pipefail
-pkgs=(libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev pkg-config ripgrep chromium)
+pkgs=(libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev pkg-config ripgrep chromium unzip)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
