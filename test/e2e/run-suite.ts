@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     });
     await page.exposeFunction('codeAutomationExit', (code: number) => finish(code));
     page.on('pageerror', (e) => !isNoise(e.message) && console.error(`[page] ${e.message}`));
-    await page.goto(workbenchUrl(server.port, dirs, path.join(ROOT, 'out/test/suite/index.js')));
+    await page.goto(workbenchUrl(server, dirs, path.join(ROOT, 'out/test/suite/index.js')));
     const code = await done;
     await page.screenshot({ path: path.join(dirs.artifacts, 'workbench-at-end.png') }).catch(() => undefined);
     return code;

@@ -1,6 +1,7 @@
 // Starts the real VS Code 1.100 server (from .vscode-test/code-server, installed by test/setup) for one test run,
 // each run in fresh folders, and opens its workbench in headless Chromium. Used by the suite launcher and the UI test.
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, BrowserContext, Page } from 'playwright-core';
@@ -58,11 +59,17 @@ export function prepareRun(name: string, userSettings: Record<string, unknown>, 
 
 export interface Server {
   port: number;
+  /** the connection token: the server refuses every request that does not carry it (the URL's `tkn`, then a cookie) */
+  token: string;
   process: ChildProcess;
   stop(): void;
 }
 
-/** Starts server-main.js in its own process group; resolves with the port it listens on. */
+/**
+ * Starts server-main.js in its own process group; resolves with the port it listens on. Every run gets a random
+ * connection token, passed in a file only this user can read (not on the command line, where `ps` shows it): without
+ * one, any local user or a DNS-rebinding web page could open the workbench, terminal included.
+ */
 export function startServer(
   dirs: RunDirs,
   env: NodeJS.ProcessEnv = {},
@@ -70,13 +77,17 @@ export function startServer(
   port = 0,
 ): Promise<Server> {
   if (!fs.existsSync(SERVER_MAIN)) throw new Error(`VS Code server missing at ${SERVER_MAIN}: run test/setup/install-vscode-server.sh`);
+  const token = randomBytes(24).toString('hex');
+  const tokenFile = path.join(dirs.root, 'connection-token');
+  fs.rmSync(tokenFile, { force: true });
+  fs.writeFileSync(tokenFile, token, { mode: 0o600 });
   const child = spawn(
     process.execPath,
     [
       SERVER_MAIN,
       '--host', '127.0.0.1',
       '--port', String(port),
-      '--without-connection-token',
+      '--connection-token-file', tokenFile,
       '--accept-server-license-terms',
       '--server-data-dir', path.join(dirs.root, 'server'),
       '--user-data-dir', dirs.user,
@@ -108,7 +119,7 @@ export function startServer(
       const m = /Extension host agent listening on (\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ port: Number(m[1]), process: child, stop });
+        resolve({ port: Number(m[1]), token, process: child, stop });
       }
     };
     child.stdout!.on('data', onData);
@@ -137,15 +148,16 @@ export function launchBrowser(dirs: RunDirs): Promise<BrowserContext> {
   });
 }
 
-/** The workbench URL with the extension in development mode and, optionally, the extension-host test suite. */
-export function workbenchUrl(port: number, dirs: RunDirs, suite?: string): string {
+/** The workbench URL (with the connection token) with the extension in development mode and, optionally, the suite. */
+export function workbenchUrl({ port, token }: Pick<Server, 'port' | 'token'>, dirs: RunDirs, suite?: string): string {
   const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
   const payload: [string, string][] = [
     ['skipWelcome', 'true'],
     ['extensionDevelopmentPath', remote(ROOT)],
   ];
   if (suite) payload.push(['extensionTestsPath', remote(suite)]);
-  return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(remote(dirs.workspace))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const query = `tkn=${token}&folder=${encodeURIComponent(remote(dirs.workspace))}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return `http://127.0.0.1:${port}/?${query}`;
 }
 
 /** Harmless noise of a workbench without internet, left out of the test output. */
