@@ -4,7 +4,8 @@
 // previous trigger. Two configurations run side by side on the same session and engine:
 //   switchyard: adaptive debounce + cache with type-ahead + cancellation of superseded requests (the product);
 //   per-keystroke: no debounce, no cache (what a naive provider does).
-// Prints JSON: requests sent vs keystrokes, cache hit rate, p50/p95 from the last keystroke to a suggestion.
+// Prints JSON: requests sent vs keystrokes, cache hit rate, p50/p95 from the last keystroke to a suggestion, and why
+// the engine's answers ended (how often the repetition guard fired).
 // Options: --session FILE, --model DIR (default: engine/models/default, else the v3-tiny fixture with the
 // made-up tokenizer), --keys N (replay only the first N keys), --out FILE.
 import * as fs from 'node:fs';
@@ -43,6 +44,8 @@ interface RunResult {
   /** last keystroke -> a non-empty suggestion */
   suggestionLatencyMs: Latency;
   errors: number;
+  /** why the engine's answers ended (`repetition`: the repetition guard cut or dropped the suggestion) */
+  stopReasons: Record<string, number>;
 }
 
 interface Latency {
@@ -78,6 +81,7 @@ async function replay(name: string, session: TypingSession, keys: number, pipeli
   const latencies: number[] = [];
   let shown = 0;
   let matching = 0;
+  const stopReasons: Record<string, number> = {};
   let current: CancellationTokenSource | undefined;
   const pending: Promise<void>[] = [];
   let keyAt = 0;
@@ -98,6 +102,7 @@ async function replay(name: string, session: TypingSession, keys: number, pipeli
           cts.token,
         )
         .then((s) => {
+          if (s?.result) stopReasons[s.result.stopReason] = (stopReasons[s.result.stopReason] ?? 0) + 1;
           if (!s || cts.token.isCancellationRequested || thisKeyAt !== keyAt) return; // superseded: never shown
           answerLatencies.push(performance.now() - thisKeyAt);
           if (!s.text) return;
@@ -127,6 +132,7 @@ async function replay(name: string, session: TypingSession, keys: number, pipeli
     answerLatencyMs: latency(answerLatencies),
     suggestionLatencyMs: latency(latencies),
     errors: c.errors,
+    stopReasons,
   };
 }
 

@@ -92,7 +92,8 @@ export interface SamplingParams {
   /** wall-clock budget for the whole request, prefill included */
   timeBudgetMs?: number;
 }
-export type StopReason = 'eos' | 'stop' | 'length' | 'time' | 'cancelled' | 'lines';
+/** `repetition`: the text began repeating one token or phrase, and was cut there (engine/service/repetition.ts) */
+export type StopReason = 'eos' | 'stop' | 'length' | 'time' | 'cancelled' | 'lines' | 'repetition';
 export interface GenerationStats {
   promptTokens: number;
   /** prompt tokens served from the prefix cache (not prefilled again) */

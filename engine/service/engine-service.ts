@@ -24,6 +24,7 @@ import { resolveRouting, selectionBiasFor, type ResolvedRouting, type RoutingPro
 import type { FimRequest } from './fim';
 import { describeTextFormats, LocalBackend } from './local-backend';
 import { CancelledError, RequestQueue } from './queue';
+import { CHAT_REPETITION, COMPLETION_REPETITION, repetitionRule } from './repetition';
 import { combineRules, completionRule, stopStringsRule, type StopDecision, type TextStopRule } from './stop-rules';
 
 export type ModelLoader = (dir: string, opts?: LoadOptions) => Promise<LoadedModel>;
@@ -143,7 +144,11 @@ export class EngineService {
     const lineEnd = params.suffix.indexOf('\n');
     const restOfLine = lineEnd < 0 ? params.suffix : params.suffix.slice(0, lineEnd);
     const maxLines = /\S/.test(restOfLine) ? 1 : params.maxLines;
-    const rule = combineRules([completionRule({ prefix: params.prefix, maxLines }), stopStringsRule(params.stop ?? [])]);
+    const rule = combineRules([
+      completionRule({ prefix: params.prefix, maxLines }),
+      stopStringsRule(params.stop ?? []),
+      repetitionRule(COMPLETION_REPETITION),
+    ]);
     const routing = resolveRouting('complete', params.routing);
     return this.generate(routing, params, rule, stream, true, (o) => backend.fill(req, o));
   }
@@ -152,7 +157,7 @@ export class EngineService {
     const backend = this.requireBackend();
     const routing = resolveRouting('chat', params.routing);
     const classified = routing.domain ?? this.classify(params.messages);
-    const rule = stopStringsRule(params.stop ?? []);
+    const rule = combineRules([stopStringsRule(params.stop ?? []), repetitionRule(CHAT_REPETITION)]);
     return this.generate({ ...routing, domain: classified }, params, rule, stream, false, (o) => backend.chat(params.messages, o));
   }
 
@@ -303,7 +308,7 @@ class StreamGate {
     this.text += piece;
     const decision = this.rule.check(this.text);
     if (decision) {
-      this.decision = decision;
+      this.decision = this.neverRetracting(decision);
       this.release(decision.keep);
       this.onDecision?.();
     } else this.release(this.rule.safeLength(this.text));
@@ -311,7 +316,7 @@ class StreamGate {
 
   /** A rule fired on the backend's own view of the text (the local runtime's shouldStop). */
   decide(decision: StopDecision): number {
-    this.decision ??= decision;
+    this.decision ??= this.neverRetracting(decision);
     return this.decision.keep;
   }
 
@@ -321,7 +326,7 @@ class StreamGate {
     if (!this.decision) {
       const late = this.rule.final?.(text) ?? this.rule.check(text);
       if (late) {
-        this.decision = late;
+        this.decision = this.neverRetracting(late);
         text = text.slice(0, late.keep);
       }
     }
@@ -340,6 +345,11 @@ class StreamGate {
     const decodeMs = elapsedMs - (this.firstPieceMs ?? elapsedMs);
     stats.decodeTokensPerS = decodeMs > 0 && this.pieces > 1 ? ((this.pieces - 1) * 1000) / decodeMs : 0;
     return stats;
+  }
+
+  /** A cut inside text already streamed moves to its end: the client shows deltas as they come and keeps them. */
+  private neverRetracting(decision: StopDecision): StopDecision {
+    return this.onDelta && decision.keep < this.emitted ? { ...decision, keep: this.emitted } : decision;
   }
 
   private release(upTo: number): void {

@@ -65,7 +65,13 @@ function fillBody(body: HTMLElement, turn: ChatTurn): void {
     body.innerHTML = render(turn.content);
     decorateCodeBlocks(body);
   }
-  const note = turn.error ? `Error: ${turn.error}` : turn.stopReason === 'cancelled' ? 'Stopped.' : '';
+  const note = turn.error
+    ? `Error: ${turn.error}`
+    : turn.stopReason === 'cancelled'
+      ? 'Stopped.'
+      : turn.stopReason === 'repetition'
+        ? 'Stopped: the reply began repeating itself.'
+        : '';
   if (note) {
     const p = document.createElement('p');
     p.className = turn.error ? 'error' : 'note';

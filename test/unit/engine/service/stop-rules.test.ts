@@ -1,20 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { combineRules, completionRule, stopStringsRule, type TextStopRule } from '../../../../engine/service/stop-rules';
-
-/** Feeds text one character at a time, as a stream would, and returns what the rule keeps and shows. */
-function stream(rule: TextStopRule, text: string): { kept: string; reason?: string; shownBeforeStop: string } {
-  let shown = 0;
-  for (let i = 1; i <= text.length; i++) {
-    const sofar = text.slice(0, i);
-    const d = rule.check(sofar);
-    if (d) return { kept: sofar.slice(0, d.keep), reason: d.reason, shownBeforeStop: sofar.slice(0, shown) };
-    const safe = rule.safeLength(sofar);
-    assert.ok(safe >= shown, 'shown text is never retracted');
-    shown = safe;
-  }
-  const d = rule.final?.(text);
-  return { kept: d ? text.slice(0, d.keep) : text, reason: d?.reason, shownBeforeStop: text.slice(0, shown) };
-}
+import { combineRules, completionRule, stopStringsRule } from '../../../../engine/service/stop-rules';
+import { streamThroughRule as stream } from '../../../helpers/stream-rule';
 
 describe('completion stop rules', () => {
   it('ends a Python body at the next statement of the enclosing level', () => {
