@@ -26,7 +26,7 @@ async function main(): Promise<number> {
       if (m.text().includes('[switchyard] activated')) activated = true;
       else if (m.type() === 'error' && !isNoise(m.text())) console.error(`[console] ${m.text()}`);
     });
-    await page.goto(workbenchUrl(server.port, dirs));
+    await page.goto(workbenchUrl(server, dirs));
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
     for (let i = 0; !activated; i++) {
@@ -62,7 +62,10 @@ async function main(): Promise<number> {
     await page.keyboard.press('Tab');
     await page.waitForTimeout(300);
     const lineAfter = await currentLineText(page);
-    assert.equal(await page.locator(GHOST).count(), 0, 'the ghost text is gone after Tab');
+    // VS Code asks for the next suggestion right after Tab, and a fast engine may show one within the wait: what must
+    // be gone is the accepted ghost text, not every ghost text.
+    const ghostAfter = (await page.locator(GHOST).allTextContents()).join('').replace(NBSP, ' ');
+    assert.notEqual(ghostAfter, ghost, 'the accepted ghost text is gone after Tab');
     await shot(page, '2-accepted');
     assert.ok(lineAfter.length > lineBefore.length, `Tab inserted the suggestion: ${JSON.stringify({ lineBefore, lineAfter, ghost })}`);
     assert.ok(lineAfter.includes(ghost.split('\n')[0].trimEnd()), `the line holds the ghost text: ${JSON.stringify({ lineAfter, ghost })}`);
