@@ -17,6 +17,8 @@ const COMMANDS: Record<string, Command> = {
   calibrate: { what: 'compute a routing-skew domain profile for a model', load: () => import('./cli/calibrate') },
   proof: { what: 'proof check FILE | proof bench FILE.jsonl: check derivations step by step', load: () => import('./cli/proof') },
   serve: { what: 'OpenAI-compatible HTTP server on loopback', load: () => import('./cli/serve') },
+  tokenize: { what: "a text's token ids under the model's tokenizer (--json: {\"tokens\": [...]})", load: () => import('./cli/tokenize') },
+  detokenize: { what: 'the text of token ids (--json: {"content": ...})', load: () => import('./cli/detokenize') },
 };
 
 function usage(): string {

@@ -1,5 +1,8 @@
-// Options every model command shares (--model, --threads, --cache-dir, --precision) and token-list parsing.
+// Options every model command shares (--model, --threads, --cache-dir, --precision), token-list parsing, and the
+// tokenizer on its own.
 import type { ParseArgsConfig } from 'node:util';
+import { readConfig } from '../model/config';
+import { CheckpointTokenizer } from '../model/tokenizer';
 import type { WeightPrecision } from '../protocol';
 import type { LoadOptions } from '../runtime/api';
 import { CliError } from './errors';
@@ -49,4 +52,12 @@ export function parseTokens(v: string): number[] {
     throw new CliError(`--tokens must be comma-separated non-negative integers, got '${v}'`);
   }
   return parts.map(Number);
+}
+
+/** The checkpoint's tokenizer alone (no weights loaded): what tokenize and detokenize need. */
+export function requireTokenizer(values: { model?: string }): CheckpointTokenizer {
+  const dir = requireModel(values);
+  const tokenizer = CheckpointTokenizer.load(dir, readConfig(dir));
+  if (!tokenizer) throw new CliError(`${dir} has no tokenizer.json`);
+  return tokenizer;
 }
