@@ -12,6 +12,8 @@ bash test/setup/install-deps.sh
 # Debian packages (Chromium, the VS Code server's build deps) and coqc: the unit tests run the real coqc too.
 bash test/setup/install-apt.sh
 bash test/setup/install-coq.sh
+# llama.cpp (node-llama-cpp's CPU build) as the peer the GGUF tests and bench:engine compare with
+bash test/setup/install-llama-cpp.sh
 
 step "type check"
 npx tsc -p . --noEmit
