@@ -5,14 +5,16 @@
 // a block laid out wrongly shows as noise.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gguf as parseGguf } from '@huggingface/gguf';
 import { deepseek2Gguf, writeDeepseek2Gguf, type GgufPrecision } from '../../../bench/gguf/deepseek2';
 import { decode, encode, fromF16, toF16, type GgmlType } from '../../../bench/gguf/ggml-blocks';
 import { writeGguf } from '../../../bench/gguf/writer';
-import { FIXTURES, goldenTensor, readGolden } from '../engine/fixture-models';
+import { writeRandomCheckpoint } from '../../../bench/synthetic-checkpoint';
+import { loadModel } from '../../../engine/runtime/load-model';
+import { FIXTURES, goldenTensor, readGolden, testCacheDir } from '../engine/fixture-models';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -132,6 +134,25 @@ describe('GGUF files of the fixtures (bench/gguf/)', function () {
       });
     });
   }
+
+  it('a V2-Lite layout (q_proj, no q LoRA; greedy softmax routing) at 27 layers: llama.cpp agrees with the engine within 1e-4', async () => {
+    // llama.cpp tells V2-Lite (no q LoRA) from the other DeepSeek-V2 models by its 27 layers alone, and refuses a
+    // shallower one; the fixture's dimensions at that depth, random weights
+    const config = JSON.parse(readFileSync(join(FIXTURES, 'v2lite-tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const ckpt = join(dir, 'v2lite-27');
+    writeRandomCheckpoint(ckpt, { ...config, num_hidden_layers: 27 }, 'F32');
+    const file = join(dir, 'v2lite-27.gguf');
+    writeDeepseek2Gguf(ckpt, file, 'F32');
+    const tokens = readGolden('v2lite-tiny').prompts[0].tokens;
+    const model = await loadModel(ckpt, { cacheDir: testCacheDir(), threads: 1 });
+    try {
+      const engine = (await model.forward(tokens)).logits;
+      const llama = llamaLogits(file, tokens);
+      engine.forEach((row, t) => assert.ok(maxDiff(llama[t], row) <= 1e-4, `position ${t}: ${maxDiff(llama[t], row)}`));
+    } finally {
+      await model.dispose();
+    }
+  });
 
   for (const precision of ['Q8_0', 'Q4_0'] as const satisfies readonly GgufPrecision[]) {
     it(`v3-tiny at ${precision}: llama.cpp reads the blocks as written (same argmax as an F32 file of the dequantized weights)`, () => {
