@@ -1,5 +1,7 @@
 // `npm run bench:engine`: the engine on a synthetic DeepSeek-V2-Lite-shaped BF16 checkpoint it writes itself.
-// Side by side in one run: MoE decode (selected experts only) vs a dense baseline computing all 64 experts, resident
+// Side by side in one run: llama.cpp on the same weights as GGUF at the matching precision (F32, every matrix Q8_0,
+// every matrix Q4_0), interleaved runs on the same prompt ids, medians and ratios (--runs N, default 3; --no-llama
+// skips it; llama.cpp reads the V2-Lite layout only at 27 layers, so use --layers 27 or --q-lora-rank R); MoE decode (selected experts only) vs a dense baseline computing all 64 experts, resident
 // memory after 1 and 64 tokens vs checkpoint size, f32 vs int8 expert weights (speed, logits deviation), latent-cache
 // bytes per token vs standard multi-head attention, and the prefix cache's effect on time to first token.
 // JSON to stdout and to bench/results/engine.json. The first run writes the checkpoint (~4 GB) and its graphs (~8 GB
@@ -14,6 +16,7 @@ import type { WeightPrecision } from '../engine/protocol';
 import { type DeepseekLoadedModel, loadModel } from '../engine/runtime/load-model';
 import { argmax } from '../engine/runtime/sampling';
 import { peakRssBytes } from '../engine/runtime/resident';
+import { ggufOf, GGUF_FOR, llamaCppRefuses, llamaRun, median, type PeerRun } from './llama-side-by-side';
 import { writeSyntheticCheckpoint } from './synthetic-checkpoint';
 
 const { values } = parseArgs({
@@ -29,7 +32,11 @@ const { values } = parseArgs({
     'dense-tokens': { type: 'string' },
     prefix: { type: 'string' },
     precisions: { type: 'string' },
+    'q-lora-rank': { type: 'string' },
+    runs: { type: 'string' },
+    llama: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 
 /** A request, then the same prompt with 8 more tokens (one more line typed): time to first token with and without reuse. */
@@ -69,13 +76,15 @@ async function main() {
   const denseTokens = Number(values['dense-tokens'] ?? 16);
   const prefixLen = Number(values.prefix ?? 256);
   const precisions = (values.precisions ?? 'f32,int8').split(',') as WeightPrecision[];
+  const qLoraRank = Number(values['q-lora-rank'] ?? 0);
+  const runs = Number(values.runs ?? 3);
   const root = join(tmpdir(), 'switchyard-bench');
-  const dir = values.dir ?? join(root, `v2lite-shaped-${layers}l-bf16`);
+  const dir = values.dir ?? join(root, `v2lite-shaped-${layers}l${qLoraRank ? `-qlora${qLoraRank}` : ''}-bf16`);
   const cacheDir = values['cache-dir'] ?? join(root, 'graphs');
   const log = (s: string) => process.stderr.write(`[bench:engine] ${s}\n`);
 
   let t = performance.now();
-  const { built } = writeSyntheticCheckpoint(dir, layers, vocab);
+  const { built } = writeSyntheticCheckpoint(dir, layers, vocab, qLoraRank);
   const writeS = (performance.now() - t) / 1000;
   log(`checkpoint ${built ? 'written' : 'reused'} (${writeS.toFixed(1)} s): ${dir}`);
   const checkpointBytes = dirSize(dir, (f) => f.endsWith('.safetensors'));
@@ -108,6 +117,37 @@ async function main() {
     log(`${precision}: MoE decode, prompt ${promptLen}, ${genTokens} tokens`);
     const moe = await measureGeneration(model, prompt, genTokens);
     const probeLogits = (await model.forward(probe)).logits;
+    const refuses = values.llama ? llamaCppRefuses(model.cfg) : 'not asked for (--no-llama)';
+    let llamaCpp: Record<string, unknown> = { skipped: refuses };
+    if (!refuses) {
+      // interleaved: engine, llama.cpp, engine, llama.cpp, ... on the same prompt ids, greedy
+      const gguf = ggufOf(dir, precision, log);
+      const engineRuns = [moe];
+      const peerRuns: PeerRun[] = [];
+      for (let r = 0; r < runs; r++) {
+        log(`${precision}: run ${r + 1}/${runs}: the engine, then llama.cpp ${GGUF_FOR[precision]}`);
+        if (r > 0) engineRuns.push(await measureGeneration(model, prompt, genTokens)); // run 1's is the measurement above
+        peerRuns.push(llamaRun(gguf.file, prompt, genTokens, threads));
+      }
+      const e = { decode: median(engineRuns.map((m) => m.decode_tokens_per_s)), prefill: median(engineRuns.map((m) => m.prefill_tokens_per_s)) };
+      const l = { decode: median(peerRuns.map((m) => m.decode_tokens_per_s)), prefill: median(peerRuns.map((m) => m.prefill_tokens_per_s)) };
+      const sameTokens = peerRuns[0].tokens.filter((tok, i) => tok === moe.tokens[i]).length;
+      llamaCpp = {
+        gguf: GGUF_FOR[precision],
+        gguf_bytes: gguf.bytes,
+        ...(gguf.write_s !== undefined ? { gguf_write_s: gguf.write_s } : {}),
+        runs,
+        engine_decode_tokens_per_s_median: round(e.decode, 1),
+        engine_prefill_tokens_per_s_median: round(e.prefill, 1),
+        llama_decode_tokens_per_s_median: round(l.decode, 1),
+        llama_prefill_tokens_per_s_median: round(l.prefill, 1),
+        decode_ratio_engine_over_llama: round(e.decode / l.decode, 2),
+        prefill_ratio_engine_over_llama: round(e.prefill / l.prefill, 2),
+        llama_peak_rss_bytes: median(peerRuns.map((m) => m.peak_rss_bytes)),
+        greedy_tokens_equal_before_first_difference: sameTokens === genTokens ? genTokens : peerRuns[0].tokens.findIndex((tok, i) => tok !== moe.tokens[i]),
+      };
+      log(`${precision} vs llama.cpp ${GGUF_FOR[precision]}: ${JSON.stringify(llamaCpp)}`);
+    }
     const row: Record<string, unknown> = {
       load_first_s: round(firstLoadS, 1),
       load_from_graph_cache_s: round(cachedLoadS, 2),
@@ -121,6 +161,7 @@ async function main() {
       resident_fraction_after_generation: round(moe.resident_expert_bytes / routedBytes),
       rss_bytes_after_generation: moe.rss_bytes,
       rss_over_checkpoint_bytes: round(moe.rss_bytes / checkpointBytes),
+      llama_cpp: llamaCpp,
     };
     if (precision === 'f32') {
       f32Probe = probeLogits;

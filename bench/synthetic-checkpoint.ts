@@ -7,7 +7,8 @@ import { expectedTensors } from '../engine/model/checkpoint';
 import { parseConfig } from '../engine/model/config';
 import { type TensorSpec, writeSafetensors } from '../engine/model/safetensors-writer';
 
-export function v2LiteConfig(layers: number, vocab: number): Record<string, unknown> {
+/** `qLoraRank` > 0 gives the queries a LoRA (as DeepSeek-V2 and V3 have, V2-Lite not). */
+export function v2LiteConfig(layers: number, vocab: number, qLoraRank = 0): Record<string, unknown> {
   return {
     architectures: ['DeepseekV2ForCausalLM'],
     model_type: 'deepseek_v2',
@@ -19,7 +20,7 @@ export function v2LiteConfig(layers: number, vocab: number): Record<string, unkn
     first_k_dense_replace: 1,
     num_attention_heads: 16,
     num_key_value_heads: 16,
-    q_lora_rank: null,
+    q_lora_rank: qLoraRank > 0 ? qLoraRank : null,
     kv_lora_rank: 512,
     qk_nope_head_dim: 128,
     qk_rope_head_dim: 64,
@@ -64,8 +65,8 @@ function randomTensor(name: string, shape: number[], seed: number): Float32Array
   return out;
 }
 
-export function writeSyntheticCheckpoint(dir: string, layers = 4, vocab = 32000): { dir: string; built: boolean } {
-  return writeRandomCheckpoint(dir, v2LiteConfig(layers, vocab));
+export function writeSyntheticCheckpoint(dir: string, layers = 4, vocab = 32000, qLoraRank = 0): { dir: string; built: boolean } {
+  return writeRandomCheckpoint(dir, v2LiteConfig(layers, vocab, qLoraRank));
 }
 
 /** Random weights for any DeepSeek config (BF16, two shards with an index); skipped when already complete. */
