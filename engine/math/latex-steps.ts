@@ -1,7 +1,7 @@
 // Steps from LaTeX and Markdown: math regions ($…$, $$…$$, \[…\], \(…\), align/equation/gather environments),
 // split into rows at `\\`, annotations (\text{…}, \label, \quad, &) blanked with spaces so offsets stay exact.
-import { rowsToClaims, chainLinks, trimmed } from './chains';
-import type { Claim, Extracted, Link, RelationOp, Segment } from './claims';
+import { rowsToClaims, chainLinks, trimmed, type ChainState } from './chains';
+import { IMPLICATION_OPS, RELATION_OPS, type Claim, type Extracted, type Link, type RelationOp, type Segment } from './claims';
 
 export interface MathRegion {
   /** content offsets (delimiters excluded) */
@@ -143,6 +143,8 @@ export function extractLatex(text: string, markdown: boolean): Extracted {
   const masked = maskMath(text);
   const claims: Claim[] = [];
   const assumptions: Extracted['assumptions'] = [];
+  // One derivation may run over many displays; a display that does not start with a relation starts afresh.
+  const state: ChainState = {};
   for (const region of findMathRegions(text, markdown)) {
     const rows = regionRows(masked, region);
     const before = text.slice(Math.max(0, region.start - 60), region.start - 1);
@@ -150,9 +152,23 @@ export function extractLatex(text: string, markdown: boolean): Extracted {
       for (const link of conditionLinks(rows[0]!)) assumptions.push({ link, syntax: 'latex', at: region.start });
       continue;
     }
-    claims.push(...rowsToClaims(rows, 'latex'));
+    if (startsAfresh(rows)) {
+      state.carried = undefined;
+      state.previous = undefined;
+    }
+    claims.push(...rowsToClaims(rows, 'latex', state));
   }
   return { claims, assumptions };
+}
+
+const RELATION_SOURCE = `(?:${[...Object.keys(RELATION_OPS), ...Object.keys(IMPLICATION_OPS)].sort((a, b) => b.length - a.length).map((t) => t.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|')})(?![A-Za-z])`;
+const LEADING_RELATION = new RegExp(`^${RELATION_SOURCE}`);
+const ANY_RELATION = new RegExp(RELATION_SOURCE);
+
+/** A display with a relation that does not start with one begins a new chain; `$x$` in prose changes nothing. */
+function startsAfresh(rows: Segment[]): boolean {
+  const first = rows.find((r) => r.text !== '');
+  return first !== undefined && !LEADING_RELATION.test(first.text) && rows.some((r) => ANY_RELATION.test(r.text));
 }
 
 /** `a, b < 0` -> a < 0, b < 0; `x \in \mathbb{N}` is kept as a link with op Equal to a marker set name. */

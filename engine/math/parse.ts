@@ -5,6 +5,7 @@ import { ComputeEngine } from '@cortex-js/compute-engine';
 import { parse as parseMathjs, type MathNode } from 'mathjs';
 import type { MathJson } from './mathjson';
 import type { Syntax } from './claims';
+import { readBareArguments } from './latex-reading';
 
 let engine: ComputeEngine | undefined;
 export function computeEngine(): ComputeEngine {
@@ -26,7 +27,7 @@ function findError(e: MathJson): string | undefined {
 
 export function parseLatex(text: string): MathJson {
   if (text.trim() === '') throw new ParseFailure('empty expression');
-  const boxed = computeEngine().parse(text);
+  const boxed = computeEngine().parse(readBareArguments(text));
   const json = boxed.json as MathJson;
   const error = findError(json);
   if (error) throw new ParseFailure(`cannot parse '${text}': ${error}`);
