@@ -101,6 +101,8 @@ export interface ChainState {
   carried?: Segment;
   /** that row's relation, the premise of an `\implies …` that starts the next display */
   previous?: { seg: Segment; formula?: Formula };
+  /** that row was one equation: with the next display right below it, the pair may be a solving step */
+  previousSingle?: boolean;
 }
 
 /**
@@ -112,7 +114,7 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax, state: ChainState 
   const claims: Claim[] = [];
   let carried: Segment | undefined = state.carried;
   let previous: { seg: Segment; formula?: Formula } | undefined = state.previous;
-  let previousSingle = false;
+  let previousSingle = state.previousSingle ?? false;
   let related = false;
   for (const row of rows) {
     if (row.text === '') continue;
@@ -161,6 +163,7 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax, state: ChainState 
   if (related) {
     state.carried = carried;
     state.previous = previous;
+    state.previousSingle = previousSingle;
   }
   return claims;
 }

@@ -1,0 +1,25 @@
+// Words that make an equation a condition or a definition rather than a claim: "solve $x^2 = 5x - 6$",
+// "let $y = …$", "if $a^2 = b^2$", `f(x) := …`, `… \quad \text{for } x > 0`. One place for the rule, used by
+// every extractor; check.ts decides between condition and definition from the equation's shape.
+
+/** The cue words, longest first so "such that" wins over "such". */
+const CUE = /\b(solve[sd]?|solving|find|if|when|whenever|let|where|suppose|assume|assuming|given|such that|satisf(?:y|ies|ying)|define|defin(?:es|ing)|denote|equations?|unless|provided)\b/gi;
+/** Words after which what follows is claimed again: "if P then Q", "solve …, so we get …". */
+const SCOPE_END = /\b(then|hence|thus|therefore|so|gives?|giving|get|obtain|yields?|implies|shows?|which is|we have|holds?|check|verify|prove|show)\b/gi;
+
+/** The cue in the prose before a piece of math (from its sentence's start), unless a later word ends its scope. */
+export function cueBefore(prose: string): string | undefined {
+  const sentence = prose.split(/[.!?](?:\s|$)|\n\s*\n/).pop() ?? '';
+  let cue: { word: string; at: number } | undefined;
+  for (const m of sentence.matchAll(CUE)) cue = { word: m[0].toLowerCase(), at: m.index! };
+  if (!cue) return undefined;
+  for (const m of sentence.matchAll(SCOPE_END)) if (m.index! > cue.at) return undefined;
+  return cue.word;
+}
+
+/** A cue inside the math itself: `:=`, `\coloneqq`, `\stackrel{def}{=}`, or a `\text{for …}` condition after it. */
+export function cueWithin(rawRow: string): string | undefined {
+  if (/:=|\\coloneqq|\\stackrel\{\s*(?:\\text\{)?def/.test(rawRow)) return ':=';
+  const m = rawRow.match(/\\(?:text|mbox|textrm)\{\s*(for|if|when|whenever|where|provided|with)\b/);
+  return m ? `\\text{${m[1]}}` : undefined;
+}
