@@ -87,4 +87,12 @@ describe('a lone equation is a claim unless the text reads it as a condition or 
     assert.deepEqual(steps.filter((s) => s.verdict === 'wrong'), []);
     assert.ok(premises!.every((p) => p.kind === 'condition'));
   });
+
+  it('plain text: a label or the paragraph's prose ("Solve the equation:") makes a lone equation a condition', async () => {
+    const text = 'Solve the equation:\n3*x - 1 = x + 5\n\nFind x: x^2 = 3*x - 2\n\nClaim: (x - 2)^2 = x^2 - 4\n';
+    const { steps, premises } = await check(text, 'plaintext');
+    assert.deepEqual(steps.map((s) => [s.line, s.verdict]), [[6, 'wrong']]);
+    assert.ok(refutes(steps[0]!, 'ascii'));
+    assert.deepEqual(premises!.map((p) => [p.line, p.kind, p.cue]), [[2, 'condition', { by: 'word', word: 'equation' }], [4, 'condition', { by: 'word', word: 'find' }]]);
+  });
 });
