@@ -88,7 +88,7 @@ describe('a lone equation is a claim unless the text reads it as a condition or 
     assert.ok(premises!.every((p) => p.kind === 'condition'));
   });
 
-  it('plain text: a label or the paragraph's prose ("Solve the equation:") makes a lone equation a condition', async () => {
+  it('plain text: a label or the prose of the paragraph ("Solve the equation:") makes a lone equation a condition', async () => {
     const text = 'Solve the equation:\n3*x - 1 = x + 5\n\nFind x: x^2 = 3*x - 2\n\nClaim: (x - 2)^2 = x^2 - 4\n';
     const { steps, premises } = await check(text, 'plaintext');
     assert.deepEqual(steps.map((s) => [s.line, s.verdict]), [[6, 'wrong']]);
