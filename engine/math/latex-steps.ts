@@ -154,6 +154,7 @@ export function extractLatex(text: string, markdown: boolean): Extracted {
   // One derivation may run over many displays; a display that does not start with a relation starts afresh.
   const state: ChainState = {};
   let previousEnd = 0;
+  let mention: Segment | undefined;
   for (const region of findMathRegions(text, markdown)) {
     // Displays on consecutive lines, nothing but space between, are rows of one derivation (solving steps too);
     // a blank line or prose ends that.
@@ -168,6 +169,9 @@ export function extractLatex(text: string, markdown: boolean): Extracted {
     }
     // (the previous relation stays: it is the premise of a solving step in the display right below)
     if (startsAfresh(rows)) state.carried = undefined;
+    // "Start from $E$. Expanding gives $= …$": with no chain to continue, `= …` continues the expression just named.
+    if (!state.carried && mention && startsWithRelation(rows)) state.carried = mention;
+    mention = namedExpression(rows);
     const regionClaims = rowsToClaims(rows, 'latex', state);
     // LaTeX commands before it (`\end{equation}`) are not prose
     const sentenceCue = cueBefore(text.slice(Math.max(0, region.open - 200), region.open).replace(/\\[A-Za-z]+\*?(\{[^{}]*\})?/g, ' '));
@@ -186,6 +190,22 @@ export function extractLatex(text: string, markdown: boolean): Extracted {
 const RELATION_SOURCE = `(?:${[...Object.keys(RELATION_OPS), ...Object.keys(IMPLICATION_OPS)].sort((a, b) => b.length - a.length).map((t) => t.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|')})(?![A-Za-z])`;
 const LEADING_RELATION = new RegExp(`^${RELATION_SOURCE}`);
 const ANY_RELATION = new RegExp(RELATION_SOURCE);
+
+function startsWithRelation(rows: Segment[]): boolean {
+  const first = rows.find((r) => r.text !== '');
+  return first !== undefined && LEADING_RELATION.test(first.text);
+}
+
+/**
+ * The expression a relation-free piece of math names, when it is more than a symbol: `$(2y+3)^2 - (2y-3)^2$`, not
+ * `$x$` or `$f$` (a `= …` after "let $f$ be …" does not continue $f$).
+ */
+function namedExpression(rows: Segment[]): Segment | undefined {
+  const filled = rows.filter((r) => r.text !== '');
+  if (filled.length !== 1 || ANY_RELATION.test(filled[0]!.text)) return undefined;
+  const t = filled[0]!.text;
+  return /[-+*/^()]|\\(?:frac|sqrt|cdot|times|sum|int|ln|log|sin|cos|tan|exp)(?![A-Za-z])/.test(t) ? filled[0] : undefined;
+}
 
 /** A display with a relation that does not start with one begins a new chain; `$x$` in prose changes nothing. */
 function startsAfresh(rows: Segment[]): boolean {

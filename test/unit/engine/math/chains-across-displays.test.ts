@@ -30,6 +30,15 @@ describe('chains continued across displays, as people write them', function () {
     assert.equal(steps[1]!.sides!.left, 'x^2+2x+1');
   });
 
+  it('prose that names an expression and continues it with $= …$ on the next line: the first step is checked too', async () => {
+    const text = 'Start from $(2y+3)^2 - (2y-3)^2$. Expanding both squares gives\n$= 4y^2 + 12y + 9 - (4y^2 + 12y + 9)$, and collecting terms leaves\n$= 0$.';
+    const { steps } = await checkProof({ text, languageId: 'markdown' });
+    assert.deepEqual(steps.map((s) => [s.line, s.verdict]), [[2, 'wrong'], [3, 'verified']]);
+    assert.equal(steps[0]!.sides!.left, '(2y+3)^2 - (2y-3)^2');
+    // a bare symbol is a mention, not the start of a chain: nothing to continue, nothing claimed about $f$
+    assert.deepEqual(await verdicts('Let $f$ be the function. Then $= 2x + 1$.', 'markdown'), [[1, 'unparsed']]);
+  });
+
   it('an \\implies that opens the next display takes the previous display as its premise', async () => {
     assert.deepEqual(await verdicts('$$2x + 3 = 11$$\n$$\\implies x = 5$$', 'markdown'), [[2, 'wrong']]);
   });

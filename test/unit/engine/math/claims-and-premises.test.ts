@@ -23,6 +23,15 @@ describe('a lone equation is a claim unless the text reads it as a condition or 
     assert.deepEqual(steps.map((s) => s.verdict), ['verified', 'verified']);
   });
 
+  it('reads an equation after "setting … equal" or "equating" as a condition (an equation to solve), not a false identity', async () => {
+    const { steps, premises } = await check('Setting the derivative equal to zero:\n\n$$2x - 6 = x$$\n\nEquating coefficients, $3a + b = a - b$.');
+    assert.deepEqual(steps, []);
+    assert.deepEqual(premises!.map((p) => [p.line, p.kind, p.cue]), [
+      [3, 'condition', { by: 'word', word: 'setting' }],
+      [5, 'condition', { by: 'word', word: 'equating' }],
+    ]);
+  });
+
   it('reads equations after "solve", "find", "if", "when", "where", "let" as conditions, with the word as the cue', async () => {
     const text = [
       'Solve $x^2 = 5x - 6$.',
