@@ -19,9 +19,14 @@ export function cueBefore(prose: string): string | undefined {
   return cue.word;
 }
 
+const DOMAIN = /^\s*(?:all|every|any|each)\b|^\s*\}?\s*\$?\s*[A-Za-z](?:_\{?\d+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\d+\}?)?)*\s*(?:<|>|\\le|\\leq|\\ge|\\geq|\\ne|\\neq|\\lt|\\gt|\\in)(?![A-Za-z])/;
+
 /** A cue inside the math itself: `:=`, `\coloneqq`, `\stackrel{def}{=}`, or a `\text{for …}` condition after it. */
 export function cueWithin(rawRow: string): string | undefined {
   if (/:=|\\coloneqq|\\stackrel\{\s*(?:\\text\{)?def/.test(rawRow)) return ':=';
   const m = rawRow.match(/\\(?:text|mbox|textrm)\{\s*(for|if|when|whenever|where|provided|with)\b/);
-  return m ? `\\text{${m[1]}}` : undefined;
+  if (!m) return undefined;
+  // `\text{for } x \ge 0`, `\text{for all } x`: the domain the claim holds on (checked there), not a condition;
+  // `\text{for } x = 1` picks a point, and the equation is a condition at that point.
+  return DOMAIN.test(rawRow.slice(m.index! + m[0].length)) ? undefined : `\\text{${m[1]}}`;
 }

@@ -60,6 +60,17 @@ describe('a lone equation is a claim unless the text reads it as a condition or 
     assert.deepEqual(steps.map((s) => s.verdict), ['wrong']);
   });
 
+  it('a `\\text{for …}` that gives a domain (`x \\ge 0`, `a, b > 0`, "all t") keeps the claim a claim, checked on that domain', async () => {
+    for (const claim of ['\\sqrt{x^2} = -x \\quad \\text{for } x \\ge 0', '\\ln(ab) = \\ln a \\cdot \\ln b \\quad \\text{for } a, b > 0', '\\cos^2 t = 1 - \\sin t \\quad \\text{for all } t']) {
+      const { steps, premises } = await check(`\\[ ${claim} \\]`, 'latex');
+      assert.deepEqual(steps.map((s) => s.verdict), ['wrong'], claim);
+      assert.ok(refutes(steps[0]!, 'latex'), JSON.stringify(steps[0]));
+      assert.equal(premises, undefined);
+    }
+    const { steps } = await check('\\[ \\sqrt{x^2} = x \\quad \\text{for } x \\ge 0 \\]', 'latex');
+    assert.deepEqual(steps.map((s) => s.verdict), ['verified']);
+  });
+
   it('reads `:=` as a definition and `\\text{for …}` after an equation as its condition', async () => {
     const text = '\\[ g(x) := x^2 + 1 \\]\n\\[ x^2 = 2x - 1 \\quad \\text{for } x = 1 \\]\n\\[ g\'(x) = 2x \\]';
     const { steps, premises } = await check(text, 'latex');
