@@ -47,4 +47,11 @@ describe('chains continued across displays, as people write them', function () {
     const { steps } = await checkProof({ text: '$$(x+1)^2 = x^2+2x+1$$\n$$x^2 - 1 = (x-1)(x+1)$$', languageId: 'markdown' });
     assert.deepEqual(steps.map((s) => s.sides!.left), ['(x+1)^2', 'x^2 - 1']);
   });
+
+  it('an evaluation bracket inside a chain: a wrong antiderivative in it and wrong arithmetic after it are found, the correct chain verified', async () => {
+    const verdicts = async (text: string) => (await checkProof({ text, languageId: 'latex' })).steps.map((s) => s.verdict);
+    assert.deepEqual(await verdicts('\\[ \\int_1^3 2x\\,dx = \\left[x^2\\right]_1^3 = 9 - 1 = 8 \\]'), ['verified', 'verified', 'verified']);
+    assert.deepEqual(await verdicts('\\[ \\int_1^3 2x\\,dx = \\left[x^2\\right]_1^3 = 9 - 1 = 9 \\]'), ['verified', 'verified', 'wrong']);
+    assert.deepEqual(await verdicts('\\[ \\int_0^{\\pi} \\sin x\\,dx = \\left[\\cos x\\right]_0^{\\pi} \\]'), ['wrong']);
+  });
 });

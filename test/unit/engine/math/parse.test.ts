@@ -62,3 +62,17 @@ describe('functions written without parentheses, read as a reader means them', (
     assert.equal(headOf(parseLatex('\\int \\sin x \\, dx')), 'Integrate');
   });
 });
+
+describe('evaluation brackets of a definite integral, read as F(b) - F(a)', () => {
+  it('\\left[F\\right]_a^b, \\Big[F\\Big]_{a}^{b} and [F]_a^b become the difference; an interval [0, 1] stays a list', () => {
+    assert.deepEqual(parseLatex('\\left[x^2\\right]_1^3'), ['Add', ['Power', 3, 2], ['Negate', ['Power', 1, 2]]]);
+    assert.deepEqual(parseLatex('\\Big[x^2\\Big]_{1}^{3}'), parseLatex('\\left[x^2\\right]_1^3'));
+    assert.deepEqual(parseLatex('[x^2]_1^3 + 1'), ['Add', ['Add', ['Power', 3, 2], ['Negate', ['Power', 1, 2]]], 1]);
+    assert.deepEqual(parseLatex('\\left[-\\cos x\\right]_0^{\\pi}'), ['Add', ['Negate', ['Cos', 'Pi']], ['Negate', ['Negate', ['Cos', 0]]]]);
+    assert.deepEqual(parseLatex('[0, 1]'), ['List', 0, 1]);
+  });
+
+  it('a bracket with a parameter besides its variable is not guessed at', () => {
+    assert.throws(() => parseLatex('\\left[\\frac{t^2}{2} + c\\right]_0^1'), ParseFailure);
+  });
+});
