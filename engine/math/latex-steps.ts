@@ -170,7 +170,10 @@ export function extractLatex(text: string, markdown: boolean): Extracted {
     // (the previous relation stays: it is the premise of a solving step in the display right below)
     if (startsAfresh(rows)) state.carried = undefined;
     // "Start from $E$. Expanding gives $= …$": with no chain to continue, `= …` continues the expression just named.
-    if (!state.carried && mention && startsWithRelation(rows)) state.carried = mention;
+    // Not when the prose says the expression was transformed first ("differentiating $E$ gives $= …$").
+    if (!state.carried && mention && startsWithRelation(rows) && !TRANSFORMED.test(text.slice(Math.max(0, mention.start - 80), region.open))) {
+      state.carried = mention;
+    }
     mention = namedExpression(rows);
     const regionClaims = rowsToClaims(rows, 'latex', state);
     // LaTeX commands before it (`\end{equation}`) are not prose
@@ -190,6 +193,9 @@ export function extractLatex(text: string, markdown: boolean): Extracted {
 const RELATION_SOURCE = `(?:${[...Object.keys(RELATION_OPS), ...Object.keys(IMPLICATION_OPS)].sort((a, b) => b.length - a.length).map((t) => t.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|')})(?![A-Za-z])`;
 const LEADING_RELATION = new RegExp(`^${RELATION_SOURCE}`);
 const ANY_RELATION = new RegExp(RELATION_SOURCE);
+
+/** Words that say an expression named in prose was changed before the `= …` that follows it. */
+const TRANSFORMED = /\b(?:deriv\w*|differentiat\w*|integra\w*|antideriv\w*|limits?|solv\w*|roots?|zeros?|both sides|taking|take the)\b/i;
 
 function startsWithRelation(rows: Segment[]): boolean {
   const first = rows.find((r) => r.text !== '');

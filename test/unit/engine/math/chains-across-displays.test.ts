@@ -37,6 +37,8 @@ describe('chains continued across displays, as people write them', function () {
     assert.equal(steps[0]!.sides!.left, '(2y+3)^2 - (2y-3)^2');
     // a bare symbol is a mention, not the start of a chain: nothing to continue, nothing claimed about $f$
     assert.deepEqual(await verdicts('Let $f$ be the function. Then $= 2x + 1$.', 'markdown'), [[1, 'unparsed']]);
+    // nor an expression the prose transforms first: the derivative is not claimed equal to $x^3 + 2x$
+    assert.deepEqual(await verdicts('Differentiating $x^3 + 2x$ term by term gives\n$= 3x^2 + 2$.', 'markdown'), [[2, 'unparsed']]);
   });
 
   it('an \\implies that opens the next display takes the previous display as its premise', async () => {
