@@ -201,8 +201,22 @@ export interface ProofDiagnostic {
   severity: 'error' | 'warning' | 'information';
   message: string;
 }
+/** Why an equation was read as a premise: a word of the text ('solve', 'let', ':=', '\\text{for}') or its shape. */
+export type ProofPremiseCue =
+  | { by: 'word'; word: string }
+  | { by: 'shape'; shape: 'constant side' | 'named left side' | 'differentials' | 'solved below' | 'system of equations' };
+/** An equation read as a condition or a definition, not as a claim: reported so the user sees what was not checked. */
+export interface ProofPremise {
+  kind: 'condition' | 'definition';
+  cue: ProofPremiseCue;
+  line: number;
+  range: SourceRange;
+  text: string;
+}
 export interface ProofCheckResult {
   steps: ProofStep[];
+  /** equations read as conditions or definitions and therefore not checked */
+  premises?: ProofPremise[];
   /** formal-prover diagnostics (coqc / lean), when the file went to a prover */
   proverDiagnostics?: ProofDiagnostic[];
   prover?: { name: string; available: boolean; proved?: boolean; message?: string };

@@ -46,11 +46,16 @@ export async function run(argv: string[]): Promise<number> {
       const result = await checkProof({ text, languageId, filePath: resolve(file), timeoutMs: values.timeout ? Number(values.timeout) : undefined });
       if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else {
-        for (const s of result.steps) process.stdout.write(`${file}:${s.line}:${s.range.start.character + 1}: ${s.verdict}: ${s.text.replace(/\s+/g, ' ')} — ${s.detail}\n`);
+        for (const s of result.steps) {
+          const point = s.counterexample && Object.keys(s.counterexample).length ? ` at ${Object.entries(s.counterexample).map(([k, v]) => `${k} = ${v}`).join(', ')}` : '';
+          const values = point && s.values ? ` (left side = ${s.values.left}, right side = ${s.values.right})` : '';
+          process.stdout.write(`${file}:${s.line}:${s.range.start.character + 1}: ${s.verdict}: ${s.text.replace(/\s+/g, ' ')} — ${s.detail}${point}${values}\n`);
+        }
+        for (const p of result.premises ?? []) process.stdout.write(`${file}:${p.line}:${p.range.start.character + 1}: ${p.kind}, not checked: ${p.text.replace(/\s+/g, ' ')}\n`);
         for (const d of result.proverDiagnostics ?? []) process.stdout.write(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message}\n`);
         if (result.prover) process.stdout.write(`${result.prover.name}: ${result.prover.message ?? ''}\n`);
         const count = (v: string) => result.steps.filter((s) => s.verdict === v).length;
-        process.stdout.write(`${result.steps.length} step${result.steps.length === 1 ? '' : 's'}: ${count('verified')} verified, ${count('wrong')} wrong, ${count('unknown')} not checkable, ${count('unparsed')} unparsed\n`);
+        process.stdout.write(`${result.steps.length} step${result.steps.length === 1 ? '' : 's'}: ${count('verified')} verified, ${count('wrong')} wrong, ${count('unknown')} not checkable, ${count('unparsed')} unparsed; ${result.premises?.length ?? 0} read as conditions or definitions, not checked\n`);
       }
       return result.steps.some((s) => s.verdict === 'wrong') || result.prover?.proved === false ? 1 : 0;
     }

@@ -139,7 +139,7 @@ export function checkSimplification(lhs: string, rhs: string, variable: string):
       const a = evaluate(l, env), b = evaluate(r, env);
       if (!a?.exact || !b?.exact) return { verdict: 'unknown', detail: 'not exact' };
       if (!a.exact.equals(b.exact)) {
-        return { verdict: 'wrong', detail: `${lhs} ≠ ${rhs} at ${variable} = ${p} (${formatValue(a)} vs ${formatValue(b)})`, counterexample: { [variable]: p }, values: { left: formatValue(a), right: formatValue(b) } };
+        return { verdict: 'wrong', detail: `${lhs} ≠ ${rhs}`, counterexample: { [variable]: p }, values: { left: formatValue(a), right: formatValue(b) } };
       }
     }
     return { verdict: 'verified', detail: `${lhs} = ${rhs} for all ${variable}` };

@@ -93,14 +93,29 @@ export function formula(seg: Segment, syntax: Syntax): Formula | undefined {
 const IMPLICATION_TOKENS = Object.keys(IMPLICATION_OPS);
 
 /**
- * Claims of consecutive rows. Rows of one display belong together: `&= …` continues the last expression of the
- * previous row and `\implies …` starts from the previous row's relation.
+ * What a chain hands to the next display: people continue a derivation in a new `$$…$$`, `\[…\]` or `equation`
+ * (or after prose, `which gives $= …$`), starting it with the relation.
  */
-export function rowsToClaims(rows: Segment[], syntax: Syntax): Claim[] {
+export interface ChainState {
+  /** the last expression of the last row that had a relation */
+  carried?: Segment;
+  /** that row's relation, the premise of an `\implies …` that starts the next display */
+  previous?: { seg: Segment; formula?: Formula };
+  /** that row was one equation: with the next display right below it, the pair may be a solving step */
+  previousSingle?: boolean;
+}
+
+/**
+ * Claims of consecutive rows. Rows of one display belong together: `&= …` continues the last expression of the
+ * previous row and `\implies …` starts from the previous row's relation. `state` carries this across displays: a
+ * display without any relation (`$x$` in prose) leaves it as it was.
+ */
+export function rowsToClaims(rows: Segment[], syntax: Syntax, state: ChainState = {}): Claim[] {
   const claims: Claim[] = [];
-  let carried: Segment | undefined;
-  let previous: { seg: Segment; formula?: Formula } | undefined;
-  let previousSingle = false;
+  let carried: Segment | undefined = state.carried;
+  let previous: { seg: Segment; formula?: Formula } | undefined = state.previous;
+  let previousSingle = state.previousSingle ?? false;
+  let related = false;
   for (const row of rows) {
     if (row.text === '') continue;
     if (syntax === 'latex' && !balanced(row.text)) {
@@ -127,6 +142,7 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax): Claim[] {
       }
       if (parts.length === 1 && !connected) {
         const { links, last } = chainLinks(part.seg, syntax, carried);
+        if (links.length === 0 && parts.length === 1 && rows.length === 1) continue; // a mention, not a relation
         const single = links.length === 1 && !links[0]!.continuation && links[0]!.op === 'Equal';
         if (single && previousSingle && previous?.formula) {
           claims.push({ kind: 'implication', syntax, op: 'implies', premise: previous.formula, conclusion: [links], premiseText: previous.seg.text, conclusionText: part.seg.text, start: part.seg.start, end: part.seg.end, implicit: true });
@@ -141,7 +157,13 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax): Claim[] {
         previousSingle = false;
         previous = { seg: part.seg, formula: f };
       }
+      related = true;
     }
+  }
+  if (related) {
+    state.carried = carried;
+    state.previous = previous;
+    state.previousSingle = previousSingle;
   }
   return claims;
 }

@@ -2,7 +2,7 @@
 // The model's critique (optional `critic`) is asked only about steps algebra could not decide and is labelled as an
 // opinion; it never changes a verdict.
 import Fraction from 'fraction.js';
-import type { ProofCheckParams, ProofCheckResult, ProofStep } from '../protocol';
+import type { ProofCheckParams, ProofCheckResult, ProofPremise, ProofPremiseCue, ProofStep } from '../protocol';
 import { type Definitions, definitionHead, hasCalculus, resolve } from './calculus';
 import { OP_SYMBOL, type Claim, type Extracted, type Link, type Syntax } from './claims';
 import { checkArithmetic } from './arithmetic';
@@ -86,8 +86,27 @@ function stepFrom(claim: Claim, map: SourceMap, verdict: Verdict): ProofStep {
   };
 }
 
-/** Tags for the second pass: a lone non-identity equation is judged by its neighbours. */
-type TaggedVerdict = Verdict & { lone?: boolean; identity?: boolean; skipped?: 'definition' | 'condition' };
+/** An equation read as a premise, not a claim. */
+interface Reading {
+  kind: ProofPremise['kind'];
+  cue: ProofPremiseCue;
+}
+
+/** Tags for the second pass: a lone equation that fails may still be an equation being solved, judged by its neighbours. */
+type TaggedVerdict = Verdict & {
+  /** a lone equation between two non-constant expressions that fails */
+  lone?: boolean;
+  /** the link's free variables */
+  vars?: string[];
+  identity?: boolean;
+  skipped?: Reading;
+  /** `x = <closed expression>`: the value of x, as a solution states it */
+  solvedFor?: string;
+  /** a pairing of rows that turned out not to be a solving step: nothing to report */
+  internal?: boolean;
+};
+
+const cueOrShape = (cue: string | undefined, shape: Extract<ProofPremiseCue, { by: 'shape' }>['shape']): ProofPremiseCue => (cue ? { by: 'word', word: cue } : { by: 'shape', shape });
 
 async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
   const link: Link = claim.link;
@@ -98,15 +117,22 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
   // `du = 2x\,dx`: a substitution between differentials, a definition rather than a claim
   const both = link.lhs.text + ' ' + link.rhs.text;
   if (claim.syntax === 'latex' && !/\\int|\\frac\s*\{\s*\\?(mathrm\{)?d/.test(both) && /(^|[^A-Za-z\\])d[a-z](?![A-Za-z])/.test(both)) {
-    return { verdict: 'unknown', detail: 'definition', skipped: 'definition' };
+    return { verdict: 'unknown', detail: 'definition', skipped: { kind: 'definition', cue: cueOrShape(claim.cue, 'differentials') } };
   }
   const parsed = parseLink(link, claim.syntax);
-  const notClaim = isNotAClaim(link, parsed);
-  if (notClaim === 'definition') {
+  const lone = link.chainLength === 1 && !link.continuation;
+  const shape = isNotAClaim(link, parsed);
+  if (shape === 'definition') {
     const head = definitionHead(parsed.lhs);
     if (head && link.chainLength === 1) ctx.defs.set(head.name, { params: head.params, body: parsed.rhs });
   }
-  if (notClaim === 'condition' && link.op !== 'Approx') {
+  // The text's own word ("solve", "let", ":=", "\text{for}") makes a lone relation a premise whatever its shape.
+  const reading: Reading | undefined = shape
+    ? { kind: shape, cue: cueOrShape(claim.cue, shape === 'definition' ? 'named left side' : 'constant side') }
+    : lone && claim.cue && !hasCalculusText(link)
+      ? { kind: claim.cue === ':=' ? 'definition' : 'condition', cue: { by: 'word', word: claim.cue } }
+      : undefined;
+  if (reading?.kind === 'condition' && link.op !== 'Approx') {
     // `\sin^2 x + \cos^2 x = 1` and `x^2 - 2x + 1 \ge 0` are claims when they hold for every admissible x;
     // `2x + 3 = 7` and `2x + 1 > 5` are conditions
     const v = verifyRelation(link, parsed, ctx);
@@ -114,7 +140,11 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
     const proved = link.op !== 'Equal' && v.verdict === 'unknown' && !/cannot check/.test(v.detail) ? await proveInequality(link, parsed, ctx) : undefined;
     if (proved?.verdict === 'verified') return proved;
   }
-  if (notClaim) return { verdict: 'unknown', detail: notClaim, skipped: notClaim };
+  const vars = [...new Set([...freeSymbols(parsed.lhs), ...freeSymbols(parsed.rhs)])];
+  if (reading) {
+    const solved = symbolName(parsed.lhs);
+    return { verdict: 'unknown', detail: reading.kind, skipped: reading, vars, ...(solved && link.op === 'Equal' && freeSymbols(parsed.rhs).size === 0 ? { solvedFor: solved } : {}) };
+  }
   if (link.op === 'Approx') return checkApprox(link, parsed.lhs, parsed.rhs, ctx);
   let verdict = verifyRelation(link, parsed, ctx);
   if (verdict.verdict === 'unknown' && link.op !== 'Equal' && !/domain/.test(verdict.detail)) {
@@ -122,10 +152,10 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
   }
   // A lone equation between two expressions may be an equation to solve, not a claimed identity: it is wrong only
   // when it sits in a chain, continues a row, or states a derivative/integral/sum/limit.
-  const claimed = link.chainLength > 1 || link.continuation || /^outside the domain/.test(verdict.detail) || (verdict.counterexample !== undefined && Object.keys(verdict.counterexample).length === 0) || link.op !== 'Equal' || /differentiating/.test(verdict.detail) || hasCalculusText(link);
-  if (verdict.verdict === 'wrong' && !claimed) return { ...verdict, lone: true };
-  if (verdict.verdict === 'verified' && /identity holds/.test(verdict.detail)) return { ...verdict, identity: true };
-  return verdict;
+  const claimed = !lone || /^outside the domain/.test(verdict.detail) || (verdict.counterexample !== undefined && Object.keys(verdict.counterexample).length === 0) || link.op !== 'Equal' || /differentiating/.test(verdict.detail) || hasCalculusText(link);
+  if (verdict.verdict === 'wrong' && !claimed) return { ...verdict, lone: true, vars };
+  if (verdict.verdict === 'verified' && /identity holds/.test(verdict.detail)) return { ...verdict, identity: true, vars };
+  return { ...verdict, vars };
 }
 
 const hasCalculusText = (link: Link) => /\\(frac\{d|int|sum|prod|lim)|d\/d[a-z]|\\mathrm\{d\}|'/.test(link.lhs.text + link.rhs.text);
@@ -152,6 +182,8 @@ async function verdictFor(claim: Claim, ctx: CheckContext): Promise<TaggedVerdic
     if (claim.kind === 'implication') return claim.implicit ? await checkSolvingStep(claim, ctx) : await verifyImplication(claim, ctx);
     return await checkLink(claim, ctx);
   } catch (err) {
+    // a pairing of rows that cannot be read as a solving step is no step at all (its rows are reported themselves)
+    if (claim.kind === 'implication' && claim.implicit && (err as Error).name !== 'AbortError') return { verdict: 'unknown', detail: 'not a solving step', internal: true };
     if (err instanceof ParseFailure) return { verdict: 'unparsed', detail: err.message };
     if (err instanceof UnsupportedExpression) return { verdict: 'unknown', detail: `not checkable by algebra: ${err.message}` };
     if ((err as Error).name === 'AbortError') throw err;
@@ -165,7 +197,7 @@ async function verdictFor(claim: Claim, ctx: CheckContext): Promise<TaggedVerdic
  * values, systems of equations and definitions are left alone.
  */
 async function checkSolvingStep(claim: Extract<Claim, { kind: 'implication' }>, ctx: CheckContext): Promise<TaggedVerdict> {
-  const skip: TaggedVerdict = { verdict: 'unknown', detail: 'not a solving step', skipped: 'condition' };
+  const skip: TaggedVerdict = { verdict: 'unknown', detail: 'not a solving step', internal: true };
   const [premise] = claim.premise[0] ?? [];
   const [conclusion] = claim.conclusion[0] ?? [];
   if (!premise || !conclusion || claim.premise.length !== 1 || claim.premise[0]!.length !== 1) return skip;
@@ -203,6 +235,7 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
   for (const claim of claims) {
     if (opts.signal?.aborted) throw new DOMException('proof check cancelled', 'AbortError');
     if (Date.now() > deadline) {
+      if (claim.kind === 'implication' && claim.implicit) continue;
       results.push({ claim, verdict: { verdict: 'unknown', detail: `not checked: the time budget of ${params.timeoutMs ?? DEFAULT_BUDGET_MS} ms ran out` } });
       continue;
     }
@@ -212,19 +245,15 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
     if (verdict) results.push({ claim, verdict });
   }
   const steps: ProofStep[] = [];
+  const premises: ProofPremise[] = [];
   for (const [i, { claim, verdict }] of results.entries()) {
-    if (verdict.skipped) continue;
-    let final: Verdict = verdict;
-    if (verdict.lone) {
-      // A lone equation that is not an identity: among identities it is a wrong identity; among equations and
-      // conditions it is an equation to solve, which algebra alone cannot call wrong.
-      const explicit = results.filter((r) => !(r.claim.kind === 'implication' && r.claim.implicit));
-      const k = explicit.findIndex((r) => r.claim === claim);
-      const neighbours = [explicit[k - 1]?.verdict, explicit[k + 1]?.verdict].filter((v) => v !== undefined);
-      const amongIdentities = neighbours.some((v) => v.identity) && !neighbours.some((v) => v.skipped === 'condition');
-      // An equation being solved is a premise, like `2x + 3 = 7`: not a step of its own.
-      if (!amongIdentities) continue;
+    if (verdict.internal) continue;
+    const reading = verdict.skipped ?? (verdict.lone ? solvingReading(results, i, params.text) : undefined);
+    if (reading) {
+      premises.push(premiseFrom(claim, map, reading));
+      continue;
     }
+    const final: Verdict = verdict;
     const step = stepFrom(claim, map, final);
     if (step.verdict === 'unknown' && opts.critic && params.withModelCritique !== false) {
       // The opinion is optional: a model that cannot be asked (prompt too long for its context, engine busy) costs
@@ -239,5 +268,37 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
     }
     steps.push(step);
   }
-  return { steps };
+  return { steps, ...(premises.length ? { premises } : {}) };
+}
+
+type Result = { claim: Claim; verdict: TaggedVerdict };
+
+/**
+ * A lone equation that fails is a claim, unless the derivation goes on to solve it: a solving step starts from it,
+ * it is one of a system of equations written row under row, or a solution `x = 4` of one of its variables follows in
+ * the same paragraph.
+ */
+function solvingReading(results: Result[], i: number, text: string): Reading | undefined {
+  const { claim, verdict } = results[i]!;
+  if (claim.kind !== 'link' || !verdict.lone) return undefined;
+  const vars = new Set(verdict.vars);
+  const linkResult = (link: Link) => results.find((r) => r.claim.kind === 'link' && r.claim.link === link);
+  for (const r of results) {
+    if (r.claim.kind !== 'implication' || !r.claim.implicit) continue;
+    const premise = r.claim.premise[0]?.[0], conclusion = r.claim.conclusion[0]?.[0];
+    if (premise !== claim.link && conclusion !== claim.link) continue;
+    if (!r.verdict.internal) return { kind: 'condition', cue: { by: 'shape', shape: 'solved below' } };
+    const other = linkResult(premise === claim.link ? conclusion! : premise!)?.verdict;
+    if (other && !other.identity && (other.vars ?? []).some((v) => vars.has(v))) return { kind: 'condition', cue: { by: 'shape', shape: 'system of equations' } };
+  }
+  const next = results.slice(i + 1).find((r) => r.claim.kind === 'link');
+  if (next?.verdict.solvedFor && vars.has(next.verdict.solvedFor) && !/\n\s*\n/.test(text.slice(claim.end, next.claim.start))) {
+    return { kind: 'condition', cue: { by: 'shape', shape: 'solved below' } };
+  }
+  return undefined;
+}
+
+function premiseFrom(claim: Claim, map: SourceMap, reading: Reading): ProofPremise {
+  const range = map.range(claim.start, claim.end);
+  return { kind: reading.kind, cue: reading.cue, line: range.start.line + 1, range, text: map.text.slice(claim.start, claim.end) };
 }

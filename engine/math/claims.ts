@@ -28,7 +28,15 @@ export interface Link {
 export type Formula = Link[][];
 
 export type Claim =
-  | { kind: 'link'; syntax: Syntax; link: Link; start: number; end: number }
+  | {
+      kind: 'link';
+      syntax: Syntax;
+      link: Link;
+      start: number;
+      end: number;
+      /** the text marks a lone equation as a condition or definition: the cue ('solve', 'let', ':=', '\\text{for}') */
+      cue?: string;
+    }
   | {
       kind: 'implication';
       syntax: Syntax;

@@ -5,6 +5,8 @@ import { ComputeEngine } from '@cortex-js/compute-engine';
 import { parse as parseMathjs, type MathNode } from 'mathjs';
 import type { MathJson } from './mathjson';
 import type { Syntax } from './claims';
+import { readBareArguments } from './latex-reading';
+import { cutEvaluationBrackets, evaluated, putBack } from './evaluation-brackets';
 
 let engine: ComputeEngine | undefined;
 export function computeEngine(): ComputeEngine {
@@ -26,11 +28,19 @@ function findError(e: MathJson): string | undefined {
 
 export function parseLatex(text: string): MathJson {
   if (text.trim() === '') throw new ParseFailure('empty expression');
-  const boxed = computeEngine().parse(text);
+  const cut = cutEvaluationBrackets(text);
+  const boxed = computeEngine().parse(readBareArguments(cut.text));
   const json = boxed.json as MathJson;
   const error = findError(json);
   if (error) throw new ParseFailure(`cannot parse '${text}': ${error}`);
-  return json;
+  if (cut.brackets.length === 0) return json;
+  const values = new Map<string, MathJson>();
+  for (const b of cut.brackets) {
+    const value = evaluated(parseLatex(b.body), parseLatex(b.lower), parseLatex(b.upper));
+    if (!value) throw new ParseFailure(`cannot read the evaluation bracket [${b.body}]: it needs one variable`);
+    values.set(b.name, value);
+  }
+  return putBack(json, values);
 }
 
 const ASCII_FUNCTIONS: Record<string, string> = {

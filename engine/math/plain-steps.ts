@@ -4,6 +4,7 @@ import { rowsToClaims } from './chains';
 import type { Claim, Extracted, Segment } from './claims';
 import { findArithmetic } from './arithmetic';
 import { parseAscii } from './parse';
+import { cueBefore } from './reading-cues';
 
 const COMMENT_PREFIX = /^(\s*(?:\/\/+|#+|--|;+|\*|\/\*+|%+|>)?\s*)/;
 
@@ -27,8 +28,14 @@ export function extractPlain(text: string): Extracted {
   const claims: Claim[] = [];
   const assumptions: Extracted['assumptions'] = [];
   let block: Segment[] = [];
+  // prose of the paragraph so far ("Solve the equation:"), for the cue that makes a lone equation a condition
+  let prose = '';
+  let blockCue: string | undefined;
   const flush = () => {
-    claims.push(...rowsToClaims(block, 'ascii'));
+    for (const claim of rowsToClaims(block, 'ascii')) {
+      if (claim.kind === 'link' && blockCue) claim.cue = blockCue;
+      claims.push(claim);
+    }
     block = [];
   };
   let offset = 0;
@@ -40,9 +47,12 @@ export function extractPlain(text: string): Extracted {
     const prefix = body.match(COMMENT_PREFIX)![1]!.length;
     let content = body.slice(prefix).replace(/<<[^<>]*>>/g, (m) => ' '.repeat(m.length));
     let contentStart = start + prefix;
+    if (content.trim() === '') prose = '';
     // "Step 2: 3*x = 6" -> the math after the label
     const label = content.match(/^[^=<>:]*:\s*/);
+    let labelText = '';
     if (label && /[A-Za-z]{2,}/.test(label[0])) {
+      labelText = label[0].replace(/:\s*$/, ' ');
       contentStart += label[0].length;
       content = content.slice(label[0].length);
     }
@@ -64,10 +74,14 @@ export function extractPlain(text: string): Extracted {
     const seg: Segment = { text: trimmedContent.trim(), start: contentStart + lead, end: contentStart + trimmedContent.length };
     const continues = /^(=|<=|>=|<|>|=>)/.test(seg.text) && block.length > 0;
     if (seg.text && (continues || looksLikeMath(seg.text.replace(/^(=|<=|>=|<|>|=>)/, '0 $1')))) {
-      if (!continues) flush();
+      if (!continues) {
+        flush();
+        blockCue = cueBefore(prose + ' ' + labelText);
+      }
       block.push(seg);
     } else {
       flush();
+      prose += ` ${body.slice(prefix)}`;
       // prose with arithmetic in it: "she pays 3 * $4 = $12 in total" (a line with calculator annotations says it
       // twice; the annotations are checked instead)
       for (const c of /<<[^<>]*>>/.test(body) ? [] : findArithmetic(body)) {

@@ -125,7 +125,8 @@ export function verifyRelation(link: Link, parsed: ParsedLink, ctx: CheckContext
         const cx = pointRecord(env, vars);
         return {
           verdict: 'wrong',
-          detail: `outside the domain ${describePoint(cx)}: the ${l ? 'right' : 'left'} side is undefined there while the ${l ? 'left' : 'right'} side is ${formatValue(l ?? r)}${what}`,
+          // the point and both values are in their own fields (the editor's message is built from them)
+          detail: `outside the domain: the ${l ? 'right' : 'left'} side is undefined there${what}`,
           counterexample: cx,
           values: { left: formatValue(l), right: formatValue(r) },
         };
@@ -140,10 +141,9 @@ export function verifyRelation(link: Link, parsed: ParsedLink, ctx: CheckContext
     valid++;
     if (!ok) {
       const cx = pointRecord(env, vars);
-      const where = describePoint(cx);
       return {
         verdict: 'wrong',
-        detail: `fails ${where}${where ? ': ' : ''}left side = ${formatValue(l)}, right side = ${formatValue(r)}${what}`.replace(/^fails :? ?left/, 'fails: left'),
+        detail: `the two sides differ${what}`,
         counterexample: cx,
         values: { left: formatValue(l), right: formatValue(r) },
       };
@@ -247,7 +247,7 @@ export async function verifyImplication(claim: Extract<Claim, { kind: 'implicati
       if (env && formulaHolds(p, env) === true && formulaHolds(q, env) === false) {
         return {
           verdict: 'wrong',
-          detail: `does not follow${label}: ${describePoint(cx)} the premise holds but the conclusion fails`,
+          detail: `does not follow${label}: the premise holds there but the conclusion fails`,
           counterexample: cx,
         };
       }
@@ -269,7 +269,7 @@ export async function proveInequality(link: Link, parsed: ParsedLink, ctx: Check
     const l = env && evaluate(lhs, env), r = env && evaluate(rhs, env);
     if (l && r && holds(link.op, l, r) === false) {
       const cx = Object.fromEntries(vars.map((v) => [v, outcome.model[v]!]));
-      return { verdict: 'wrong', detail: `fails ${describePoint(cx)}: left side = ${formatValue(l)}, right side = ${formatValue(r)}`, counterexample: cx, values: { left: formatValue(l), right: formatValue(r) } };
+      return { verdict: 'wrong', detail: `the two sides are not ${OP_SYMBOL[link.op]}-related there (found by the SMT solver)`, counterexample: cx, values: { left: formatValue(l), right: formatValue(r) } };
     }
   }
   return undefined;

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { CancellationToken } from 'vscode';
 import type { RequestType } from 'vscode-jsonrpc';
 import { ProofCheckRequest, type ProofCheckParams, type ProofCheckResult, type ProofStep, type SourceRange } from '../../engine/protocol';
-import { askAboutStep, counterexampleReport, DIAGNOSTIC_SOURCE, stepMessage, summaryLine } from './format';
+import { askAboutStep, counterexampleReport, DIAGNOSTIC_SOURCE, premiseMessage, stepMessage, summaryLine } from './format';
 
 export const CHECK_PROOF = 'switchyard.checkProof';
 const SHOW_COUNTEREXAMPLE = 'switchyard.proof.showCounterexample';
@@ -105,6 +105,13 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
     const stepDiagnostics = result.steps.filter((s) => s.verdict !== 'verified').map((s) => new StepDiagnostic(s));
     this.stepDiagnostics.set(doc.uri.toString(), stepDiagnostics);
     const diagnostics: vscode.Diagnostic[] = [...stepDiagnostics];
+    // What was read as a condition or definition, so the user sees why it was not checked.
+    for (const p of result.premises ?? []) {
+      const diagnostic = new vscode.Diagnostic(toRange(p.range), premiseMessage(p, result), vscode.DiagnosticSeverity.Information);
+      diagnostic.source = DIAGNOSTIC_SOURCE;
+      diagnostic.code = p.kind;
+      diagnostics.push(diagnostic);
+    }
     for (const d of result.proverDiagnostics ?? []) {
       const diagnostic = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity]);
       diagnostic.source = result.prover?.name ?? DIAGNOSTIC_SOURCE;

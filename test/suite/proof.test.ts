@@ -138,4 +138,19 @@ describe('Check Proof', function () {
     assert.ok(titles.includes('Show counterexample'), titles.join(', '));
     assert.ok(titles.includes('Ask the model about this step'), titles.join(', '));
   });
+
+  it('reads a chain continued across $$ blocks, checks a lone false identity, and shows conditions as Information', async () => {
+    created.push(path.join(folder(), 'ProofStyles.md'));
+    const text = ['Solve $2x + 3 = x + 7$.', '', '$$(a-b)^2 = (a-b)(a-b)$$', '$$= a^2 - 2ab + b^2$$', '$$= a^2 + b^2$$', '', '$$\\ln(ab) = \\ln a \\cdot \\ln b$$', ''].join('\n');
+    const { uri, result } = await checkFile('ProofStyles.md', text);
+    assert.deepEqual(result.steps.map((s) => [s.line, s.verdict]), [[3, 'verified'], [4, 'verified'], [5, 'wrong'], [7, 'wrong']]);
+    assert.deepEqual(result.premises?.map((p) => [p.line, p.kind]), [[1, 'condition']]);
+    const diagnostics = await until('the diagnostics', () => {
+      const d = proofDiagnostics(uri);
+      return d.length >= 3 ? d : undefined;
+    });
+    assert.deepEqual(diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.range.start.line).sort(), [4, 6]);
+    const info = diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Information);
+    assert.deepEqual(info.map((d) => [d.range.start.line, d.code]), [[0, 'condition']]);
+  });
 });

@@ -51,9 +51,10 @@ function relationHolds(relation: string, a: Sample, b: Sample): boolean {
 function atomsHold(text: string, point: Record<string, string>, disjunction: boolean): boolean {
   const atoms = text.split(disjunction ? /\\text\{\s*or\s*\}|\\lor|,/ : /,|\\text\{\s*and\s*\}/);
   const results = atoms.map((atom) => {
-    const m = atom.match(/^(.*?)(\\geq|\\leq|\\ge|\\le|\\neq|\\ne|=|<|>)(.*)$/s)!;
-    const rel = { '\\geq': '≥', '\\ge': '≥', '\\leq': '≤', '\\le': '≤', '\\neq': '≠', '\\ne': '≠' }[m[2]!] ?? m[2]!;
-    return relationHolds(rel, latexAt(m[1]!.replace(/&/g, ''), point), latexAt(m[3]!.replace(/&/g, ''), point));
+    // a chained comparison `0 < x < 1` holds when each consecutive pair does
+    const parts = atom.split(/(\\geq|\\leq|\\ge|\\le|\\neq|\\ne|=|<|>)(?![A-Za-z])/);
+    const values = parts.filter((_, i) => i % 2 === 0).map((e) => latexAt(e.replace(/&/g, ''), point));
+    return parts.every((rel, i) => i % 2 === 0 || relationHolds({ '\\geq': '≥', '\\ge': '≥', '\\leq': '≤', '\\le': '≤', '\\neq': '≠', '\\ne': '≠' }[rel] ?? rel, values[(i - 1) / 2]!, values[(i + 1) / 2]!));
   });
   return disjunction ? results.some(Boolean) : results.every(Boolean);
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import type { ProofCheckResult, ProofStep } from '../../../../engine/protocol';
-import { askAboutStep, counterexampleReport, stepMessage, summaryLine } from '../../../../src/proof/format';
+import { checkProof } from '../../../../engine/math/check';
+import { shutdownSmt } from '../../../../engine/math/smt';
+import { askAboutStep, counterexampleReport, premiseMessage, stepMessage, summaryLine } from '../../../../src/proof/format';
 
 const range = { start: { line: 4, character: 2 }, end: { line: 4, character: 20 } };
 const wrong: ProofStep = {
@@ -11,13 +13,34 @@ const wrong: ProofStep = {
   counterexample: { x: '3/2' },
   values: { left: '25/4', right: '13/4' },
   sides: { left: 'x^2 + 2x + 1', relation: '=', right: 'x^2 + 1' },
-  detail: 'fails at x = 3/2',
+  detail: 'the two sides differ',
 };
 const step = (verdict: ProofStep['verdict'], extra: Partial<ProofStep> = {}): ProofStep => ({ line: 1, range, text: 'a = b', verdict, detail: 'd', ...extra });
 
-describe('Check Proof messages', () => {
+describe('Check Proof messages', function () {
+  this.timeout(60_000);
+  after(shutdownSmt);
   it('puts the counterexample and both values into a wrong step\'s error message', () => {
-    assert.equal(stepMessage(wrong), 'Wrong step: fails at x = 3/2 (left side = 25/4, right side = 13/4). fails at x = 3/2');
+    assert.equal(stepMessage(wrong), 'Wrong step: fails at x = 3/2 (left side = 25/4, right side = 13/4): the two sides differ');
+  });
+
+  it('says the point and the values once, with a real wrong step from the engine', async () => {
+    const { steps } = await checkProof({ text: '$$(a+b)^3 = (a+b)(a+b)^2 = a^3 + 3a^2b + 3ab^2 + b^3 + ab$$', languageId: 'markdown' });
+    const message = stepMessage(steps.find((s) => s.verdict === 'wrong')!);
+    assert.match(message, /^Wrong step: fails at a = [-\d/]+, b = [-\d/]+ \(left side = [-\d/]+, right side = [-\d/]+\): the two sides differ$/);
+    assert.equal(message.split('fails at').length, 2);
+    assert.equal(message.split('left side').length, 2);
+  });
+
+  it('counts the equations read as conditions or definitions in the summary and in each premise\'s message', async () => {
+    const result = await checkProof({ text: 'Let $f(x) = x^2$ and solve $x^2 = 3x - 2$.\n\n$$\\ln(ab) = \\ln a \\cdot \\ln b$$', languageId: 'markdown' });
+    assert.equal(summaryLine(result), '1 step: 0 verified, 1 wrong, 0 not checkable; 2 equations read as conditions or definitions, not checked');
+    assert.deepEqual(result.premises!.map((p) => premiseMessage(p, result)), [
+      'Read as a definition (marked by “let”), not checked (2 equations in this check read as conditions or definitions).',
+      'Read as a condition (marked by “solve”), not checked (2 equations in this check read as conditions or definitions).',
+    ]);
+    const only = await checkProof({ text: 'Solve $x^2 = 3x - 2$.', languageId: 'markdown' });
+    assert.equal(summaryLine(only), 'No claims to check: 1 equation read as condition or definition, not checked.');
   });
 
   it('labels the model\'s critique as an opinion under a not-checkable step', () => {
