@@ -33,7 +33,7 @@ function integer(value: string | undefined, name: string, min: number, fallback:
   return n;
 }
 
-/** The key from --api-key-file, SWITCHYARD_API_KEY or --api-key (in that order); an empty key is an error. */
+/** The key from --api-key-file, --api-key or SWITCHYARD_API_KEY (in that order); an empty key is an error. */
 function readApiKey(flag: string | undefined, file: string | undefined, log: (line: string) => void): string | undefined {
   let key: string | undefined;
   let from: string;
@@ -44,13 +44,13 @@ function readApiKey(flag: string | undefined, file: string | undefined, log: (li
       throw new CliError(`--api-key-file ${file}: ${(err as Error).message}`);
     }
     from = `--api-key-file ${file}`;
-  } else if (process.env.SWITCHYARD_API_KEY !== undefined) {
-    key = process.env.SWITCHYARD_API_KEY.trim();
-    from = 'SWITCHYARD_API_KEY';
-  } else {
-    if (flag !== undefined) log('warning: --api-key shows the key to anyone who can list processes: prefer --api-key-file or SWITCHYARD_API_KEY');
-    key = flag?.trim();
+  } else if (flag !== undefined) {
+    log('warning: --api-key shows the key to anyone who can list processes: prefer --api-key-file or SWITCHYARD_API_KEY');
+    key = flag.trim();
     from = '--api-key';
+  } else {
+    key = process.env.SWITCHYARD_API_KEY?.trim();
+    from = 'SWITCHYARD_API_KEY';
   }
   if (key === '') throw new CliError(`the API key from ${from} is empty: give a key, or none to serve without one`);
   return key;
