@@ -61,6 +61,12 @@ export interface ModelConfig {
   tie_word_embeddings: boolean;
 }
 
+/** A value from the file as the error shows it: short, whatever the file holds. */
+function show(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
 function bad(field: string, why: string): EngineError {
   return new EngineError(`config.json: field '${field}' ${why}`, EngineErrorCodes.BadCheckpoint);
 }
@@ -100,7 +106,7 @@ const MAX_PARAMETERS = 1e13;
 function int(c: Json, field: string, opts: { min?: number; fallback?: number } = {}): number {
   const v = c[field] ?? opts.fallback;
   if (v === undefined || v === null) throw bad(field, 'is missing');
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(field, `must be an integer, got ${JSON.stringify(v)?.slice(0, 80)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(field, `must be an integer, got ${show(v)}`);
   if (v < (opts.min ?? 1)) throw bad(field, `must be >= ${opts.min ?? 1}, got ${v}`);
   const max = MAX[field];
   if (max !== undefined && v > max) throw bad(field, `is ${v}, over the supported maximum ${max}`);
@@ -109,14 +115,14 @@ function int(c: Json, field: string, opts: { min?: number; fallback?: number } =
 
 function num(c: Json, field: string, fallback?: number): number {
   const v = c[field] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(field, `must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(field, `must be a number, got ${show(v)}`);
   return v;
 }
 
 function oneOf<T extends string>(c: Json, field: string, allowed: readonly T[], fallback?: T): T {
   const v = c[field] ?? fallback;
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw bad(field, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    throw bad(field, `must be one of ${allowed.join(', ')}, got ${show(v)}`);
   }
   return v as T;
 }
@@ -126,7 +132,7 @@ function parseYarn(v: unknown): YarnScaling | undefined {
   if (typeof v !== 'object') throw bad('rope_scaling', 'must be an object or null');
   const r = v as Json;
   const type = r.type ?? r.rope_type;
-  if (type !== 'yarn') throw bad('rope_scaling.type', `is not supported: ${JSON.stringify(type)} (only "yarn")`);
+  if (type !== 'yarn') throw bad('rope_scaling.type', `is not supported: ${show(type)} (only "yarn")`);
   const f = (name: string, fallback?: number) => {
     const x = r[name] ?? fallback;
     if (typeof x !== 'number' || !Number.isFinite(x)) throw bad(`rope_scaling.${name}`, 'must be a number');
@@ -146,10 +152,10 @@ function parseYarn(v: unknown): YarnScaling | undefined {
 export function parseConfig(c: Json): ModelConfig {
   const modelType = c.model_type;
   if (modelType !== 'deepseek_v2' && modelType !== 'deepseek_v3') {
-    throw bad('model_type', `is not supported: ${JSON.stringify(modelType)} (expected deepseek_v2 or deepseek_v3)`);
+    throw bad('model_type', `is not supported: ${show(modelType)} (expected deepseek_v2 or deepseek_v3)`);
   }
   const act = c.hidden_act ?? 'silu';
-  if (act !== 'silu') throw bad('hidden_act', `is not supported: ${JSON.stringify(act)} (only silu)`);
+  if (act !== 'silu') throw bad('hidden_act', `is not supported: ${show(act)} (only silu)`);
   if ((c.moe_layer_freq ?? 1) !== 1) throw bad('moe_layer_freq', 'must be 1');
   if (c.attention_bias === true) throw bad('attention_bias', 'true is not supported');
   const n_routed_experts = int(c, 'n_routed_experts');
@@ -177,7 +183,7 @@ export function parseConfig(c: Json): ModelConfig {
   const eos = c.eos_token_id;
   const eos_token_ids = eos === null || eos === undefined ? [] : Array.isArray(eos) ? (eos as unknown[]) : [eos];
   if (eos_token_ids.length > 64 || !eos_token_ids.every((t) => typeof t === 'number' && Number.isSafeInteger(t) && t >= 0)) {
-    throw bad('eos_token_id', `must be a token id or a list of them, got ${JSON.stringify(eos)?.slice(0, 80)}`);
+    throw bad('eos_token_id', `must be a token id or a list of them, got ${show(eos)}`);
   }
   const bos = c.bos_token_id;
   const cfg: ModelConfig = {

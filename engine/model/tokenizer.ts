@@ -36,6 +36,8 @@ export class CheckpointTokenizer implements Tokenizer {
 
   private constructor(
     private readonly tok: HfTokenizer,
+    /** tokenizer.json, named in errors: a file that loads can still fail on some text */
+    private readonly path: string,
     cfg: ModelConfig,
     tokConfig: Record<string, unknown>,
     genConfig: Record<string, unknown> | undefined,
@@ -65,9 +67,9 @@ export class CheckpointTokenizer implements Tokenizer {
     try {
       tok = new HfTokenizer(json, tokConfig);
     } catch (e) {
-      throw new EngineError(`${path}: cannot be loaded (${(e as Error).message})`, EngineErrorCodes.BadCheckpoint);
+      throw new EngineError(`${path}: cannot be loaded (${String((e as Error).message).slice(0, 200)})`, EngineErrorCodes.BadCheckpoint);
     }
-    const t = new CheckpointTokenizer(tok, cfg, tokConfig, readJson(join(dir, 'generation_config.json')));
+    const t = new CheckpointTokenizer(tok, path, cfg, tokConfig, readJson(join(dir, 'generation_config.json')));
     if (t.vocabSize > cfg.vocab_size) {
       throw new EngineError(
         `${path}: has ${t.vocabSize} tokens but config.json vocab_size is ${cfg.vocab_size}`,
@@ -78,11 +80,23 @@ export class CheckpointTokenizer implements Tokenizer {
   }
 
   encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
-    return this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? false }).ids;
+    return this.guard('encode', () => this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? false }).ids);
   }
 
   decode(ids: number[]): string {
-    return this.tok.decode(ids, { skip_special_tokens: false });
+    // the library refuses an empty list; nothing decodes to nothing
+    if (ids.length === 0) return '';
+    return this.guard('decode', () => this.tok.decode(ids, { skip_special_tokens: false }));
+  }
+
+  /** A failure inside the tokenizer library is the file's fault (it loaded but is inconsistent): say which file. */
+  private guard<T>(what: string, run: () => T): T {
+    try {
+      return run();
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      throw new EngineError(`${this.path}: cannot ${what} (${String((e as Error)?.message ?? e).slice(0, 200)})`, EngineErrorCodes.BadCheckpoint);
+    }
   }
 
   tokenToId(token: string): number | undefined {
