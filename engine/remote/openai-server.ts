@@ -2,7 +2,7 @@
 // the `openai` client): /v1/models, /v1/completions (with `suffix` for fill-in-the-middle), /v1/chat/completions
 // (streamed as Server-Sent Events or not) and /health. Node's own `http`: the surface is five routes.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
 import { readConfig } from '../model/config';
@@ -133,6 +133,14 @@ export class OpenAIServer {
       (req, res) => void this.handle(req, res),
     );
     this.server.maxConnections = this.limits.maxConnections;
+    // a request Node could not parse still gets a JSON error (431, 408 or 400), then the connection closes
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && err.code !== 'ECONNRESET') {
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        const text = JSON.stringify(new ApiError(status, `malformed request (${err.code ?? 'parse error'})`, 'invalid_request_error', null, 'bad_request').toJSON());
+        socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      } else socket.destroy();
+    });
     // a client idle on the socket is not held forever
     this.server.keepAliveTimeout = 5000;
   }
