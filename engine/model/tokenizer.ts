@@ -26,6 +26,25 @@ function tokenText(v: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Every id the file assigns must be a token of the model (0 <= id < vocab_size): the library sizes its tables by the
+ * largest id, so one id of 2^31 in a crafted file would stall the engine for a minute before any error.
+ */
+function checkTokenIds(path: string, json: Record<string, unknown>, vocabSize: number): void {
+  const check = (id: unknown, where: string) => {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      throw new EngineError(`${path}: ${where} has id ${String(JSON.stringify(id)).slice(0, 40)}, not a token id below config.json vocab_size ${vocabSize}`, EngineErrorCodes.BadCheckpoint);
+    }
+  };
+  const added = json.added_tokens;
+  if (added !== undefined && added !== null) {
+    if (!Array.isArray(added)) throw new EngineError(`${path}: 'added_tokens' is not a list`, EngineErrorCodes.BadCheckpoint);
+    for (const t of added) check((t as { id?: unknown } | null)?.id, 'an added token');
+  }
+  const vocab = (json.model as { vocab?: unknown } | null | undefined)?.vocab;
+  if (vocab && typeof vocab === 'object' && !Array.isArray(vocab)) for (const id of Object.values(vocab)) check(id, "'model.vocab'");
+}
+
 export class CheckpointTokenizer implements Tokenizer {
   readonly bosId?: number;
   readonly eosIds: number[];
@@ -62,6 +81,7 @@ export class CheckpointTokenizer implements Tokenizer {
     const path = join(dir, 'tokenizer.json');
     const json = readJson(path);
     if (!json) return undefined;
+    checkTokenIds(path, json, cfg.vocab_size);
     const tokConfig = readJson(join(dir, 'tokenizer_config.json')) ?? {};
     let tok: HfTokenizer;
     try {

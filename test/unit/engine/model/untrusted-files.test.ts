@@ -9,6 +9,8 @@ import { readHeader, SafetensorsCheckpoint } from '../../../../engine/model/safe
 import { writeSafetensors } from '../../../../engine/model/safetensors-writer';
 import { EngineError } from '../../../../engine/errors';
 import { FIXTURES, tempDir } from '../fixture-models';
+import { CheckpointTokenizer } from '../../../../engine/model/tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
 
 /** A safetensors file with exactly this header and `data` bytes of data. */
 function craft(file: string, header: unknown, data = 0): void {
@@ -70,5 +72,16 @@ describe('untrusted checkpoint files: safetensors offsets, index paths, config s
       writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, ...change }));
       assert.throws(() => readConfig(dir), (e: unknown) => e instanceof EngineError && e.message.startsWith(join(dir, 'config.json')) && pattern.test(e.message), JSON.stringify(change));
     }
+  });
+
+  it('a tokenizer.json id of 2^31 is refused at once (the library would size its tables by it and stall for a minute)', () => {
+    const dir = fixtureWithMadeUpTokenizer({ family: 'deepseek' });
+    const file = join(dir, 'tokenizer.json');
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { added_tokens: { id: number }[] };
+    json.added_tokens[0].id = 2 ** 31;
+    writeFileSync(file, JSON.stringify(json));
+    const t0 = performance.now();
+    assert.throws(() => CheckpointTokenizer.load(dir, readConfig(dir)), engineError(/tokenizer\.json: an added token has id 2147483648, not a token id below/));
+    assert.ok(performance.now() - t0 < 1000);
   });
 });
