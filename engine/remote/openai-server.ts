@@ -10,6 +10,7 @@ import { CancelledError, type Admission } from '../service/queue';
 import type { EngineService, GenerationResult, StreamOptions } from '../service/engine-service';
 import { readJsonBody } from './request-body';
 import { HostCheck, OriginCheck, requireJson } from './request-guard';
+import { detokenizeRoute, tokenizeRoute } from './tokenize-routes';
 import { ApiError, finishReason, parseChatRequest, parseCompletionRequest, usage, type CommonRequest } from './openai-schema';
 
 /** What one client may ask of the server: sizes, times and connections. */
@@ -201,9 +202,16 @@ export class OpenAIServer {
         else send(res, model ? 200 : 503, { status, model: this.options.modelId, queue: this.queueState() });
         return;
       }
-      if (!path.startsWith('/v1/')) throw new ApiError(404, `no route ${req.method} ${path}`, 'invalid_request_error', null, 'not_found');
+      const tokenRoute = path === '/tokenize' ? tokenizeRoute : path === '/detokenize' ? detokenizeRoute : undefined;
+      if (!path.startsWith('/v1/') && !tokenRoute) throw new ApiError(404, `no route ${req.method} ${path}`, 'invalid_request_error', null, 'not_found');
       if (!this.authorised(req)) {
         throw new ApiError(401, 'missing or wrong API key: send Authorization: Bearer <key> (the key the server was started with)', 'invalid_request_error', null, 'invalid_api_key');
+      }
+      if (tokenRoute) {
+        // llama.cpp's paths, outside /v1; the same checks as any POST
+        if (req.method !== 'POST') throw new ApiError(405, 'use POST');
+        send(res, 200, tokenRoute(this.service, await this.body(req)));
+        return;
       }
       if (path === '/v1/models' && req.method === 'GET') {
         send(res, 200, { object: 'list', data: [this.modelObject()] });

@@ -70,6 +70,14 @@ export class EngineService {
   get model(): ModelInfo | undefined {
     return this.backend?.info;
   }
+
+  /** The served model's tokenizer (not queued: tokenising never touches the KV cache). */
+  tokenizer(): Tokenizer {
+    const backend = this.backend;
+    if (!backend) throw new EngineError('no model loaded', EngineErrorCodes.NoModelLoaded);
+    if (!backend.tokenizer) throw new EngineError(`'${backend.info.name}' is served by another server: its tokenizer is not here`, EngineErrorCodes.NotAvailable);
+    return backend.tokenizer();
+  }
   get queueState(): { inFlight: number; waiting: number; waitingHttp: number; capacity: number } {
     const q = this.queue;
     return { inFlight: q.inFlight, waiting: q.queued, waitingHttp: q.queuedIn('http'), capacity: q.capacity };
