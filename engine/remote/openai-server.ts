@@ -11,6 +11,7 @@ import type { EngineService, GenerationResult, StreamOptions } from '../service/
 import { readJsonBody } from './request-body';
 import { HostCheck, OriginCheck, requireJson } from './request-guard';
 import { detokenizeRoute, tokenizeRoute } from './tokenize-routes';
+import { apiErrorOf, decodePathPart } from './api-errors';
 import { ApiError, finishReason, parseChatRequest, parseCompletionRequest, usage, type CommonRequest } from './openai-schema';
 
 /** What one client may ask of the server: sizes, times and connections. */
@@ -65,26 +66,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
-}
-
-/** Engine failures as the HTTP status a client of this API expects. */
-function apiErrorOf(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof EngineError) {
-    switch (err.code) {
-      case EngineErrorCodes.BadInput:
-        return new ApiError(400, err.message);
-      case EngineErrorCodes.Busy:
-        return new ApiError(503, err.message, 'server_busy', null, 'queue_full');
-      case EngineErrorCodes.NoModelLoaded:
-        return new ApiError(503, err.message, 'server_error');
-      case EngineErrorCodes.NotAvailable:
-        return new ApiError(501, err.message, 'server_error');
-      default:
-        return new ApiError(500, err.message, 'server_error');
-    }
-  }
-  return new ApiError(500, `internal error: ${err instanceof Error ? err.message : String(err)}`, 'server_error');
 }
 
 /** Server-Sent Events on one response. */
@@ -396,14 +377,5 @@ export class OpenAIServer {
       events.send({ ...chunk('', null), choices: [], usage: usage(result.stats.promptTokens, result.stats.generatedTokens) });
     }
     events.end();
-  }
-}
-
-/** A percent-encoded path segment; a malformed escape is the client's mistake, not an internal error. */
-function decodePathPart(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    throw new ApiError(400, `malformed percent-escape in the URL path: '${part.slice(0, 100)}'`, 'invalid_request_error', null, 'bad_url');
   }
 }
