@@ -274,6 +274,8 @@ export interface ServeParams {
   queue?: number;
   /** the name clients send as `model` (default: the model folder's name) */
   modelId?: string;
+  /** browser origins allowed to call the server (default none: requests with another Origin get 403) */
+  allowOrigins?: string[];
 }
 export interface ServeResult {
   url: string;

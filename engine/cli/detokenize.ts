@@ -1,6 +1,7 @@
 // `detokenize --model DIR --tokens 5,17,3 [--json]`: the text of token ids, as llama.cpp's /detokenize does
 // (`{"content": …}`); ids outside the vocabulary are an error naming them.
 import { parseArgs } from 'node:util';
+import { unknownTokenIds } from '../model/token-text';
 import { CliError } from './errors';
 import { parseTokens, requireTokenizer } from './model-options';
 
@@ -13,7 +14,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.tokens === undefined) throw new CliError('--tokens IDS is required (comma-separated token ids)');
   const ids = parseTokens(values.tokens);
   const tokenizer = requireTokenizer(values);
-  const unknown = ids.filter((id) => id >= tokenizer.vocabSize);
+  const unknown = unknownTokenIds(tokenizer, ids);
   if (unknown.length) throw new CliError(`token ids outside the vocabulary of ${tokenizer.vocabSize}: ${unknown.join(', ')}`);
   const content = tokenizer.decode(ids);
   process.stdout.write(values.json ? `${JSON.stringify({ content })}\n` : `${content}\n`);

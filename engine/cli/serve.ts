@@ -1,5 +1,6 @@
-// `npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key K]`: the engine as an
+// `npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key-file F]`: the engine as an
 // OpenAI-compatible server on loopback, for tools that already speak that API.
+import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelLoadParams } from '../protocol';
@@ -9,13 +10,15 @@ import { loadModel } from '../runtime/load-model';
 import { EngineService } from '../service/engine-service';
 import { CliError } from './errors';
 
-const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key K]
-                                  [--model-id NAME] [--queue 8] [--threads N] [--precision auto]
+const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key-file F]
+                                  [--allow-origin URL]... [--model-id NAME] [--queue 8] [--threads N] [--precision auto]
 
   --model DIR     checkpoint folder (config.json, *.safetensors, tokenizer.json)
   --host H        address to bind (default 127.0.0.1: this machine only)
   --port P        TCP port (default 8012; 0 picks a free one)
-  --api-key K     require "Authorization: Bearer K" on every /v1 request (also read from SWITCHYARD_API_KEY)
+  --api-key-file F  require "Authorization: Bearer K" on every /v1 request, K being the file's first line
+                  (or set SWITCHYARD_API_KEY; --api-key K works too, but shows K to anyone who can list processes)
+  --allow-origin URL  a browser origin (e.g. http://localhost:3000) allowed to call the server; none by default
   --model-id ID   the name clients send as "model" (default: the folder's name)
   --queue N       requests that may wait behind the one running; more get HTTP 503 (default 8)
   --threads N     onnxruntime intra-op threads
@@ -30,6 +33,29 @@ function integer(value: string | undefined, name: string, min: number, fallback:
   return n;
 }
 
+/** The key from --api-key-file, --api-key or SWITCHYARD_API_KEY (in that order); an empty key is an error. */
+function readApiKey(flag: string | undefined, file: string | undefined, log: (line: string) => void): string | undefined {
+  let key: string | undefined;
+  let from: string;
+  if (file !== undefined) {
+    try {
+      key = readFileSync(file, 'utf8').split(/\r?\n/)[0].trim();
+    } catch (err) {
+      throw new CliError(`--api-key-file ${file}: ${(err as Error).message}`);
+    }
+    from = `--api-key-file ${file}`;
+  } else if (flag !== undefined) {
+    log('warning: --api-key shows the key to anyone who can list processes: prefer --api-key-file or SWITCHYARD_API_KEY');
+    key = flag.trim();
+    from = '--api-key';
+  } else {
+    key = process.env.SWITCHYARD_API_KEY?.trim();
+    from = 'SWITCHYARD_API_KEY';
+  }
+  if (key === '') throw new CliError(`the API key from ${from} is empty: give a key, or none to serve without one`);
+  return key;
+}
+
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
@@ -40,6 +66,8 @@ export async function run(argv: string[]): Promise<number> {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string' },
         'api-key': { type: 'string' },
+        'api-key-file': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
         'model-id': { type: 'string' },
         queue: { type: 'string' },
         threads: { type: 'string' },
@@ -61,8 +89,8 @@ export async function run(argv: string[]): Promise<number> {
   const queue = integer(values.queue, 'queue', 0, 8);
   const threads = integer(values.threads, 'threads', 1, 0) || undefined;
   const host = values.host ?? '127.0.0.1';
-  const apiKey = values['api-key'] ?? process.env.SWITCHYARD_API_KEY ?? undefined;
   const log = (line: string) => process.stderr.write(`[serve ${new Date().toISOString().slice(11, 23)}] ${line}\n`);
+  const apiKey = readApiKey(values['api-key'], values['api-key-file'], log);
   if (!isLoopbackHost(host) && !apiKey) {
     log(`warning: listening on ${host} without --api-key: anyone who can reach this address can use the model`);
   }
@@ -83,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   log(`loaded ${info.name} (${info.modelType}, ${info.parameters} parameters, ${info.precision}) in ${Date.now() - started} ms`);
   if (!info.hasTokenizer) log(`warning: ${dir} has no tokenizer.json: text requests will fail`);
 
-  const server = new OpenAIServer(service, { modelId, apiKey, queue, log });
+  const server = new OpenAIServer(service, { modelId, apiKey, queue, log, allowOrigins: values['allow-origin'] });
   let address;
   try {
     address = await server.listen(port, host);

@@ -2,6 +2,7 @@
 // llama.cpp's /tokenize does. Special-token text in T (`<|fim_prefix|>`) is read as those tokens; --special also adds
 // the tokens the tokenizer puts around a sequence (BOS). --pieces adds each token's text.
 import { parseArgs } from 'node:util';
+import { tokenize } from '../model/token-text';
 import { CliError } from './errors';
 import { requireTokenizer } from './model-options';
 
@@ -13,8 +14,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.text === undefined) throw new CliError('--text T is required');
   const tokenizer = requireTokenizer(values);
-  const ids = tokenizer.encode(values.text, { addSpecialTokens: values.special === true });
-  const tokens = values.pieces ? ids.map((id) => ({ id, piece: tokenizer.decode([id]) })) : ids;
-  process.stdout.write(values.json ? `${JSON.stringify({ tokens })}\n` : `${ids.join(' ')}\n`);
+  const tokens = tokenize(tokenizer, values.text, { special: values.special, pieces: values.pieces });
+  process.stdout.write(values.json ? `${JSON.stringify({ tokens })}\n` : `${tokens.map((t) => (typeof t === 'number' ? t : t.id)).join(' ')}\n`);
   return 0;
 }

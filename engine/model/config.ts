@@ -1,6 +1,7 @@
 // config.json -> ModelConfig: every hyperparameter of a DeepSeek-V2/V3 checkpoint, parsed and checked once.
 // Field names follow the Hugging Face config (and the DeepSeek papers); the rest of the engine reads only this type.
 import { readFileSync, existsSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
@@ -60,30 +61,68 @@ export interface ModelConfig {
   tie_word_embeddings: boolean;
 }
 
+/** A value from the file as the error shows it: short, whatever the file holds. */
+function show(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
 function bad(field: string, why: string): EngineError {
   return new EngineError(`config.json: field '${field}' ${why}`, EngineErrorCodes.BadCheckpoint);
 }
 
 type Json = Record<string, unknown>;
 
+/**
+ * The largest value each size may take: well above any released DeepSeek checkpoint (V3: 61 layers, 256 experts,
+ * 129280 vocabulary), far below what would make the engine allocate without bound while it plans the tensors.
+ */
+const MAX: Record<string, number> = {
+  vocab_size: 1 << 22,
+  hidden_size: 1 << 16,
+  intermediate_size: 1 << 20,
+  moe_intermediate_size: 1 << 18,
+  num_hidden_layers: 1024,
+  first_k_dense_replace: 1024,
+  num_attention_heads: 1024,
+  q_lora_rank: 1 << 16,
+  kv_lora_rank: 1 << 16,
+  qk_nope_head_dim: 4096,
+  qk_rope_head_dim: 4096,
+  v_head_dim: 4096,
+  n_routed_experts: 4096,
+  n_shared_experts: 64,
+  num_experts_per_tok: 256,
+  n_group: 4096,
+  topk_group: 4096,
+  max_position_embeddings: 1 << 24,
+};
+
+/** At most this many tensors (layers x experts x 3 dominate): beyond it the plan alone would not fit in memory. */
+const MAX_TENSORS = 2_000_000;
+/** An absolute bound on parameters (DeepSeek-V3 has 6.7e11). */
+const MAX_PARAMETERS = 1e13;
+
 function int(c: Json, field: string, opts: { min?: number; fallback?: number } = {}): number {
   const v = c[field] ?? opts.fallback;
   if (v === undefined || v === null) throw bad(field, 'is missing');
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(field, `must be an integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(field, `must be an integer, got ${show(v)}`);
   if (v < (opts.min ?? 1)) throw bad(field, `must be >= ${opts.min ?? 1}, got ${v}`);
+  const max = MAX[field];
+  if (max !== undefined && v > max) throw bad(field, `is ${v}, over the supported maximum ${max}`);
   return v;
 }
 
 function num(c: Json, field: string, fallback?: number): number {
   const v = c[field] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(field, `must be a number, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(field, `must be a number, got ${show(v)}`);
   return v;
 }
 
 function oneOf<T extends string>(c: Json, field: string, allowed: readonly T[], fallback?: T): T {
   const v = c[field] ?? fallback;
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
-    throw bad(field, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+    throw bad(field, `must be one of ${allowed.join(', ')}, got ${show(v)}`);
   }
   return v as T;
 }
@@ -93,7 +132,7 @@ function parseYarn(v: unknown): YarnScaling | undefined {
   if (typeof v !== 'object') throw bad('rope_scaling', 'must be an object or null');
   const r = v as Json;
   const type = r.type ?? r.rope_type;
-  if (type !== 'yarn') throw bad('rope_scaling.type', `is not supported: ${JSON.stringify(type)} (only "yarn")`);
+  if (type !== 'yarn') throw bad('rope_scaling.type', `is not supported: ${show(type)} (only "yarn")`);
   const f = (name: string, fallback?: number) => {
     const x = r[name] ?? fallback;
     if (typeof x !== 'number' || !Number.isFinite(x)) throw bad(`rope_scaling.${name}`, 'must be a number');
@@ -113,10 +152,10 @@ function parseYarn(v: unknown): YarnScaling | undefined {
 export function parseConfig(c: Json): ModelConfig {
   const modelType = c.model_type;
   if (modelType !== 'deepseek_v2' && modelType !== 'deepseek_v3') {
-    throw bad('model_type', `is not supported: ${JSON.stringify(modelType)} (expected deepseek_v2 or deepseek_v3)`);
+    throw bad('model_type', `is not supported: ${show(modelType)} (expected deepseek_v2 or deepseek_v3)`);
   }
   const act = c.hidden_act ?? 'silu';
-  if (act !== 'silu') throw bad('hidden_act', `is not supported: ${JSON.stringify(act)} (only silu)`);
+  if (act !== 'silu') throw bad('hidden_act', `is not supported: ${show(act)} (only silu)`);
   if ((c.moe_layer_freq ?? 1) !== 1) throw bad('moe_layer_freq', 'must be 1');
   if (c.attention_bias === true) throw bad('attention_bias', 'true is not supported');
   const n_routed_experts = int(c, 'n_routed_experts');
@@ -142,7 +181,10 @@ export function parseConfig(c: Json): ModelConfig {
   const qLora = c.q_lora_rank;
   const q_lora_rank = qLora === null || qLora === undefined || qLora === 0 ? 0 : int(c, 'q_lora_rank');
   const eos = c.eos_token_id;
-  const eos_token_ids = eos === null || eos === undefined ? [] : Array.isArray(eos) ? (eos as number[]) : [eos as number];
+  const eos_token_ids = eos === null || eos === undefined ? [] : Array.isArray(eos) ? (eos as unknown[]) : [eos];
+  if (eos_token_ids.length > 64 || !eos_token_ids.every((t) => typeof t === 'number' && Number.isSafeInteger(t) && t >= 0)) {
+    throw bad('eos_token_id', `must be a token id or a list of them, got ${show(eos)}`);
+  }
   const bos = c.bos_token_id;
   const cfg: ModelConfig = {
     modelType,
@@ -172,11 +214,40 @@ export function parseConfig(c: Json): ModelConfig {
     rope_scaling: parseYarn(c.rope_scaling),
     max_position_embeddings: int(c, 'max_position_embeddings', { fallback: 4096 }),
     bos_token_id: typeof bos === 'number' ? bos : undefined,
-    eos_token_ids,
+    eos_token_ids: eos_token_ids as number[],
     tie_word_embeddings: c.tie_word_embeddings === true,
   };
   if (cfg.tie_word_embeddings) throw bad('tie_word_embeddings', 'true is not supported (DeepSeek checkpoints are untied)');
+  checkTotals(cfg);
   return cfg;
+}
+
+/** Parameters a config implies: all of them, and those outside the routed experts (resident whatever the routing). */
+export function parameterCounts(cfg: ModelConfig): { total: number; resident: number; tensors: number } {
+  const d = cfg.hidden_size;
+  const H = cfg.num_attention_heads;
+  const attn =
+    (cfg.q_lora_rank > 0 ? cfg.q_lora_rank * d + cfg.q_lora_rank + H * (cfg.qk_nope_head_dim + cfg.qk_rope_head_dim) * cfg.q_lora_rank : H * (cfg.qk_nope_head_dim + cfg.qk_rope_head_dim) * d) +
+    (cfg.kv_lora_rank + cfg.qk_rope_head_dim) * d + cfg.kv_lora_rank + H * (cfg.qk_nope_head_dim + cfg.v_head_dim) * cfg.kv_lora_rank + d * H * cfg.v_head_dim + 2 * d;
+  const moeLayers = cfg.num_hidden_layers - cfg.first_k_dense_replace;
+  const expert = 3 * d * cfg.moe_intermediate_size;
+  const resident =
+    2 * cfg.vocab_size * d + d + cfg.num_hidden_layers * attn + cfg.first_k_dense_replace * 3 * d * cfg.intermediate_size +
+    moeLayers * (cfg.n_routed_experts * (d + 1) + cfg.n_shared_experts * expert);
+  const total = resident + moeLayers * cfg.n_routed_experts * expert;
+  const tensors = 4 + cfg.num_hidden_layers * 12 + moeLayers * (3 * cfg.n_routed_experts + 5);
+  return { total, resident, tensors };
+}
+
+function checkTotals(cfg: ModelConfig): void {
+  const { total, resident, tensors } = parameterCounts(cfg);
+  if (tensors > MAX_TENSORS) throw bad('n_routed_experts', `with num_hidden_layers ${cfg.num_hidden_layers} implies ${tensors} tensors, over the supported ${MAX_TENSORS}`);
+  if (total > MAX_PARAMETERS) throw bad('num_hidden_layers', `and the sizes imply ${total.toExponential(2)} parameters, over the supported ${MAX_PARAMETERS.toExponential(0)}`);
+  // the parameters outside the routed experts are always in memory: at int4 at least half a byte each
+  const memory = totalmem();
+  if (resident / 2 > memory) {
+    throw bad('hidden_size', `and the sizes imply ${resident.toExponential(2)} always-resident parameters (${(resident / 2 / 2 ** 30).toFixed(1)} GiB even at int4), more than this machine's ${(memory / 2 ** 30).toFixed(1)} GiB`);
+  }
 }
 
 export function readConfig(dir: string): ModelConfig {
@@ -189,7 +260,14 @@ export function readConfig(dir: string): ModelConfig {
     throw new EngineError(`${path}: not valid JSON (${(e as Error).message})`, EngineErrorCodes.BadCheckpoint);
   }
   if (typeof json !== 'object' || json === null) throw new EngineError(`${path}: not a JSON object`, EngineErrorCodes.BadCheckpoint);
-  return parseConfig(json as Json);
+  if (Array.isArray(json)) throw new EngineError(`${path}: not a JSON object`, EngineErrorCodes.BadCheckpoint);
+  try {
+    return parseConfig(json as Json);
+  } catch (e) {
+    // name the file, not just "config.json"
+    if (e instanceof EngineError) throw new EngineError(e.message.replace(/^config\.json:/, `${path}:`), e.code);
+    throw e;
+  }
 }
 
 /** Layers that run DeepSeekMoE (all after the first_k_dense_replace dense ones). */

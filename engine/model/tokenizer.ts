@@ -26,6 +26,25 @@ function tokenText(v: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Every id the file assigns must be a token of the model (0 <= id < vocab_size): the library sizes its tables by the
+ * largest id, so one id of 2^31 in a crafted file would stall the engine for a minute before any error.
+ */
+function checkTokenIds(path: string, json: Record<string, unknown>, vocabSize: number): void {
+  const check = (id: unknown, where: string) => {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
+      throw new EngineError(`${path}: ${where} has id ${String(JSON.stringify(id)).slice(0, 40)}, not a token id below config.json vocab_size ${vocabSize}`, EngineErrorCodes.BadCheckpoint);
+    }
+  };
+  const added = json.added_tokens;
+  if (added !== undefined && added !== null) {
+    if (!Array.isArray(added)) throw new EngineError(`${path}: 'added_tokens' is not a list`, EngineErrorCodes.BadCheckpoint);
+    for (const t of added) check((t as { id?: unknown } | null)?.id, 'an added token');
+  }
+  const vocab = (json.model as { vocab?: unknown } | null | undefined)?.vocab;
+  if (vocab && typeof vocab === 'object' && !Array.isArray(vocab)) for (const id of Object.values(vocab)) check(id, "'model.vocab'");
+}
+
 export class CheckpointTokenizer implements Tokenizer {
   readonly bosId?: number;
   readonly eosIds: number[];
@@ -36,6 +55,8 @@ export class CheckpointTokenizer implements Tokenizer {
 
   private constructor(
     private readonly tok: HfTokenizer,
+    /** tokenizer.json, named in errors: a file that loads can still fail on some text */
+    private readonly path: string,
     cfg: ModelConfig,
     tokConfig: Record<string, unknown>,
     genConfig: Record<string, unknown> | undefined,
@@ -60,14 +81,15 @@ export class CheckpointTokenizer implements Tokenizer {
     const path = join(dir, 'tokenizer.json');
     const json = readJson(path);
     if (!json) return undefined;
+    checkTokenIds(path, json, cfg.vocab_size);
     const tokConfig = readJson(join(dir, 'tokenizer_config.json')) ?? {};
     let tok: HfTokenizer;
     try {
       tok = new HfTokenizer(json, tokConfig);
     } catch (e) {
-      throw new EngineError(`${path}: cannot be loaded (${(e as Error).message})`, EngineErrorCodes.BadCheckpoint);
+      throw new EngineError(`${path}: cannot be loaded (${String((e as Error).message).slice(0, 200)})`, EngineErrorCodes.BadCheckpoint);
     }
-    const t = new CheckpointTokenizer(tok, cfg, tokConfig, readJson(join(dir, 'generation_config.json')));
+    const t = new CheckpointTokenizer(tok, path, cfg, tokConfig, readJson(join(dir, 'generation_config.json')));
     if (t.vocabSize > cfg.vocab_size) {
       throw new EngineError(
         `${path}: has ${t.vocabSize} tokens but config.json vocab_size is ${cfg.vocab_size}`,
@@ -78,11 +100,23 @@ export class CheckpointTokenizer implements Tokenizer {
   }
 
   encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
-    return this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? false }).ids;
+    return this.guard('encode', () => this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? false }).ids);
   }
 
   decode(ids: number[]): string {
-    return this.tok.decode(ids, { skip_special_tokens: false });
+    // the library refuses an empty list; nothing decodes to nothing
+    if (ids.length === 0) return '';
+    return this.guard('decode', () => this.tok.decode(ids, { skip_special_tokens: false }));
+  }
+
+  /** A failure inside the tokenizer library is the file's fault (it loaded but is inconsistent): say which file. */
+  private guard<T>(what: string, run: () => T): T {
+    try {
+      return run();
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      throw new EngineError(`${this.path}: cannot ${what} (${String((e as Error)?.message ?? e).slice(0, 200)})`, EngineErrorCodes.BadCheckpoint);
+    }
   }
 
   tokenToId(token: string): number | undefined {

@@ -19,7 +19,7 @@ export class ExternalDataFile {
   readonly location: string;
 
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
+    this.fd = openSync(path, 'w', 0o600); // weights: private to the user, as the cache folder is
     this.location = basename(path);
   }
 

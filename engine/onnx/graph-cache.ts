@@ -1,7 +1,9 @@
-// Builds a checkpoint's graphs once and keeps them on disk, keyed by the checkpoint's files (name, size, mtime) and
-// the build options, so the second load only maps the files. A manifest written last marks a complete build.
+// Builds a checkpoint's graphs once and keeps them on disk, keyed by the checkpoint's content and the build options,
+// so the second load only maps the files. A manifest written last marks a complete build. The cache holds the
+// weights, so it is private to the user (folders 0700, files 0600); its key is the content (not name, size and mtime,
+// which a swapped file can keep) so graphs are never reused for other weights.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type ModelConfig, isMoeLayer } from '../model/config';
@@ -30,15 +32,54 @@ export function defaultCacheRoot(): string {
   return join(base, 'switchyard', 'graphs');
 }
 
+/** Checkpoints up to this size are hashed whole (about 50 ms for the 24 MB default model); larger ones are sampled. */
+export const WHOLE_HASH_BYTES = 1 << 30;
+const SAMPLES = 64;
+const SAMPLE_BYTES = 1 << 20;
+
+/** Hashes a file's bytes: all of them, or its safetensors header plus evenly spaced 1 MiB samples and its tail. */
+function hashContent(h: ReturnType<typeof createHash>, file: string, whole: boolean): void {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    h.update(`${basename(file)} ${size}\n`);
+    const buf = Buffer.allocUnsafe(SAMPLE_BYTES);
+    const hashRange = (start: number, length: number) => {
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, buf, 0, Math.min(SAMPLE_BYTES, length - done), start + done);
+        if (n <= 0) break;
+        h.update(buf.subarray(0, n));
+        done += n;
+      }
+    };
+    if (whole || size <= SAMPLES * SAMPLE_BYTES) {
+      hashRange(0, size);
+      return;
+    }
+    // the header names every tensor, shape and offset (the checkpoint reader has already checked its length)
+    const len = Buffer.alloc(8);
+    readSync(fd, len, 0, 8, 0);
+    hashRange(0, Math.min(size, 8 + Number(len.readBigUInt64LE(0))));
+    for (let i = 0; i < SAMPLES; i++) hashRange(Math.floor(((size - SAMPLE_BYTES) * i) / (SAMPLES - 1)), SAMPLE_BYTES);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function cacheKey(ckptDir: string, files: string[], softmaxScale: number, precision: WeightPrecision): string {
   const h = createHash('sha256');
   h.update(`format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\n`);
   h.update(readFileSync(join(ckptDir, 'config.json')));
-  for (const f of files) {
-    const s = statSync(f);
-    h.update(`${basename(f)} ${s.size} ${s.mtimeMs}\n`);
-  }
+  const whole = files.reduce((n, f) => n + statSync(f).size, 0) <= WHOLE_HASH_BYTES;
+  for (const f of files) hashContent(h, f, whole);
   return h.digest('hex').slice(0, 16);
+}
+
+/** Creates (or narrows) a cache folder so only this user can read it. */
+function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }
 
 function layout(dir: string, cfg: ModelConfig): GraphFiles {
@@ -72,6 +113,12 @@ export async function ensureGraphs(
   onProgress?: BuildProgress,
 ): Promise<GraphFiles> {
   const key = cacheKey(ckpt.dir, ckpt.files, softmaxScale, precision);
+  try {
+    // a root that exists is left as it is (it may be a shared folder the user chose); each build folder is private
+    mkdirSync(cacheRoot, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new EngineError(`cannot build the graphs in ${cacheRoot}: ${(e as Error).message}`, EngineErrorCodes.BadInput);
+  }
   const dir = join(cacheRoot, `${basename(ckpt.dir)}-${precision}-${key}`);
   const files = layout(dir, cfg);
   if (existsSync(join(dir, 'manifest.json'))) return files;
@@ -107,7 +154,7 @@ async function buildAll(
   onProgress?: BuildProgress,
 ): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  privateDir(tmp);
   let layersMoe = 0;
   for (let l = 0; l < cfg.num_hidden_layers; l++) if (isMoeLayer(cfg, l)) layersMoe++;
   const total = 2 + cfg.num_hidden_layers + layersMoe;
@@ -115,7 +162,7 @@ async function buildAll(
   const write = async (name: string, build: (file: ExternalDataFile) => Uint8Array, dataName = name.replace(/\.onnx$/, '.bin')) => {
     const file = new ExternalDataFile(join(tmp, dataName));
     try {
-      writeFileSync(join(tmp, name), build(file));
+      writeFileSync(join(tmp, name), build(file), { mode: 0o600 });
     } finally {
       file.close();
     }
@@ -135,5 +182,5 @@ async function buildAll(
       routed.close();
     }
   }
-  writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ format: GRAPH_FORMAT, precision, checkpoint: ckpt.dir, builtAt: new Date().toISOString() }));
+  writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ format: GRAPH_FORMAT, precision, checkpoint: ckpt.dir, builtAt: new Date().toISOString() }), { mode: 0o600 });
 }

@@ -2,22 +2,63 @@
 // the `openai` client): /v1/models, /v1/completions (with `suffix` for fill-in-the-middle), /v1/chat/completions
 // (streamed as Server-Sent Events or not) and /health. Node's own `http`: the surface is five routes.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
-import { CancelledError } from '../service/queue';
+import { readConfig } from '../model/config';
+import { CancelledError, type Admission } from '../service/queue';
 import type { EngineService, GenerationResult, StreamOptions } from '../service/engine-service';
+import { readJsonBody } from './request-body';
+import { HostCheck, OriginCheck, requireJson } from './request-guard';
+import { detokenizeRoute, tokenizeRoute } from './tokenize-routes';
+import { apiErrorOf, decodePathPart } from './api-errors';
 import { ApiError, finishReason, parseChatRequest, parseCompletionRequest, usage, type CommonRequest } from './openai-schema';
 
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** What one client may ask of the server: sizes, times and connections. */
+export interface ServerLimits {
+  /** bytes of a request body, counted as they arrive */
+  maxBodyBytes: number;
+  /** bytes of a request's headers (Node answers 431 beyond) */
+  maxHeaderBytes: number;
+  /** the request line and headers must arrive within this long */
+  headersTimeoutMs: number;
+  /** the body must arrive within this long after the headers */
+  bodyTimeoutMs: number;
+  /** open connections at once; more are closed at once */
+  maxConnections: number;
+  /** max_tokens above this is lowered to it (finish_reason "length" says so) */
+  maxTokens: number;
+  /** wall-clock budget of one generation, prefill included */
+  timeBudgetMs: number;
+  /** prompt characters allowed per token of the model's context: longer prompts are refused before tokenising */
+  promptCharsPerToken: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxBodyBytes: 2 * 1024 * 1024,
+  maxHeaderBytes: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
+  maxConnections: 32,
+  maxTokens: 4096,
+  timeBudgetMs: 300_000,
+  // a token of a BPE vocabulary averages 3 to 5 characters; 16 refuses only prompts that cannot fit anyway
+  promptCharsPerToken: 16,
+};
+
+/** Used when the model folder does not say its context (a remote backend): 128K tokens. */
+const UNKNOWN_CONTEXT = 131_072;
 
 export interface OpenAIServerOptions {
   /** the id clients put in `model` (the served model's folder name) */
   modelId: string;
-  /** when set, every /v1 request needs `Authorization: Bearer <apiKey>` */
+  /** when set, every /v1 request needs `Authorization: Bearer <apiKey>` (an empty key is refused) */
   apiKey?: string;
-  /** generation requests that may wait behind the one running; more are answered 503 (default 8) */
+  /** HTTP generation requests that may wait behind the one running; more are answered 503 (default 8) */
   queue?: number;
+  /** browser origins allowed to call the server (none by default; '*' for any) */
+  allowOrigins?: readonly string[];
+  limits?: Partial<ServerLimits>;
   log?: (line: string) => void;
 }
 
@@ -25,50 +66,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiError(413, `request body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('error', reject);
-    req.on('end', () => {
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
-        resolve(body as Record<string, unknown>);
-      } catch (err) {
-        reject(new ApiError(400, `request body is not a JSON object: ${(err as Error).message}`));
-      }
-    });
-  });
-}
-
-/** Engine failures as the HTTP status a client of this API expects. */
-function apiErrorOf(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  if (err instanceof EngineError) {
-    switch (err.code) {
-      case EngineErrorCodes.BadInput:
-        return new ApiError(400, err.message);
-      case EngineErrorCodes.Busy:
-        return new ApiError(503, err.message, 'server_busy', null, 'queue_full');
-      case EngineErrorCodes.NoModelLoaded:
-        return new ApiError(503, err.message, 'server_error');
-      case EngineErrorCodes.NotAvailable:
-        return new ApiError(501, err.message, 'server_error');
-      default:
-        return new ApiError(500, err.message, 'server_error');
-    }
-  }
-  return new ApiError(500, `internal error: ${err instanceof Error ? err.message : String(err)}`, 'server_error');
 }
 
 /** Server-Sent Events on one response. */
@@ -91,18 +88,42 @@ export class OpenAIServer {
   private readonly created = Math.floor(Date.now() / 1000);
   private readonly apiKey?: Buffer;
   private readonly log: (line: string) => void;
-  /** HTTP generations running or waiting for the engine */
-  private active = 0;
+  private readonly limits: ServerLimits;
+  private readonly origins: OriginCheck;
+  /** set once listening: the Host header must name the bound address */
+  private hosts?: HostCheck;
+  private context?: { path: string; tokens: number };
 
   constructor(
     private readonly service: EngineService,
     private readonly options: OpenAIServerOptions,
   ) {
+    if (options.apiKey === '') throw new EngineError('the API key is empty: give a key, or none to serve without one', EngineErrorCodes.BadInput);
     this.apiKey = options.apiKey ? Buffer.from(options.apiKey) : undefined;
     this.log = options.log ?? (() => undefined);
-    this.server = createServer((req, res) => void this.handle(req, res));
-    // a slow generation is normal; a client idle on the socket is not held forever
-    this.server.requestTimeout = 0;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.origins = new OriginCheck(options.allowOrigins);
+    const { headersTimeoutMs, bodyTimeoutMs, maxHeaderBytes } = this.limits;
+    this.server = createServer(
+      {
+        maxHeaderSize: maxHeaderBytes,
+        headersTimeout: headersTimeoutMs,
+        // receiving the whole request (not the reply: a slow generation is normal); the body has its own timer too
+        requestTimeout: headersTimeoutMs + bodyTimeoutMs,
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, headersTimeoutMs / 4)),
+      },
+      (req, res) => void this.handle(req, res),
+    );
+    this.server.maxConnections = this.limits.maxConnections;
+    // a request Node could not parse still gets a JSON error (431, 408 or 400), then the connection closes
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && err.code !== 'ECONNRESET') {
+        const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+        const text = JSON.stringify(new ApiError(status, `malformed request (${err.code ?? 'parse error'})`, 'invalid_request_error', null, 'bad_request').toJSON());
+        socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      } else socket.destroy();
+    });
+    // a client idle on the socket is not held forever
     this.server.keepAliveTimeout = 5000;
   }
 
@@ -112,7 +133,9 @@ export class OpenAIServer {
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
         const addr = this.server.address();
-        resolve({ host, port: typeof addr === 'object' && addr ? addr.port : port });
+        const bound = typeof addr === 'object' && addr ? addr.port : port;
+        this.hosts = new HostCheck(host, bound);
+        resolve({ host, port: bound });
       });
     });
   }
@@ -136,21 +159,45 @@ export class OpenAIServer {
     const started = Date.now();
     const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
     try {
+      this.hosts?.check(req);
+      const origin = this.origins.check(req);
+      if (origin !== undefined) {
+        res.setHeader('access-control-allow-origin', origin);
+        res.setHeader('vary', 'origin');
+      }
+      if (req.method === 'OPTIONS' && origin !== undefined) {
+        res.writeHead(204, {
+          'access-control-allow-methods': 'GET, POST',
+          'access-control-allow-headers': 'authorization, content-type',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
       if (path === '/health') {
         if (req.method !== 'GET') throw new ApiError(405, 'use GET');
         const model = this.service.model;
-        const queue = { active: this.active, capacity: 1 + this.capacity };
-        send(res, model ? 200 : 503, { status: model ? 'ok' : 'no model', model: this.options.modelId, queue });
+        const status = model ? 'ok' : 'no model';
+        // with a key required, an anonymous caller learns only whether the server is up
+        if (this.apiKey && !this.authorised(req)) send(res, model ? 200 : 503, { status });
+        else send(res, model ? 200 : 503, { status, model: this.options.modelId, queue: this.queueState() });
         return;
       }
-      if (!path.startsWith('/v1/')) throw new ApiError(404, `no route ${req.method} ${path}`, 'invalid_request_error', null, 'not_found');
+      const tokenRoute = path === '/tokenize' ? tokenizeRoute : path === '/detokenize' ? detokenizeRoute : undefined;
+      if (!path.startsWith('/v1/') && !tokenRoute) throw new ApiError(404, `no route ${req.method} ${path}`, 'invalid_request_error', null, 'not_found');
       if (!this.authorised(req)) {
-        throw new ApiError(401, 'missing or wrong API key: send Authorization: Bearer <key> (the key given to --api-key)', 'invalid_request_error', null, 'invalid_api_key');
+        throw new ApiError(401, 'missing or wrong API key: send Authorization: Bearer <key> (the key the server was started with)', 'invalid_request_error', null, 'invalid_api_key');
+      }
+      if (tokenRoute) {
+        // llama.cpp's paths, outside /v1; the same checks as any POST
+        if (req.method !== 'POST') throw new ApiError(405, 'use POST');
+        send(res, 200, tokenRoute(this.service, await this.body(req)));
+        return;
       }
       if (path === '/v1/models' && req.method === 'GET') {
         send(res, 200, { object: 'list', data: [this.modelObject()] });
       } else if (path.startsWith('/v1/models/') && req.method === 'GET') {
-        const id = decodeURIComponent(path.slice('/v1/models/'.length));
+        const id = decodePathPart(path.slice('/v1/models/'.length));
         if (id !== this.options.modelId) throw this.unknownModel(id);
         send(res, 200, this.modelObject());
       } else if (path === '/v1/completions' && req.method === 'POST') {
@@ -161,10 +208,47 @@ export class OpenAIServer {
         throw new ApiError(404, `no route ${req.method} ${path}`, 'invalid_request_error', null, 'not_found');
       }
     } catch (err) {
+      // a request refused before its body was read: close the connection rather than read what is left
+      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       this.fail(res, err);
     } finally {
-      this.log(`${req.method} ${path} ${res.statusCode} ${Date.now() - started} ms`);
+      this.log(`${req.method} ${path.slice(0, 200)} ${res.statusCode} ${Date.now() - started} ms`);
     }
+  }
+
+  private queueState() {
+    const q = this.service.queueState;
+    return { running: q.inFlight, waiting: q.waiting, httpWaiting: q.waitingHttp, httpCapacity: this.capacity };
+  }
+
+  private body(req: IncomingMessage): Promise<Record<string, unknown>> {
+    requireJson(req);
+    return readJsonBody(req, { maxBytes: this.limits.maxBodyBytes, timeoutMs: this.limits.bodyTimeoutMs });
+  }
+
+  /** Caps what one HTTP request may ask for: tokens, time, and a prompt length checked before it is tokenised. */
+  private bounded(request: CommonRequest, promptChars: number): CommonRequest {
+    const maxChars = this.contextTokens() * this.limits.promptCharsPerToken;
+    if (promptChars > maxChars) {
+      throw new ApiError(400, `prompt of ${promptChars} characters is too long for the model's context (at most ${maxChars} characters are read)`, 'invalid_request_error', 'prompt', 'context_length_exceeded');
+    }
+    const sampling = { ...request.sampling, maxTokens: Math.min(request.sampling.maxTokens, this.limits.maxTokens), timeBudgetMs: this.limits.timeBudgetMs };
+    return { ...request, sampling };
+  }
+
+  /** The served model's context length from its config.json (read once per model). */
+  private contextTokens(): number {
+    const path = this.service.model?.path ?? '';
+    if (this.context?.path !== path) {
+      let tokens = UNKNOWN_CONTEXT;
+      try {
+        tokens = readConfig(path).max_position_embeddings;
+      } catch {
+        // a remote backend or a test's model: no config.json here
+      }
+      this.context = { path, tokens };
+    }
+    return this.context.tokens;
   }
 
   private fail(res: ServerResponse, err: unknown): void {
@@ -184,6 +268,10 @@ export class OpenAIServer {
 
   private get capacity(): number {
     return this.options.queue ?? 8;
+  }
+
+  private get admission(): Admission {
+    return { lane: 'http', capacity: this.capacity };
   }
 
   private modelObject() {
@@ -208,8 +296,9 @@ export class OpenAIServer {
   }
 
   private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const request = parseCompletionRequest(await readBody(req));
-    this.checkModel(request);
+    const parsed = parseCompletionRequest(await this.body(req));
+    this.checkModel(parsed);
+    const request = { ...parsed, ...this.bounded(parsed, parsed.prompt.length + (parsed.suffix?.length ?? 0)) };
     const id = `cmpl-${randomUUID()}`;
     const chunk = (text: string, finish: string | null) => ({
       id,
@@ -229,8 +318,9 @@ export class OpenAIServer {
   }
 
   private async chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const request = parseChatRequest(await readBody(req));
-    this.checkModel(request);
+    const parsed = parseChatRequest(await this.body(req));
+    this.checkModel(parsed);
+    const request = { ...parsed, ...this.bounded(parsed, parsed.messages.reduce((n, m) => n + m.content.length, 0)) };
     const id = `chatcmpl-${randomUUID()}`;
     let first = true;
     const chunk = (text: string, finish: string | null) => {
@@ -268,27 +358,9 @@ export class OpenAIServer {
     chunk: (text: string, finish: string | null) => Record<string, unknown>,
     whole: (result: GenerationResult) => unknown,
   ): Promise<void> {
-    if (this.active >= 1 + this.capacity) {
-      throw new ApiError(503, `the engine is busy: ${this.active} request(s) running or waiting; retry shortly`, 'server_busy', null, 'queue_full');
-    }
-    this.active++;
-    try {
-      await this.generate(res, request, run, chunk, whole);
-    } finally {
-      this.active--;
-    }
-  }
-
-  private async generate(
-    res: ServerResponse,
-    request: CommonRequest,
-    run: (stream: StreamOptions) => Promise<GenerationResult>,
-    chunk: (text: string, finish: string | null) => Record<string, unknown>,
-    whole: (result: GenerationResult) => unknown,
-  ): Promise<void> {
     const signal = this.disconnectSignal(res);
     if (!request.stream) {
-      send(res, 200, whole(await run({ signal })));
+      send(res, 200, whole(await run({ signal, admission: this.admission })));
       return;
     }
     // Headers go out once the request is running, so a full queue can still answer 503.
@@ -296,6 +368,7 @@ export class OpenAIServer {
     const open = () => (stream ??= new EventStream(res));
     const result = await run({
       signal,
+      admission: this.admission,
       onDelta: (text) => open().send(chunk(text, null)),
     });
     const events = open();

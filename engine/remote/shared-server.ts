@@ -20,7 +20,13 @@ export class SharedServer {
     await this.stop();
     const host = params.host ?? '127.0.0.1';
     const modelId = params.modelId ?? model.name;
-    const server = new OpenAIServer(this.service, { modelId, apiKey: params.apiKey, queue: params.queue, log: (l) => this.log(`http ${l}`) });
+    const server = new OpenAIServer(this.service, {
+      modelId,
+      apiKey: params.apiKey,
+      queue: params.queue,
+      allowOrigins: params.allowOrigins,
+      log: (l) => this.log(`http ${l}`),
+    });
     let port: number;
     try {
       ({ port } = await server.listen(params.port ?? 8012, host));

@@ -2,7 +2,7 @@
 // (../remote/remote-backend.ts). The rules shared by both (stop rules, streaming, time budget, queueing) live in
 // engine-service.ts, so a completion ends the same way wherever it was generated.
 import type { ChatMessage, GenerationStats, ModelInfo, SamplingParams, StopReason, CalibrateParams, CalibrateResult } from '../protocol';
-import type { SelectionBias } from '../runtime/api';
+import type { SelectionBias, Tokenizer } from '../runtime/api';
 import type { FimRequest } from './fim';
 
 export interface BackendGenerateOptions extends Omit<SamplingParams, 'timeBudgetMs'> {
@@ -31,6 +31,8 @@ export interface Backend {
   /** the assistant's next turn, in the model's chat format */
   chat(messages: readonly ChatMessage[], opts: BackendGenerateOptions): Promise<BackendResult>;
   residentExpertBytes(): number | undefined;
+  /** the model's tokenizer, for /tokenize and /detokenize (local models only; throws when the folder has none) */
+  tokenizer?(): Tokenizer;
   /** computes and writes the model's routing profile (local models only) */
   calibrate?(params: CalibrateParams): Promise<CalibrateResult>;
   dispose(): Promise<void>;

@@ -23,7 +23,7 @@ import { ModelRouting } from '../routing/model-routing';
 import { resolveRouting, selectionBiasFor, type ResolvedRouting, type RoutingProfile } from './domain';
 import type { FimRequest } from './fim';
 import { describeTextFormats, LocalBackend } from './local-backend';
-import { CancelledError, RequestQueue } from './queue';
+import { CancelledError, RequestQueue, type Admission } from './queue';
 import { CHAT_REPETITION, COMPLETION_REPETITION, repetitionRule } from './repetition';
 import { combineRules, completionRule, stopStringsRule, type StopDecision, type TextStopRule } from './stop-rules';
 
@@ -42,6 +42,8 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** text as it becomes final (never retracted later) */
   onDelta?: (text: string) => void;
+  /** which lane of the one queue the request waits in (default: the editor's, served first) */
+  admission?: Admission;
 }
 
 export type GenerationResult = CompleteResult;
@@ -68,8 +70,17 @@ export class EngineService {
   get model(): ModelInfo | undefined {
     return this.backend?.info;
   }
-  get queueState(): { inFlight: number; waiting: number; capacity: number } {
-    return { inFlight: this.queue.inFlight, waiting: this.queue.queued, capacity: this.queue.capacity };
+
+  /** The served model's tokenizer (not queued: tokenising never touches the KV cache). */
+  tokenizer(): Tokenizer {
+    const backend = this.backend;
+    if (!backend) throw new EngineError('no model loaded', EngineErrorCodes.NoModelLoaded);
+    if (!backend.tokenizer) throw new EngineError(`'${backend.info.name}' is served by another server: its tokenizer is not here`, EngineErrorCodes.NotAvailable);
+    return backend.tokenizer();
+  }
+  get queueState(): { inFlight: number; waiting: number; waitingHttp: number; capacity: number } {
+    const q = this.queue;
+    return { inFlight: q.inFlight, waiting: q.queued, waitingHttp: q.queuedIn('http'), capacity: q.capacity };
   }
 
   setThreads(threads: number | undefined): void {
@@ -275,7 +286,7 @@ export class EngineService {
       const out = { text: finished, stopReason, stats };
       if (userCancelled) throw new CancelledGenerationError(out);
       return out;
-    }, stream.signal);
+    }, stream.signal, stream.admission);
   }
 }
 

@@ -59,7 +59,7 @@ export class LocalBackend implements Backend {
     return { profilePath: path };
   }
 
-  private tokenizer(): Tokenizer {
+  tokenizer(): Tokenizer {
     const tok = this.model.tokenizer;
     if (!tok) {
       throw new EngineError(

@@ -1,7 +1,6 @@
 // `engine serve` as a real process on loopback: the address line, the key, SIGTERM, and a server killed mid-stream.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -10,28 +9,7 @@ import { connectRemoteBackend } from '../../../../engine/remote/remote-backend';
 import { EngineService } from '../../../../engine/service/engine-service';
 import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
-
-async function serve(model: string, ...args: string[]): Promise<{ child: ChildProcess; url: string; model: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'engine', 'cli.ts'), 'serve', '--model', model, '--port', '0', '--threads', '1', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'switchyard-cache-')) },
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
-    });
-    void exited.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-  const address = JSON.parse(line) as { url: string; model: string };
-  return { child, ...address, exited };
-}
+import { serve, serveWith } from './serve-process';
 
 describe('engine serve (real process on loopback, fixture with made-up tokenizer)', function () {
   this.timeout(60_000);
@@ -50,6 +28,33 @@ describe('engine serve (real process on loopback, fixture with made-up tokenizer
       server.child.kill('SIGTERM');
     }
     assert.equal(await server.exited, 0);
+  });
+
+  it('reads the key from --api-key-file or SWITCHYARD_API_KEY; --api-key warns that ps shows it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-key-'));
+    writeFileSync(join(dir, 'key'), 'from-file\n', { mode: 0o600 });
+    for (const [env, args, key] of [
+      [{}, ['--api-key-file', join(dir, 'key')], 'from-file'],
+      [{ SWITCHYARD_API_KEY: 'from-env' }, [], 'from-env'],
+      [{}, ['--api-key', 'from-flag'], 'from-flag'],
+    ] as const) {
+      const server = await serveWith(env, model, ...args);
+      try {
+        assert.equal(server.auth, true);
+        assert.equal((await new OpenAI({ baseURL: server.url, apiKey: key, maxRetries: 0 }).models.list()).data.length, 1);
+        await assert.rejects(new OpenAI({ baseURL: server.url, apiKey: 'wrong', maxRetries: 0 }).models.list(), OpenAI.AuthenticationError);
+        if (args[0] === '--api-key') assert.match(server.stderr(), /warning: --api-key shows the key/);
+        else assert.doesNotMatch(server.stderr(), /warning: --api-key/);
+      } finally {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
+    }
+  });
+
+  it('an empty key is an error, not a server that says auth is on and accepts anything', async () => {
+    await assert.rejects(serveWith({ SWITCHYARD_API_KEY: '' }, model), /API key from SWITCHYARD_API_KEY is empty/);
+    await assert.rejects(serveWith({}, model, '--api-key', ''), /API key from --api-key is empty/);
   });
 
   it('a server killed mid-stream: the remote backend reports it, naming the server', async () => {

@@ -1,5 +1,5 @@
 // The real local OpenAI-compatible server on loopback, serving a fixture checkpoint with a made-up tokenizer.
-import { OpenAIServer } from '../../../../engine/remote/openai-server';
+import { OpenAIServer, type OpenAIServerOptions } from '../../../../engine/remote/openai-server';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { EngineService } from '../../../../engine/service/engine-service';
 import { testCacheDir } from '../fixture-models';
@@ -9,20 +9,27 @@ export const MODEL_ID = 'switchyard-test';
 
 export interface LocalServer {
   url: string;
+  port: number;
   service: EngineService;
   close(): Promise<void>;
 }
 
-export async function startLocalServer(opts: { apiKey?: string; queue?: number; model?: MadeUpModelOptions } = {}): Promise<LocalServer> {
+export interface LocalServerOptions extends Pick<OpenAIServerOptions, 'apiKey' | 'queue' | 'allowOrigins' | 'limits'> {
+  model?: MadeUpModelOptions;
+}
+
+export async function startLocalServer(opts: LocalServerOptions = {}): Promise<LocalServer> {
   const service = new EngineService({
     loadModel: (dir, o) => loadModel(dir, { ...o, cacheDir: testCacheDir() }),
     threads: 1,
   });
   await service.loadModel({ path: fixtureWithMadeUpTokenizer(opts.model ?? { family: 'none' }) });
-  const server = new OpenAIServer(service, { modelId: MODEL_ID, apiKey: opts.apiKey, queue: opts.queue });
+  const { model: _model, ...serverOptions } = opts;
+  const server = new OpenAIServer(service, { modelId: MODEL_ID, ...serverOptions });
   const { port } = await server.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}/v1`,
+    port,
     service,
     close: async () => {
       await server.close();
