@@ -193,7 +193,7 @@ export interface ProofCheckParams {
   /** ask the loaded model about steps algebra cannot decide */
   withModelCritique?: boolean;
   /** prover executables (from trusted settings) */
-  provers?: { coqc?: string; lean?: string; lake?: string };
+  provers?: { coqc?: string; lean?: string };
   timeoutMs?: number;
 }
 export interface ProofDiagnostic {
@@ -205,7 +205,33 @@ export interface ProofCheckResult {
   steps: ProofStep[];
   /** formal-prover diagnostics (coqc / lean), when the file went to a prover */
   proverDiagnostics?: ProofDiagnostic[];
-  prover?: { name: string; available: boolean; proved?: boolean; message?: string };
+  prover?: ProverOutcome;
+}
+/** What one theorem of a `.v` / `.lean` file rests on, as the prover itself lists it. */
+export interface TheoremCheck {
+  /** as the prover names it (modules / namespaces included) */
+  name: string;
+  /** the name in the document */
+  range: SourceRange;
+  /** every axiom it depends on (Coq `Print Assumptions`, Lean `#print axioms`) */
+  axioms: string[];
+  /** rests on an escape hatch (Admitted, sorry, a switched-off checker): not proved */
+  unproved: boolean;
+  /** the prover could not list its axioms */
+  unknown?: boolean;
+}
+/** why a prover was not run */
+export type ProverRefusal = 'untrusted-workspace' | 'file-access';
+export interface ProverOutcome {
+  name: string;
+  available: boolean;
+  /** compiled with no gap and no theorem resting on an escape hatch; see `assuming` */
+  proved?: boolean;
+  /** axioms beyond the prover's foundations that the proof rests on: "proved, assuming …" */
+  assuming?: string[];
+  theorems?: TheoremCheck[];
+  refused?: ProverRefusal;
+  message?: string;
 }
 export const ProofCheckRequest = new RequestType<ProofCheckParams, ProofCheckResult, void>('proof/check');
 

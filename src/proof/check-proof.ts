@@ -29,7 +29,7 @@ class StepDiagnostic extends vscode.Diagnostic {
 const SEVERITY = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, information: vscode.DiagnosticSeverity.Information } as const;
 
 /** Prover paths run programs: in an untrusted workspace only the user's own (global) settings count. */
-function proverPath(name: 'coqcPath' | 'leanPath' | 'lakePath'): string | undefined {
+function proverPath(name: 'coqcPath' | 'leanPath'): string | undefined {
   const inspected = vscode.workspace.getConfiguration('switchyard.proof').inspect<string>(name);
   const value = vscode.workspace.isTrusted ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue) : inspected?.globalValue;
   return value || undefined;
@@ -92,7 +92,7 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
       filePath: doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined,
       origin: whole ? undefined : { line: selection.start.line, character: selection.start.character },
       withModelCritique: cfg.get<boolean>('modelCritique', true),
-      provers: { coqc: proverPath('coqcPath'), lean: proverPath('leanPath'), lake: proverPath('lakePath') },
+      provers: { coqc: proverPath('coqcPath'), lean: proverPath('leanPath') },
       timeoutMs: cfg.get<number>('timeoutMs', 60_000),
     };
     const result = await this.engine.sendRequest(ProofCheckRequest, params, token);
