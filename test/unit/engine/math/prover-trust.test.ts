@@ -1,13 +1,13 @@
 // The prover boundary (issue 15): what a .v / .lean file may make the prover do, what the result says a proof rests
 // on, and that a timeout or cancel ends everything the prover started. coqc is the real one; lean is a fake boundary.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { checkProof } from '../../../../engine/math/check';
 import { findOutsideFileAccess } from '../../../../engine/math/coq-file-access';
 import { coqTheorems, leanTheorems, parseCoqAssumptions } from '../../../../engine/math/prover-assumptions';
-import { runProcess } from '../../../../engine/math/provers'; const OUTPUT_CAP_BYTES = 1 << 20;
+import { OUTPUT_CAP_BYTES, runProcess } from '../../../../engine/math/prover-process';
 import { isAlive, makeFakeProver } from '../../../helpers/fake-prover';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'switchyard-trust-test-'));
@@ -90,7 +90,19 @@ describe('prover trust boundary', function () {
       const project = scratch();
       writeFileSync(join(project, 'lakefile.lean'), 'import Lake\n-- would run arbitrary IO under lake env\n');
       const fake = makeFakeProver({ axioms: { t: [] } });
-      const r = await checkProof({ text: 'theorem t : True := trivial\n', languageId: 'lean', filePath: join(project, 'T.lean'), provers: { lean: fake.path } });
+      // a `lake` first on PATH that would record being run (lake env runs the lakefile)
+      const lake = makeFakeProver();
+      const lakeDir = scratch();
+      symlinkSync(lake.path, join(lakeDir, 'lake'));
+      const path = process.env.PATH;
+      process.env.PATH = `${lakeDir}:${path}`;
+      let r: Awaited<ReturnType<typeof checkProof>>;
+      try {
+        r = await checkProof({ text: 'theorem t : True := trivial\n', languageId: 'lean', filePath: join(project, 'T.lean'), provers: { lean: fake.path } });
+      } finally {
+        process.env.PATH = path;
+      }
+      assert.ok(!existsSync(lake.recordFile), 'lake was run');
       const { argv, cwd } = JSON.parse(readFileSync(fake.recordFile, 'utf8')) as { argv: string[]; cwd: string };
       assert.equal(argv[0], '--json');
       assert.equal(argv.length, 2);
@@ -140,7 +152,9 @@ describe('prover trust boundary', function () {
       const run = runProcess(fake.path, [], tmpdir(), 60_000, controller.signal);
       await new Promise((res) => setTimeout(res, 500));
       controller.abort();
+      const t0 = Date.now();
       await assert.rejects(run, { name: 'AbortError' });
+      assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
       await new Promise((res) => setTimeout(res, 200));
       assert.equal(isAlive(Number(readFileSync(fake.childPidFile, 'utf8'))), false);
     });
