@@ -9,20 +9,14 @@ import { basename, join } from 'node:path';
 import type { ProofCheckParams, ProofCheckResult, ProofDiagnostic, ProverOutcome, TheoremCheck } from '../protocol';
 import { findOutsideFileAccess } from './coq-file-access';
 import { coqAssumptionCommands, coqTheorems, LEAN_FOUNDATIONS, leanAxiomCommands, leanTheorems, parseCoqAssumptions, parseLeanAxioms, type Dependence, type TheoremDecl } from './prover-assumptions';
+import type { ProverName } from './prover-kind';
 import { runProcess } from './prover-process';
 import { SourceMap } from './source-map';
 
 export { runProcess } from './prover-process';
+export { proverFor, type ProverName } from './prover-kind';
 
-export type ProverName = 'coq' | 'lean';
 const DEFAULT_TIMEOUT_MS = 60_000;
-
-export function proverFor(params: ProofCheckParams): ProverName | undefined {
-  const path = params.filePath ?? '';
-  if (params.languageId === 'coq' || path.endsWith('.v')) return 'coq';
-  if (params.languageId === 'lean' || params.languageId === 'lean4' || path.endsWith('.lean')) return 'lean';
-  return undefined;
-}
 
 /** Byte offset in the UTF-8 encoding of `text` -> UTF-16 offset. */
 function utf16Offset(bytes: Buffer, byteOffset: number): number {

@@ -6,6 +6,7 @@ import type { CancellationToken } from 'vscode';
 import type { RequestType } from 'vscode-jsonrpc';
 import { ProofCheckRequest, type ProofCheckParams, type ProofCheckResult, type ProofStep, type SourceRange } from '../../engine/protocol';
 import { askAboutStep, counterexampleReport, DIAGNOSTIC_SOURCE, stepMessage, summaryLine } from './format';
+import { MANAGE_TRUST_COMMAND, MANAGE_TRUST_LABEL, refuseUntrusted } from './prover-trust';
 
 export const CHECK_PROOF = 'switchyard.checkProof';
 const SHOW_COUNTEREXAMPLE = 'switchyard.proof.showCounterexample';
@@ -60,6 +61,8 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
   constructor(
     private readonly engine: ProofEngine,
     private readonly openChat?: (text: string) => void,
+    /** whether provers may run (a test passes its own) */
+    private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted,
   ) {
     this.disposables.push(
       this.diagnostics,
@@ -95,7 +98,7 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
       provers: { coqc: proverPath('coqcPath'), lean: proverPath('leanPath') },
       timeoutMs: cfg.get<number>('timeoutMs', 60_000),
     };
-    const result = await this.engine.sendRequest(ProofCheckRequest, params, token);
+    const result = refuseUntrusted(params, this.isTrusted()) ?? (await this.engine.sendRequest(ProofCheckRequest, params, token));
     this.show(doc, result);
     return result;
   }
@@ -133,8 +136,10 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
         },
       );
       const line = summaryLine(result);
-      if (result.prover && !result.prover.available) void vscode.window.showWarningMessage(`Check Proof: ${line}`);
-      else if (result.steps.some((s) => s.verdict === 'wrong') || result.prover?.proved === false) void vscode.window.showWarningMessage(`Check Proof: ${line}`);
+      if (result.prover?.refused === 'untrusted-workspace') {
+        void vscode.window.showWarningMessage(`Check Proof: ${line}`, MANAGE_TRUST_LABEL).then((pick) => pick === MANAGE_TRUST_LABEL && vscode.commands.executeCommand(MANAGE_TRUST_COMMAND));
+      } else if (result.prover && !result.prover.available) void vscode.window.showWarningMessage(`Check Proof: ${line}`);
+      else if (result.steps.some((s) => s.verdict === 'wrong') || result.prover?.proved === false || result.prover?.assuming?.length) void vscode.window.showWarningMessage(`Check Proof: ${line}`);
       else void vscode.window.showInformationMessage(`Check Proof: ${line}`);
       return result;
     } catch (err) {
