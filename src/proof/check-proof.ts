@@ -6,6 +6,7 @@ import type { CancellationToken } from 'vscode';
 import type { RequestType } from 'vscode-jsonrpc';
 import { ProofCheckRequest, type ProofCheckParams, type ProofCheckResult, type ProofStep, type SourceRange } from '../../engine/protocol';
 import { askAboutStep, counterexampleReport, DIAGNOSTIC_SOURCE, stepMessage, summaryLine } from './format';
+import { proofTimeoutMs } from '../config';
 import { MANAGE_TRUST_COMMAND, MANAGE_TRUST_LABEL, refuseUntrusted } from './prover-trust';
 
 export const CHECK_PROOF = 'switchyard.checkProof';
@@ -96,7 +97,7 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
       origin: whole ? undefined : { line: selection.start.line, character: selection.start.character },
       withModelCritique: cfg.get<boolean>('modelCritique', true),
       provers: { coqc: proverPath('coqcPath'), lean: proverPath('leanPath') },
-      timeoutMs: cfg.get<number>('timeoutMs', 60_000),
+      timeoutMs: proofTimeoutMs(),
     };
     const result = refuseUntrusted(params, this.isTrusted()) ?? (await this.engine.sendRequest(ProofCheckRequest, params, token));
     this.show(doc, result);
