@@ -296,6 +296,11 @@ export const ServeStopRequest = new RequestType0<void, void>('serve/stop');
 
 // ---------------------------------------------------------------- shutdown
 export const ShutdownRequest = new RequestType0<void, void>('shutdown');
+/** Liveness: answered at once by the engine's main loop, whatever else runs (the extension's watchdog sends it). */
+export interface PingResult {
+  pid: number;
+}
+export const PingRequest = new RequestType0<PingResult, void>('ping');
 
 /** JSON-RPC error codes the engine uses beyond the standard ones, so the client can tell causes apart. */
 export const EngineErrorCodes = {

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { backendKind, enginePrecision, engineThreads, modelPath, remoteSettings, serverSettings } from '../config';
 import { ApiKeys, serverOrigin } from './api-keys';
-import { describeExit, EngineLaunchConfig, EngineSupervisor } from './supervisor';
+import { describeExit, EngineLaunchConfig, EngineSupervisor, errorMessage } from './supervisor';
 
 export const ENGINE_LOG_NAME = 'Switchyard Engine';
 
@@ -37,15 +37,18 @@ async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOut
 export function createEngineClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, keys: ApiKeys): EngineSupervisor {
   const engine = new EngineSupervisor(() => launchConfig(context, log, keys), (line) => log.info(line));
   const restart = () => engine.restart().catch((err) => reportStartFailure(err));
+  // a settings change or a new key moves the server; a failure there is logged, never an unhandled rejection
+  const reconfigureServing = () => void engine.reconfigureServing().catch((err) => log.error(`local server not reconfigured: ${errorMessage(err)}`));
   let toldServing: string | undefined;
 
   let toldAboutCrash = false;
   context.subscriptions.push(
     { dispose: () => void engine.dispose() },
-    engine.onDidCrash(({ exit, restartInMs }) => {
+    engine.onDidCrash(({ exit, restartInMs, hung }) => {
+      const what = hung ? `stopped answering (no reply for ${Math.round(hung.silentMs / 1000)} s)` : `crashed (${describeExit(exit)})`;
       if (restartInMs === undefined) {
         void vscode.window
-          .showErrorMessage(`Switchyard: the engine keeps crashing (${describeExit(exit)}).`, 'Show Engine Log', 'Restart Engine')
+          .showErrorMessage(`Switchyard: the engine keeps ${hung ? 'hanging' : 'crashing'} (${hung ? 'it stopped answering' : describeExit(exit)}).`, 'Show Engine Log', 'Restart Engine')
           .then((pick) => pick && vscode.commands.executeCommand(pick === 'Show Engine Log' ? 'switchyard.showEngineLog' : 'switchyard.restartEngine'));
         return;
       }
@@ -53,7 +56,7 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
       if (toldAboutCrash) return;
       toldAboutCrash = true;
       void vscode.window
-        .showWarningMessage(`Switchyard: the engine crashed (${describeExit(exit)}); restarting it.`, 'Show Engine Log')
+        .showWarningMessage(`Switchyard: the engine ${what}; restarting it.`, 'Show Engine Log')
         .then((pick) => pick && vscode.commands.executeCommand('switchyard.showEngineLog'));
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -62,11 +65,11 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
       const reload = remote || ['modelPath', 'engine.threads', 'engine.precision', 'backend'].some((k) => e.affectsConfiguration(`switchyard.${k}`));
       if (reload) restart();
       // The local server moves without reloading the model (a restart applies it anyway).
-      else if (e.affectsConfiguration('switchyard.server')) void engine.reconfigureServing();
+      else if (e.affectsConfiguration('switchyard.server')) reconfigureServing();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(restart),
     keys.onDidChange((which) => {
-      if (which === 'server') void engine.reconfigureServing();
+      if (which === 'server') reconfigureServing();
       else if (backendKind() === 'openai-compatible') restart();
     }),
     engine.onDidChangeServing(() => {

@@ -11,6 +11,7 @@ import {
   ModelLoadRequest,
   ModelProgress,
   ModelProgressNotification,
+  PingRequest,
   PROTOCOL_VERSION,
   RemoteConnectParams,
   RemoteConnectRequest,
@@ -22,6 +23,8 @@ import {
 import { isLoopbackHost } from '../../engine/remote/loopback';
 import { DEFAULT_BACKOFF, BackoffPolicy, RestartBackoff } from './backoff';
 import { EngineProcess, ExitInfo, SpawnOptions } from './process';
+import { settleOnCancel } from './settle-on-cancel';
+import { DEFAULT_WATCHDOG, Watchdog, type WatchdogPolicy } from './watchdog';
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed' | 'failed';
 
@@ -41,6 +44,8 @@ export interface CrashEvent {
   exit: ExitInfo;
   /** undefined: restarts given up (too many quick crashes) */
   restartInMs: number | undefined;
+  /** the engine was killed because it stopped answering (the watchdog), not a crash of its own */
+  hung?: { silentMs: number };
 }
 
 export class EngineSupervisor {
@@ -57,6 +62,9 @@ export class EngineSupervisor {
   private _serving: ServeResult | undefined;
   private _servingError: string | undefined;
   private _progress: ModelProgress | undefined;
+  private watchdog: Watchdog | undefined;
+  /** processes the watchdog killed, and how long each had been silent */
+  private readonly hung = new WeakMap<EngineProcess, number>();
 
   private readonly stateEmitter = new Emitter<EngineState>();
   private readonly crashEmitter = new Emitter<CrashEvent>();
@@ -78,6 +86,7 @@ export class EngineSupervisor {
     private readonly config: () => EngineLaunchConfig | Promise<EngineLaunchConfig>,
     private readonly log: (line: string) => void = () => undefined,
     backoff: BackoffPolicy = DEFAULT_BACKOFF,
+    private readonly watchdogPolicy: WatchdogPolicy | false = DEFAULT_WATCHDOG,
   ) {
     this.backoff = new RestartBackoff(backoff);
   }
@@ -143,15 +152,16 @@ export class EngineSupervisor {
   request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
     // By method name: a RequestType from another bundle (the test suite's) carries a foreign parameter-structure
     // object that vscode-jsonrpc compares by identity.
-    return this.send((c, t) => c.sendRequest<R>(type.method, params, t), token);
+    return this.send(type.method, (c, t) => c.sendRequest<R>(type.method, params, t), token);
   }
 
   /** The same for requests without parameters (stats). */
   request0<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R> {
-    return this.send((c, t) => c.sendRequest<R>(type.method, t), token);
+    return this.send(type.method, (c, t) => c.sendRequest<R>(type.method, t), token);
   }
 
   private async send<R>(
+    method: string,
     fn: (c: EngineProcess['connection'], token: CancellationToken) => Promise<R>,
     token: CancellationToken | undefined,
   ): Promise<R> {
@@ -166,7 +176,12 @@ export class EngineSupervisor {
     this.active++;
     this.setState('busy');
     try {
-      return await fn(proc.connection, source.token);
+      // settled here on cancel (after a grace for the engine's own answer, which carries the partial reply)
+      return await settleOnCancel(fn(proc.connection, source.token), source.token, method);
+    } catch (err) {
+      const silentMs = this.hung.get(proc);
+      if (silentMs !== undefined) throw new Error(`the engine stopped answering (${Math.round(silentMs / 1000)} s without a reply) and was restarted; send it again`);
+      throw err;
     } finally {
       link?.dispose();
       source.dispose();
@@ -296,6 +311,7 @@ export class EngineSupervisor {
       }
       this.endProgress();
       this.setState('ready');
+      this.watch(proc);
     } catch (err) {
       this.endProgress();
       this._lastError = errorMessage(err);
@@ -309,8 +325,29 @@ export class EngineSupervisor {
     if (cfg.serve) await this.startServing(proc, cfg.serve);
   }
 
+  /** Pings `proc`; one that stops answering is killed, and its exit restarts it as a crash would. */
+  private watch(proc: EngineProcess): void {
+    this.watchdog?.stop();
+    if (!this.watchdogPolicy) return;
+    this.watchdog = new Watchdog(
+      () => proc.connection.sendRequest(PingRequest),
+      (silentMs) => {
+        if (this.proc !== proc) return;
+        this.hung.set(proc, silentMs);
+        this.log(`the engine did not answer for ${Math.round(silentMs / 1000)} s (pid ${proc.pid}): restarting it`);
+        proc.kill('SIGKILL');
+      },
+      this.watchdogPolicy,
+    );
+    this.watchdog.start();
+  }
+
   private onExit(proc: EngineProcess, exit: ExitInfo): void {
+    // vscode-jsonrpc keeps a dead engine's requests pending until the connection is disposed: reject them now
+    proc.connection.dispose();
+    const silentMs = this.hung.get(proc);
     if (this.proc !== proc || this.disposed) return; // an engine we stopped on purpose
+    this.watchdog?.stop();
     this.proc = undefined;
     this.active = 0;
     this.forgetServing();
@@ -318,8 +355,8 @@ export class EngineSupervisor {
     if (this.starting) return; // launch() reports it
     const restartInMs = this.backoff.nextDelay(Date.now() - proc.startedAt);
     this.setState(restartInMs === undefined ? 'failed' : 'crashed');
-    if (restartInMs === undefined) this._lastError = `the engine keeps crashing (${describeExit(exit)})`;
-    this.crashEmitter.fire({ exit, restartInMs });
+    if (restartInMs === undefined) this._lastError = `the engine keeps ${silentMs !== undefined ? 'hanging' : 'crashing'} (${describeExit(exit)})`;
+    this.crashEmitter.fire({ exit, restartInMs, ...(silentMs !== undefined ? { hung: { silentMs } } : {}) });
     if (restartInMs !== undefined) {
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
@@ -344,6 +381,7 @@ export class EngineSupervisor {
   private async stopProcess(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
+    this.watchdog?.stop();
     this.forgetServing();
     if (proc) {
       const exit = await proc.stop();
