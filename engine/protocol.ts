@@ -68,6 +68,8 @@ export interface ModelInfo {
   hasRoutingProfile: boolean;
   /** where requests go: this process's runtime, or an OpenAI-compatible server (routing skew cannot travel there) */
   backend?: 'local' | 'openai-compatible';
+  /** tokens the model's context holds (config.json's max_position_embeddings), when known */
+  contextLength?: number;
 }
 export const ModelLoadRequest = new RequestType<ModelLoadParams, ModelInfo, void>('model/load');
 

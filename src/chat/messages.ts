@@ -26,6 +26,8 @@ export type HostMessage =
   | { type: 'done'; replyIndex: number; stopReason?: string; error?: string; tokensPerS?: number }
   | { type: 'attach'; attachment: Attachment | undefined }
   | { type: 'prefill'; text: string }
+  /** the oldest `dropped` messages no longer fit the model's context and were left out of this reply's prompt */
+  | { type: 'trimmed'; dropped: number }
   /** the host took message `id` (the webview clears its input only now) */
   | { type: 'accepted'; id: number }
   /** the host could not take message `id`; the text stays in the input */

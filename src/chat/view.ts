@@ -8,6 +8,7 @@ import { chatHtml } from './html';
 import type { Attachment, ChatTurn, HostMessage, WebviewMessage } from './messages';
 import { toEngineMessages } from './prompt';
 import { ReplyGate } from './reply-gate';
+import { trimToContext } from './trim';
 
 export const CHAT_VIEW_ID = 'switchyard.chat';
 
@@ -23,6 +24,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   /** resolves when the webview said it is ready (tests wait for it) */
   private readyWaiters: (() => void)[] = [];
   private isReady = false;
+  /** how many of the oldest messages the last reply's prompt left out (they no longer fit the context), for tests */
+  lastTrimmed = 0;
   /** every reply finished, for tests */
   readonly replies: { text: string; stopReason?: string; error?: string }[] = [];
 
@@ -130,10 +133,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.post({ type: 'delta', replyIndex, text: d.text });
     });
     const { maxTokens, temperature, systemPrompt } = chatSettings();
+    const { messages, dropped } = trimToContext(toEngineMessages(turns.slice(0, -1), systemPrompt), this.engine.model?.contextLength, maxTokens);
+    this.lastTrimmed = dropped;
+    if (dropped) this.post({ type: 'trimmed', dropped });
     try {
       const result = await this.engine.request(
         ChatRequest,
-        { messages: toEngineMessages(turns.slice(0, -1), systemPrompt), streamId, maxTokens, temperature, routing: { domain: 'auto', strength: routingStrength() } },
+        { messages, streamId, maxTokens, temperature, routing: { domain: 'auto', strength: routingStrength() } },
         cts.token,
       );
       // The final text is authoritative (a delta lost to a race must not leave the reply short).

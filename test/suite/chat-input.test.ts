@@ -26,10 +26,10 @@ function fakeView() {
   return { view: view as unknown as vscode.WebviewView, posted, listeners, send: (m: WebviewMessage) => listeners.forEach((l) => l(m)) };
 }
 
-function fakeEngine(): EngineSupervisor {
+function fakeEngine(contextLength?: number): EngineSupervisor {
   const never = { dispose: () => undefined };
   return {
-    model: undefined,
+    model: contextLength ? { contextLength } : undefined,
     onDidChangeState: () => never,
     onDelta: () => never,
     request: (_t: unknown, _p: unknown, token: vscode.CancellationToken) =>
@@ -82,6 +82,18 @@ describe('chat input: Stop and New Chat never drop what the user typed', functio
     assert.equal(chat.viewListenerCount, count);
     assert.equal(a.listeners.size, 0, 'the first view is no longer listened to');
     assert.equal(b.listeners.size, 1);
+    chat.dispose();
+  });
+  it('says in the view when the oldest turns no longer fit the context and were left out', async () => {
+    const chat = new ChatViewProvider(vscode.Uri.file(__dirname), memento(), fakeEngine(1024), () => undefined);
+    const v = fakeView();
+    chat.resolveWebviewView(v.view);
+    for (const [i, text] of ['second ' + 'x'.repeat(2000), 'second again', 'second third'].entries()) {
+      v.send({ type: 'send', id: i + 1, text });
+      await until(`reply ${i + 1}`, () => chat.replies.length === i + 1);
+    }
+    assert.ok(chat.lastTrimmed >= 2, String(chat.lastTrimmed));
+    assert.ok(v.posted.some((m) => m.type === 'trimmed' && m.dropped === chat.lastTrimmed));
     chat.dispose();
   });
 });

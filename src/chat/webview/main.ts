@@ -169,6 +169,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       showAttachment(undefined);
       showNotice('');
       break;
+    case 'trimmed':
+      showNotice(`The ${m.dropped} oldest message${m.dropped === 1 ? '' : 's'} no longer fit the model's context and ${m.dropped === 1 ? 'was' : 'were'} left out of this reply. New chat starts afresh.`);
+      break;
     case 'refused':
       composer.refused(m.id);
       showNotice(`Not sent: ${m.reason}. Your message is still here.`);
