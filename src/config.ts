@@ -68,6 +68,16 @@ export function completionSettings(): CompletionSettings {
   };
 }
 
+/**
+ * Globs of files that never lend context chunks. Every level's list counts (user, workspace, folder): a workspace can
+ * add exclusions but not clear the user's.
+ */
+export function contextExclude(): string[] {
+  const i = settings().inspect<unknown>('completion.contextExclude');
+  const lists = [i?.defaultValue, i?.globalValue, i?.workspaceValue, i?.workspaceFolderValue];
+  return [...new Set(lists.flatMap((l) => (Array.isArray(l) ? l.filter((g): g is string => typeof g === 'string') : [])))];
+}
+
 export function contextChunkLimits(): { maxChunks: number; maxCharsPerChunk: number } {
   return { maxChunks: num('completion.contextFiles'), maxCharsPerChunk: 1500 };
 }
