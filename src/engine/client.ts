@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { backendKind, enginePrecision, engineThreads, modelPath, remoteSettings, serverSettings } from '../config';
 import { ApiKeys, serverOrigin } from './api-keys';
+import { redactUserinfo } from './redact';
 import { describeExit, EngineLaunchConfig, EngineSupervisor, errorMessage } from './supervisor';
 
 export const ENGINE_LOG_NAME = 'Switchyard Engine';
@@ -29,7 +30,7 @@ async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOut
       'switchyard.backend is "openai-compatible" but switchyard.remote.baseUrl is empty: set it to the server\'s address up to /v1 (e.g. http://gpu-box:8000/v1)',
     );
   }
-  if (!serverOrigin(remote.baseUrl)) throw new Error(`switchyard.remote.baseUrl '${remote.baseUrl}' is not an http:// or https:// URL`);
+  if (!serverOrigin(remote.baseUrl)) throw new Error(`switchyard.remote.baseUrl '${redactUserinfo(remote.baseUrl)}' is not an http:// or https:// URL`);
   if (!remote.model) throw new Error('switchyard.remote.model is empty: set it to the model name the server serves');
   return { ...config, remote: { ...remote, apiKey: await keys.remoteKey(remote.baseUrl) } };
 }
@@ -89,7 +90,8 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
 }
 
 /** The engine writes `level: message` or plain lines to stderr; keep their level in the log view. */
-function logEngineLine(log: vscode.LogOutputChannel, line: string): void {
+function logEngineLine(log: vscode.LogOutputChannel, raw: string): void {
+  const line = redactUserinfo(raw);
   const m = /^\s*\[?(error|warn|warning|info|debug|trace)\]?[:\s]\s*(.*)$/i.exec(line);
   const level = m?.[1].toLowerCase();
   const text = m ? m[2] : line;
@@ -101,7 +103,7 @@ function logEngineLine(log: vscode.LogOutputChannel, line: string): void {
 }
 
 export function reportStartFailure(err: unknown): void {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = redactUserinfo(err instanceof Error ? err.message : String(err));
   if (backendKind() === 'openai-compatible') {
     // The fix is a setting or the key, not another model folder.
     void vscode.window

@@ -23,6 +23,7 @@ import {
 import { isLoopbackHost } from '../../engine/remote/loopback';
 import { DEFAULT_BACKOFF, BackoffPolicy, RestartBackoff } from './backoff';
 import { EngineProcess, ExitInfo, SpawnOptions } from './process';
+import { redactUserinfo } from './redact';
 import { settleOnCancel } from './settle-on-cancel';
 import { DEFAULT_WATCHDOG, Watchdog, type WatchdogPolicy } from './watchdog';
 
@@ -62,6 +63,8 @@ export class EngineSupervisor {
   private _serving: ServeResult | undefined;
   private _servingError: string | undefined;
   private _progress: ModelProgress | undefined;
+  /** every line goes out without URL userinfo */
+  private readonly log: (line: string) => void;
   private watchdog: Watchdog | undefined;
   /** processes the watchdog killed, and how long each had been silent */
   private readonly hung = new WeakMap<EngineProcess, number>();
@@ -84,10 +87,11 @@ export class EngineSupervisor {
   constructor(
     // async: an API key comes from the editor's secret storage
     private readonly config: () => EngineLaunchConfig | Promise<EngineLaunchConfig>,
-    private readonly log: (line: string) => void = () => undefined,
+    log: (line: string) => void = () => undefined,
     backoff: BackoffPolicy = DEFAULT_BACKOFF,
     private readonly watchdogPolicy: WatchdogPolicy | false = DEFAULT_WATCHDOG,
   ) {
+    this.log = (line) => log(redactUserinfo(line));
     this.backoff = new RestartBackoff(backoff);
   }
 
@@ -200,7 +204,7 @@ export class EngineSupervisor {
       return this.request(ModelLoadRequest, { path, validateOnly: true });
     }
     const cfg = await this.config();
-    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(l) });
+    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
     try {
       const exited = proc.exited.then((e) => Promise.reject(new Error(`the engine exited (${describeExit(e)})`)));
       await Promise.race([proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }), exited]);
@@ -281,7 +285,7 @@ export class EngineSupervisor {
       this.setState('failed');
       throw new Error(this._lastError);
     }
-    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(l) });
+    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
     this.proc = proc;
     this.starts++;
     this.log(`engine started (pid ${proc.pid}) with ${cfg.spawn.enginePath}`);
@@ -302,7 +306,8 @@ export class EngineSupervisor {
       }
       if (cfg.remote) {
         this.log(`engine ${init.engineVersion}: connecting to ${cfg.remote.baseUrl} for model '${cfg.remote.model}'`);
-        this._model = await proc.connection.sendRequest(RemoteConnectRequest, cfg.remote);
+        const remote = await proc.connection.sendRequest(RemoteConnectRequest, cfg.remote);
+        this._model = { ...remote, path: redactUserinfo(remote.path) }; // shown in the status bar and the chat
         this.log(`connected: requests go to ${this._model.path} (routing skew is off over the OpenAI API)`);
       } else {
         this.log(`engine ${init.engineVersion}: loading ${cfg.modelPath}`);
@@ -409,10 +414,10 @@ export function describeExit(e: ExitInfo): string {
 export function errorMessage(err: unknown): string {
   if (err && typeof err === 'object' && 'message' in err) {
     const e = err as { message: string; code?: number };
-    if (e.code === EngineErrorCodes.NoModelLoaded) return `no model loaded: ${e.message}`;
-    return e.message;
+    if (e.code === EngineErrorCodes.NoModelLoaded) return `no model loaded: ${redactUserinfo(e.message)}`;
+    return redactUserinfo(e.message);
   }
-  return String(err);
+  return redactUserinfo(String(err));
 }
 
 /**
