@@ -2,7 +2,6 @@
 // stop cleanly. No VS Code API here, so the completion benchmark and plain-Node tests use the same code.
 import { CancellationToken, CancellationTokenSource, Emitter, Event, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import {
-  EngineErrorCodes,
   GenerationDelta,
   GenerationDeltaNotification,
   InitializeRequest,
@@ -23,9 +22,12 @@ import {
 import { isLoopbackHost } from '../../engine/remote/loopback';
 import { DEFAULT_BACKOFF, BackoffPolicy, RestartBackoff } from './backoff';
 import { EngineProcess, ExitInfo, SpawnOptions } from './process';
+import { cancelOnce, describeExit, errorMessage } from './engine-errors';
 import { redactUserinfo } from './redact';
 import { settleOnCancel } from './settle-on-cancel';
 import { DEFAULT_WATCHDOG, Watchdog, type WatchdogPolicy } from './watchdog';
+
+export { cancelOnce, describeExit, errorMessage } from './engine-errors';
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed' | 'failed';
 
@@ -404,26 +406,4 @@ export class EngineSupervisor {
     this._state = s;
     this.stateEmitter.fire(s);
   }
-}
-
-export function describeExit(e: ExitInfo): string {
-  return e.signal ? `signal ${e.signal}` : `exit code ${e.code}`;
-}
-
-/** One line naming the cause, for JSON-RPC errors and everything else. */
-export function errorMessage(err: unknown): string {
-  if (err && typeof err === 'object' && 'message' in err) {
-    const e = err as { message: string; code?: number };
-    if (e.code === EngineErrorCodes.NoModelLoaded) return `no model loaded: ${redactUserinfo(e.message)}`;
-    return redactUserinfo(e.message);
-  }
-  return redactUserinfo(String(err));
-}
-
-/**
- * vscode-jsonrpc's CancellationTokenSource throws on a second cancel() when its token was never read; an already
- * cancelled VS Code token calls its listener once more from a timer, so cancel through this.
- */
-export function cancelOnce(source: CancellationTokenSource): void {
-  if (!source.token.isCancellationRequested) source.cancel();
 }
