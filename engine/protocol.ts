@@ -68,6 +68,8 @@ export interface ModelInfo {
   hasRoutingProfile: boolean;
   /** where requests go: this process's runtime, or an OpenAI-compatible server (routing skew cannot travel there) */
   backend?: 'local' | 'openai-compatible';
+  /** tokens the model's context holds (config.json's max_position_embeddings), when known */
+  contextLength?: number;
 }
 export const ModelLoadRequest = new RequestType<ModelLoadParams, ModelInfo, void>('model/load');
 
@@ -193,7 +195,7 @@ export interface ProofCheckParams {
   /** ask the loaded model about steps algebra cannot decide */
   withModelCritique?: boolean;
   /** prover executables (from trusted settings) */
-  provers?: { coqc?: string; lean?: string; lake?: string };
+  provers?: { coqc?: string; lean?: string };
   timeoutMs?: number;
 }
 export interface ProofDiagnostic {
@@ -219,7 +221,33 @@ export interface ProofCheckResult {
   premises?: ProofPremise[];
   /** formal-prover diagnostics (coqc / lean), when the file went to a prover */
   proverDiagnostics?: ProofDiagnostic[];
-  prover?: { name: string; available: boolean; proved?: boolean; message?: string };
+  prover?: ProverOutcome;
+}
+/** What one theorem of a `.v` / `.lean` file rests on, as the prover itself lists it. */
+export interface TheoremCheck {
+  /** as the prover names it (modules / namespaces included) */
+  name: string;
+  /** the name in the document */
+  range: SourceRange;
+  /** every axiom it depends on (Coq `Print Assumptions`, Lean `#print axioms`) */
+  axioms: string[];
+  /** rests on an escape hatch (Admitted, sorry, a switched-off checker): not proved */
+  unproved: boolean;
+  /** the prover could not list its axioms */
+  unknown?: boolean;
+}
+/** why a prover was not run */
+export type ProverRefusal = 'untrusted-workspace' | 'file-access';
+export interface ProverOutcome {
+  name: string;
+  available: boolean;
+  /** compiled with no gap and no theorem resting on an escape hatch; see `assuming` */
+  proved?: boolean;
+  /** axioms beyond the prover's foundations that the proof rests on: "proved, assuming …" */
+  assuming?: string[];
+  theorems?: TheoremCheck[];
+  refused?: ProverRefusal;
+  message?: string;
 }
 export const ProofCheckRequest = new RequestType<ProofCheckParams, ProofCheckResult, void>('proof/check');
 
@@ -286,6 +314,11 @@ export const ServeStopRequest = new RequestType0<void, void>('serve/stop');
 
 // ---------------------------------------------------------------- shutdown
 export const ShutdownRequest = new RequestType0<void, void>('shutdown');
+/** Liveness: answered at once by the engine's main loop, whatever else runs (the extension's watchdog sends it). */
+export interface PingResult {
+  pid: number;
+}
+export const PingRequest = new RequestType0<PingResult, void>('ping');
 
 /** JSON-RPC error codes the engine uses beyond the standard ones, so the client can tell causes apart. */
 export const EngineErrorCodes = {

@@ -3,11 +3,17 @@
 // workspace's own values for them are ignored here too.
 import * as vscode from 'vscode';
 import type { CompletionSettings } from './completion/pipeline';
+import { readNumber, type NumberSetting } from './setting-bounds';
 
 export const SECTION = 'switchyard';
 
 export function settings(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
+}
+
+/** A number setting, clamped to its bounds (src/setting-bounds.ts) whoever set it. */
+export function num(key: NumberSetting, cfg: vscode.WorkspaceConfiguration = settings()): number {
+  return readNumber((k) => cfg.get<unknown>(k), key);
 }
 
 /** A restricted setting: the workspace's value only when the workspace is trusted. */
@@ -31,7 +37,7 @@ export function enginePrecision(): 'auto' | 'f32' | 'int8' | 'int4' {
 }
 
 export function engineThreads(): number {
-  return Math.max(0, settings().get<number>('engine.threads', 0));
+  return num('engine.threads');
 }
 
 export function inlineEnabled(): boolean {
@@ -47,38 +53,49 @@ export function languageEnabled(languageId: string): boolean {
 
 export function completionSettings(): CompletionSettings {
   const cfg = settings();
-  const min = Math.max(0, cfg.get<number>('completion.debounceMs', 0));
+  const min = num('completion.debounceMs', cfg);
   return {
-    maxLines: Math.max(1, cfg.get<number>('completion.maxLines', 8)),
-    maxTokens: Math.max(1, cfg.get<number>('completion.maxTokens', 96)),
+    maxLines: num('completion.maxLines', cfg),
+    maxTokens: num('completion.maxTokens', cfg),
     debounceMinMs: min,
     debounceMaxMs: Math.max(min, 400),
     window: {
-      maxPrefixChars: Math.max(200, cfg.get<number>('completion.prefixChars', 6000)),
-      maxSuffixChars: Math.max(0, cfg.get<number>('completion.suffixChars', 2000)),
+      maxPrefixChars: num('completion.prefixChars', cfg),
+      maxSuffixChars: num('completion.suffixChars', cfg),
     },
     routing: { domain: 'code', strength: routingStrength(cfg) },
-    timeBudgetMs: Math.max(100, cfg.get<number>('completion.timeBudgetMs', 3000)),
+    timeBudgetMs: num('completion.timeBudgetMs', cfg),
   };
 }
 
+/**
+ * Globs of files that never lend context chunks. Every level's list counts (user, workspace, folder): a workspace can
+ * add exclusions but not clear the user's.
+ */
+export function contextExclude(): string[] {
+  const i = settings().inspect<unknown>('completion.contextExclude');
+  const lists = [i?.defaultValue, i?.globalValue, i?.workspaceValue, i?.workspaceFolderValue];
+  return [...new Set(lists.flatMap((l) => (Array.isArray(l) ? l.filter((g): g is string => typeof g === 'string') : [])))];
+}
+
 export function contextChunkLimits(): { maxChunks: number; maxCharsPerChunk: number } {
-  return { maxChunks: Math.max(0, settings().get<number>('completion.contextFiles', 3)), maxCharsPerChunk: 1500 };
+  return { maxChunks: num('completion.contextFiles'), maxCharsPerChunk: 1500 };
 }
 
 export function chatSettings(): { maxTokens: number; temperature: number; systemPrompt?: string } {
   const cfg = settings();
   return {
-    systemPrompt: cfg.get<string>('chat.systemPrompt', '').trim() || undefined,
-    maxTokens: Math.max(1, cfg.get<number>('chat.maxTokens', 1024)),
-    temperature: Math.min(2, Math.max(0, cfg.get<number>('chat.temperature', 0.7))),
+    // restricted: a workspace's system prompt would steer the model the user talks to
+    systemPrompt: restricted<string>('chat.systemPrompt', '').trim() || undefined,
+    maxTokens: num('chat.maxTokens', cfg),
+    temperature: num('chat.temperature', cfg),
   };
 }
 
 /** The user's routing strength, or undefined for the strength calibrated for the model (the setting's default). */
 export function routingStrength(cfg: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('switchyard')): number | undefined {
   const s = cfg.get<number | null>('routing.strength', null);
-  return typeof s === 'number' ? Math.max(0, s) : undefined;
+  return typeof s === 'number' ? num('routing.strength', cfg) : undefined;
 }
 
 export type BackendKind = 'local' | 'openai-compatible';
@@ -102,19 +119,23 @@ export function remoteSettings(): RemoteSettings {
   return {
     baseUrl: restricted<string>('remote.baseUrl', '').trim().replace(/\/+$/, ''),
     model: cfg.get<string>('remote.model', '').trim(),
-    timeoutMs: Math.max(1000, cfg.get<number>('remote.timeoutMs', 60_000)),
+    timeoutMs: num('remote.timeoutMs', cfg),
     fimMode: cfg.get<string>('remote.fimMode', 'prompt') === 'suffix' ? 'suffix' : 'prompt',
     fimFormat: cfg.get<string>('remote.fimFormat', '').trim() || undefined,
   };
 }
 
-/** The engine's own OpenAI-compatible server for other tools; undefined when switched off. */
+/** The engine's own OpenAI-compatible server for other tools; undefined when switched off. Restricted: an untrusted
+ * workspace must not open a port on the user's machine. */
 export function serverSettings(): { host: string; port: number } | undefined {
-  const cfg = settings();
-  if (!cfg.get<boolean>('server.enabled', false)) return undefined;
-  const port = cfg.get<number>('server.port', 8012);
+  if (restricted<boolean>('server.enabled', false) !== true) return undefined;
   return {
     host: restricted<string>('server.host', '127.0.0.1').trim() || '127.0.0.1',
-    port: Number.isInteger(port) && port >= 0 && port <= 65535 ? port : 8012,
+    port: readNumber((k) => restricted<unknown>(k, undefined), 'server.port'),
   };
+}
+
+/** How long a prover may run on one file. */
+export function proofTimeoutMs(): number {
+  return num('proof.timeoutMs');
 }

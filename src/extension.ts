@@ -34,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const statusBar = new EngineStatusBar(engine, inlineEnabled);
   const onStats = statusBar.reportStats.bind(statusBar);
   const completion = new SwitchyardInlineProvider(engine, log, onStats);
-  const chat = new ChatViewProvider(context.extensionUri, context.workspaceState, engine, onStats);
+  const chat = new ChatViewProvider(context.extensionUri, context.workspaceState, engine, onStats, (line) => log.warn(line));
 
   const command = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(

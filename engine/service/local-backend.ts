@@ -25,7 +25,7 @@ function contextLength(dir: string): number | undefined {
 export function describeTextFormats(info: ModelInfo, tokenizer: Tokenizer | undefined, dir: string = info.path): ModelInfo {
   const fim = tokenizer ? detectFimFormat((t) => tokenizer.tokenToId(t)) : undefined;
   const hasChatTemplate = new ChatFormatter(readTokenizerConfig(dir)).hasTemplate;
-  return { ...info, fim, hasChatTemplate, backend: 'local' };
+  return { ...info, fim, hasChatTemplate, backend: 'local', contextLength: contextLength(dir) };
 }
 
 export class LocalBackend implements Backend {

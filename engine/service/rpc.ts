@@ -11,6 +11,7 @@ import {
   InitializeRequest,
   ModelLoadRequest,
   ModelProgressNotification,
+  PingRequest,
   PROTOCOL_VERSION,
   ProofCheckRequest,
   RemoteConnectRequest,
@@ -141,6 +142,8 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
   );
 
   connection.onRequest(StatsRequest, handle0('stats', async () => service.stats()));
+  // not through handle(): it is sent every few seconds and must not fill the log
+  connection.onRequest(PingRequest, () => ({ pid: process.pid }));
 
   connection.onRequest(ServeStartRequest, handle('serve/start', (params) => shared.start(params)));
   connection.onRequest(ServeStopRequest, handle0('serve/stop', () => shared.stop()));

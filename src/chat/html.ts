@@ -31,6 +31,7 @@ export function chatHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): string
 <main id="log" role="log" aria-live="polite" aria-label="Conversation"></main>
 <form id="composer">
   <div id="attachment" hidden></div>
+  <p id="notice" class="note" role="status" hidden></p>
   <textarea id="input" rows="3" placeholder="Ask about code or math… (Enter to send, Shift+Enter for a new line)" aria-label="Message"></textarea>
   <div class="actions">
     <button type="button" id="attach" class="secondary" title="Attach the editor selection">Attach selection</button>

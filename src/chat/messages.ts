@@ -25,12 +25,18 @@ export type HostMessage =
   | { type: 'delta'; replyIndex: number; text: string }
   | { type: 'done'; replyIndex: number; stopReason?: string; error?: string; tokensPerS?: number }
   | { type: 'attach'; attachment: Attachment | undefined }
-  | { type: 'prefill'; text: string };
+  | { type: 'prefill'; text: string }
+  /** the oldest `dropped` messages no longer fit the model's context and were left out of this reply's prompt */
+  | { type: 'trimmed'; dropped: number }
+  /** the host took message `id` (the webview clears its input only now) */
+  | { type: 'accepted'; id: number }
+  /** the host could not take message `id`; the text stays in the input */
+  | { type: 'refused'; id: number; reason: string };
 
 /** webview -> host */
 export type WebviewMessage =
   | { type: 'ready' }
-  | { type: 'send'; text: string; attachment?: Attachment }
+  | { type: 'send'; id: number; text: string; attachment?: Attachment }
   | { type: 'stop' }
   | { type: 'newChat' }
   | { type: 'attachSelection' }

@@ -7,20 +7,25 @@ import { ChatHistory } from './history';
 import { chatHtml } from './html';
 import type { Attachment, ChatTurn, HostMessage, WebviewMessage } from './messages';
 import { toEngineMessages } from './prompt';
+import { ReplyGate } from './reply-gate';
+import { trimToContext } from './trim';
 
 export const CHAT_VIEW_ID = 'switchyard.chat';
 
 export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
   private readonly history: ChatHistory;
-  private running: vscode.CancellationTokenSource | undefined;
+  private readonly gate = new ReplyGate();
   private pendingAttachment: Attachment | undefined;
   private pendingPrefill: string | undefined;
-  private readonly subs: vscode.Disposable[] = [];
+  /** listeners of the current webview: a view resolved again (moved, re-shown) must not add a second set */
+  private viewSubs: vscode.Disposable[] = [];
   private streamCounter = 0;
   /** resolves when the webview said it is ready (tests wait for it) */
   private readyWaiters: (() => void)[] = [];
   private isReady = false;
+  /** how many of the oldest messages the last reply's prompt left out (they no longer fit the context), for tests */
+  lastTrimmed = 0;
   /** every reply finished, for tests */
   readonly replies: { text: string; stopReason?: string; error?: string }[] = [];
 
@@ -29,6 +34,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     workspaceState: vscode.Memento,
     private readonly engine: EngineSupervisor,
     private readonly onStats: (s: GenerationStats) => void,
+    private readonly log: (line: string) => void = () => undefined,
   ) {
     this.history = new ChatHistory(workspaceState);
   }
@@ -40,14 +46,33 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     view.webview.options = { enableScripts: true, localResourceRoots: [media] };
     view.webview.html = chatHtml(view.webview, media);
     this.describe();
-    this.subs.push(
+    this.disposeViewSubs();
+    this.viewSubs.push(
       this.engine.onDidChangeState(() => this.describe()),
-      view.webview.onDidReceiveMessage((m: WebviewMessage) => this.onMessage(m)),
+      // VS Code ignores the handler's promise: a failure here must be reported, not left an unhandled rejection
+      view.webview.onDidReceiveMessage((m: WebviewMessage) => void this.onMessage(m).catch((err) => this.reportFailure(m.type, err))),
       view.onDidDispose(() => {
+        if (this.view !== view) return;
         this.view = undefined;
         this.isReady = false;
+        this.disposeViewSubs();
       }),
     );
+  }
+
+  private disposeViewSubs(): void {
+    this.viewSubs.splice(0).forEach((d) => d.dispose());
+  }
+
+  private reportFailure(what: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.log(`chat: '${what}' failed: ${message}`);
+    void vscode.window.showErrorMessage(`Switchyard chat: ${message}`);
+  }
+
+  /** For tests: how many listeners the current webview has (the same after every resolve). */
+  get viewListenerCount(): number {
+    return this.viewSubs.length;
   }
 
   /** The view's title line names the model, and says when the chat leaves this machine. */
@@ -79,9 +104,19 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     if (this.isReady) this.post({ type: 'attach', attachment });
   }
 
-  /** Sends a user message and streams the reply; resolves when the reply is complete. */
-  async send(text: string, attachment?: Attachment): Promise<void> {
-    if (this.running) return; // one reply at a time; the Send button is disabled meanwhile
+  /**
+   * Sends a user message and streams the reply; resolves when the reply is complete, false when the message was
+   * not taken (a reply is still being written). After Stop or New Chat it waits for the stopped reply to settle.
+   */
+  async send(text: string, attachment?: Attachment, id?: number): Promise<boolean> {
+    const cts = new vscode.CancellationTokenSource();
+    const slot = await this.gate.enter(() => cts.cancel());
+    if (!slot) {
+      cts.dispose();
+      if (id !== undefined) this.post({ type: 'refused', id, reason: 'a reply is still being written: stop it first' });
+      return false;
+    }
+    if (id !== undefined) this.post({ type: 'accepted', id });
     const turns = this.history.current;
     turns.push({ role: 'user', content: text, attachment });
     const reply: ChatTurn = { role: 'assistant', content: '' };
@@ -90,8 +125,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.post({ type: 'load', turns, busy: true });
     this.post({ type: 'start', replyIndex });
 
-    const cts = new vscode.CancellationTokenSource();
-    this.running = cts;
     void vscode.commands.executeCommand('setContext', 'switchyard.chatBusy', true);
     const streamId = `chat-${process.pid}-${++this.streamCounter}`;
     const deltaSub = this.engine.onDelta((d) => {
@@ -100,10 +133,13 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       this.post({ type: 'delta', replyIndex, text: d.text });
     });
     const { maxTokens, temperature, systemPrompt } = chatSettings();
+    const { messages, dropped } = trimToContext(toEngineMessages(turns.slice(0, -1), systemPrompt), this.engine.model?.contextLength, maxTokens);
+    this.lastTrimmed = dropped;
+    if (dropped) this.post({ type: 'trimmed', dropped });
     try {
       const result = await this.engine.request(
         ChatRequest,
-        { messages: toEngineMessages(turns.slice(0, -1), systemPrompt), streamId, maxTokens, temperature, routing: { domain: 'auto', strength: routingStrength() } },
+        { messages, streamId, maxTokens, temperature, routing: { domain: 'auto', strength: routingStrength() } },
         cts.token,
       );
       // The final text is authoritative (a delta lost to a race must not leave the reply short).
@@ -122,15 +158,16 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     } finally {
       deltaSub.dispose();
       cts.dispose();
-      this.running = undefined;
-      void vscode.commands.executeCommand('setContext', 'switchyard.chatBusy', false);
       this.replies.push({ text: reply.content, stopReason: reply.stopReason, error: reply.error });
+      slot.release();
+      void vscode.commands.executeCommand('setContext', 'switchyard.chatBusy', this.gate.busy);
       await this.history.save();
     }
+    return true;
   }
 
   stop(): void {
-    this.running?.cancel();
+    this.gate.stop();
   }
 
   async newChat(): Promise<void> {
@@ -148,7 +185,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     switch (m.type) {
       case 'ready':
         this.isReady = true;
-        this.post({ type: 'load', turns: this.history.current, busy: this.running !== undefined });
+        this.post({ type: 'load', turns: this.history.current, busy: this.gate.busy });
         if (this.pendingAttachment) this.post({ type: 'attach', attachment: this.pendingAttachment });
         if (this.pendingPrefill) this.post({ type: 'prefill', text: this.pendingPrefill });
         this.pendingPrefill = undefined;
@@ -156,7 +193,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
         return;
       case 'send':
         this.pendingAttachment = undefined;
-        return this.send(m.text, m.attachment);
+        await this.send(m.text, m.attachment, m.id);
+        return;
       case 'stop':
         return this.stop();
       case 'newChat':
@@ -181,7 +219,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   dispose(): void {
     this.stop();
-    this.subs.forEach((s) => s.dispose());
+    this.disposeViewSubs();
   }
 }
 

@@ -1,9 +1,10 @@
 // The InlineCompletionItemProvider: VS Code's side of the completion pipeline.
 import * as vscode from 'vscode';
 import { CompleteRequest, GenerationStats } from '../../engine/protocol';
-import { completionSettings, contextChunkLimits, inlineEnabled, languageEnabled } from '../config';
+import { completionSettings, contextChunkLimits, contextExclude, inlineEnabled, languageEnabled } from '../config';
 import type { EngineSupervisor } from '../engine/supervisor';
 import { selectContextChunks } from './context';
+import { allowedContext } from './context-filter';
 import { CompletionPipeline } from './pipeline';
 import { RecentFiles } from './recent-files';
 
@@ -57,7 +58,7 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
           filePath: vscode.workspace.asRelativePath(document.uri),
           tabSize,
           contextChunks: selectContextChunks(
-            this.recent.candidates(document),
+            allowedContext(this.recent.candidates(document), { languageEnabled, exclude: contextExclude() }),
             vscode.workspace.asRelativePath(document.uri),
             document.languageId,
             contextChunkLimits(),

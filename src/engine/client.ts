@@ -3,7 +3,8 @@
 import * as vscode from 'vscode';
 import { backendKind, enginePrecision, engineThreads, modelPath, remoteSettings, serverSettings } from '../config';
 import { ApiKeys, serverOrigin } from './api-keys';
-import { describeExit, EngineLaunchConfig, EngineSupervisor } from './supervisor';
+import { redactUserinfo } from './redact';
+import { describeExit, EngineLaunchConfig, EngineSupervisor, errorMessage } from './supervisor';
 
 export const ENGINE_LOG_NAME = 'Switchyard Engine';
 
@@ -29,7 +30,7 @@ async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOut
       'switchyard.backend is "openai-compatible" but switchyard.remote.baseUrl is empty: set it to the server\'s address up to /v1 (e.g. http://gpu-box:8000/v1)',
     );
   }
-  if (!serverOrigin(remote.baseUrl)) throw new Error(`switchyard.remote.baseUrl '${remote.baseUrl}' is not an http:// or https:// URL`);
+  if (!serverOrigin(remote.baseUrl)) throw new Error(`switchyard.remote.baseUrl '${redactUserinfo(remote.baseUrl)}' is not an http:// or https:// URL`);
   if (!remote.model) throw new Error('switchyard.remote.model is empty: set it to the model name the server serves');
   return { ...config, remote: { ...remote, apiKey: await keys.remoteKey(remote.baseUrl) } };
 }
@@ -37,15 +38,18 @@ async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOut
 export function createEngineClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, keys: ApiKeys): EngineSupervisor {
   const engine = new EngineSupervisor(() => launchConfig(context, log, keys), (line) => log.info(line));
   const restart = () => engine.restart().catch((err) => reportStartFailure(err));
+  // a settings change or a new key moves the server; a failure there is logged, never an unhandled rejection
+  const reconfigureServing = () => void engine.reconfigureServing().catch((err) => log.error(`local server not reconfigured: ${errorMessage(err)}`));
   let toldServing: string | undefined;
 
   let toldAboutCrash = false;
   context.subscriptions.push(
     { dispose: () => void engine.dispose() },
-    engine.onDidCrash(({ exit, restartInMs }) => {
+    engine.onDidCrash(({ exit, restartInMs, hung }) => {
+      const what = hung ? `stopped answering (no reply for ${Math.round(hung.silentMs / 1000)} s)` : `crashed (${describeExit(exit)})`;
       if (restartInMs === undefined) {
         void vscode.window
-          .showErrorMessage(`Switchyard: the engine keeps crashing (${describeExit(exit)}).`, 'Show Engine Log', 'Restart Engine')
+          .showErrorMessage(`Switchyard: the engine keeps ${hung ? 'hanging' : 'crashing'} (${hung ? 'it stopped answering' : describeExit(exit)}).`, 'Show Engine Log', 'Restart Engine')
           .then((pick) => pick && vscode.commands.executeCommand(pick === 'Show Engine Log' ? 'switchyard.showEngineLog' : 'switchyard.restartEngine'));
         return;
       }
@@ -53,7 +57,7 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
       if (toldAboutCrash) return;
       toldAboutCrash = true;
       void vscode.window
-        .showWarningMessage(`Switchyard: the engine crashed (${describeExit(exit)}); restarting it.`, 'Show Engine Log')
+        .showWarningMessage(`Switchyard: the engine ${what}; restarting it.`, 'Show Engine Log')
         .then((pick) => pick && vscode.commands.executeCommand('switchyard.showEngineLog'));
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -62,11 +66,11 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
       const reload = remote || ['modelPath', 'engine.threads', 'engine.precision', 'backend'].some((k) => e.affectsConfiguration(`switchyard.${k}`));
       if (reload) restart();
       // The local server moves without reloading the model (a restart applies it anyway).
-      else if (e.affectsConfiguration('switchyard.server')) void engine.reconfigureServing();
+      else if (e.affectsConfiguration('switchyard.server')) reconfigureServing();
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(restart),
     keys.onDidChange((which) => {
-      if (which === 'server') void engine.reconfigureServing();
+      if (which === 'server') reconfigureServing();
       else if (backendKind() === 'openai-compatible') restart();
     }),
     engine.onDidChangeServing(() => {
@@ -86,7 +90,8 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
 }
 
 /** The engine writes `level: message` or plain lines to stderr; keep their level in the log view. */
-function logEngineLine(log: vscode.LogOutputChannel, line: string): void {
+function logEngineLine(log: vscode.LogOutputChannel, raw: string): void {
+  const line = redactUserinfo(raw);
   const m = /^\s*\[?(error|warn|warning|info|debug|trace)\]?[:\s]\s*(.*)$/i.exec(line);
   const level = m?.[1].toLowerCase();
   const text = m ? m[2] : line;
@@ -98,7 +103,7 @@ function logEngineLine(log: vscode.LogOutputChannel, line: string): void {
 }
 
 export function reportStartFailure(err: unknown): void {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = redactUserinfo(err instanceof Error ? err.message : String(err));
   if (backendKind() === 'openai-compatible') {
     // The fix is a setting or the key, not another model folder.
     void vscode.window

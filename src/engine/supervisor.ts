@@ -2,7 +2,6 @@
 // stop cleanly. No VS Code API here, so the completion benchmark and plain-Node tests use the same code.
 import { CancellationToken, CancellationTokenSource, Emitter, Event, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import {
-  EngineErrorCodes,
   GenerationDelta,
   GenerationDeltaNotification,
   InitializeRequest,
@@ -11,6 +10,7 @@ import {
   ModelLoadRequest,
   ModelProgress,
   ModelProgressNotification,
+  PingRequest,
   PROTOCOL_VERSION,
   RemoteConnectParams,
   RemoteConnectRequest,
@@ -22,6 +22,12 @@ import {
 import { isLoopbackHost } from '../../engine/remote/loopback';
 import { DEFAULT_BACKOFF, BackoffPolicy, RestartBackoff } from './backoff';
 import { EngineProcess, ExitInfo, SpawnOptions } from './process';
+import { cancelOnce, describeExit, errorMessage } from './engine-errors';
+import { redactUserinfo } from './redact';
+import { settleOnCancel } from './settle-on-cancel';
+import { DEFAULT_WATCHDOG, Watchdog, type WatchdogPolicy } from './watchdog';
+
+export { cancelOnce, describeExit, errorMessage } from './engine-errors';
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed' | 'failed';
 
@@ -41,6 +47,8 @@ export interface CrashEvent {
   exit: ExitInfo;
   /** undefined: restarts given up (too many quick crashes) */
   restartInMs: number | undefined;
+  /** the engine was killed because it stopped answering (the watchdog), not a crash of its own */
+  hung?: { silentMs: number };
 }
 
 export class EngineSupervisor {
@@ -57,6 +65,11 @@ export class EngineSupervisor {
   private _serving: ServeResult | undefined;
   private _servingError: string | undefined;
   private _progress: ModelProgress | undefined;
+  /** every line goes out without URL userinfo */
+  private readonly log: (line: string) => void;
+  private watchdog: Watchdog | undefined;
+  /** processes the watchdog killed, and how long each had been silent */
+  private readonly hung = new WeakMap<EngineProcess, number>();
 
   private readonly stateEmitter = new Emitter<EngineState>();
   private readonly crashEmitter = new Emitter<CrashEvent>();
@@ -76,9 +89,11 @@ export class EngineSupervisor {
   constructor(
     // async: an API key comes from the editor's secret storage
     private readonly config: () => EngineLaunchConfig | Promise<EngineLaunchConfig>,
-    private readonly log: (line: string) => void = () => undefined,
+    log: (line: string) => void = () => undefined,
     backoff: BackoffPolicy = DEFAULT_BACKOFF,
+    private readonly watchdogPolicy: WatchdogPolicy | false = DEFAULT_WATCHDOG,
   ) {
+    this.log = (line) => log(redactUserinfo(line));
     this.backoff = new RestartBackoff(backoff);
   }
 
@@ -143,15 +158,16 @@ export class EngineSupervisor {
   request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
     // By method name: a RequestType from another bundle (the test suite's) carries a foreign parameter-structure
     // object that vscode-jsonrpc compares by identity.
-    return this.send((c, t) => c.sendRequest<R>(type.method, params, t), token);
+    return this.send(type.method, (c, t) => c.sendRequest<R>(type.method, params, t), token);
   }
 
   /** The same for requests without parameters (stats). */
   request0<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R> {
-    return this.send((c, t) => c.sendRequest<R>(type.method, t), token);
+    return this.send(type.method, (c, t) => c.sendRequest<R>(type.method, t), token);
   }
 
   private async send<R>(
+    method: string,
     fn: (c: EngineProcess['connection'], token: CancellationToken) => Promise<R>,
     token: CancellationToken | undefined,
   ): Promise<R> {
@@ -166,7 +182,12 @@ export class EngineSupervisor {
     this.active++;
     this.setState('busy');
     try {
-      return await fn(proc.connection, source.token);
+      // settled here on cancel (after a grace for the engine's own answer, which carries the partial reply)
+      return await settleOnCancel(fn(proc.connection, source.token), source.token, method);
+    } catch (err) {
+      const silentMs = this.hung.get(proc);
+      if (silentMs !== undefined) throw new Error(`the engine stopped answering (${Math.round(silentMs / 1000)} s without a reply) and was restarted; send it again`);
+      throw err;
     } finally {
       link?.dispose();
       source.dispose();
@@ -185,7 +206,7 @@ export class EngineSupervisor {
       return this.request(ModelLoadRequest, { path, validateOnly: true });
     }
     const cfg = await this.config();
-    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(l) });
+    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
     try {
       const exited = proc.exited.then((e) => Promise.reject(new Error(`the engine exited (${describeExit(e)})`)));
       await Promise.race([proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }), exited]);
@@ -266,7 +287,7 @@ export class EngineSupervisor {
       this.setState('failed');
       throw new Error(this._lastError);
     }
-    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(l) });
+    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
     this.proc = proc;
     this.starts++;
     this.log(`engine started (pid ${proc.pid}) with ${cfg.spawn.enginePath}`);
@@ -287,7 +308,8 @@ export class EngineSupervisor {
       }
       if (cfg.remote) {
         this.log(`engine ${init.engineVersion}: connecting to ${cfg.remote.baseUrl} for model '${cfg.remote.model}'`);
-        this._model = await proc.connection.sendRequest(RemoteConnectRequest, cfg.remote);
+        const remote = await proc.connection.sendRequest(RemoteConnectRequest, cfg.remote);
+        this._model = { ...remote, path: redactUserinfo(remote.path) }; // shown in the status bar and the chat
         this.log(`connected: requests go to ${this._model.path} (routing skew is off over the OpenAI API)`);
       } else {
         this.log(`engine ${init.engineVersion}: loading ${cfg.modelPath}`);
@@ -296,6 +318,7 @@ export class EngineSupervisor {
       }
       this.endProgress();
       this.setState('ready');
+      this.watch(proc);
     } catch (err) {
       this.endProgress();
       this._lastError = errorMessage(err);
@@ -309,8 +332,29 @@ export class EngineSupervisor {
     if (cfg.serve) await this.startServing(proc, cfg.serve);
   }
 
+  /** Pings `proc`; one that stops answering is killed, and its exit restarts it as a crash would. */
+  private watch(proc: EngineProcess): void {
+    this.watchdog?.stop();
+    if (!this.watchdogPolicy) return;
+    this.watchdog = new Watchdog(
+      () => proc.connection.sendRequest(PingRequest),
+      (silentMs) => {
+        if (this.proc !== proc) return;
+        this.hung.set(proc, silentMs);
+        this.log(`the engine did not answer for ${Math.round(silentMs / 1000)} s (pid ${proc.pid}): restarting it`);
+        proc.kill('SIGKILL');
+      },
+      this.watchdogPolicy,
+    );
+    this.watchdog.start();
+  }
+
   private onExit(proc: EngineProcess, exit: ExitInfo): void {
+    // vscode-jsonrpc keeps a dead engine's requests pending until the connection is disposed: reject them now
+    proc.connection.dispose();
+    const silentMs = this.hung.get(proc);
     if (this.proc !== proc || this.disposed) return; // an engine we stopped on purpose
+    this.watchdog?.stop();
     this.proc = undefined;
     this.active = 0;
     this.forgetServing();
@@ -318,8 +362,8 @@ export class EngineSupervisor {
     if (this.starting) return; // launch() reports it
     const restartInMs = this.backoff.nextDelay(Date.now() - proc.startedAt);
     this.setState(restartInMs === undefined ? 'failed' : 'crashed');
-    if (restartInMs === undefined) this._lastError = `the engine keeps crashing (${describeExit(exit)})`;
-    this.crashEmitter.fire({ exit, restartInMs });
+    if (restartInMs === undefined) this._lastError = `the engine keeps ${silentMs !== undefined ? 'hanging' : 'crashing'} (${describeExit(exit)})`;
+    this.crashEmitter.fire({ exit, restartInMs, ...(silentMs !== undefined ? { hung: { silentMs } } : {}) });
     if (restartInMs !== undefined) {
       this.restartTimer = setTimeout(() => {
         this.restartTimer = undefined;
@@ -344,6 +388,7 @@ export class EngineSupervisor {
   private async stopProcess(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
+    this.watchdog?.stop();
     this.forgetServing();
     if (proc) {
       const exit = await proc.stop();
@@ -361,26 +406,4 @@ export class EngineSupervisor {
     this._state = s;
     this.stateEmitter.fire(s);
   }
-}
-
-export function describeExit(e: ExitInfo): string {
-  return e.signal ? `signal ${e.signal}` : `exit code ${e.code}`;
-}
-
-/** One line naming the cause, for JSON-RPC errors and everything else. */
-export function errorMessage(err: unknown): string {
-  if (err && typeof err === 'object' && 'message' in err) {
-    const e = err as { message: string; code?: number };
-    if (e.code === EngineErrorCodes.NoModelLoaded) return `no model loaded: ${e.message}`;
-    return e.message;
-  }
-  return String(err);
-}
-
-/**
- * vscode-jsonrpc's CancellationTokenSource throws on a second cancel() when its token was never read; an already
- * cancelled VS Code token calls its listener once more from a timer, so cancel through this.
- */
-export function cancelOnce(source: CancellationTokenSource): void {
-  if (!source.token.isCancellationRequested) source.cancel();
 }

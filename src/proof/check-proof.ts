@@ -6,6 +6,8 @@ import type { CancellationToken } from 'vscode';
 import type { RequestType } from 'vscode-jsonrpc';
 import { ProofCheckRequest, type ProofCheckParams, type ProofCheckResult, type ProofStep, type SourceRange } from '../../engine/protocol';
 import { askAboutStep, counterexampleReport, DIAGNOSTIC_SOURCE, premiseMessage, stepMessage, summaryLine } from './format';
+import { proofTimeoutMs } from '../config';
+import { MANAGE_TRUST_COMMAND, MANAGE_TRUST_LABEL, refuseUntrusted } from './prover-trust';
 
 export const CHECK_PROOF = 'switchyard.checkProof';
 const SHOW_COUNTEREXAMPLE = 'switchyard.proof.showCounterexample';
@@ -29,7 +31,7 @@ class StepDiagnostic extends vscode.Diagnostic {
 const SEVERITY = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, information: vscode.DiagnosticSeverity.Information } as const;
 
 /** Prover paths run programs: in an untrusted workspace only the user's own (global) settings count. */
-function proverPath(name: 'coqcPath' | 'leanPath' | 'lakePath'): string | undefined {
+function proverPath(name: 'coqcPath' | 'leanPath'): string | undefined {
   const inspected = vscode.workspace.getConfiguration('switchyard.proof').inspect<string>(name);
   const value = vscode.workspace.isTrusted ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue) : inspected?.globalValue;
   return value || undefined;
@@ -60,6 +62,8 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
   constructor(
     private readonly engine: ProofEngine,
     private readonly openChat?: (text: string) => void,
+    /** whether provers may run (a test passes its own) */
+    private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted,
   ) {
     this.disposables.push(
       this.diagnostics,
@@ -92,10 +96,10 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
       filePath: doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined,
       origin: whole ? undefined : { line: selection.start.line, character: selection.start.character },
       withModelCritique: cfg.get<boolean>('modelCritique', true),
-      provers: { coqc: proverPath('coqcPath'), lean: proverPath('leanPath'), lake: proverPath('lakePath') },
-      timeoutMs: cfg.get<number>('timeoutMs', 60_000),
+      provers: { coqc: proverPath('coqcPath'), lean: proverPath('leanPath') },
+      timeoutMs: proofTimeoutMs(),
     };
-    const result = await this.engine.sendRequest(ProofCheckRequest, params, token);
+    const result = refuseUntrusted(params, this.isTrusted()) ?? (await this.engine.sendRequest(ProofCheckRequest, params, token));
     this.show(doc, result);
     return result;
   }
@@ -140,8 +144,10 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
         },
       );
       const line = summaryLine(result);
-      if (result.prover && !result.prover.available) void vscode.window.showWarningMessage(`Check Proof: ${line}`);
-      else if (result.steps.some((s) => s.verdict === 'wrong') || result.prover?.proved === false) void vscode.window.showWarningMessage(`Check Proof: ${line}`);
+      if (result.prover?.refused === 'untrusted-workspace') {
+        void vscode.window.showWarningMessage(`Check Proof: ${line}`, MANAGE_TRUST_LABEL).then((pick) => pick === MANAGE_TRUST_LABEL && vscode.commands.executeCommand(MANAGE_TRUST_COMMAND));
+      } else if (result.prover && !result.prover.available) void vscode.window.showWarningMessage(`Check Proof: ${line}`);
+      else if (result.steps.some((s) => s.verdict === 'wrong') || result.prover?.proved === false || result.prover?.assuming?.length) void vscode.window.showWarningMessage(`Check Proof: ${line}`);
       else void vscode.window.showInformationMessage(`Check Proof: ${line}`);
       return result;
     } catch (err) {

@@ -10,6 +10,7 @@ export function run(): Promise<void> {
   require('./engine.test');
   require('./completion.test');
   require('./chat.test');
+  require('./chat-input.test');
   require('./proof.test');
   require('./remote.test');
   require('./shutdown.test');

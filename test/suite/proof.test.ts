@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProofCheckResult } from '../../engine/protocol';
+import { CheckProofController } from '../../src/proof/check-proof';
 import { api } from './helpers';
 
 const GOOD_V = `(* Addition with zero — by induction. *)
@@ -152,5 +153,30 @@ describe('Check Proof', function () {
     assert.deepEqual(diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.range.start.line).sort(), [4, 6]);
     const info = diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Information);
     assert.deepEqual(info.map((d) => [d.range.start.line, d.code]), [[0, 'condition']]);
+  });
+
+  it('in an untrusted workspace sends no .v file to the engine and says why (the controller asked with isTrusted false)', async () => {
+    const sent: unknown[] = [];
+    const engine = { sendRequest: async <P, R>(_t: unknown, p: P): Promise<R> => (sent.push(p), { steps: [] } as unknown as R) };
+    const controller = new CheckProofController(engine, undefined, () => false);
+    try {
+      const file = path.join(folder(), 'untrusted.v');
+      created.push(file);
+      fs.writeFileSync(file, GOOD_V);
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+      const result = await controller.check(editor);
+      assert.equal(sent.length, 0);
+      assert.equal(result.prover?.refused, 'untrusted-workspace');
+      assert.equal(result.prover?.proved, false);
+      assert.match(result.prover!.message!, /not trusted.*Manage Workspace Trust/);
+      // a Markdown derivation runs no workspace code: it still goes to the engine
+      const md = path.join(folder(), 'untrusted.md');
+      created.push(md);
+      fs.writeFileSync(md, DERIVATION_MD);
+      await controller.check(await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(md)));
+      assert.equal(sent.length, 1);
+    } finally {
+      controller.dispose();
+    }
   });
 });

