@@ -1,17 +1,13 @@
 // Seeded fuzzing for the tests: a small PRNG (mulberry32) so a failure reproduces from its seed, and mutations of
 // JSON documents and bytes of the kinds a damaged or crafted file has. SWITCHYARD_FUZZ_SEED=N replays one run.
 
+import { seededRandom } from '../../engine/runtime/sampling';
+
 export class Rng {
-  private state: number;
+  /** [0, 1), the runtime's seeded generator */
+  readonly next: () => number;
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
-  }
-  /** [0, 1) */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

@@ -2,16 +2,8 @@
 // (delimiters, environments, relations, commands, braces) mixed with plain and odd characters, so most strings are
 // almost-math: balanced or not, nested or not.
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** the runtime's seeded generator (mulberry32), under the name the fuzzer's callers use */
+export { seededRandom as mulberry32 } from '../../engine/runtime/sampling';
 
 const TOKENS = [
   '$', '$$', '\\[', '\\]', '\\(', '\\)', '\\begin{align}', '\\end{align}', '\\begin{aligned}', '\\end{aligned}', '\\begin{equation}',

@@ -14,20 +14,14 @@ import { decode, encode, fromF16, toF16, type GgmlType } from '../../../bench/gg
 import { writeGguf } from '../../../bench/gguf/writer';
 import { writeRandomCheckpoint } from '../../../bench/synthetic-checkpoint';
 import { loadModel } from '../../../engine/runtime/load-model';
+import { seededRandom } from '../../../engine/runtime/sampling';
 import { FIXTURES, goldenTensor, readGolden, testCacheDir } from '../engine/fixture-models';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
 function random(n: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * scale;
-  }
-  return out;
+  const next = seededRandom(seed);
+  return Float32Array.from({ length: n }, () => (next() - 0.5) * 2 * scale);
 }
 
 describe('ggml block formats (bench/gguf/ggml-blocks.ts)', () => {

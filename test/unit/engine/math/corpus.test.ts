@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkProof } from '../../../../engine/math/check';
 import { shutdownSmt } from '../../../../engine/math/smt';
-import type { ProofStep } from '../../../../engine/protocol';
-import { refutes } from './reevaluate';
-
-interface Entry {
-  file: string;
-  language: string;
-  plantedError: { line: number; kind: string } | null;
-}
+import { plantedErrorCases, readManifest } from '../../../helpers/proof-corpus';
 
 const dir = join(__dirname, '../../../fixtures/proofs');
-const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Entry[];
+const manifest = readManifest(dir);
 
 describe('Check Proof on the derivation corpus (test/fixtures/proofs)', function () {
   this.timeout(120_000);
@@ -27,26 +18,5 @@ describe('Check Proof on the derivation corpus (test/fixtures/proofs)', function
     assert.deepEqual(new Set(manifest.map((m) => m.language)), new Set(['latex', 'markdown', 'plaintext']));
   });
 
-  for (const entry of manifest) {
-    const title = entry.plantedError
-      ? `finds the planted ${entry.plantedError.kind} error on line ${entry.plantedError.line} of ${entry.file}, with a counterexample that re-evaluates as a refutation`
-      : `raises no false alarm on ${entry.file}`;
-    it(title, async () => {
-      const text = readFileSync(join(dir, entry.file), 'utf8');
-      const { steps } = await checkProof({ text, languageId: entry.language });
-      const wrong = steps.filter((s) => s.verdict === 'wrong');
-      assert.ok(steps.length > 0, 'no steps extracted');
-      if (!entry.plantedError) {
-        assert.deepEqual(wrong, [], 'false alarm');
-        return;
-      }
-      assert.ok(wrong.length > 0, `missed: ${JSON.stringify(steps.map((s: ProofStep) => [s.line, s.verdict, s.detail]))}`);
-      for (const step of wrong) {
-        assert.equal(step.line, entry.plantedError.line);
-        assert.equal(step.range.start.line + 1, step.line);
-        assert.ok(step.counterexample, 'a wrong verdict carries a counterexample');
-        assert.ok(refutes(step, entry.language === 'plaintext' ? 'ascii' : 'latex'), `counterexample does not re-evaluate: ${JSON.stringify(step)}`);
-      }
-    });
-  }
+  plantedErrorCases(dir, manifest, { everyDocumentHasSteps: true });
 });
