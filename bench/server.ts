@@ -10,7 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChatMessage } from '../engine/protocol';
-import { connectRemoteBackend } from '../engine/remote/remote-backend';
+import { connectRemoteBackend } from '../engine/openai/client/remote-backend';
 import { loadModel } from '../engine/runtime/load-model';
 import { EngineService } from '../engine/service/engine-service';
 import { LocalBackend } from '../engine/service/local-backend';

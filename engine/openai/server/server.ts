@@ -3,16 +3,17 @@
 // (streamed as Server-Sent Events or not) and /health. Node's own `http`: the surface is five routes.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { EngineError } from '../errors';
-import { EngineErrorCodes } from '../protocol';
-import { readConfig } from '../model/config';
-import { CancelledError, type Admission } from '../service/queue';
-import type { EngineService, GenerationResult, StreamOptions } from '../service/engine-service';
+import { EngineError } from '../../errors';
+import { EngineErrorCodes } from '../../protocol';
+import { readConfig } from '../../model/config';
+import { CancelledError, type Admission } from '../../service/queue';
+import type { EngineService, GenerationResult, StreamOptions } from '../../service/engine-service';
 import { readJsonBody } from './request-body';
 import { HostCheck, OriginCheck, requireJson } from './request-guard';
 import { detokenizeRoute, tokenizeRoute } from './tokenize-routes';
-import { apiErrorOf, decodePathPart } from './api-errors';
-import { ApiError, finishReason, parseChatRequest, parseCompletionRequest, usage, type CommonRequest } from './openai-schema';
+import { finishReason, usage, type FinishReason, type ModelList, type ModelObject, type StreamChoice, type StreamChunk } from '../schema';
+import { ApiError, apiErrorOf, decodePathPart } from './api-error';
+import { parseChatRequest, parseCompletionRequest, type CommonRequest } from './parse-request';
 
 /** What one client may ask of the server: sizes, times and connections. */
 export interface ServerLimits {
@@ -195,7 +196,8 @@ export class OpenAIServer {
         return;
       }
       if (path === '/v1/models' && req.method === 'GET') {
-        send(res, 200, { object: 'list', data: [this.modelObject()] });
+        const list: ModelList = { object: 'list', data: [this.modelObject()] };
+        send(res, 200, list);
       } else if (path.startsWith('/v1/models/') && req.method === 'GET') {
         const id = decodePathPart(path.slice('/v1/models/'.length));
         if (id !== this.options.modelId) throw this.unknownModel(id);
@@ -274,7 +276,7 @@ export class OpenAIServer {
     return { lane: 'http', capacity: this.capacity };
   }
 
-  private modelObject() {
+  private modelObject(): ModelObject {
     return { id: this.options.modelId, object: 'model', created: this.created, owned_by: 'switchyard' };
   }
 
@@ -300,7 +302,7 @@ export class OpenAIServer {
     this.checkModel(parsed);
     const request = { ...parsed, ...this.bounded(parsed, parsed.prompt.length + (parsed.suffix?.length ?? 0)) };
     const id = `cmpl-${randomUUID()}`;
-    const chunk = (text: string, finish: string | null) => ({
+    const chunk = (text: string, finish: FinishReason | null): StreamChunk => ({
       id,
       object: 'text_completion',
       created: Math.floor(Date.now() / 1000),
@@ -323,8 +325,8 @@ export class OpenAIServer {
     const request = { ...parsed, ...this.bounded(parsed, parsed.messages.reduce((n, m) => n + m.content.length, 0)) };
     const id = `chatcmpl-${randomUUID()}`;
     let first = true;
-    const chunk = (text: string, finish: string | null) => {
-      const delta = first ? { role: 'assistant', content: text } : finish ? {} : { content: text };
+    const chunk = (text: string, finish: FinishReason | null): StreamChunk => {
+      const delta: StreamChoice['delta'] = first ? { role: 'assistant', content: text } : finish ? {} : { content: text };
       first = false;
       return {
         id,
@@ -355,7 +357,7 @@ export class OpenAIServer {
     res: ServerResponse,
     request: CommonRequest,
     run: (stream: StreamOptions) => Promise<GenerationResult>,
-    chunk: (text: string, finish: string | null) => Record<string, unknown>,
+    chunk: (text: string, finish: FinishReason | null) => StreamChunk,
     whole: (result: GenerationResult) => unknown,
   ): Promise<void> {
     const signal = this.disconnectSignal(res);

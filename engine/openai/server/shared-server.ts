@@ -1,9 +1,9 @@
 // serve/start and serve/stop: the engine subprocess also answers other tools over the OpenAI API, sharing the model
 // (and its one-at-a-time queue) with the editor, so a second copy of the weights is never loaded.
-import { EngineError } from '../errors';
-import { EngineErrorCodes, type ServeParams, type ServeResult } from '../protocol';
-import type { EngineService } from '../service/engine-service';
-import { OpenAIServer } from './openai-server';
+import { EngineError } from '../../errors';
+import { EngineErrorCodes, type ServeParams, type ServeResult } from '../../protocol';
+import type { EngineService } from '../../service/engine-service';
+import { OpenAIServer } from './server';
 
 /** The engine's own OpenAI-compatible server, sharing its model with the editor (serve/start, serve/stop). */
 export class SharedServer {
