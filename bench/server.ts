@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const defaultModel = join(__dirname, '..', 'engine', 'models', 'default');
   const dir = values.model ?? (existsSync(join(defaultModel, 'tokenizer.json')) ? defaultModel : fixtureWithMadeUpTokenizer({ family: 'none' }));
   const model = await loadModel(dir, { threads: THREADS });
-  const direct = new EngineService({ queueCapacity: 64 });
+  const direct = new EngineService();
   await direct.useBackend(new LocalBackend(model, dir));
   const server = await startServer(dir);
   const connect = async () => {

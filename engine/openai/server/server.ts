@@ -6,7 +6,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import { EngineError } from '../../errors';
 import { EngineErrorCodes } from '../../protocol';
 import { readConfig } from '../../model/config';
-import { CancelledError, type Admission } from '../../service/queue';
+import { CancelledError } from '../../service/queue';
 import type { EngineService, GenerationResult, StreamOptions } from '../../service/engine-service';
 import { readJsonBody } from './request-body';
 import { HostCheck, OriginCheck, requireJson } from './request-guard';
@@ -55,7 +55,8 @@ export interface OpenAIServerOptions {
   modelId: string;
   /** when set, every /v1 request needs `Authorization: Bearer <apiKey>` (an empty key is refused) */
   apiKey?: string;
-  /** HTTP generation requests that may wait behind the one running; more are answered 503 (default 8) */
+  /** HTTP generation requests that may wait behind the one running; more are answered 503 (default 8). The limit of
+   * the HTTP lane in the service's one admission queue. */
   queue?: number;
   /** browser origins allowed to call the server (none by default; '*' for any) */
   allowOrigins?: readonly string[];
@@ -104,6 +105,7 @@ export class OpenAIServer {
     this.log = options.log ?? (() => undefined);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.origins = new OriginCheck(options.allowOrigins);
+    service.setWaitingLimit('http', options.queue ?? 8);
     const { headersTimeoutMs, bodyTimeoutMs, maxHeaderBytes } = this.limits;
     this.server = createServer(
       {
@@ -220,7 +222,7 @@ export class OpenAIServer {
 
   private queueState() {
     const q = this.service.queueState;
-    return { running: q.inFlight, waiting: q.waiting, httpWaiting: q.waitingHttp, httpCapacity: this.capacity };
+    return { running: q.inFlight, waiting: q.waiting, httpWaiting: q.waitingHttp, httpCapacity: q.httpWaitingLimit };
   }
 
   private body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -266,14 +268,6 @@ export class OpenAIServer {
       return;
     }
     send(res, api.status, api.toJSON(), api.status === 503 ? { 'retry-after': '1' } : {});
-  }
-
-  private get capacity(): number {
-    return this.options.queue ?? 8;
-  }
-
-  private get admission(): Admission {
-    return { lane: 'http', capacity: this.capacity };
   }
 
   private modelObject(): ModelObject {
@@ -362,7 +356,7 @@ export class OpenAIServer {
   ): Promise<void> {
     const signal = this.disconnectSignal(res);
     if (!request.stream) {
-      send(res, 200, whole(await run({ signal, admission: this.admission })));
+      send(res, 200, whole(await run({ signal, lane: 'http' })));
       return;
     }
     // Headers go out once the request is running, so a full queue can still answer 503.
@@ -370,7 +364,7 @@ export class OpenAIServer {
     const open = () => (stream ??= new EventStream(res));
     const result = await run({
       signal,
-      admission: this.admission,
+      lane: 'http',
       onDelta: (text) => open().send(chunk(text, null)),
     });
     const events = open();
