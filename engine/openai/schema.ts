@@ -38,7 +38,8 @@ export interface StreamChoice {
   /** `reasoning_content`: DeepSeek's reasoning models stream their thinking apart from the answer */
   delta?: { role?: 'assistant'; content?: string | null; reasoning_content?: string | null };
   logprobs?: null;
-  finish_reason: FinishReason | string | null;
+  /** a FinishReason from us; other servers send more ("tool_calls", "content_filter") */
+  finish_reason: string | null;
 }
 
 /** One Server-Sent Event's `data:` of a streamed completion (`text_completion` or `chat.completion.chunk`); a

@@ -17,7 +17,7 @@ interface Import {
   typeOnly: boolean;
 }
 
-export function importsOf(source: string): Import[] {
+function importsOf(source: string): Import[] {
   const found: Import[] = [];
   for (const m of source.matchAll(IMPORT)) {
     const target = m[4] ?? m[5] ?? m[6];
@@ -62,7 +62,7 @@ function folderGraph(opts: { withTypes: boolean }): Map<string, Map<string, stri
 }
 
 /** A cycle as the list of its edges' reasons, or undefined. */
-export function findCycle(graph: Map<string, Map<string, string>>): string[] | undefined {
+function findCycle(graph: Map<string, Map<string, string>>): string[] | undefined {
   const state = new Map<string, 'open' | 'done'>();
   const path: string[] = [];
   const visit = (node: string): string[] | undefined => {
