@@ -26,9 +26,9 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
   await service.loadModel({ path: fixtureWithMadeUpTokenizer(opts.model ?? { family: 'none' }) });
   const { model: _model, ...serverOptions } = opts;
   const server = new OpenAIServer(service, { modelId: MODEL_ID, ...serverOptions });
-  const { port } = await server.listen(0, '127.0.0.1');
+  const { port, url } = await server.listen(0, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url,
     port,
     service,
     close: async () => {

@@ -130,7 +130,8 @@ export class OpenAIServer {
     this.server.keepAliveTimeout = 5000;
   }
 
-  listen(port: number, host: string): Promise<{ host: string; port: number }> {
+  /** `url`: the base URL clients use, up to /v1 (an IPv6 host in brackets). */
+  listen(port: number, host: string): Promise<{ host: string; port: number; url: string }> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -138,7 +139,7 @@ export class OpenAIServer {
         const addr = this.server.address();
         const bound = typeof addr === 'object' && addr ? addr.port : port;
         this.hosts = new HostCheck(host, bound);
-        resolve({ host, port: bound });
+        resolve({ host, port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}/v1` });
       });
     });
   }

@@ -27,9 +27,9 @@ export class SharedServer {
       allowOrigins: params.allowOrigins,
       log: (l) => this.log(`http ${l}`),
     });
-    let port: number;
+    let url: string;
     try {
-      ({ port } = await server.listen(params.port ?? 8012, host));
+      ({ url } = await server.listen(params.port ?? 8012, host));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new EngineError(
@@ -38,7 +38,6 @@ export class SharedServer {
       );
     }
     this.server = server;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/v1`;
     this.log(`serving '${modelId}' at ${url}${params.apiKey ? ' (bearer key required)' : ''}`);
     return { url, modelId };
   }
