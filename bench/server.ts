@@ -10,7 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChatMessage } from '../engine/protocol';
-import { connectRemoteBackend } from '../engine/remote/remote-backend';
+import { connectRemoteBackend } from '../engine/openai/client/remote-backend';
 import { loadModel } from '../engine/runtime/load-model';
 import { EngineService } from '../engine/service/engine-service';
 import { LocalBackend } from '../engine/service/local-backend';
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const defaultModel = join(__dirname, '..', 'engine', 'models', 'default');
   const dir = values.model ?? (existsSync(join(defaultModel, 'tokenizer.json')) ? defaultModel : fixtureWithMadeUpTokenizer({ family: 'none' }));
   const model = await loadModel(dir, { threads: THREADS });
-  const direct = new EngineService({ queueCapacity: 64 });
+  const direct = new EngineService();
   await direct.useBackend(new LocalBackend(model, dir));
   const server = await startServer(dir);
   const connect = async () => {

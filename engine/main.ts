@@ -1,7 +1,8 @@
 // The engine subprocess: JSON-RPC 2.0 over stdio (engine/protocol.ts). stdout carries only protocol messages, so every
 // log line, including stray console output of libraries, goes to stderr, which the extension shows as its engine log.
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { connectRemoteBackend } from './remote/remote-backend';
+import { connectRemoteBackend } from './openai/client/remote-backend';
+import { SharedServer } from './openai/server/shared-server';
 import { EngineService } from './service/engine-service';
 import { modelCritic } from './service/proof-critic';
 import { registerEngineHandlers } from './service/rpc';
@@ -45,6 +46,7 @@ async function exit(code: number): Promise<void> {
 registerEngineHandlers(connection, service, {
   log,
   connectRemote: connectRemoteBackend,
+  serve: new SharedServer(service, log),
   checkProof: async (params, { signal }) =>
     (await import('./math/check')).checkProof(params, { signal, critic: params.withModelCritique ? modelCritic(service, signal) : undefined }),
   onShutdown: () => void lastWrite.finally(() => exit(0)),

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelLoadParams } from '../protocol';
-import { isLoopbackHost } from '../remote/loopback';
-import { OpenAIServer } from '../remote/openai-server';
+import { isLoopbackHost } from '../openai/server/loopback';
+import { OpenAIServer } from '../openai/server/server';
 import { loadModel } from '../runtime/load-model';
 import { EngineService } from '../service/engine-service';
 import { CliError } from './errors';
@@ -121,7 +121,7 @@ export async function run(argv: string[]): Promise<number> {
     if (code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use: pick another with --port`);
     throw new CliError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
   }
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/v1`;
+  const { url } = address;
   // The one stdout line: tools (and the extension) read the address from it.
   process.stdout.write(`${JSON.stringify({ url, model: modelId, auth: apiKey !== undefined })}\n`);
   log(`serving '${modelId}' at ${url}${apiKey ? ' (bearer key required)' : ''}`);

@@ -1,5 +1,5 @@
 // The engine's in-process API: what the stdio server (engine/main.ts), the CLI (engine/cli.ts), the OpenAI-compatible
-// HTTP server (engine/remote/) and the routing and proof code call. The runtime implements it; nothing here knows about
+// HTTP server (engine/openai/server/) and the routing and proof code call. The runtime implements it; nothing here knows about
 // JSON-RPC or HTTP.
 import type { ModelInfo, SamplingParams, StopReason, GenerationStats, WeightPrecision } from '../protocol';
 

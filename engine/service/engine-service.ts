@@ -23,7 +23,7 @@ import { ModelRouting } from '../routing/model-routing';
 import { resolveRouting, selectionBiasFor, type ResolvedRouting, type RoutingProfile } from './domain';
 import type { FimRequest } from './fim';
 import { describeTextFormats, LocalBackend } from './local-backend';
-import { CancelledError, RequestQueue, type Admission } from './queue';
+import { CancelledError, RequestQueue, type Lane } from './queue';
 import { CHAT_REPETITION, COMPLETION_REPETITION, repetitionRule } from './repetition';
 import { combineRules, completionRule, stopStringsRule, type StopDecision, type TextStopRule } from './stop-rules';
 
@@ -33,8 +33,6 @@ export interface EngineServiceOptions {
   loadModel?: ModelLoader;
   /** checks a folder without building graphs (model/load with validateOnly) */
   validateModel?: (dir: string, opts?: LoadOptions) => Promise<{ info: ModelInfo; tokenizer?: Tokenizer }> | { info: ModelInfo; tokenizer?: Tokenizer };
-  /** requests allowed to wait behind the one in flight (the HTTP server bounds it; the editor does not) */
-  queueCapacity?: number;
   threads?: number;
 }
 
@@ -43,7 +41,7 @@ export interface StreamOptions {
   /** text as it becomes final (never retracted later) */
   onDelta?: (text: string) => void;
   /** which lane of the one queue the request waits in (default: the editor's, served first) */
-  admission?: Admission;
+  lane?: Lane;
 }
 
 export type GenerationResult = CompleteResult;
@@ -63,7 +61,7 @@ export class EngineService {
   private threads?: number;
 
   constructor(private readonly options: EngineServiceOptions = {}) {
-    this.queue = new RequestQueue(1, options.queueCapacity ?? Infinity);
+    this.queue = new RequestQueue(1);
     this.threads = options.threads;
   }
 
@@ -78,9 +76,14 @@ export class EngineService {
     if (!backend.tokenizer) throw new EngineError(`'${backend.info.name}' is served by another server: its tokenizer is not here`, EngineErrorCodes.NotAvailable);
     return backend.tokenizer();
   }
-  get queueState(): { inFlight: number; waiting: number; waitingHttp: number; capacity: number } {
+  get queueState(): { inFlight: number; waiting: number; waitingHttp: number; httpWaitingLimit: number } {
     const q = this.queue;
-    return { inFlight: q.inFlight, waiting: q.queued, waitingHttp: q.queuedIn('http'), capacity: q.capacity };
+    return { inFlight: q.inFlight, waiting: q.queued, waitingHttp: q.queuedIn('http'), httpWaitingLimit: q.waitingLimit('http') };
+  }
+
+  /** How many requests of a lane may wait for the model; more are refused with Busy (the HTTP server sets its own). */
+  setWaitingLimit(lane: Lane, limit: number): void {
+    this.queue.setWaitingLimit(lane, limit);
   }
 
   setThreads(threads: number | undefined): void {
@@ -286,7 +289,7 @@ export class EngineService {
       const out = { text: finished, stopReason, stats };
       if (userCancelled) throw new CancelledGenerationError(out);
       return out;
-    }, stream.signal, stream.admission);
+    }, stream.signal, stream.lane);
   }
 }
 

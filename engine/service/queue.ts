@@ -1,14 +1,15 @@
 // Generation is serialised per backend (the local runtime owns one KV cache). This is the one admission point for
 // both front doors: the editor (stdio) and HTTP clients wait in two lanes of one queue, and the editor's lane always
 // starts first, so a busy HTTP client never makes the user wait behind it. Waiting requests can be cancelled while
-// they wait, and a lane with a capacity refuses work it could not start soon instead of piling it up.
+// they wait, and a lane with a waiting limit (the HTTP server sets its own) refuses work it could not start soon
+// instead of piling it up.
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
 
 export class QueueFullError extends EngineError {
   override name = 'QueueFullError';
-  constructor(capacity: number) {
-    super(`the engine is busy: ${capacity} request(s) already waiting`, EngineErrorCodes.Busy);
+  constructor(limit: number) {
+    super(`the engine is busy: ${limit} request(s) already waiting`, EngineErrorCodes.Busy);
   }
 }
 
@@ -23,12 +24,6 @@ export class CancelledError extends EngineError {
 export type Lane = 'editor' | 'http';
 const LANES: readonly Lane[] = ['editor', 'http'];
 
-export interface Admission {
-  lane?: Lane;
-  /** requests of this lane allowed to wait beyond those running (default: the queue's own capacity) */
-  capacity?: number;
-}
-
 interface Waiter {
   start: () => void;
   fail: (err: Error) => void;
@@ -37,12 +32,10 @@ interface Waiter {
 export class RequestQueue {
   private running = 0;
   private readonly waiting: Record<Lane, Waiter[]> = { editor: [], http: [] };
+  /** requests of each lane allowed to wait beyond those running; more are refused (Busy) */
+  private readonly limits: Record<Lane, number> = { editor: Infinity, http: Infinity };
 
-  constructor(
-    private concurrency = 1,
-    /** requests allowed to wait beyond those running, per lane unless a request names its own */
-    readonly capacity = Infinity,
-  ) {}
+  constructor(private concurrency = 1) {}
 
   get inFlight(): number {
     return this.running;
@@ -53,14 +46,22 @@ export class RequestQueue {
   queuedIn(lane: Lane): number {
     return this.waiting[lane].length;
   }
+  waitingLimit(lane: Lane): number {
+    return this.limits[lane];
+  }
+
+  /** At most `limit` requests of `lane` wait beyond those running (0: none wait, Infinity: no limit). */
+  setWaitingLimit(lane: Lane, limit: number): void {
+    this.limits[lane] = Math.max(0, limit);
+  }
 
   setConcurrency(n: number): void {
     this.concurrency = Math.max(1, n);
     this.drain();
   }
 
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal, admission: Admission = {}): Promise<T> {
-    await this.acquire(signal, admission);
+  async run<T>(task: () => Promise<T>, signal?: AbortSignal, lane: Lane = 'editor'): Promise<T> {
+    await this.acquire(signal, lane);
     try {
       return await task();
     } finally {
@@ -69,16 +70,15 @@ export class RequestQueue {
     }
   }
 
-  private acquire(signal: AbortSignal | undefined, admission: Admission): Promise<void> {
+  private acquire(signal: AbortSignal | undefined, lane: Lane): Promise<void> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
-    const lane = admission.lane ?? 'editor';
     if (this.running < this.concurrency && this.queued === 0) {
       this.running++;
       return Promise.resolve();
     }
     const queue = this.waiting[lane];
-    const capacity = admission.capacity ?? this.capacity;
-    if (queue.length >= capacity) return Promise.reject(new QueueFullError(capacity));
+    const limit = this.limits[lane];
+    if (queue.length >= limit) return Promise.reject(new QueueFullError(limit));
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
         const at = queue.indexOf(waiter);

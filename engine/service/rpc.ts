@@ -21,8 +21,9 @@ import {
   StatsRequest,
   type ProofCheckParams,
   type ProofCheckResult,
+  type ServeParams,
+  type ServeResult,
 } from '../protocol';
-import { SharedServer } from '../remote/shared-server';
 import { CancelledGenerationError, type EngineService } from './engine-service';
 import { CancelledError } from './queue';
 
@@ -32,8 +33,11 @@ export interface RpcHooks {
   log: (line: string) => void;
   /** proof checking (engine/math); undefined in a build without it */
   checkProof?: (params: ProofCheckParams, opts: { signal: AbortSignal }) => Promise<ProofCheckResult>;
-  /** remote backend factory (engine/remote) */
+  /** remote backend factory (engine/openai/client) */
   connectRemote?: EngineRemoteConnector;
+  /** the OpenAI-compatible server sharing this service's model (engine/openai/server); undefined: serve/start is
+   * not available. Passed in, like connectRemote, so service/ never imports the server that imports it. */
+  serve?: EngineServeHooks;
   /** called after `shutdown` has been answered */
   onShutdown: () => void;
 }
@@ -42,6 +46,11 @@ export type EngineRemoteConnector = (
   params: import('../protocol').RemoteConnectParams,
   signal: AbortSignal,
 ) => Promise<import('./backend').Backend>;
+
+export interface EngineServeHooks {
+  start(params: ServeParams): Promise<ServeResult>;
+  stop(): Promise<void>;
+}
 
 /** A vscode-jsonrpc cancellation token as an AbortSignal, the currency of the service and runtime. */
 export function tokenToSignal(token: CancellationToken): AbortSignal {
@@ -63,7 +72,6 @@ function toResponseError(method: string, err: unknown, log: (line: string) => vo
 }
 
 export function registerEngineHandlers(connection: MessageConnection, service: EngineService, hooks: RpcHooks): void {
-  const shared = new SharedServer(service, hooks.log);
   const handle = <P, R>(method: string, fn: (params: P, signal: AbortSignal) => Promise<R>) => {
     return async (params: P, token: CancellationToken): Promise<R | ResponseError<unknown>> => {
       const started = Date.now();
@@ -145,8 +153,14 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
   // not through handle(): it is sent every few seconds and must not fill the log
   connection.onRequest(PingRequest, () => ({ pid: process.pid }));
 
-  connection.onRequest(ServeStartRequest, handle('serve/start', (params) => shared.start(params)));
-  connection.onRequest(ServeStopRequest, handle0('serve/stop', () => shared.stop()));
+  connection.onRequest(
+    ServeStartRequest,
+    handle('serve/start', (params) => {
+      if (!hooks.serve) throw new EngineError('this build has no OpenAI-compatible server', EngineErrorCodes.NotAvailable);
+      return hooks.serve.start(params);
+    }),
+  );
+  connection.onRequest(ServeStopRequest, handle0('serve/stop', async () => hooks.serve?.stop()));
 
   connection.onRequest(
     CalibrateRequest,
@@ -156,7 +170,7 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
   connection.onRequest(
     ShutdownRequest,
     handle0('shutdown', async () => {
-      await shared.stop();
+      await hooks.serve?.stop();
       await service.dispose();
       // answer first, then leave: the client is waiting for this reply before it expects the exit
       setImmediate(hooks.onShutdown);

@@ -19,7 +19,7 @@ import {
   ServeStartRequest,
   ServeStopRequest,
 } from '../../engine/protocol';
-import { isLoopbackHost } from '../../engine/remote/loopback';
+import { isLoopbackHost } from '../../engine/openai/server/loopback';
 import { DEFAULT_BACKOFF, BackoffPolicy, RestartBackoff } from './backoff';
 import { EngineProcess, ExitInfo, SpawnOptions } from './process';
 import { cancelOnce, describeExit, errorMessage } from './engine-errors';

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { run } from '../../../../engine/cli/serve';
-import { connectRemoteBackend } from '../../../../engine/remote/remote-backend';
+import { connectRemoteBackend } from '../../../../engine/openai/client/remote-backend';
 import { EngineService } from '../../../../engine/service/engine-service';
 import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
 
-import { serve, serveWith } from './serve-process';
+import { serve, serveWith } from '../../../helpers/serve-process';
 
 describe('engine serve (real process on loopback, fixture with made-up tokenizer)', function () {
   this.timeout(60_000);

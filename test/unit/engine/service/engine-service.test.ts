@@ -77,10 +77,11 @@ describe('engine service (scripted model at the runtime boundary)', () => {
     assert.equal(model.prompts.length, 1);
   });
 
-  it('a bounded queue refuses requests beyond its capacity with Busy', async () => {
+  it('a lane with a waiting limit refuses requests beyond it with Busy', async () => {
     const model = new ScriptedModel(['a', 'b'], { delayMs: 20 });
-    const service = new EngineService({ queueCapacity: 1 });
+    const service = new EngineService();
     await service.useBackend(new LocalBackend(model, '/nonexistent'));
+    service.setWaitingLimit('editor', 1);
     const chat = (n: string) => service.chat({ messages: [{ role: 'user', content: n }], maxTokens: 2, streamId: n });
     const running = chat('1');
     const waiting = chat('2');

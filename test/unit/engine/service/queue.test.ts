@@ -1,5 +1,5 @@
 // The one admission queue both front doors share: the editor's lane starts before the HTTP lane, and the HTTP lane's
-// capacity bounds only HTTP requests (scripted model at the runtime boundary for the service-level check).
+// waiting limit bounds only HTTP requests (scripted model at the runtime boundary for the service-level check).
 import * as assert from 'node:assert/strict';
 import { EngineErrorCodes } from '../../../../engine/protocol';
 import { EngineService } from '../../../../engine/service/engine-service';
@@ -12,11 +12,11 @@ describe('request queue: one admission point, editor requests first', () => {
     const queue = new RequestQueue(1);
     const order: string[] = [];
     let release: (() => void) | undefined;
-    const running = queue.run(() => new Promise<void>((r) => (release = r)), undefined, { lane: 'http' });
+    const running = queue.run(() => new Promise<void>((r) => (release = r)), undefined, 'http');
     const tasks = [
-      queue.run(async () => void order.push('http 1'), undefined, { lane: 'http' }),
-      queue.run(async () => void order.push('http 2'), undefined, { lane: 'http' }),
-      queue.run(async () => void order.push('editor'), undefined, { lane: 'editor' }),
+      queue.run(async () => void order.push('http 1'), undefined, 'http'),
+      queue.run(async () => void order.push('http 2'), undefined, 'http'),
+      queue.run(async () => void order.push('editor'), undefined, 'editor'),
     ];
     while (!release) await new Promise((r) => setImmediate(r));
     release();
@@ -28,7 +28,8 @@ describe('request queue: one admission point, editor requests first', () => {
     const model = new ScriptedModel(['a', 'b', 'c'], { delayMs: 15 });
     const service = new EngineService();
     await service.useBackend(new LocalBackend(model, '/nonexistent'));
-    const http = { admission: { lane: 'http' as const, capacity: 1 } };
+    service.setWaitingLimit('http', 1);
+    const http = { lane: 'http' as const };
     const chat = (n: string, stream = {}) => service.chat({ messages: [{ role: 'user', content: n }], maxTokens: 3, streamId: n }, stream);
     const done: string[] = [];
     const first = chat('http-1', http).then(() => done.push('http-1'));

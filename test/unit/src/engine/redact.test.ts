@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { redactUserinfo } from '../../../../src/engine/redact';
 import { EngineSupervisor } from '../../../../src/engine/supervisor';
 import { tempDir } from '../../engine/fixture-models';
-import { MODEL_ID, startLocalServer, type LocalServer } from '../../engine/remote/local-server';
+import { MODEL_ID, startLocalServer, type LocalServer } from '../../../helpers/local-server';
 
 const ROOT = join(__dirname, '../../../..');
 

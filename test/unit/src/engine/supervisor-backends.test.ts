@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CompleteRequest } from '../../../../engine/protocol';
 import { EngineLaunchConfig, EngineSupervisor } from '../../../../src/engine/supervisor';
 import { tempDir } from '../../engine/fixture-models';
-import { MODEL_ID, startLocalServer, type LocalServer } from '../../engine/remote/local-server';
+import { MODEL_ID, startLocalServer, type LocalServer } from '../../../helpers/local-server';
 import { fixtureWithMadeUpTokenizer } from '../../engine/made-up-tokenizer';
 
 const ROOT = join(__dirname, '../../../..');

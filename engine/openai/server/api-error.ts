@@ -1,8 +1,24 @@
-// How the local server words a failure: engine errors as the HTTP status an OpenAI client expects, and a malformed
-// URL as the client's mistake (400), never an internal error with a stack.
-import { EngineError } from '../errors';
-import { EngineErrorCodes } from '../protocol';
-import { ApiError } from './openai-schema';
+// How the local server words a failure: an OpenAI error body with the HTTP status an OpenAI client expects, engine
+// errors mapped onto those statuses, and a malformed URL as the client's mistake (400), never an internal error with
+// a stack.
+import { EngineError } from '../../errors';
+import { EngineErrorCodes } from '../../protocol';
+import type { ErrorBody } from '../schema';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type = 'invalid_request_error',
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+  toJSON(): ErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+}
 
 /** Engine failures as the HTTP status a client of this API expects. */
 export function apiErrorOf(err: unknown): ApiError {

@@ -1,9 +1,9 @@
 // The real local OpenAI-compatible server on loopback, serving a fixture checkpoint with a made-up tokenizer.
-import { OpenAIServer, type OpenAIServerOptions } from '../../../../engine/remote/openai-server';
-import { loadModel } from '../../../../engine/runtime/load-model';
-import { EngineService } from '../../../../engine/service/engine-service';
-import { testCacheDir } from '../fixture-models';
-import { fixtureWithMadeUpTokenizer, type MadeUpModelOptions } from '../made-up-tokenizer';
+import { OpenAIServer, type OpenAIServerOptions } from '../../engine/openai/server/server';
+import { loadModel } from '../../engine/runtime/load-model';
+import { EngineService } from '../../engine/service/engine-service';
+import { testCacheDir } from '../unit/engine/fixture-models';
+import { fixtureWithMadeUpTokenizer, type MadeUpModelOptions } from '../unit/engine/made-up-tokenizer';
 
 export const MODEL_ID = 'switchyard-test';
 
@@ -26,9 +26,9 @@ export async function startLocalServer(opts: LocalServerOptions = {}): Promise<L
   await service.loadModel({ path: fixtureWithMadeUpTokenizer(opts.model ?? { family: 'none' }) });
   const { model: _model, ...serverOptions } = opts;
   const server = new OpenAIServer(service, { modelId: MODEL_ID, ...serverOptions });
-  const { port } = await server.listen(0, '127.0.0.1');
+  const { port, url } = await server.listen(0, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url,
     port,
     service,
     close: async () => {

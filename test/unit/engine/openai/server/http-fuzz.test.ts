@@ -4,9 +4,9 @@
 // and /health answers afterwards. Seeded: a failure prints SWITCHYARD_FUZZ_SEED to replay it.
 import * as assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { fuzzSeed, mutateJson, oddValue, Rng } from '../../../helpers/fuzz';
-import { serve } from '../cli/serve-process';
-import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
+import { fuzzSeed, mutateJson, oddValue, Rng } from '../../../../helpers/fuzz';
+import { serve } from '../../../../helpers/serve-process';
+import { fixtureWithMadeUpTokenizer } from '../../made-up-tokenizer';
 
 const RUNS = 1000;
 const MODEL = 'fuzz-model';

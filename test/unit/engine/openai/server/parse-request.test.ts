@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseChatRequest, parseCompletionRequest } from '../../../../engine/remote/openai-schema';
+import { parseChatRequest, parseCompletionRequest } from '../../../../../engine/openai/server/parse-request';
 
 describe('OpenAI request bodies', () => {
   it('reads chat messages with text parts and the developer role, and OpenAI defaults', () => {

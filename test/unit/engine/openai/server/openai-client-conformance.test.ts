@@ -2,7 +2,7 @@
 // (fixture v3-tiny with a made-up tokenizer: the text is noise, so answers are compared with direct engine calls).
 import * as assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { eventually, MODEL_ID, startLocalServer, type LocalServer } from './local-server';
+import { eventually, MODEL_ID, startLocalServer, type LocalServer } from '../../../../helpers/local-server';
 
 describe('local OpenAI-compatible server, through the official openai client (made-up tokenizer)', () => {
   let server: LocalServer;

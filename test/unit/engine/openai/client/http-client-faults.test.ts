@@ -2,9 +2,9 @@
 // badly): killed mid-stream, 429 then 200, a stream cut in the middle of an event, a server slower than the timeout.
 import * as assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { parseRetryAfter, RemoteHttpClient } from '../../../../engine/remote/http-client';
-import { RemoteBackend } from '../../../../engine/remote/remote-backend';
-import { EngineService } from '../../../../engine/service/engine-service';
+import { parseRetryAfter, RemoteHttpClient } from '../../../../../engine/openai/client/http-client';
+import { RemoteBackend } from '../../../../../engine/openai/client/remote-backend';
+import { EngineService } from '../../../../../engine/service/engine-service';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 

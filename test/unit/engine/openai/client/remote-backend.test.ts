@@ -1,11 +1,11 @@
 // The remote backend against the real local server on loopback (the same requests the extension sends when
 // switchyard.backend is openai-compatible), compared with the local engine answering the same request directly.
 import * as assert from 'node:assert/strict';
-import { EngineErrorCodes } from '../../../../engine/protocol';
-import { RemoteHttpClient } from '../../../../engine/remote/http-client';
-import { connectRemoteBackend, RemoteBackend } from '../../../../engine/remote/remote-backend';
-import { CancelledGenerationError, EngineService } from '../../../../engine/service/engine-service';
-import { eventually, MODEL_ID, startLocalServer, type LocalServer } from './local-server';
+import { EngineErrorCodes } from '../../../../../engine/protocol';
+import { RemoteHttpClient } from '../../../../../engine/openai/client/http-client';
+import { connectRemoteBackend, RemoteBackend } from '../../../../../engine/openai/client/remote-backend';
+import { CancelledGenerationError, EngineService } from '../../../../../engine/service/engine-service';
+import { eventually, MODEL_ID, startLocalServer, type LocalServer } from '../../../../helpers/local-server';
 
 const signal = () => new AbortController().signal;
 

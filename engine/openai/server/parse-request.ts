@@ -1,21 +1,7 @@
 // The OpenAI-compatible request bodies the local server accepts, checked field by field so a client gets a 400 that
-// names the field instead of a silently different answer, and the response objects it writes.
-import type { ChatMessage, SamplingParams, StopReason } from '../protocol';
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type = 'invalid_request_error',
-    readonly param: string | null = null,
-    readonly code: string | null = null,
-  ) {
-    super(message);
-  }
-  toJSON(): unknown {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
-  }
-}
+// names the field instead of a silently different answer.
+import type { ChatMessage, SamplingParams } from '../../protocol';
+import { ApiError } from './api-error';
 
 const bad = (param: string, message: string) => new ApiError(400, message, 'invalid_request_error', param);
 
@@ -129,12 +115,4 @@ export function parseChatRequest(body: Body): ChatCompletionRequest {
     return { role, content: m.content === null && role === 'assistant' ? '' : contentText(m.content, i) };
   });
   return { ...base, messages };
-}
-
-export function finishReason(reason: StopReason): 'stop' | 'length' {
-  return reason === 'length' || reason === 'time' ? 'length' : 'stop';
-}
-
-export function usage(promptTokens: number, completionTokens: number) {
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
 }

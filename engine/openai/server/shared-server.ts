@@ -1,9 +1,9 @@
 // serve/start and serve/stop: the engine subprocess also answers other tools over the OpenAI API, sharing the model
 // (and its one-at-a-time queue) with the editor, so a second copy of the weights is never loaded.
-import { EngineError } from '../errors';
-import { EngineErrorCodes, type ServeParams, type ServeResult } from '../protocol';
-import type { EngineService } from '../service/engine-service';
-import { OpenAIServer } from './openai-server';
+import { EngineError } from '../../errors';
+import { EngineErrorCodes, type ServeParams, type ServeResult } from '../../protocol';
+import type { EngineService } from '../../service/engine-service';
+import { OpenAIServer } from './server';
 
 /** The engine's own OpenAI-compatible server, sharing its model with the editor (serve/start, serve/stop). */
 export class SharedServer {
@@ -27,9 +27,9 @@ export class SharedServer {
       allowOrigins: params.allowOrigins,
       log: (l) => this.log(`http ${l}`),
     });
-    let port: number;
+    let url: string;
     try {
-      ({ port } = await server.listen(params.port ?? 8012, host));
+      ({ url } = await server.listen(params.port ?? 8012, host));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new EngineError(
@@ -38,7 +38,6 @@ export class SharedServer {
       );
     }
     this.server = server;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/v1`;
     this.log(`serving '${modelId}' at ${url}${params.apiKey ? ' (bearer key required)' : ''}`);
     return { url, modelId };
   }

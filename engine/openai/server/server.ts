@@ -3,16 +3,17 @@
 // (streamed as Server-Sent Events or not) and /health. Node's own `http`: the surface is five routes.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { EngineError } from '../errors';
-import { EngineErrorCodes } from '../protocol';
-import { readConfig } from '../model/config';
-import { CancelledError, type Admission } from '../service/queue';
-import type { EngineService, GenerationResult, StreamOptions } from '../service/engine-service';
+import { EngineError } from '../../errors';
+import { EngineErrorCodes } from '../../protocol';
+import { readConfig } from '../../model/config';
+import { CancelledError } from '../../service/queue';
+import type { EngineService, GenerationResult, StreamOptions } from '../../service/engine-service';
 import { readJsonBody } from './request-body';
 import { HostCheck, OriginCheck, requireJson } from './request-guard';
 import { detokenizeRoute, tokenizeRoute } from './tokenize-routes';
-import { apiErrorOf, decodePathPart } from './api-errors';
-import { ApiError, finishReason, parseChatRequest, parseCompletionRequest, usage, type CommonRequest } from './openai-schema';
+import { finishReason, usage, type FinishReason, type ModelList, type ModelObject, type StreamChoice, type StreamChunk } from '../schema';
+import { ApiError, apiErrorOf, decodePathPart } from './api-error';
+import { parseChatRequest, parseCompletionRequest, type CommonRequest } from './parse-request';
 
 /** What one client may ask of the server: sizes, times and connections. */
 export interface ServerLimits {
@@ -54,7 +55,8 @@ export interface OpenAIServerOptions {
   modelId: string;
   /** when set, every /v1 request needs `Authorization: Bearer <apiKey>` (an empty key is refused) */
   apiKey?: string;
-  /** HTTP generation requests that may wait behind the one running; more are answered 503 (default 8) */
+  /** HTTP generation requests that may wait behind the one running; more are answered 503 (default 8). The limit of
+   * the HTTP lane in the service's one admission queue. */
   queue?: number;
   /** browser origins allowed to call the server (none by default; '*' for any) */
   allowOrigins?: readonly string[];
@@ -103,6 +105,7 @@ export class OpenAIServer {
     this.log = options.log ?? (() => undefined);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.origins = new OriginCheck(options.allowOrigins);
+    service.setWaitingLimit('http', options.queue ?? 8);
     const { headersTimeoutMs, bodyTimeoutMs, maxHeaderBytes } = this.limits;
     this.server = createServer(
       {
@@ -127,7 +130,8 @@ export class OpenAIServer {
     this.server.keepAliveTimeout = 5000;
   }
 
-  listen(port: number, host: string): Promise<{ host: string; port: number }> {
+  /** `url`: the base URL clients use, up to /v1 (an IPv6 host in brackets). */
+  listen(port: number, host: string): Promise<{ host: string; port: number; url: string }> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
@@ -135,7 +139,7 @@ export class OpenAIServer {
         const addr = this.server.address();
         const bound = typeof addr === 'object' && addr ? addr.port : port;
         this.hosts = new HostCheck(host, bound);
-        resolve({ host, port: bound });
+        resolve({ host, port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}/v1` });
       });
     });
   }
@@ -195,7 +199,8 @@ export class OpenAIServer {
         return;
       }
       if (path === '/v1/models' && req.method === 'GET') {
-        send(res, 200, { object: 'list', data: [this.modelObject()] });
+        const list: ModelList = { object: 'list', data: [this.modelObject()] };
+        send(res, 200, list);
       } else if (path.startsWith('/v1/models/') && req.method === 'GET') {
         const id = decodePathPart(path.slice('/v1/models/'.length));
         if (id !== this.options.modelId) throw this.unknownModel(id);
@@ -218,7 +223,7 @@ export class OpenAIServer {
 
   private queueState() {
     const q = this.service.queueState;
-    return { running: q.inFlight, waiting: q.waiting, httpWaiting: q.waitingHttp, httpCapacity: this.capacity };
+    return { running: q.inFlight, waiting: q.waiting, httpWaiting: q.waitingHttp, httpCapacity: q.httpWaitingLimit };
   }
 
   private body(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -266,15 +271,7 @@ export class OpenAIServer {
     send(res, api.status, api.toJSON(), api.status === 503 ? { 'retry-after': '1' } : {});
   }
 
-  private get capacity(): number {
-    return this.options.queue ?? 8;
-  }
-
-  private get admission(): Admission {
-    return { lane: 'http', capacity: this.capacity };
-  }
-
-  private modelObject() {
+  private modelObject(): ModelObject {
     return { id: this.options.modelId, object: 'model', created: this.created, owned_by: 'switchyard' };
   }
 
@@ -300,7 +297,7 @@ export class OpenAIServer {
     this.checkModel(parsed);
     const request = { ...parsed, ...this.bounded(parsed, parsed.prompt.length + (parsed.suffix?.length ?? 0)) };
     const id = `cmpl-${randomUUID()}`;
-    const chunk = (text: string, finish: string | null) => ({
+    const chunk = (text: string, finish: FinishReason | null): StreamChunk => ({
       id,
       object: 'text_completion',
       created: Math.floor(Date.now() / 1000),
@@ -323,8 +320,8 @@ export class OpenAIServer {
     const request = { ...parsed, ...this.bounded(parsed, parsed.messages.reduce((n, m) => n + m.content.length, 0)) };
     const id = `chatcmpl-${randomUUID()}`;
     let first = true;
-    const chunk = (text: string, finish: string | null) => {
-      const delta = first ? { role: 'assistant', content: text } : finish ? {} : { content: text };
+    const chunk = (text: string, finish: FinishReason | null): StreamChunk => {
+      const delta: StreamChoice['delta'] = first ? { role: 'assistant', content: text } : finish ? {} : { content: text };
       first = false;
       return {
         id,
@@ -355,12 +352,12 @@ export class OpenAIServer {
     res: ServerResponse,
     request: CommonRequest,
     run: (stream: StreamOptions) => Promise<GenerationResult>,
-    chunk: (text: string, finish: string | null) => Record<string, unknown>,
+    chunk: (text: string, finish: FinishReason | null) => StreamChunk,
     whole: (result: GenerationResult) => unknown,
   ): Promise<void> {
     const signal = this.disconnectSignal(res);
     if (!request.stream) {
-      send(res, 200, whole(await run({ signal, admission: this.admission })));
+      send(res, 200, whole(await run({ signal, lane: 'http' })));
       return;
     }
     // Headers go out once the request is running, so a full queue can still answer 503.
@@ -368,7 +365,7 @@ export class OpenAIServer {
     const open = () => (stream ??= new EventStream(res));
     const result = await run({
       signal,
-      admission: this.admission,
+      lane: 'http',
       onDelta: (text) => open().send(chunk(text, null)),
     });
     const events = open();

@@ -2,23 +2,17 @@
 // the FIM prompt built here in the model family's format as a raw `prompt` (or `prompt` + `suffix` for servers that
 // take one); chat goes to /chat/completions, where the server applies the model's template. Always streamed, so a
 // cancel or a stop rule ends the HTTP request at once.
-import { EngineError } from '../errors';
-import { EngineErrorCodes, type ChatMessage, type FimFormat, type ModelInfo, type RemoteConnectParams, type StopReason } from '../protocol';
-import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from '../service/backend';
-import { buildFimPrompt, contextAsComments, FIM_FORMATS, fimFormatByName, guessFimFormatFromModelName, type FimRequest } from '../service/fim';
+import { EngineError } from '../../errors';
+import { EngineErrorCodes, type ChatMessage, type FimFormat, type ModelInfo, type RemoteConnectParams, type StopReason } from '../../protocol';
+import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from '../../service/backend';
+import { buildFimPrompt, contextAsComments, FIM_FORMATS, fimFormatByName, guessFimFormatFromModelName, type FimRequest } from '../../service/fim';
+import type { ModelList, StreamChoice, StreamChunk } from '../schema';
 import { RemoteError, RemoteHttpClient } from './http-client';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-interface StreamChoice {
-  text?: string;
-  delta?: { content?: string | null; reasoning_content?: string | null };
-  finish_reason?: string | null;
-}
-interface StreamChunk {
-  choices?: StreamChoice[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
-}
+/** What another server sends may lack any field (llama.cpp and Ollama leave some out): the schema, read as optional. */
+type Received<T> = T extends object ? { [K in keyof T]?: Received<T[K]> | null } : T;
 
 /** OpenAI's `stop` covers both the end-of-text token and a stop string; only the request can tell which. */
 function stopReasonOf(finish: string | null | undefined, sentStops: boolean): StopReason {
@@ -99,7 +93,7 @@ export class RemoteBackend implements Backend {
     path: string,
     fields: Record<string, unknown>,
     opts: BackendGenerateOptions,
-    pieceOf: (choice: StreamChoice) => string,
+    pieceOf: (choice: Received<StreamChoice>) => string,
   ): Promise<BackendResult> {
     const body = {
       model: this.params.model,
@@ -117,9 +111,9 @@ export class RemoteBackend implements Backend {
     let text = '';
     let pieces = 0;
     let finish: string | null | undefined;
-    let usage: StreamChunk['usage'];
+    let usage: Received<StreamChunk>['usage'];
     await this.client.stream(path, body, opts.signal, (data) => {
-      const chunk = data as StreamChunk;
+      const chunk = data as Received<StreamChunk>;
       if (chunk.usage) usage = chunk.usage;
       const choice = chunk.choices?.[0];
       if (!choice) return;
@@ -143,10 +137,6 @@ export class RemoteBackend implements Backend {
   }
 }
 
-interface ModelList {
-  data?: { id?: string }[];
-}
-
 /** Check the server and the model once (so a wrong URL, key or model name is reported at connect time). */
 export async function connectRemoteBackend(params: RemoteConnectParams, signal: AbortSignal): Promise<Backend> {
   if (!params.model) throw new EngineError('no remote model name: set switchyard.remote.model', EngineErrorCodes.BadInput);
@@ -157,8 +147,8 @@ export async function connectRemoteBackend(params: RemoteConnectParams, signal: 
   });
   let served: string[] | undefined;
   try {
-    const list = await client.getJson<ModelList>('/models', signal);
-    served = list.data?.map((m) => m.id ?? '').filter(Boolean);
+    const list = await client.getJson<Received<ModelList>>('/models', signal);
+    served = list.data?.map((m) => m?.id ?? '').filter(Boolean);
   } catch (err) {
     // Some servers have no /models; only a server that lists models can say ours is missing.
     if (!(err instanceof RemoteError && err.status === 404)) throw err;

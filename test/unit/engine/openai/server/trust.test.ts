@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { eventually, MODEL_ID, startLocalServer, type LocalServer, type LocalServerOptions } from './local-server';
+import { eventually, MODEL_ID, startLocalServer, type LocalServer, type LocalServerOptions } from '../../../../helpers/local-server';
 
 interface Reply {
   status: number;

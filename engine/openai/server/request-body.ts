@@ -2,7 +2,7 @@
 // refused before any is read), and a body that stops arriving is given up after a time, so a slow or endless upload
 // holds neither memory nor a connection.
 import type { IncomingMessage } from 'node:http';
-import { ApiError } from './openai-schema';
+import { ApiError } from './api-error';
 
 export interface BodyLimits {
   maxBytes: number;

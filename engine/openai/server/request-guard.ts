@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import { ApiError } from './openai-schema';
+import { ApiError } from './api-error';
 import { isLoopbackHost } from './loopback';
 
 const WILDCARD = new Set(['0.0.0.0', '::', '']);

@@ -1,9 +1,9 @@
 // HTTP to an OpenAI-compatible server: JSON requests and Server-Sent-Event streams, retries of 429/503 with backoff
 // and Retry-After, an idle timeout, and failures turned into messages that name the server and what to change.
 import { createParser } from 'eventsource-parser';
-import { EngineError } from '../errors';
-import { EngineErrorCodes } from '../protocol';
-import { CancelledError } from '../service/queue';
+import { EngineError } from '../../errors';
+import { EngineErrorCodes } from '../../protocol';
+import { CancelledError } from '../../service/queue';
 
 export class RemoteError extends EngineError {
   override name = 'RemoteError';
