@@ -107,6 +107,8 @@ export class IgnoredFiles {
     if (generation !== this.generation) return;
     const at = this.now();
     for (const p of paths) this.entries.set(p, { ignored: ignored ? ignored.has(p) : true, at });
+    // expired answers are worth nothing: closed files do not pile up
+    for (const [p, e] of this.entries) if (at - e.at >= this.options.ttlMs) this.entries.delete(p);
   }
 
   /** Forgets every answer (a .gitignore changed): files are left out again until rechecked. */
