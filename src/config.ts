@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { CompletionSettings } from './completion/pipeline';
 import { readNumber, type NumberSetting } from './setting-bounds';
+import { parseAllowedOrigins } from './setting-origins';
 
 export const SECTION = 'switchyard';
 
@@ -126,12 +127,16 @@ export function remoteSettings(): RemoteSettings {
 }
 
 /** The engine's own OpenAI-compatible server for other tools; undefined when switched off. Restricted: an untrusted
- * workspace must not open a port on the user's machine. */
-export function serverSettings(): { host: string; port: number } | undefined {
+ * workspace must not open a port on the user's machine, nor let a web page of its choosing use it.
+ * `rejectedOrigins`: entries of `server.allowOrigins` that are not an origin, left out (the caller warns). */
+export function serverSettings(): { host: string; port: number; allowOrigins: string[]; rejectedOrigins: string[] } | undefined {
   if (restricted<boolean>('server.enabled', false) !== true) return undefined;
+  const { origins, rejected } = parseAllowedOrigins(restricted<unknown>('server.allowOrigins', []));
   return {
     host: restricted<string>('server.host', '127.0.0.1').trim() || '127.0.0.1',
     port: readNumber((k) => restricted<unknown>(k, undefined), 'server.port'),
+    allowOrigins: origins,
+    rejectedOrigins: rejected,
   };
 }
 

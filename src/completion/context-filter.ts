@@ -1,7 +1,7 @@
 // Which open files may lend context chunks to a completion: only files the user would send. With a remote backend a
 // chunk leaves the machine, so, as Copilot's content exclusion does: a file whose language has completions switched
-// off lends nothing, secrets-like files (`.env*`, keys, credentials) never do, and `switchyard.completion.contextExclude`
-// globs exclude more. No VS Code API, so the rule is unit-tested in Node.
+// off lends nothing, secrets-like files (`.env*`, keys, credentials) never do, nor files git ignores, and
+// `switchyard.completion.contextExclude` globs exclude more. No VS Code API, so the rule is unit-tested in Node.
 import type { CandidateFile } from './context';
 
 /** File names that hold secrets by convention; matched against the base name, case-insensitively. */
@@ -57,6 +57,8 @@ export interface ContextPolicy {
   languageEnabled: (languageId: string) => boolean;
   /** globs over workspace-relative paths (`switchyard.completion.contextExclude`) */
   exclude: string[];
+  /** git ignores the file on disk, or that is not known yet (src/completion/git-ignore.ts) */
+  gitIgnored: (diskPath: string) => boolean;
 }
 
 /** The candidates that may lend a chunk. A glob without a `/` matches the base name anywhere, as in .gitignore. */
@@ -64,6 +66,7 @@ export function allowedContext(candidates: CandidateFile[], policy: ContextPolic
   const globs = policy.exclude.filter((g) => g.trim()).map((g) => ({ re: globToRegExp(g.trim().replace(/^\.\//, '')), base: !g.includes('/') }));
   return candidates.filter((c) => {
     if (!policy.languageEnabled(c.languageId) || isSecretLike(c.filePath)) return false;
+    if (c.diskPath !== undefined && policy.gitIgnored(c.diskPath)) return false;
     const path = c.filePath.replace(/\\/g, '/');
     const base = path.split('/').pop()!;
     return !globs.some((g) => g.re.test(path) || (g.base && g.re.test(base)));

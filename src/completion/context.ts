@@ -4,6 +4,8 @@ import type { ContextChunk } from '../../engine/protocol';
 
 export interface CandidateFile {
   filePath: string;
+  /** the absolute path on disk, for the git-ignore check; undefined for a document not saved as a local file */
+  diskPath?: string;
   languageId: string;
   text: string;
   /** where the user last edited, as a UTF-16 offset (undefined: never edited in this session) */

@@ -5,12 +5,16 @@ import { completionSettings, contextChunkLimits, contextExclude, inlineEnabled, 
 import type { EngineSupervisor } from '../engine/supervisor';
 import { selectContextChunks } from './context';
 import { allowedContext } from './context-filter';
+import type { IgnoredFiles } from './git-ignore';
+import { createIgnoredFiles } from './ignored-files';
 import { CompletionPipeline } from './pipeline';
 import { RecentFiles } from './recent-files';
 
 export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
   readonly pipeline: CompletionPipeline;
   private readonly recent = new RecentFiles();
+  /** git-ignored files lend no context chunk */
+  readonly ignored: IgnoredFiles;
   private readonly subs: vscode.Disposable[] = [];
   private lastError: string | undefined;
   /** calls by VS Code, and those answered "off" (global toggle or language switch), for tests and the benchmark */
@@ -22,7 +26,14 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
     private readonly onStats: (s: GenerationStats) => void,
   ) {
     this.pipeline = new CompletionPipeline((params, token) => engine.request(CompleteRequest, params, token), completionSettings());
+    const ignored = createIgnoredFiles((line) => log.warn(line));
+    this.ignored = ignored.files;
+    // checked when opened, so that the first completion after it need not leave the file out
+    const prefetch = (docs: readonly vscode.TextDocument[]) => this.ignored.prefetch(docs.filter((d) => d.uri.scheme === 'file').map((d) => d.uri.fsPath));
+    prefetch(vscode.workspace.textDocuments);
     this.subs.push(
+      ignored.watcher,
+      vscode.workspace.onDidOpenTextDocument((d) => prefetch([d])),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0 && e.document === vscode.window.activeTextEditor?.document) this.pipeline.recordKeystroke();
       }),
@@ -58,7 +69,11 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
           filePath: vscode.workspace.asRelativePath(document.uri),
           tabSize,
           contextChunks: selectContextChunks(
-            allowedContext(this.recent.candidates(document), { languageEnabled, exclude: contextExclude() }),
+            allowedContext(this.recent.candidates(document), {
+              languageEnabled,
+              exclude: contextExclude(),
+              gitIgnored: (p) => this.ignored.isIgnored(p),
+            }),
             vscode.workspace.asRelativePath(document.uri),
             document.languageId,
             contextChunkLimits(),

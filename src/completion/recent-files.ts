@@ -35,6 +35,7 @@ export class RecentFiles implements vscode.Disposable {
         const u = this.used.get(d.uri.toString());
         return {
           filePath: vscode.workspace.asRelativePath(d.uri),
+          diskPath: d.uri.scheme === 'file' ? d.uri.fsPath : undefined,
           languageId: d.languageId,
           text: d.getText(),
           lastEditOffset: u?.lastEditOffset,

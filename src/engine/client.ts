@@ -11,6 +11,7 @@ export const ENGINE_LOG_NAME = 'Switchyard Engine';
 /** What the engine is started with, from the settings and the secret storage; throws naming the setting to fix. */
 async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, keys: ApiKeys): Promise<EngineLaunchConfig> {
   const server = serverSettings();
+  if (server?.rejectedOrigins.length) warnRejectedOrigins(log, server.rejectedOrigins);
   const config: EngineLaunchConfig = {
     spawn: {
       enginePath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'engine.js').fsPath,
@@ -21,7 +22,7 @@ async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOut
     modelPath: modelPath(context.extensionPath),
     threads: engineThreads(),
     precision: enginePrecision(),
-    serve: server && { host: server.host, port: server.port, apiKey: await keys.serverKey() },
+    serve: server && { host: server.host, port: server.port, apiKey: await keys.serverKey(), allowOrigins: server.allowOrigins },
   };
   if (backendKind() === 'local') return config;
   const remote = remoteSettings();
@@ -33,6 +34,18 @@ async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOut
   if (!serverOrigin(remote.baseUrl)) throw new Error(`switchyard.remote.baseUrl '${redactUserinfo(remote.baseUrl)}' is not an http:// or https:// URL`);
   if (!remote.model) throw new Error('switchyard.remote.model is empty: set it to the model name the server serves');
   return { ...config, remote: { ...remote, apiKey: await keys.remoteKey(remote.baseUrl) } };
+}
+
+let warnedOrigins = '';
+
+/** Logged at every start; shown once per list, not at every restart. */
+function warnRejectedOrigins(log: vscode.LogOutputChannel, rejected: string[]): void {
+  const list = rejected.map((r) => `'${r.slice(0, 100)}'`).join(', ');
+  const message = `switchyard.server.allowOrigins: left out ${list}: each entry must be an origin such as https://example.com or http://localhost:3000 (scheme, host and port; no path, no wildcard)`;
+  log.warn(message);
+  if (list === warnedOrigins) return;
+  warnedOrigins = list;
+  void vscode.window.showWarningMessage(`Switchyard: ${message}`);
 }
 
 export function createEngineClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, keys: ApiKeys): EngineSupervisor {

@@ -84,13 +84,14 @@ describe('chat input: Stop and New Chat never drop what the user typed', functio
     assert.equal(b.listeners.size, 1);
     chat.dispose();
   });
-  // Pending: in the suite the view reports no trimmed turns although trimToContext drops 2 of these messages in plain
-  // Node (test/unit/src/chat/trim.test.ts); found at the merge, not yet explained.
-  it.skip('says in the view when the oldest turns no longer fit the context and were left out', async () => {
+  // The first message alone outgrows the 1024-token context whatever the reply budget: the suite's user settings
+  // (test/e2e/test-model.ts: chat.maxTokens 48, a short system prompt) leave 976 tokens for the prompt, not the 512 of
+  // the defaults, and a 2,000-character message fitted in them.
+  it('says in the view when the oldest turns no longer fit the context and were left out', async () => {
     const chat = new ChatViewProvider(vscode.Uri.file(__dirname), memento(), fakeEngine(1024), () => undefined);
     const v = fakeView();
     chat.resolveWebviewView(v.view);
-    for (const [i, text] of ['second ' + 'x'.repeat(2000), 'second again', 'second third'].entries()) {
+    for (const [i, text] of ['second ' + 'x'.repeat(4000), 'second again', 'second third'].entries()) {
       v.send({ type: 'send', id: i + 1, text });
       await until(`reply ${i + 1}`, () => chat.replies.length === i + 1);
     }

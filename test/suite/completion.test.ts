@@ -1,4 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { api, commitSuggestion, engineBundled, until, workspaceFile } from './helpers';
 
@@ -37,6 +41,28 @@ describe('inline completion (real engine)', function () {
       assert.equal(a.completion.pipeline.counters.triggers, triggers, 'switched off: nothing reached the pipeline');
     } finally {
       await cfg.update('completion.languages', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+});
+
+describe('context chunks: git-ignored files', () => {
+  it('the provider learns which open files git ignores, without a completion waiting for it', async () => {
+    const a = await api();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-suite-git-'));
+    try {
+      execFileSync('git', ['init', '-q'], { cwd: root });
+      fs.writeFileSync(path.join(root, '.gitignore'), 'generated.ts\n');
+      for (const f of ['kept.ts', 'generated.ts']) fs.writeFileSync(path.join(root, f), `export const ${f.split('.')[0]} = 1;\n`);
+      const [kept, generated] = ['kept.ts', 'generated.ts'].map((f) => path.join(root, f));
+      for (const f of [kept, generated]) await vscode.workspace.openTextDocument(f);
+      // opening a document starts its check; until it answers, the file counts as ignored
+      await until('the check of the kept file', () => !a.completion.ignored.isIgnored(kept!) || undefined, 10_000);
+      a.completion.ignored.isIgnored(generated!);
+      await a.completion.ignored.settled();
+      assert.equal(a.completion.ignored.isIgnored(generated!), true, 'answered, and ignored');
+      assert.equal(a.completion.ignored.isIgnored(kept!), false);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });

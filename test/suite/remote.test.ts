@@ -52,7 +52,7 @@ describe('remote backend and local server (real servers on loopback)', function 
 
   after(async () => {
     await configure({ backend: undefined, 'remote.baseUrl': undefined, 'remote.model': undefined, 'remote.fimFormat': undefined });
-    await configure({ 'server.enabled': undefined, 'server.port': undefined });
+    await configure({ 'server.enabled': undefined, 'server.port': undefined, 'server.allowOrigins': undefined });
     serve?.child.kill('SIGTERM');
     const a = await api();
     await vscode.commands.executeCommand('switchyard.setRemoteApiKey', '');
@@ -83,11 +83,20 @@ describe('remote backend and local server (real servers on loopback)', function 
     const body = (await r.json()) as { choices: { text: string }[]; usage: { completion_tokens: number } };
     assert.ok(body.usage.completion_tokens > 0, JSON.stringify(body));
 
+    // A web page's origin in switchyard.server.allowOrigins: the server moves (port 0: a new port) and lets that page in.
+    await configure({ 'server.allowOrigins': ['http://localhost:3000', 'localhost:3000'] });
+    const moved = await until('the server to restart', () => (a.engine.serving !== serving ? a.engine.serving : undefined), 30_000);
+    const from = (origin: string) => fetch(`${moved.url}/models`, { headers: { authorization: `Bearer ${KEY}`, origin } });
+    const page = await from('http://localhost:3000');
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+    assert.equal((await from('https://attacker.example')).status, 403);
+
     // Off again: the server closes and the engine (same process, same model) keeps serving the editor.
     const pid = a.engine.pid;
-    await configure({ 'server.enabled': false });
+    await configure({ 'server.enabled': false, 'server.allowOrigins': undefined });
     await until('the server to stop', () => a.engine.serving === undefined || undefined, 30_000);
-    await assert.rejects(fetch(`${serving.url}/models`, { headers: { authorization: `Bearer ${KEY}` } }));
+    await assert.rejects(fetch(`${moved.url}/models`, { headers: { authorization: `Bearer ${KEY}` } }));
     assert.equal(a.engine.pid, pid, 'the model was not reloaded');
     await vscode.commands.executeCommand('switchyard.setServerApiKey', '');
   });

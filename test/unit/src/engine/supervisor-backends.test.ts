@@ -90,6 +90,26 @@ describe('engine supervisor with the OpenAI-compatible backends (real engine sub
     assert.equal(s.state, 'ready');
   });
 
+  it('serves browser requests from the allowed origins only, and follows a change of them without reloading the model', async () => {
+    let serve: EngineLaunchConfig['serve'] = { host: '127.0.0.1', port: 0, allowOrigins: ['http://localhost:3000'] };
+    const base = launch({});
+    const s = new EngineSupervisor(() => ({ ...base(), serve }));
+    supervisors.push(s);
+    await s.start();
+    const from = async (origin: string) => {
+      const r = await fetch(`${s.serving!.url}/models`, { headers: { origin } });
+      return { status: r.status, cors: r.headers.get('access-control-allow-origin') };
+    };
+    assert.deepEqual(await from('http://localhost:3000'), { status: 200, cors: 'http://localhost:3000' });
+    assert.equal((await from('https://attacker.example')).status, 403);
+    const pid = s.pid;
+    serve = { ...serve, allowOrigins: ['https://example.com'] };
+    await s.reconfigureServing();
+    assert.equal((await from('http://localhost:3000')).status, 403, 'no longer allowed');
+    assert.deepEqual(await from('https://example.com'), { status: 200, cors: 'https://example.com' });
+    assert.equal(s.pid, pid, 'same engine process');
+  });
+
   it('refuses to serve on a public address without a key, and the editor keeps its engine', async () => {
     const s = supervisor({ serve: { host: '0.0.0.0', port: 0 } });
     let changes = 0;
