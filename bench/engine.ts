@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureGeneration, randomPrompt, round } from '../engine/runtime/benchmark';
-import type { ModelConfig } from '../engine/model/config';
+import type { ModelConfig } from '../engine/checkpoint/config';
 import type { WeightPrecision } from '../engine/protocol';
 import { type DeepseekLoadedModel, loadModel } from '../engine/runtime/load-model';
 import { argmax } from '../engine/runtime/sampling';

@@ -5,8 +5,8 @@
 //                    (empty inputs for experts nobody chose: they cost a few microseconds and no weight reads).
 // Plus embedding (Gather) and head (final norm + lm_head). Routed-expert weights go to their own external-data file
 // per layer, so their residency can be read from the OS.
-import type { ModelConfig } from '../model/config';
-import { expertPrefix, layerPrefix } from '../model/checkpoint';
+import type { ModelConfig } from '../checkpoint/config';
+import { expertPrefix, layerPrefix } from '../checkpoint/tensors';
 import { DataType, GraphBuilder } from './builder';
 import { type WeightSource, linearWeight, rmsNorm, swigluMlp, vectorWeight } from './ops';
 import { mla } from './mla';

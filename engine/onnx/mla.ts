@@ -2,7 +2,7 @@
 // T = 1 for decode). The cache holds per token the normalised latent c_KV [kv_lora_rank] and the rotated shared
 // rope key k_pe [qk_rope_head_dim]; the graph takes the past cache as an input view and returns only the new rows.
 // W_UK is folded into the query and W_UV applied after attention, so keys and values are never expanded per head.
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../checkpoint/config';
 import type { GraphBuilder } from './builder';
 import { type WeightSource, linearWeight, rmsNorm, ropeInterleaved, vectorWeight } from './ops';
 

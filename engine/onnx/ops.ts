@@ -1,6 +1,6 @@
 // Building blocks shared by the layer graphs: RMSNorm, linear layers from checkpoint tensors, the SwiGLU MLP and the
 // interleaved rotary embedding. Weights come from the checkpoint (any dtype) and are stored as float32 external data.
-import type { SafetensorsCheckpoint } from '../model/safetensors';
+import type { SafetensorsCheckpoint } from '../checkpoint/safetensors';
 import type { WeightPrecision } from '../protocol';
 import { DataType, type ExternalDataFile, type GraphBuilder } from './builder';
 import { QUANT_BLOCK_SIZE, quantizeBlockwise } from './quantize';

@@ -5,7 +5,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
-import { readConfig } from '../model/config';
+import { readConfig } from '../checkpoint/config';
 import { CancelledError, type Admission } from '../service/queue';
 import type { EngineService, GenerationResult, StreamOptions } from '../service/engine-service';
 import { readJsonBody } from './request-body';

@@ -1,6 +1,6 @@
 // Decoupled RoPE frequencies with YaRN, and the attention softmax scale, as the official DeepSeek-V3 inference code
 // computes them (float32 angles; YaRN on iff rope_scaling is set; mscale only scales the softmax, not cos/sin).
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../checkpoint/config';
 
 const f32 = Math.fround;
 

@@ -1,7 +1,7 @@
 // DeepSeekMoE gate, run in JS on the router logits of the graph: scoring (softmax / sigmoid), the selection score
 // (score + e_score_correction_bias + the request's selection bias), group-limited choice, top-k, and the mixing weights
 // from the *unbiased* scores (renormalised when norm_topk_prob, times routed_scaling_factor). float32 arithmetic.
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../checkpoint/config';
 
 const f32 = Math.fround;
 

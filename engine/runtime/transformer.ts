@@ -2,7 +2,7 @@
 // graph (MLA + dense MLP, or MLA + router logits), JS routing and the experts graph for MoE layers, then the head.
 // The same step serves a fresh prefill (start 0), a prefill after a cached prefix, and one-token decode.
 import * as ort from 'onnxruntime-node';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfig } from '../checkpoint/config';
 import type { GraphFiles } from '../onnx/graph-cache';
 import { expertInput, expertOutput } from '../onnx/graphs';
 import type { SelectionBias } from './api';

@@ -6,7 +6,7 @@ import { EngineErrorCodes, type CalibrateParams, type CalibrateResult, type Chat
 import { calibrateFiles } from '../routing/calibrate-files';
 import type { LoadedModel, Tokenizer } from '../runtime/api';
 import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
-import { ChatFormatter, readTokenizerConfig } from './chat-template';
+import { ChatFormatter, readTokenizerConfig } from '../checkpoint/chat-template';
 import { buildFimPrompt, detectFimFormat, END_TOKENS, type FimRequest } from './fim';
 
 /** Context length from config.json; undefined when the folder does not say. */

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChatFormatter, readTokenizerConfig } from '../../../../engine/service/chat-template';
+import { ChatFormatter, readTokenizerConfig } from '../../../../engine/checkpoint/chat-template';
 
 // A template in the shape checkpoints ship (BOS, system first, role-tagged turns, generation prompt), written here.
 const TEMPLATE =
