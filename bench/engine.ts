@@ -17,6 +17,7 @@ import { type DeepseekLoadedModel, loadModel } from '../engine/runtime/load-mode
 import { argmax } from '../engine/runtime/sampling';
 import { peakRssBytes } from '../engine/runtime/resident';
 import { ggufOf, GGUF_FOR, llamaCppRefuses, llamaRun, median, type PeerRun } from './llama-side-by-side';
+import { allExperts } from './dense-experts';
 import { writeSyntheticCheckpoint } from './synthetic-checkpoint';
 
 const { values } = parseArgs({
@@ -180,7 +181,7 @@ async function main() {
 
   // dense baseline: every routed expert on every token (same outputs, weights 0 for unselected experts)
   log(`dense baseline: ${denseTokens} tokens`);
-  const dense = await loadModel(dir, { threads, cacheDir, computeAllExperts: true });
+  const dense = await loadModel(dir, { threads, cacheDir, expertDispatch: allExperts });
   const denseRun = await measureGeneration(dense, prompt, denseTokens);
   await dense.dispose();
   const moeF32 = perPrecision.f32;

@@ -15,8 +15,8 @@ import { generate } from './generate';
 import { PrefixCache } from './prefix-cache';
 import { choosePrecision } from './precision';
 import { residentBytesOfFiles } from './resident';
-import { softmaxScale } from './rope';
-import { Transformer, type StepResult } from './transformer';
+import { softmaxScale } from '../model/rope';
+import { Transformer, type StepResult } from '../model/transformer';
 
 export interface ValidatedCheckpoint {
   cfg: ModelConfig;
@@ -221,16 +221,16 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     });
   }
   const prepacked = info.precision !== 'f32';
-  const threads = opts.threads ?? defaultThreads();
+  const sessions = { threads: opts.threads ?? defaultThreads(), correctionBias: correction, prepackExperts: prepacked, dispatch: opts.expertDispatch };
   let transformer: Transformer;
   try {
-    transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
+    transformer = await Transformer.create(cfg, files, sessions);
   } catch (first) {
     // a damaged cache (a file deleted or truncated behind our back): rebuild it once
     rmSync(files.dir, { recursive: true, force: true });
     files = await ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress);
     try {
-      transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
+      transformer = await Transformer.create(cfg, files, sessions);
     } catch (e) {
       throw new EngineError(`onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`);
     }

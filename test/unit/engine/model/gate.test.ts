@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../../../engine/checkpoint/config';
-import { route } from '../../../../engine/runtime/router';
+import { route } from '../../../../engine/model/gate';
 import { FIXTURES } from '../fixture-models';
 
 const base = JSON.parse(readFileSync(join(FIXTURES, 'v2lite-tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
