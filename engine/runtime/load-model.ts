@@ -55,6 +55,7 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
     fim: tokenizer?.fim,
     hasChatTemplate: tokenizer?.hasChatTemplate ?? false,
     hasRoutingProfile: existsSync(resolve(abs, 'switchyard-routing.json')),
+    contextLength: cfg.max_position_embeddings,
   };
   return { cfg, ckpt, tokenizer, info };
 }

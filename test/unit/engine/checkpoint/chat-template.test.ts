@@ -49,6 +49,6 @@ describe('chat prompts', () => {
     assert.throws(() => f.format([{ role: 'assistant', content: 'x' }]), /chat template cannot format this conversation: Conversation must start with the user/);
     assert.throws(() => new ChatFormatter({ chatTemplate: '{% for %}' }), /chat_template in tokenizer_config.json does not parse/);
     const bad = folder({ 'tokenizer_config.json': '{ nope' });
-    assert.throws(() => readTokenizerConfig(bad), /tokenizer_config.json is not valid JSON/);
+    assert.throws(() => readTokenizerConfig(bad), /tokenizer_config\.json: not valid JSON/);
   });
 });
