@@ -1,12 +1,10 @@
 // Chat prompts in the model's own format: the Jinja `chat_template` a Hugging Face checkpoint ships (in
-// tokenizer_config.json, chat_template.jinja or chat_template.json), rendered with @huggingface/jinja; ChatML when the
-// checkpoint has none.
+// tokenizer_config.json, chat_template.jinja or chat_template.json; read by tokenizer-config.ts), rendered with
+// @huggingface/jinja; ChatML when the checkpoint has none.
 import { Template } from '@huggingface/jinja';
 import { EngineError } from '../errors';
 import { EngineErrorCodes, type ChatMessage } from '../protocol';
 import type { TokenizerConfig } from './tokenizer-config';
-
-export { readTokenizerConfig, type TokenizerConfig } from './tokenizer-config';
 
 export function chatMlPrompt(messages: readonly ChatMessage[]): string {
   const turns = messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('');

@@ -4,7 +4,8 @@ import { EngineErrorCodes, type CalibrateParams, type CalibrateResult, type Chat
 import { calibrateFiles } from '../routing/calibrate-files';
 import type { LoadedModel, Tokenizer } from '../runtime/api';
 import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
-import { ChatFormatter, readTokenizerConfig } from '../checkpoint/chat-template';
+import { ChatFormatter } from '../checkpoint/chat-template';
+import { readTokenizerConfig } from '../checkpoint/tokenizer-config';
 import { buildFimPrompt, detectFimFormat, END_TOKENS, type FimRequest } from './fim';
 
 /** What the service knows about a checkpoint's text formats (FIM family, chat template), added to its ModelInfo. */

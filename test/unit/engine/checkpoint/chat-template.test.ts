@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChatFormatter, readTokenizerConfig } from '../../../../engine/checkpoint/chat-template';
+import { ChatFormatter } from '../../../../engine/checkpoint/chat-template';
+import { readTokenizerConfig } from '../../../../engine/checkpoint/tokenizer-config';
 
 // A template in the shape checkpoints ship (BOS, system first, role-tagged turns, generation prompt), written here.
 const TEMPLATE =

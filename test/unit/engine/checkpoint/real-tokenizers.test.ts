@@ -7,7 +7,8 @@ import { rmSync } from 'node:fs';
 import { readConfig } from '../../../../engine/checkpoint/config';
 import type { ChatMessage } from '../../../../engine/protocol';
 import { CheckpointTokenizer } from '../../../../engine/checkpoint/tokenizer';
-import { ChatFormatter, readTokenizerConfig } from '../../../../engine/checkpoint/chat-template';
+import { ChatFormatter } from '../../../../engine/checkpoint/chat-template';
+import { readTokenizerConfig } from '../../../../engine/checkpoint/tokenizer-config';
 import { buildFimPrompt } from '../../../../engine/service/fim';
 import { realTokenizerFolder as folderFor } from '../../../helpers/real-tokenizer';
 

@@ -10,7 +10,7 @@ const base = JSON.parse(readFileSync(join(FIXTURES, 'v2lite-tiny', 'config.json'
 const cfg = (edit: Record<string, unknown>) => parseConfig({ ...base, ...edit });
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-describe('router', () => {
+describe('gate', () => {
   // 8 experts; logits chosen so that each method picks a different set
   const logits = new Float32Array([3.0, 0.1, 0.2, 0.3, 2.0, 2.5, -1.0, 1.0]);
 
