@@ -41,18 +41,18 @@ export function blockGraph(cfg: ModelConfig, src: WeightSource, layer: number, s
   const sin = g.input(SIN, ['T', R / 2]);
   const mask = g.input(MASK, ['T', 'S']);
   const pastLatent = g.input(PAST_LATENT, ['P', C]);
-  const x = rmsNorm(g, h, vectorWeight(g, src, `${p}input_layernorm.weight`, d), cfg.rms_norm_eps);
-  const attn = mla(g, src, cfg, layer, { x, cos, sin, mask, pastLatent }, softmaxScale);
-  const h1 = g.op('Add', [h, attn.out]);
+  const x = rmsNorm(g, h, vectorWeight(g, src, `${p}input_layernorm.weight`, d), cfg.rms_norm_eps); // [T, d]
+  const attn = mla(g, src, cfg, layer, { x, cos, sin, mask, pastLatent }, softmaxScale); // [T, d], [T, r+R]
+  const h1 = g.op('Add', [h, attn.out]); // the first residual
   g.output(attn.newLatent, NEW_LATENT, ['T', C]);
-  const ffnIn = rmsNorm(g, h1, vectorWeight(g, src, `${p}post_attention_layernorm.weight`, d), cfg.rms_norm_eps);
+  const ffnIn = rmsNorm(g, h1, vectorWeight(g, src, `${p}post_attention_layernorm.weight`, d), cfg.rms_norm_eps); // [T, d]
   if (!moe) {
     g.output(g.op('Add', [h1, swigluMlp(g, src, `${p}mlp.`, ffnIn, d, cfg.intermediate_size)]), HIDDEN_OUT, ['T', d]);
     return g.serialize();
   }
   g.output(h1, HIDDEN_OUT, ['T', d]);
   g.output(ffnIn, FFN_INPUT, ['T', d]);
-  g.output(gateLogits(g, src, cfg, layer, ffnIn), ROUTER_LOGITS, ['T', cfg.n_routed_experts]);
+  g.output(gateLogits(g, src, cfg, layer, ffnIn), ROUTER_LOGITS, ['T', cfg.n_routed_experts]); // [T, E]
   return g.serialize();
 }
 

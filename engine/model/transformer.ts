@@ -110,7 +110,7 @@ export class Transformer {
       sin: tensor(sin, [T, this.invFreq.length]),
       mask: tensor(causalMask(P, T), [T, P + T]),
     };
-    const routing: Routing[] = [];
+    const routing: Routing[] = []; // one per MoE layer so far, so routing.length is the next MoE layer's index
     for (const block of this.blocks) {
       const out = await block.forward(hidden, positions, cache, { selection: opts.selectionBias?.[routing.length], routerScores: opts.routerScores });
       hidden = out.hidden;
