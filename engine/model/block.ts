@@ -2,11 +2,12 @@
 // for the first first_k_dense_replace layers and DeepSeekMoE after them. Graph half: the block's graph holds the
 // attention and its residual, then either the dense MLP and its residual, or, for a MoE layer, the FFN input and the
 // gate's logits (routing and the experts run in moe.ts). Runtime half: Block.forward, one layer of one step.
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { ModelConfig } from '../checkpoint/config';
 import { layerPrefix } from '../checkpoint/tensors';
 import { GraphBuilder } from '../onnx/builder';
 import { type WeightSource, rmsNorm, swigluMlp, vectorWeight } from '../onnx/ops';
+import { f32Tensor } from '../onnx/session';
 import type { LatentCache } from '../runtime/latent-cache';
 import { gateLogits, type Routing } from './gate';
 import { mla } from './mla';
@@ -74,7 +75,7 @@ export class Block {
 
   /** hidden [T, d] at positions cache.length.. -> hidden [T, d]; writes the layer's new latent rows to the cache. */
   async forward(hidden: ort.Tensor, positions: PositionFeeds, cache: LatentCache, opts: BlockOptions = {}): Promise<{ hidden: ort.Tensor; routing?: Routing }> {
-    const past = new ort.Tensor('float32', cache.view(this.layer), [cache.length, cache.width]); // [P, r+R], zero-copy
+    const past = f32Tensor(cache.view(this.layer), [cache.length, cache.width]); // [P, r+R], zero-copy
     const feeds: BlockFeeds = { ...positions, [HIDDEN]: hidden, [PAST_LATENT]: past };
     const out = await this.graph.run(feeds);
     cache.write(this.layer, out[NEW_LATENT].data as Float32Array);
@@ -83,7 +84,7 @@ export class Block {
     const logits = out[ROUTER_LOGITS].data as Float32Array;
     const h1 = out[HIDDEN_OUT].data as Float32Array;
     const { hidden: h, routing } = await this.moe.forward(out[FFN_INPUT] as ort.Tensor, logits, h1, T, opts.selection, opts.routerScores);
-    return { hidden: new ort.Tensor('float32', h, [T, this.cfg.hidden_size]), routing };
+    return { hidden: f32Tensor(h, [T, this.cfg.hidden_size]), routing };
   }
 
   release(): Promise<void> {

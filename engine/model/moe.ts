@@ -3,11 +3,12 @@
 // to it; empty inputs for experts nobody chose cost a few microseconds and no weight reads). Routed-expert weights go
 // to their own external-data file per layer, so their residency can be read from the OS. Runtime half: the gate, the
 // rows each expert runs on, and the combine h1 + shared(x) + sum_k w_k * expert_k(x).
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { ModelConfig } from '../checkpoint/config';
 import { expertPrefix, layerPrefix } from '../checkpoint/tensors';
 import { GraphBuilder } from '../onnx/builder';
 import { type WeightSource, swigluMlp } from '../onnx/ops';
+import { f32Tensor } from '../onnx/session';
 import { type RouterBiases, type Routing, route } from './gate';
 
 /** The experts graph's inputs and outputs: the shared experts' pair, and one pair per routed expert e. */
@@ -61,8 +62,6 @@ export const selectedExperts: ExpertDispatch = (r, T, E) => {
   return { rows, weights };
 };
 
-const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
-
 export interface MoeResult {
   /** [T, d] h1 + the MoE output */
   hidden: Float32Array;
@@ -97,7 +96,7 @@ export class MoE {
       const rows = rowsOf[e];
       const xe = new Float32Array(rows.length * d); // [n_e, d]
       rows.forEach((t, i) => xe.set(xs.subarray(t * d, (t + 1) * d), i * d));
-      feeds[ExpertsIO.routedIn(e)] = tensor(xe, [rows.length, d]);
+      feeds[ExpertsIO.routedIn(e)] = f32Tensor(xe, [rows.length, d]);
     }
     const out = await this.experts.run(feeds);
     const y = new Float32Array(T * d); // [T, d]

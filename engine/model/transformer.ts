@@ -7,7 +7,7 @@ import type { ModelConfig } from '../checkpoint/config';
 import { DataType, GraphBuilder } from '../onnx/builder';
 import type { GraphFiles } from '../onnx/graph-cache';
 import { type WeightSource, linearWeight, rmsNorm, vectorWeight } from '../onnx/ops';
-import { createSession } from '../onnx/session';
+import { createSession, f32Tensor } from '../onnx/session';
 import type { SelectionBias } from '../runtime/api';
 import { LatentCache } from '../runtime/latent-cache';
 import { Block, type PositionFeeds } from './block';
@@ -65,8 +65,6 @@ export interface TransformerOptions {
   dispatch?: ExpertDispatch;
 }
 
-const tensor = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
-
 export class Transformer {
   private readonly invFreq: Float32Array;
 
@@ -106,9 +104,9 @@ export class Transformer {
     let hidden = (await this.embed.run({ [EmbedIO.in[0]]: ids }))[EmbedIO.out[0]]; // [T, d]
     const { cos, sin } = ropeTables(this.invFreq, P, T);
     const positions: PositionFeeds = {
-      cos: tensor(cos, [T, this.invFreq.length]), // [T, R/2]
-      sin: tensor(sin, [T, this.invFreq.length]),
-      mask: tensor(causalMask(P, T), [T, P + T]),
+      cos: f32Tensor(cos, [T, this.invFreq.length]), // [T, R/2]
+      sin: f32Tensor(sin, [T, this.invFreq.length]),
+      mask: f32Tensor(causalMask(P, T), [T, P + T]),
     };
     const routing: Routing[] = []; // one per MoE layer so far, so routing.length is the next MoE layer's index
     for (const block of this.blocks) {
@@ -118,7 +116,7 @@ export class Transformer {
     }
     cache.commit(tokens);
     const rows = opts.allLogits ? T : 1;
-    const last = opts.allLogits ? hidden : tensor((hidden.data as Float32Array).subarray((T - 1) * d, T * d), [1, d]);
+    const last = opts.allLogits ? hidden : f32Tensor((hidden.data as Float32Array).subarray((T - 1) * d, T * d), [1, d]);
     const logits = (await this.head.run({ [HeadIO.in[0]]: last }))[HeadIO.out[0]].data as Float32Array; // [rows, V]
     return { logits, rows, routing };
   }

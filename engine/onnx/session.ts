@@ -1,6 +1,9 @@
 // How the engine opens an onnxruntime session on a cached graph: CPU, one graph at a time, weights memory-mapped.
 import * as ort from 'onnxruntime-node';
 
+/** A float32 feed over `data` (no copy). */
+export const f32Tensor = (data: Float32Array, dims: number[]): ort.Tensor => new ort.Tensor('float32', data, dims);
+
 export async function createSession(path: string, threads: number, prepack = false): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(path, {
     executionProviders: ['cpu'],
