@@ -11,12 +11,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureGeneration, randomPrompt, round } from '../engine/runtime/benchmark';
-import type { ModelConfig } from '../engine/model/config';
+import type { ModelConfig } from '../engine/checkpoint/config';
 import type { WeightPrecision } from '../engine/protocol';
 import { type DeepseekLoadedModel, loadModel } from '../engine/runtime/load-model';
 import { argmax } from '../engine/runtime/sampling';
 import { peakRssBytes } from '../engine/runtime/resident';
 import { ggufOf, GGUF_FOR, llamaCppRefuses, llamaRun, median, type PeerRun } from './llama-side-by-side';
+import { allExperts } from './dense-experts';
 import { writeSyntheticCheckpoint } from './synthetic-checkpoint';
 
 const { values } = parseArgs({
@@ -180,7 +181,7 @@ async function main() {
 
   // dense baseline: every routed expert on every token (same outputs, weights 0 for unselected experts)
   log(`dense baseline: ${denseTokens} tokens`);
-  const dense = await loadModel(dir, { threads, cacheDir, computeAllExperts: true });
+  const dense = await loadModel(dir, { threads, cacheDir, expertDispatch: allExperts });
   const denseRun = await measureGeneration(dense, prompt, denseTokens);
   await dense.dispose();
   const moeF32 = perPrecision.f32;

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelConfig } from '../engine/model/config';
+import type { ModelConfig } from '../engine/checkpoint/config';
 import type { WeightPrecision } from '../engine/protocol';
 import { round } from '../engine/runtime/benchmark';
 import { writeDeepseek2Gguf, type GgufPrecision } from './gguf/deepseek2';

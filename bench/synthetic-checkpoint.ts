@@ -3,9 +3,9 @@
 // first layer of 10944) with fewer layers. Written once per folder (a marker file records completion).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectedTensors } from '../engine/model/checkpoint';
-import { parseConfig } from '../engine/model/config';
-import { type TensorSpec, writeSafetensors } from '../engine/model/safetensors-writer';
+import { expectedTensors } from '../engine/checkpoint/tensors';
+import { parseConfig } from '../engine/checkpoint/config';
+import { type TensorSpec, writeSafetensors } from '../engine/checkpoint/safetensors-writer';
 
 /** `qLoraRank` > 0 gives the queries a LoRA (as DeepSeek-V2 and V3 have, V2-Lite not). */
 export function v2LiteConfig(layers: number, vocab: number, qLoraRank = 0): Record<string, unknown> {

@@ -5,8 +5,8 @@
 // whose rows are not a whole number of 32-value blocks (as llama-quantize leaves them). Used by bench:engine to run
 // llama.cpp on the very weights the engine runs, and by the tests that check it against the fixtures.
 import { basename } from 'node:path';
-import { isMoeLayer, readConfig, type ModelConfig } from '../../engine/model/config';
-import { SafetensorsCheckpoint } from '../../engine/model/safetensors';
+import { isMoeLayer, readConfig, type ModelConfig } from '../../engine/checkpoint/config';
+import { SafetensorsCheckpoint } from '../../engine/checkpoint/safetensors';
 import { QK, type GgmlType } from './ggml-blocks';
 import { writeGguf, type GgufTensor, type MetaValue } from './writer';
 

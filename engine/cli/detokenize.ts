@@ -1,7 +1,7 @@
 // `detokenize --model DIR --tokens 5,17,3 [--json]`: the text of token ids, as llama.cpp's /detokenize does
 // (`{"content": …}`); ids outside the vocabulary are an error naming them.
 import { parseArgs } from 'node:util';
-import { unknownTokenIds } from '../model/token-text';
+import { unknownTokenIds } from '../checkpoint/token-text';
 import { CliError } from './errors';
 import { parseTokens, requireTokenizer } from './model-options';
 

@@ -1,8 +1,8 @@
 // Options every model command shares (--model, --threads, --cache-dir, --precision), token-list parsing, and the
 // tokenizer on its own.
 import type { ParseArgsConfig } from 'node:util';
-import { readConfig } from '../model/config';
-import { CheckpointTokenizer } from '../model/tokenizer';
+import { readConfig } from '../checkpoint/config';
+import { CheckpointTokenizer } from '../checkpoint/tokenizer';
 import type { WeightPrecision } from '../protocol';
 import type { LoadOptions } from '../runtime/api';
 import { CliError } from './errors';

@@ -12,8 +12,8 @@
 // tokenizers compare fairly. The default context is the tokenizer_config.json `model_max_length` (the length the
 // model was trained on), capped at 1024.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readTokenizerConfig } from '../checkpoint/tokenizer-config';
 import { classifyDomain } from '../routing/classifier';
 import { type RoutingProfile, selectionBias } from '../routing/profile';
 import { defaultProfilePath, loadProfileFor } from '../routing/profile-file';
@@ -98,18 +98,10 @@ export async function measurePerplexity(
   };
 }
 
-/** The context the checkpoint was trained on, from tokenizer_config.json, else 256. */
+/** The context the checkpoint was trained on, from tokenizer_config.json (at most 1024), else 256. */
 export function defaultContext(dir: string): number {
-  const path = join(dir, 'tokenizer_config.json');
-  if (existsSync(path)) {
-    try {
-      const n = (JSON.parse(readFileSync(path, 'utf8')) as { model_max_length?: unknown }).model_max_length;
-      if (typeof n === 'number' && Number.isInteger(n) && n >= 2) return Math.min(n, 1024);
-    } catch {
-      // an unreadable tokenizer_config.json is reported by the tokenizer loader itself
-    }
-  }
-  return 256;
+  const n = readTokenizerConfig(dir).modelMaxLength;
+  return n === undefined ? 256 : Math.min(n, 1024);
 }
 
 const DOMAINS = ['code', 'math', 'general', 'auto'] as const;

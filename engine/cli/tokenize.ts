@@ -2,7 +2,7 @@
 // llama.cpp's /tokenize does. Special-token text in T (`<|fim_prefix|>`) is read as those tokens; --special also adds
 // the tokens the tokenizer puts around a sequence (BOS). --pieces adds each token's text.
 import { parseArgs } from 'node:util';
-import { tokenize } from '../model/token-text';
+import { tokenize } from '../checkpoint/token-text';
 import { CliError } from './errors';
 import { requireTokenizer } from './model-options';
 

@@ -6,12 +6,14 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
-import { type ModelConfig, isMoeLayer } from '../model/config';
-import type { SafetensorsCheckpoint } from '../model/safetensors';
+import { type ModelConfig, isMoeLayer } from '../checkpoint/config';
+import type { SafetensorsCheckpoint } from '../checkpoint/safetensors';
 import { EngineError } from '../errors';
 import { EngineErrorCodes, type WeightPrecision } from '../protocol';
 import { ExternalDataFile } from './builder';
-import { attentionGraph, embedGraph, expertsGraph, headGraph } from './graphs';
+import { blockGraph } from '../model/block';
+import { expertsGraph } from '../model/moe';
+import { embedGraph, headGraph } from '../model/transformer';
 
 /** Bump when graph layout changes, so stale caches are rebuilt. */
 const GRAPH_FORMAT = 5;
@@ -173,7 +175,7 @@ async function buildAll(
   await write('head.onnx', (file) => headGraph(cfg, { ckpt, file }));
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const moe = isMoeLayer(cfg, l);
-    await write(`layer${l}.attention.onnx`, (file) => attentionGraph(cfg, { ckpt, file }, l, softmaxScale, moe));
+    await write(`layer${l}.attention.onnx`, (file) => blockGraph(cfg, { ckpt, file }, l, softmaxScale, moe));
     if (!moe) continue;
     const routed = new ExternalDataFile(join(tmp, `layer${l}.routed-experts.bin`));
     try {

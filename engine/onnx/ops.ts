@@ -1,6 +1,7 @@
-// Building blocks shared by the layer graphs: RMSNorm, linear layers from checkpoint tensors, the SwiGLU MLP and the
-// interleaved rotary embedding. Weights come from the checkpoint (any dtype) and are stored as float32 external data.
-import type { SafetensorsCheckpoint } from '../model/safetensors';
+// Building blocks shared by the model's graphs (engine/model/): RMSNorm, linear layers from checkpoint tensors and the
+// SwiGLU MLP (dense layers, shared and routed experts). Weights come from the checkpoint (any dtype) and are stored as
+// float32 external data.
+import type { SafetensorsCheckpoint } from '../checkpoint/safetensors';
 import type { WeightPrecision } from '../protocol';
 import { DataType, type ExternalDataFile, type GraphBuilder } from './builder';
 import { QUANT_BLOCK_SIZE, quantizeBlockwise } from './quantize';
@@ -77,19 +78,4 @@ export function swigluMlp(g: GraphBuilder, src: WeightSource, prefix: string, x:
   const [gt, u] = g.node('Split', [g.op('MatMul', [x, wGateUp]), g.constI64([inter, inter])], { axis: -1 }, 2);
   const act = g.op('Mul', [g.op('Mul', [gt, g.op('Sigmoid', [gt])]), u]);
   return g.op('MatMul', [act, wDown]);
-}
-
-/**
- * Rotary embedding on interleaved pairs: elements (2i, 2i+1) of the last axis form one complex number rotated by
- * angle[t, i]. `x` is [T, n, R]; `cos`/`sin` are [T, R/2] and broadcast over the n heads.
- */
-export function ropeInterleaved(g: GraphBuilder, x: string, cos: string, sin: string, n: number, R: number): string {
-  const pairs = g.op('Reshape', [x, g.constI64([0, n, R / 2, 2])]); // [T, n, R/2, 2]
-  const [x0, x1] = g.node('Split', [pairs, g.constI64([1, 1])], { axis: -1 }, 2); // [T, n, R/2, 1]
-  const shape = g.constI64([0, 1, R / 2, 1]);
-  const c = g.op('Reshape', [cos, shape]);
-  const s = g.op('Reshape', [sin, shape]);
-  const y0 = g.op('Sub', [g.op('Mul', [x0, c]), g.op('Mul', [x1, s])]);
-  const y1 = g.op('Add', [g.op('Mul', [x0, s]), g.op('Mul', [x1, c])]);
-  return g.op('Reshape', [g.op('Concat', [y0, y1], { axis: -1 }), g.constI64([0, n, R])]);
 }

@@ -1,6 +1,7 @@
 // The engine's in-process API: what the stdio server (engine/main.ts), the CLI (engine/cli.ts), the OpenAI-compatible
 // HTTP server (engine/openai/server/) and the routing and proof code call. The runtime implements it; nothing here knows about
 // JSON-RPC or HTTP.
+import type { ExpertDispatch } from '../model/moe';
 import type { ModelInfo, SamplingParams, StopReason, GenerationStats, WeightPrecision } from '../protocol';
 
 /** Per MoE layer, per routed expert: an additive bias on the *selection* score only (never the mixing weight). */
@@ -19,11 +20,8 @@ export interface LoadOptions {
   cacheDir?: string;
   /** a first load builds the graphs (minutes for a real checkpoint): graphs done, of total */
   onBuildProgress?: (done: number, total: number) => void;
-  /**
-   * benchmark baseline: run every routed expert on every token (unselected ones weighted 0, so outputs are the same)
-   * to measure what computing only the selected experts saves
-   */
-  computeAllExperts?: boolean;
+  /** which rows each routed expert runs on; default only the selected experts (bench/dense-experts.ts: all of them) */
+  expertDispatch?: ExpertDispatch;
 }
 
 export interface GenerateOptions extends SamplingParams {

@@ -5,7 +5,7 @@ import type { GenerateOptions, GenerateResult, Tokenizer } from './api';
 import type { StopReason } from '../protocol';
 import type { PrefixCache } from './prefix-cache';
 import { Sampler } from './sampling';
-import type { StepResult, Transformer } from './transformer';
+import type { StepResult, Transformer } from '../model/transformer';
 import type { LatentCache } from './latent-cache';
 
 /** prompt tokens per prefill call (the unit of cancellation during prefill) */

@@ -4,10 +4,10 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors';
-import { type ModelConfig, moeLayerCount, readConfig } from '../model/config';
-import { expectedTensors, layerPrefix, validateCheckpoint } from '../model/checkpoint';
-import { SafetensorsCheckpoint } from '../model/safetensors';
-import { CheckpointTokenizer } from '../model/tokenizer';
+import { type ModelConfig, moeLayerCount, readConfig } from '../checkpoint/config';
+import { expectedTensors, layerPrefix, validateCheckpoint } from '../checkpoint/tensors';
+import { SafetensorsCheckpoint } from '../checkpoint/safetensors';
+import { CheckpointTokenizer } from '../checkpoint/tokenizer';
 import { EngineErrorCodes, type ModelInfo } from '../protocol';
 import { defaultCacheRoot, ensureGraphs } from '../onnx/graph-cache';
 import type { ForwardResult, GenerateOptions, GenerateResult, LoadedModel, LoadOptions, SelectionBias } from './api';
@@ -15,8 +15,8 @@ import { generate } from './generate';
 import { PrefixCache } from './prefix-cache';
 import { choosePrecision } from './precision';
 import { residentBytesOfFiles } from './resident';
-import { softmaxScale } from './rope';
-import { Transformer, type StepResult } from './transformer';
+import { softmaxScale } from '../model/rope';
+import { Transformer, type StepResult } from '../model/transformer';
 
 export interface ValidatedCheckpoint {
   cfg: ModelConfig;
@@ -55,6 +55,7 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
     fim: tokenizer?.fim,
     hasChatTemplate: tokenizer?.hasChatTemplate ?? false,
     hasRoutingProfile: existsSync(resolve(abs, 'switchyard-routing.json')),
+    contextLength: cfg.max_position_embeddings,
   };
   return { cfg, ckpt, tokenizer, info };
 }
@@ -221,16 +222,16 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     });
   }
   const prepacked = info.precision !== 'f32';
-  const threads = opts.threads ?? defaultThreads();
+  const sessions = { threads: opts.threads ?? defaultThreads(), correctionBias: correction, prepackExperts: prepacked, dispatch: opts.expertDispatch };
   let transformer: Transformer;
   try {
-    transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
+    transformer = await Transformer.create(cfg, files, sessions);
   } catch (first) {
     // a damaged cache (a file deleted or truncated behind our back): rebuild it once
     rmSync(files.dir, { recursive: true, force: true });
     files = await ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress);
     try {
-      transformer = await Transformer.create(cfg, files, correction, threads, opts.computeAllExperts, prepacked);
+      transformer = await Transformer.create(cfg, files, sessions);
     } catch (e) {
       throw new EngineError(`onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`);
     }

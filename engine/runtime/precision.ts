@@ -3,7 +3,7 @@
 // (MatMulNBits, one float32 scale per block of 32), which hold nearly all of a MoE model's parameters. Measured on the
 // 1.97B V2-Lite shape (bench:engine): int8 decodes 2.3x and int4 2.9x faster than float32. So 'auto' keeps float32
 // only for small models, where it is fast anyway (the bundled one: 24 MB), and otherwise takes int8 when it fits.
-import type { ExpectedTensor } from '../model/checkpoint';
+import type { ExpectedTensor } from '../checkpoint/tensors';
 import type { WeightPrecision } from '../protocol';
 
 /** Bytes per weight: float32, and int8 / int4 plus their block scale (4 bytes per 32 weights). */

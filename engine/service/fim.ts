@@ -1,9 +1,9 @@
 // Fill-in-the-middle prompts in the spelling of each model family. The family is read from the tokenizer's special
 // tokens (a checkpoint knows its own tokens), or from the model name for remote servers that expose no tokenizer.
 import type { ContextChunk, FimFormat } from '../protocol';
-import { CODELLAMA, DEEPSEEK, FIM_FORMATS, QWEN, STARCODER2 } from '../model/fim-formats';
+import { CODELLAMA, DEEPSEEK, FIM_FORMATS, QWEN, STARCODER2 } from '../checkpoint/fim-formats';
 
-export { detectFimFormat, FIM_FORMATS, fimFormatByName } from '../model/fim-formats';
+export { detectFimFormat, FIM_FORMATS, fimFormatByName } from '../checkpoint/fim-formats';
 
 /** Best guess from a served model's name (`deepseek-coder-v2`, `Qwen/Qwen2.5-Coder-7B`, `starcoder2:3b`, …). */
 export function guessFimFormatFromModelName(model: string): FimFormat | undefined {

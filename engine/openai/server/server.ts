@@ -5,7 +5,6 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { EngineError } from '../../errors';
 import { EngineErrorCodes } from '../../protocol';
-import { readConfig } from '../../model/config';
 import { CancelledError } from '../../service/queue';
 import type { EngineService, GenerationResult, StreamOptions } from '../../service/engine-service';
 import { readJsonBody } from './request-body';
@@ -94,7 +93,6 @@ export class OpenAIServer {
   private readonly origins: OriginCheck;
   /** set once listening: the Host header must name the bound address */
   private hosts?: HostCheck;
-  private context?: { path: string; tokens: number };
 
   constructor(
     private readonly service: EngineService,
@@ -241,19 +239,9 @@ export class OpenAIServer {
     return { ...request, sampling };
   }
 
-  /** The served model's context length from its config.json (read once per model). */
+  /** The served model's context length (config.json's, parsed once when the model loaded). */
   private contextTokens(): number {
-    const path = this.service.model?.path ?? '';
-    if (this.context?.path !== path) {
-      let tokens = UNKNOWN_CONTEXT;
-      try {
-        tokens = readConfig(path).max_position_embeddings;
-      } catch {
-        // a remote backend or a test's model: no config.json here
-      }
-      this.context = { path, tokens };
-    }
-    return this.context.tokens;
+    return this.service.model?.contextLength ?? UNKNOWN_CONTEXT;
   }
 
   private fail(res: ServerResponse, err: unknown): void {

@@ -1,7 +1,7 @@
 // POST /tokenize and /detokenize, as llama.cpp's server has them: {"content": "..."} -> {"tokens": [...]} (with
 // "add_special" and "with_pieces"), {"tokens": [...]} -> {"content": "..."}. They use the served model's tokenizer and
 // do not wait in the generation queue; the content is bounded by the body limit.
-import { tokenize, unknownTokenIds } from '../../model/token-text';
+import { tokenize, unknownTokenIds } from '../../checkpoint/token-text';
 import type { EngineService } from '../../service/engine-service';
 import { ApiError } from './api-error';
 

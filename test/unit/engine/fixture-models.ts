@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readHeader, toF32 } from '../../../engine/model/safetensors';
+import { readHeader, toF32 } from '../../../engine/checkpoint/safetensors';
 
 export const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'deepseek');
 export const FIXTURE_NAMES = ['v2lite-tiny', 'v3-tiny', 'v3-tiny-yarn'] as const;

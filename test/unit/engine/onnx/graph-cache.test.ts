@@ -6,7 +6,7 @@ import { EngineError } from '../../../../engine/errors';
 import { tempDir } from '../fixture-models';
 import { join } from 'node:path';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { copyFixture } from '../model/checkpoint-variants';
+import { copyFixture } from '../checkpoint/checkpoint-variants';
 
 describe('graph cache', () => {
   it('builds the graphs once and reuses them on the next load, also after the file is touched', async () => {

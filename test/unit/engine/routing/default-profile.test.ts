@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelRouting } from '../../../../engine/routing/model-routing';
-import { readConfig } from '../../../../engine/model/config';
-import { moeLayerCount } from '../../../../engine/model/config';
+import { readConfig } from '../../../../engine/checkpoint/config';
+import { moeLayerCount } from '../../../../engine/checkpoint/config';
 
 const DEFAULT_MODEL = join(__dirname, '../../../../engine/models/default');
 

@@ -1,7 +1,7 @@
 // 'auto' precision: the most precise weights that fit a third of the machine's memory, on real checkpoint shapes.
 import * as assert from 'node:assert/strict';
-import { expectedTensors } from '../../../../engine/model/checkpoint';
-import { readConfig } from '../../../../engine/model/config';
+import { expectedTensors } from '../../../../engine/checkpoint/tensors';
+import { readConfig } from '../../../../engine/checkpoint/config';
 import { choosePrecision, SMALL_MODEL_BYTES, weightBytes } from '../../../../engine/runtime/precision';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { FIXTURES, testCacheDir } from '../fixture-models';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readHeader, toF32 } from '../../../../engine/model/safetensors';
+import { readHeader, toF32 } from '../../../../engine/checkpoint/safetensors';
 
 export const ROOT = join(__dirname, '..', '..', '..', '..');
 export const DEFAULT_MODEL = join(ROOT, 'engine', 'models', 'default');

@@ -2,8 +2,8 @@
 // (checked against CheckpointTokenizer loaded directly from the same folder), the text comes back, bad ids are a 400.
 // Real server on 127.0.0.1 serving the fixture with a made-up tokenizer.
 import * as assert from 'node:assert/strict';
-import { readConfig } from '../../../../../engine/model/config';
-import { CheckpointTokenizer } from '../../../../../engine/model/tokenizer';
+import { readConfig } from '../../../../../engine/checkpoint/config';
+import { CheckpointTokenizer } from '../../../../../engine/checkpoint/tokenizer';
 import { startLocalServer, type LocalServer } from '../../../../helpers/local-server';
 
 describe('local server /tokenize and /detokenize (made-up tokenizer)', function () {

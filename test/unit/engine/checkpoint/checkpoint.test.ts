@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../../../engine/errors';
-import { toBf16Bits } from '../../../../engine/model/safetensors-writer';
+import { toBf16Bits } from '../../../../engine/checkpoint/safetensors-writer';
 import { loadModel, validateModelDir } from '../../../../engine/runtime/load-model';
 import { maxAbsDiff, readGolden, testCacheDir } from '../fixture-models';
 import { copyFixture, writeVariant } from './checkpoint-variants';

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChatFormatter, readTokenizerConfig } from '../../../../engine/service/chat-template';
+import { ChatFormatter } from '../../../../engine/checkpoint/chat-template';
+import { readTokenizerConfig } from '../../../../engine/checkpoint/tokenizer-config';
 
 // A template in the shape checkpoints ship (BOS, system first, role-tagged turns, generation prompt), written here.
 const TEMPLATE =
@@ -49,6 +50,6 @@ describe('chat prompts', () => {
     assert.throws(() => f.format([{ role: 'assistant', content: 'x' }]), /chat template cannot format this conversation: Conversation must start with the user/);
     assert.throws(() => new ChatFormatter({ chatTemplate: '{% for %}' }), /chat_template in tokenizer_config.json does not parse/);
     const bad = folder({ 'tokenizer_config.json': '{ nope' });
-    assert.throws(() => readTokenizerConfig(bad), /tokenizer_config.json is not valid JSON/);
+    assert.throws(() => readTokenizerConfig(bad), /tokenizer_config\.json: not valid JSON/);
   });
 });

@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tempDir } from '../fixture-models';
 import { join } from 'node:path';
-import { SafetensorsCheckpoint, readHeader } from '../../../../engine/model/safetensors';
-import { toBf16Bits, writeSafetensors } from '../../../../engine/model/safetensors-writer';
+import { SafetensorsCheckpoint, readHeader } from '../../../../engine/checkpoint/safetensors';
+import { toBf16Bits, writeSafetensors } from '../../../../engine/checkpoint/safetensors-writer';
 
 const tmp = () => tempDir('st');
 const values = Float32Array.from({ length: 24 }, (_, i) => (i - 12) / 8); // exact in F16 and BF16

@@ -2,8 +2,8 @@
 // layers, missing or reshaped tensors, edited config fields. Reads the fixture through the engine's own reader.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SafetensorsCheckpoint, type Dtype } from '../../../../engine/model/safetensors';
-import { type TensorSpec, writeSafetensors } from '../../../../engine/model/safetensors-writer';
+import { SafetensorsCheckpoint, type Dtype } from '../../../../engine/checkpoint/safetensors';
+import { type TensorSpec, writeSafetensors } from '../../../../engine/checkpoint/safetensors-writer';
 import { FIXTURES, tempDir } from '../fixture-models';
 
 export interface VariantOptions {

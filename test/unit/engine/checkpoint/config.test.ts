@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../../../engine/model/config';
+import { parseConfig } from '../../../../engine/checkpoint/config';
 import { EngineError } from '../../../../engine/errors';
 import { FIXTURES } from '../fixture-models';
 

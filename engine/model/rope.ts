@@ -1,6 +1,9 @@
-// Decoupled RoPE frequencies with YaRN, and the attention softmax scale, as the official DeepSeek-V3 inference code
+// Decoupled RoPE (the positional half of MLA's queries and keys). Runtime half: the frequencies with YaRN, the
+// cos/sin tables of a step's positions and the attention softmax scale, as the official DeepSeek-V3 inference code
 // computes them (float32 angles; YaRN on iff rope_scaling is set; mscale only scales the softmax, not cos/sin).
-import type { ModelConfig } from '../model/config';
+// Graph half: the rotation of interleaved pairs by those tables.
+import type { ModelConfig } from '../checkpoint/config';
+import type { GraphBuilder } from '../onnx/builder';
 
 const f32 = Math.fround;
 
@@ -51,4 +54,19 @@ export function ropeTables(invFreq: Float32Array, start: number, T: number): { c
     }
   }
   return { cos, sin };
+}
+
+/**
+ * Rotary embedding on interleaved pairs: elements (2i, 2i+1) of the last axis form one complex number rotated by
+ * angle[t, i]. `x` is [T, n, R]; `cos`/`sin` are [T, R/2] and broadcast over the n heads.
+ */
+export function ropeInterleaved(g: GraphBuilder, x: string, cos: string, sin: string, n: number, R: number): string {
+  const pairs = g.op('Reshape', [x, g.constI64([0, n, R / 2, 2])]); // [T, n, R/2, 2]
+  const [x0, x1] = g.node('Split', [pairs, g.constI64([1, 1])], { axis: -1 }, 2); // [T, n, R/2, 1]
+  const shape = g.constI64([0, 1, R / 2, 1]);
+  const c = g.op('Reshape', [cos, shape]);
+  const s = g.op('Reshape', [sin, shape]);
+  const y0 = g.op('Sub', [g.op('Mul', [x0, c]), g.op('Mul', [x1, s])]);
+  const y1 = g.op('Add', [g.op('Mul', [x0, s]), g.op('Mul', [x1, c])]);
+  return g.op('Reshape', [g.op('Concat', [y0, y1], { axis: -1 }), g.constI64([0, n, R])]); // [T, n, R]
 }

@@ -2,9 +2,22 @@
 // T = 1 for decode). The cache holds per token the normalised latent c_KV [kv_lora_rank] and the rotated shared
 // rope key k_pe [qk_rope_head_dim]; the graph takes the past cache as an input view and returns only the new rows.
 // W_UK is folded into the query and W_UV applied after attention, so keys and values are never expanded per head.
-import type { ModelConfig } from '../model/config';
-import type { GraphBuilder } from './builder';
-import { type WeightSource, linearWeight, rmsNorm, ropeInterleaved, vectorWeight } from './ops';
+// Graph half: mla(), called by the block's graph (block.ts). Runtime half: the attention mask of a step.
+import type { ModelConfig } from '../checkpoint/config';
+import type { GraphBuilder } from '../onnx/builder';
+import { type WeightSource, linearWeight, rmsNorm, vectorWeight } from '../onnx/ops';
+import { ropeInterleaved } from './rope';
+
+/** Floats the cache holds per token and layer: c_KV [kv_lora_rank] then k_pe [qk_rope_head_dim]. */
+export const latentWidth = (cfg: ModelConfig): number => cfg.kv_lora_rank + cfg.qk_rope_head_dim;
+
+/** [T, P+T] additive mask for T new tokens after P cached ones: causal within the new tokens, every cached one visible. */
+export function causalMask(P: number, T: number): Float32Array {
+  const S = P + T;
+  const mask = new Float32Array(T * S);
+  for (let t = 0; t < T; t++) mask.fill(-Infinity, t * S + P + t + 1, (t + 1) * S);
+  return mask;
+}
 
 export interface MlaInputs {
   /** [T, d] attention input (already input_layernorm-ed) */

@@ -1,6 +1,5 @@
 // tokenizer.json (+ tokenizer_config.json, generation_config.json) through @huggingface/tokenizers, with the special
 // tokens the engine needs: BOS, the EOS set, and the fill-in-the-middle spelling of the model family.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../errors';
@@ -9,22 +8,8 @@ import { detectFimFormat } from './fim-formats';
 import { EngineErrorCodes } from '../protocol';
 import type { Tokenizer } from '../runtime/api';
 import type { ModelConfig } from './config';
-
-function readJson(path: string): Record<string, unknown> | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new EngineError(`${path}: not valid JSON (${(e as Error).message})`, EngineErrorCodes.BadCheckpoint);
-  }
-}
-
-/** A special token's text from tokenizer_config.json (a string or an AddedToken object). */
-function tokenText(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
-  return undefined;
-}
+import { readJsonFile } from './json-file';
+import { type TokenizerConfig, readTokenizerConfig } from './tokenizer-config';
 
 /**
  * Every id the file assigns must be a token of the model (0 <= id < vocab_size): the library sizes its tables by the
@@ -58,38 +43,38 @@ export class CheckpointTokenizer implements Tokenizer {
     /** tokenizer.json, named in errors: a file that loads can still fail on some text */
     private readonly path: string,
     cfg: ModelConfig,
-    tokConfig: Record<string, unknown>,
+    tokConfig: TokenizerConfig,
     genConfig: Record<string, unknown> | undefined,
   ) {
     this.vocabSize = tok.get_vocab(true).size;
-    const bosText = tokenText(tokConfig.bos_token);
+    const bosText = tokConfig.bosToken;
     this.bosId = (bosText !== undefined ? tok.token_to_id(bosText) : undefined) ?? cfg.bos_token_id;
     const eos = new Set<number>(cfg.eos_token_ids);
     const genEos = genConfig?.eos_token_id;
     for (const id of Array.isArray(genEos) ? genEos : genEos === undefined ? [] : [genEos]) if (typeof id === 'number') eos.add(id);
-    const eosText = tokenText(tokConfig.eos_token);
+    const eosText = tokConfig.eosToken;
     const eosId = eosText !== undefined ? tok.token_to_id(eosText) : undefined;
     if (eosId !== undefined) eos.add(eosId);
     this.eosIds = [...eos];
     this.fim = detectFimFormat((token) => tok.token_to_id(token) ?? undefined);
-    this.chatTemplate = typeof tokConfig.chat_template === 'string' ? tokConfig.chat_template : undefined;
+    this.chatTemplate = tokConfig.chatTemplate;
     this.hasChatTemplate = this.chatTemplate !== undefined;
   }
 
   /** Loads the folder's tokenizer, or returns undefined when it has no tokenizer.json. */
   static load(dir: string, cfg: ModelConfig): CheckpointTokenizer | undefined {
     const path = join(dir, 'tokenizer.json');
-    const json = readJson(path);
+    const json = readJsonFile(path);
     if (!json) return undefined;
     checkTokenIds(path, json, cfg.vocab_size);
-    const tokConfig = readJson(join(dir, 'tokenizer_config.json')) ?? {};
+    const tokConfig = readTokenizerConfig(dir);
     let tok: HfTokenizer;
     try {
-      tok = new HfTokenizer(json, tokConfig);
+      tok = new HfTokenizer(json, tokConfig.json);
     } catch (e) {
       throw new EngineError(`${path}: cannot be loaded (${String((e as Error).message).slice(0, 200)})`, EngineErrorCodes.BadCheckpoint);
     }
-    const t = new CheckpointTokenizer(tok, path, cfg, tokConfig, readJson(join(dir, 'generation_config.json')));
+    const t = new CheckpointTokenizer(tok, path, cfg, tokConfig, readJsonFile(join(dir, 'generation_config.json')));
     if (t.vocabSize > cfg.vocab_size) {
       throw new EngineError(
         `${path}: has ${t.vocabSize} tokens but config.json vocab_size is ${cfg.vocab_size}`,

@@ -4,12 +4,12 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readConfig } from '../../../../engine/model/config';
-import { readHeader, SafetensorsCheckpoint } from '../../../../engine/model/safetensors';
-import { writeSafetensors } from '../../../../engine/model/safetensors-writer';
+import { readConfig } from '../../../../engine/checkpoint/config';
+import { readHeader, SafetensorsCheckpoint } from '../../../../engine/checkpoint/safetensors';
+import { writeSafetensors } from '../../../../engine/checkpoint/safetensors-writer';
 import { EngineError } from '../../../../engine/errors';
 import { FIXTURES, tempDir } from '../fixture-models';
-import { CheckpointTokenizer } from '../../../../engine/model/tokenizer';
+import { CheckpointTokenizer } from '../../../../engine/checkpoint/tokenizer';
 import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
 
 /** A safetensors file with exactly this header and `data` bytes of data. */

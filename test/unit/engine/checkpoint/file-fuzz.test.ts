@@ -5,10 +5,10 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parameterCounts, readConfig } from '../../../../engine/model/config';
-import { SafetensorsCheckpoint } from '../../../../engine/model/safetensors';
-import { writeSafetensors } from '../../../../engine/model/safetensors-writer';
-import { CheckpointTokenizer } from '../../../../engine/model/tokenizer';
+import { parameterCounts, readConfig } from '../../../../engine/checkpoint/config';
+import { SafetensorsCheckpoint } from '../../../../engine/checkpoint/safetensors';
+import { writeSafetensors } from '../../../../engine/checkpoint/safetensors-writer';
+import { CheckpointTokenizer } from '../../../../engine/checkpoint/tokenizer';
 import { EngineError } from '../../../../engine/errors';
 import { fuzzSeed, mutateBytes, mutateJson, Rng } from '../../../helpers/fuzz';
 import { FIXTURES, tempDir } from '../fixture-models';

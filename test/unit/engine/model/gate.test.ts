@@ -2,15 +2,15 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../../../engine/model/config';
-import { route } from '../../../../engine/runtime/router';
+import { parseConfig } from '../../../../engine/checkpoint/config';
+import { route } from '../../../../engine/model/gate';
 import { FIXTURES } from '../fixture-models';
 
 const base = JSON.parse(readFileSync(join(FIXTURES, 'v2lite-tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
 const cfg = (edit: Record<string, unknown>) => parseConfig({ ...base, ...edit });
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
-describe('router', () => {
+describe('gate', () => {
   // 8 experts; logits chosen so that each method picks a different set
   const logits = new Float32Array([3.0, 0.1, 0.2, 0.3, 2.0, 2.5, -1.0, 1.0]);
 

@@ -4,10 +4,11 @@
 // renders; the fill-in-the-middle tokens are found and used as single tokens.
 import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { readConfig } from '../../../../engine/model/config';
+import { readConfig } from '../../../../engine/checkpoint/config';
 import type { ChatMessage } from '../../../../engine/protocol';
-import { CheckpointTokenizer } from '../../../../engine/model/tokenizer';
-import { ChatFormatter, readTokenizerConfig } from '../../../../engine/service/chat-template';
+import { CheckpointTokenizer } from '../../../../engine/checkpoint/tokenizer';
+import { ChatFormatter } from '../../../../engine/checkpoint/chat-template';
+import { readTokenizerConfig } from '../../../../engine/checkpoint/tokenizer-config';
 import { buildFimPrompt } from '../../../../engine/service/fim';
 import { realTokenizerFolder as folderFor } from '../../../helpers/real-tokenizer';
 

@@ -55,6 +55,7 @@ export interface ModelConfig {
   rms_norm_eps: number;
   rope_theta: number;
   rope_scaling?: YarnScaling;
+  /** the context length, the one the engine reports (ModelInfo.contextLength); 4096 when config.json does not say */
   max_position_embeddings: number;
   bos_token_id?: number;
   eos_token_ids: number[];
