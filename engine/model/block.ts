@@ -8,7 +8,7 @@ import { layerPrefix } from '../checkpoint/tensors';
 import { GraphBuilder } from '../onnx/builder';
 import { type WeightSource, rmsNorm, swigluMlp, vectorWeight } from '../onnx/ops';
 import { f32Tensor } from '../onnx/session';
-import type { LatentCache } from '../runtime/latent-cache';
+import type { LatentCache } from './latent-cache';
 import { gateLogits, type Routing } from './gate';
 import { mla } from './mla';
 import type { MoE } from './moe';

@@ -5,11 +5,11 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelConfig } from '../checkpoint/config';
 import { DataType, GraphBuilder } from '../onnx/builder';
-import type { GraphFiles } from '../onnx/graph-cache';
+import type { GraphFiles } from './graphs';
 import { type WeightSource, linearWeight, rmsNorm, vectorWeight } from '../onnx/ops';
 import { createSession, f32Tensor } from '../onnx/session';
 import type { SelectionBias } from '../runtime/api';
-import { LatentCache } from '../runtime/latent-cache';
+import { LatentCache } from './latent-cache';
 import { Block, type PositionFeeds } from './block';
 import type { Routing } from './gate';
 import { causalMask, latentWidth } from './mla';

@@ -6,28 +6,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
-import { type ModelConfig, isMoeLayer } from '../checkpoint/config';
-import type { SafetensorsCheckpoint } from '../checkpoint/safetensors';
 import { EngineError } from '../errors';
-import { EngineErrorCodes, type WeightPrecision } from '../protocol';
-import { ExternalDataFile } from './builder';
-import { blockGraph } from '../model/block';
-import { expertsGraph } from '../model/moe';
-import { embedGraph, headGraph } from '../model/transformer';
-
-/** Bump when graph layout changes, so stale caches are rebuilt. */
-const GRAPH_FORMAT = 5;
-
-export interface GraphFiles {
-  dir: string;
-  embed: string;
-  head: string;
-  attention: string[];
-  /** per layer; undefined for dense layers */
-  experts: (string | undefined)[];
-  /** the external-data files that hold routed-expert weights (for residency measurement) */
-  routedExpertData: string[];
-}
+import { EngineErrorCodes } from '../protocol';
 
 export function defaultCacheRoot(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
@@ -69,9 +49,9 @@ function hashContent(h: ReturnType<typeof createHash>, file: string, whole: bool
   }
 }
 
-function cacheKey(ckptDir: string, files: string[], softmaxScale: number, precision: WeightPrecision): string {
+function cacheKey(ckptDir: string, files: string[], buildOptions: string): string {
   const h = createHash('sha256');
-  h.update(`format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\n`);
+  h.update(buildOptions);
   h.update(readFileSync(join(ckptDir, 'config.json')));
   const whole = files.reduce((n, f) => n + statSync(f).size, 0) <= WHOLE_HASH_BYTES;
   for (const f of files) hashContent(h, f, whole);
@@ -84,51 +64,42 @@ function privateDir(dir: string): void {
   chmodSync(dir, 0o700);
 }
 
-function layout(dir: string, cfg: ModelConfig): GraphFiles {
-  const attention: string[] = [];
-  const experts: (string | undefined)[] = [];
-  const routedExpertData: string[] = [];
-  for (let l = 0; l < cfg.num_hidden_layers; l++) {
-    attention.push(join(dir, `layer${l}.attention.onnx`));
-    if (isMoeLayer(cfg, l)) {
-      experts.push(join(dir, `layer${l}.experts.onnx`));
-      routedExpertData.push(join(dir, `layer${l}.routed-experts.bin`));
-    } else experts.push(undefined);
-  }
-  return { dir, embed: join(dir, 'embed.onnx'), head: join(dir, 'head.onnx'), attention, experts, routedExpertData };
+/** What to cache for one checkpoint: a name for its folder, the options it is built with (part of the key), and the build. */
+export interface CachedBuild {
+  /** the checkpoint whose config and weights key the cache */
+  checkpoint: { dir: string; files: string[] };
+  /** readable prefix of the folder name, e.g. the checkpoint folder's name and the precision */
+  name: string;
+  /** every option that changes what is built (a format version first), one per line */
+  buildOptions: string;
+  /** writes the files into `tmp` (a private folder that exists); the manifest is written after it returns */
+  build(tmp: string): Promise<void>;
+  /** extra fields for the manifest (it always records the checkpoint and when it was built) */
+  manifest?: Record<string, unknown>;
 }
 
-/** Graphs built so far during a first load, of how many (embedding, head, each layer's attention and experts). */
-export type BuildProgress = (done: number, total: number) => void;
-
 /**
- * Returns the graph files for the checkpoint, building them first when the cache has none. A build yields to the
- * event loop after each graph, so progress (and anything else the engine has to say) goes out while it runs: a real
- * checkpoint's first build takes minutes.
+ * Returns the cache folder for a build, building it first when the cache has none. The build goes into a temporary
+ * folder that is renamed when complete, so a crash mid-build never leaves a half cache that looks complete.
  */
-export async function ensureGraphs(
-  cfg: ModelConfig,
-  ckpt: SafetensorsCheckpoint,
-  softmaxScale: number,
-  cacheRoot: string = defaultCacheRoot(),
-  precision: WeightPrecision = 'f32',
-  onProgress?: BuildProgress,
-): Promise<GraphFiles> {
-  const key = cacheKey(ckpt.dir, ckpt.files, softmaxScale, precision);
+export async function ensureCached(job: CachedBuild, cacheRoot: string = defaultCacheRoot()): Promise<string> {
+  const key = cacheKey(job.checkpoint.dir, job.checkpoint.files, job.buildOptions);
   try {
     // a root that exists is left as it is (it may be a shared folder the user chose); each build folder is private
     mkdirSync(cacheRoot, { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new EngineError(`cannot build the graphs in ${cacheRoot}: ${(e as Error).message}`, EngineErrorCodes.BadInput);
   }
-  const dir = join(cacheRoot, `${basename(ckpt.dir)}-${precision}-${key}`);
-  const files = layout(dir, cfg);
-  if (existsSync(join(dir, 'manifest.json'))) return files;
+  const dir = join(cacheRoot, `${job.name}-${key}`);
+  if (existsSync(join(dir, 'manifest.json'))) return dir;
 
-  // build into a temporary folder and rename, so a crash mid-build never leaves a half cache that looks complete
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
-    await buildAll(cfg, ckpt, softmaxScale, precision, tmp, onProgress);
+    rmSync(tmp, { recursive: true, force: true });
+    privateDir(tmp);
+    await job.build(tmp);
+    const manifest = { ...job.manifest, checkpoint: job.checkpoint.dir, builtAt: new Date().toISOString() };
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest), { mode: 0o600 });
     // another process may have finished the same build meanwhile: keep theirs (it may be in use)
     if (existsSync(join(dir, 'manifest.json'))) rmSync(tmp, { recursive: true, force: true });
     else {
@@ -144,45 +115,5 @@ export async function ensureGraphs(
     if (e instanceof EngineError) throw e;
     throw new EngineError(`cannot build the graphs in ${cacheRoot}: ${(e as Error).message}`, EngineErrorCodes.BadInput);
   }
-  return files;
-}
-
-async function buildAll(
-  cfg: ModelConfig,
-  ckpt: SafetensorsCheckpoint,
-  softmaxScale: number,
-  precision: WeightPrecision,
-  tmp: string,
-  onProgress?: BuildProgress,
-): Promise<void> {
-  rmSync(tmp, { recursive: true, force: true });
-  privateDir(tmp);
-  let layersMoe = 0;
-  for (let l = 0; l < cfg.num_hidden_layers; l++) if (isMoeLayer(cfg, l)) layersMoe++;
-  const total = 2 + cfg.num_hidden_layers + layersMoe;
-  let done = 0;
-  const write = async (name: string, build: (file: ExternalDataFile) => Uint8Array, dataName = name.replace(/\.onnx$/, '.bin')) => {
-    const file = new ExternalDataFile(join(tmp, dataName));
-    try {
-      writeFileSync(join(tmp, name), build(file), { mode: 0o600 });
-    } finally {
-      file.close();
-    }
-    onProgress?.(++done, total);
-    await new Promise((r) => setImmediate(r));
-  };
-  await write('embed.onnx', (file) => embedGraph(cfg, { ckpt, file }));
-  await write('head.onnx', (file) => headGraph(cfg, { ckpt, file }));
-  for (let l = 0; l < cfg.num_hidden_layers; l++) {
-    const moe = isMoeLayer(cfg, l);
-    await write(`layer${l}.attention.onnx`, (file) => blockGraph(cfg, { ckpt, file }, l, softmaxScale, moe));
-    if (!moe) continue;
-    const routed = new ExternalDataFile(join(tmp, `layer${l}.routed-experts.bin`));
-    try {
-      await write(`layer${l}.experts.onnx`, (file) => expertsGraph(cfg, { ckpt, file, precision }, { ckpt, file: routed, precision }, l), `layer${l}.shared-experts.bin`);
-    } finally {
-      routed.close();
-    }
-  }
-  writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ format: GRAPH_FORMAT, precision, checkpoint: ckpt.dir, builtAt: new Date().toISOString() }), { mode: 0o600 });
+  return dir;
 }

@@ -6,7 +6,7 @@ import type { StopReason } from '../protocol';
 import type { PrefixCache } from './prefix-cache';
 import { Sampler } from './sampling';
 import type { StepResult, Transformer } from '../model/transformer';
-import type { LatentCache } from './latent-cache';
+import type { LatentCache } from '../model/latent-cache';
 
 /** prompt tokens per prefill call (the unit of cancellation during prefill) */
 export const PREFILL_CHUNK = 256;

@@ -9,7 +9,8 @@ import { expectedTensors, layerPrefix, validateCheckpoint } from '../checkpoint/
 import { SafetensorsCheckpoint } from '../checkpoint/safetensors';
 import { CheckpointTokenizer } from '../checkpoint/tokenizer';
 import { EngineErrorCodes, type ModelInfo } from '../protocol';
-import { defaultCacheRoot, ensureGraphs } from '../onnx/graph-cache';
+import { defaultCacheRoot } from '../onnx/graph-cache';
+import { ensureGraphs } from '../model/graphs';
 import type { ForwardResult, GenerateOptions, GenerateResult, LoadedModel, LoadOptions, SelectionBias } from './api';
 import { generate } from './generate';
 import { PrefixCache } from './prefix-cache';

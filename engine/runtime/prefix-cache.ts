@@ -3,7 +3,7 @@
 // same file, one more character typed). At least the last prompt token is always run, for its logits.
 // Entries are keyed by the routing they were computed under: a latent entry of layer l depends on the experts chosen
 // in the layers before it, so a prefix computed with one selection bias is never reused under another.
-import type { LatentCache } from './latent-cache';
+import type { LatentCache } from '../model/latent-cache';
 
 function commonPrefix(a: number[], b: number[]): number {
   const n = Math.min(a.length, b.length);
