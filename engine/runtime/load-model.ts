@@ -9,6 +9,7 @@ import { expectedTensors, layerPrefix, validateCheckpoint } from '../model/check
 import { SafetensorsCheckpoint } from '../model/safetensors';
 import { CheckpointTokenizer } from '../model/tokenizer';
 import { EngineErrorCodes, type ModelInfo } from '../protocol';
+import { defaultProfilePath } from '../routing/profile-file';
 import { defaultCacheRoot, ensureGraphs } from '../onnx/graph-cache';
 import type { ForwardResult, GenerateOptions, GenerateResult, LoadedModel, LoadOptions, SelectionBias } from './api';
 import { generate } from './generate';
@@ -54,7 +55,7 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
     hasTokenizer: tokenizer !== undefined,
     fim: tokenizer?.fim,
     hasChatTemplate: tokenizer?.hasChatTemplate ?? false,
-    hasRoutingProfile: existsSync(resolve(abs, 'switchyard-routing.json')),
+    hasRoutingProfile: existsSync(defaultProfilePath(abs)),
   };
   return { cfg, ckpt, tokenizer, info };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { EngineError } from '../../../../engine/errors';
 import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
 import { type RoutingProfile, PROFILE_FORMAT, PROFILE_VERSION } from '../../../../engine/routing/profile';
-import { loadProfileFor, parseProfile, saveProfile } from '../../../../engine/routing/profile-file';
+import { defaultProfilePath, loadProfileFor, parseProfile, saveProfile } from '../../../../engine/routing/profile-file';
 
 const fixtures = join(__dirname, '../../../fixtures/deepseek');
 
@@ -62,14 +62,14 @@ describe('routing profile file', () => {
   it('loads the profile saved for the checkpoint, and reports none when there is none', () => {
     const shape = { moeLayers: 2, routedExperts: 16 };
     assert.equal(loadProfileFor(dir, shape), undefined);
-    saveProfile(profileFor(checkpointFingerprint(dir)), join(dir, 'switchyard-routing.json'));
+    saveProfile(profileFor(checkpointFingerprint(dir)), defaultProfilePath(dir));
     const p = loadProfileFor(dir, shape);
     assert.equal(p?.layers.length, 2);
   });
 
   it('refuses a profile calibrated for a different checkpoint, saying so and how to fix it', () => {
     const other = checkpointFingerprint(join(fixtures, 'v3-tiny-yarn'));
-    saveProfile(profileFor(other), join(dir, 'switchyard-routing.json'));
+    saveProfile(profileFor(other), defaultProfilePath(dir));
     assert.throws(
       () => loadProfileFor(dir, { moeLayers: 2, routedExperts: 16 }),
       (err: unknown) =>
@@ -78,7 +78,7 @@ describe('routing profile file', () => {
   });
 
   it('refuses a profile whose weights changed after calibration', () => {
-    saveProfile(profileFor(checkpointFingerprint(dir)), join(dir, 'switchyard-routing.json'));
+    saveProfile(profileFor(checkpointFingerprint(dir)), defaultProfilePath(dir));
     const weights = readFileSync(join(dir, 'model.safetensors'));
     weights[weights.length - 1] ^= 1;
     writeFileSync(join(dir, 'model.safetensors'), weights);
@@ -96,7 +96,7 @@ describe('routing profile file', () => {
   });
 
   it('refuses a profile made for another expert layout', () => {
-    saveProfile(profileFor(checkpointFingerprint(dir)), join(dir, 'switchyard-routing.json'));
+    saveProfile(profileFor(checkpointFingerprint(dir)), defaultProfilePath(dir));
     assert.throws(() => loadProfileFor(dir, { moeLayers: 2, routedExperts: 8 }), /2 MoE layers x 16 experts/);
   });
 });

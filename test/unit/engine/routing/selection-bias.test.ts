@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { calibrate } from '../../../../engine/routing/calibration';
 import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
-import { type RoutingProfile, selectionBias } from '../../../../engine/routing/profile';
+import { type RoutingProfile, PROFILE_FILE, selectionBias } from '../../../../engine/routing/profile';
 import { checkProfileFits } from '../../../../engine/routing/profile-file';
 import { routingFor } from '../../../../engine/routing/request-routing';
 import type { ForwardResult, LoadedModel } from '../../../../engine/runtime/api';
@@ -118,10 +118,10 @@ for (const { name, router } of CASES) {
     it('refuses the profile on a different checkpoint, naming both', () => {
       const other = join(FIXTURES, name === 'v3-tiny' ? 'v3-tiny-yarn' : 'v3-tiny');
       assert.throws(
-        () => checkProfileFits(profile, 'switchyard-routing.json', other, { moeLayers: 2, routedExperts: model.info.routedExperts }),
+        () => checkProfileFits(profile, PROFILE_FILE, other, { moeLayers: 2, routedExperts: model.info.routedExperts }),
         /calibrated for another checkpoint/,
       );
-      checkProfileFits(profile, 'switchyard-routing.json', dir, { moeLayers: 2, routedExperts: model.info.routedExperts });
+      checkProfileFits(profile, PROFILE_FILE, dir, { moeLayers: 2, routedExperts: model.info.routedExperts });
     });
   });
 }

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../../../engine/errors';
+import { defaultProfilePath } from '../../../../engine/routing/profile-file';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { EngineService } from '../../../../engine/service/engine-service';
 import { testCacheDir } from '../fixture-models';
@@ -36,7 +37,7 @@ describe('routing in the engine service', () => {
     });
     const plain = await s.complete(req());
     const { profilePath } = await s.calibrate(calibrateParams);
-    assert.equal(profilePath, join(dir, 'switchyard-routing.json'));
+    assert.equal(profilePath, defaultProfilePath(dir));
     assert.equal(s.stats().model?.hasRoutingProfile, true);
     // strength 0 stays the checkpoint's routing (and so may reuse the cached prefix); a strong code bias is another
     // routing (prefilled afresh) and now changes which experts are selected
@@ -64,7 +65,7 @@ describe('routing in the engine service', () => {
     this.timeout(120_000);
     const other = textFixtureModel('v2lite-tiny');
     try {
-      copyFileSync(join(dir, 'switchyard-routing.json'), join(other, 'switchyard-routing.json'));
+      copyFileSync(defaultProfilePath(dir), defaultProfilePath(other));
       await assert.rejects(
         service().loadModel({ path: other, keepExperts: 0.5 }),
         (e: unknown) => e instanceof EngineError && /calibrated for another checkpoint/.test(e.message),
