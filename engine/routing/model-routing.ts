@@ -5,9 +5,8 @@ import type { Domain } from '../protocol';
 import type { SelectionBias } from '../runtime/api';
 import { classifyDomain } from './classifier';
 import { type RoutingProfile, selectionBias } from './profile';
-import { type CheckpointShape, defaultProfilePath, loadProfileFor } from './profile-file';
 import { existsSync, readFileSync } from 'node:fs';
-import { parseProfile, checkProfileFits } from './profile-file';
+import { type CheckpointShape, checkProfileFits, defaultProfilePath, loadProfileFor, parseProfile } from './profile-file';
 import { keptExperts } from './residency';
 import type { CalibrationDomain } from './stats';
 

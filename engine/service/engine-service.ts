@@ -6,7 +6,6 @@ import {
   EngineErrorCodes,
   type CalibrateParams,
   type CalibrateResult,
-  type ChatMessage,
   type ChatParams,
   type ChatResult,
   type CompleteParams,
@@ -20,7 +19,7 @@ import {
 import type { LoadedModel, LoadOptions, Tokenizer } from '../runtime/api';
 import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from './backend';
 import { ModelRouting } from '../routing/model-routing';
-import { resolveRouting, selectionBiasFor, type ResolvedRouting, type RoutingProfile } from './domain';
+import { resolveRouting, selectionBiasFor, userText, type RequestRouting } from './domain';
 import type { FimRequest } from './fim';
 import { describeTextFormats, LocalBackend } from './local-backend';
 import { CancelledError, RequestQueue, type Admission } from './queue';
@@ -57,7 +56,7 @@ export class CancelledGenerationError extends CancelledError {
 
 export class EngineService {
   private backend?: Backend;
-  private routingProfile?: RoutingProfile;
+  private routing?: ModelRouting;
   private lastGeneration?: GenerationStats;
   private readonly queue: RequestQueue;
   private threads?: number;
@@ -88,10 +87,10 @@ export class EngineService {
   }
 
   /** Install a backend (local model, remote server or a test's) in place of the current one. */
-  async useBackend(backend: Backend, routingProfile?: RoutingProfile): Promise<ModelInfo> {
+  async useBackend(backend: Backend, routing?: ModelRouting): Promise<ModelInfo> {
     const previous = this.backend;
     this.backend = backend;
-    this.routingProfile = routingProfile;
+    this.routing = routing;
     this.queue.setConcurrency(backend.concurrency);
     await previous?.dispose();
     return backend.info;
@@ -166,10 +165,9 @@ export class EngineService {
 
   async chat(params: ChatParams, stream: StreamOptions = {}): Promise<ChatResult> {
     const backend = this.requireBackend();
-    const routing = resolveRouting('chat', params.routing);
-    const classified = routing.domain ?? this.classify(params.messages);
+    const routing = resolveRouting('chat', params.routing, this.routing, userText(params.messages));
     const rule = combineRules([stopStringsRule(params.stop ?? []), repetitionRule(CHAT_REPETITION)]);
-    return this.generate({ ...routing, domain: classified }, params, rule, stream, false, (o) => backend.chat(params.messages, o));
+    return this.generate(routing, params, rule, stream, false, (o) => backend.chat(params.messages, o));
   }
 
   /** A raw prompt (the HTTP server's /v1/completions without suffix). */
@@ -195,8 +193,8 @@ export class EngineService {
       const result = await calibrateBackend(params);
       // the profile is applied only when it was written next to the model (where model/load looks for it)
       if (this.backend === backend) {
-        this.routingProfile = ModelRouting.load(backend.info.path, backend.info) ?? this.routingProfile;
-        backend.info.hasRoutingProfile = this.routingProfile !== undefined;
+        this.routing = ModelRouting.load(backend.info.path, backend.info) ?? this.routing;
+        backend.info.hasRoutingProfile = this.routing !== undefined;
       }
       return result;
     });
@@ -222,13 +220,8 @@ export class EngineService {
     return this.backend;
   }
 
-  private classify(messages: readonly ChatMessage[]): ResolvedRouting['domain'] {
-    const text = messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
-    return this.routingProfile?.classify?.(text);
-  }
-
   private generate(
-    routing: ResolvedRouting,
+    routing: RequestRouting,
     params: SamplingParams,
     rule: TextStopRule,
     stream: StreamOptions,
@@ -265,7 +258,7 @@ export class EngineService {
             const decision = gate.decision ?? rule.check(textSoFar);
             return decision ? gate.decide(decision) : undefined;
           },
-          selectionBias: selectionBiasFor(this.routingProfile, routing),
+          selectionBias: selectionBiasFor(this.routing, routing),
         });
       } catch (err) {
         failure = err;

@@ -4,44 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../../../../engine/errors';
 import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
-import { type RoutingProfile, PROFILE_FORMAT, PROFILE_VERSION } from '../../../../engine/routing/profile';
+import { PROFILE_VERSION } from '../../../../engine/routing/profile';
 import { defaultProfilePath, loadProfileFor, parseProfile, saveProfile } from '../../../../engine/routing/profile-file';
+import { fixtureWeightsCopy, madeUpProfile as profileFor } from './made-up-profile';
 
 const fixtures = join(__dirname, '../../../fixtures/deepseek');
-
-function profileFor(fingerprint: string): RoutingProfile {
-  const zeros = () => new Array<number>(16).fill(0);
-  const layer = (l: number) => ({
-    layer: l,
-    scoreSpread: 0.1,
-    frequency: { code: zeros(), math: zeros(), general: zeros() },
-    meanGateWeight: { code: zeros(), math: zeros(), general: zeros() },
-    bias: { code: zeros(), math: zeros() },
-  });
-  return {
-    format: PROFILE_FORMAT,
-    version: PROFILE_VERSION,
-    checkpoint: { fingerprint, modelType: 'deepseek_v3', moeLayers: 2, routedExperts: 16, activeExperts: 4 },
-    createdAt: '2026-01-01T00:00:00.000Z',
-    corpus: {
-      description: 'test',
-      code: { files: [], bytes: 0, tokens: 0 },
-      math: { files: [], bytes: 0, tokens: 0 },
-      general: { files: [], bytes: 0, tokens: 0 },
-    },
-    window: { tokens: 8, context: 2 },
-    smoothing: 0.5,
-    logRatioClip: 1,
-    defaultStrength: 1,
-    layers: [layer(1), layer(2)],
-  };
-}
 
 describe('routing profile file', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'switchyard-profile-'));
-    for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(fixtures, 'v3-tiny', f), join(dir, f));
+    dir = fixtureWeightsCopy();
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -7,7 +7,6 @@ import { calibrate } from '../../../../engine/routing/calibration';
 import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
 import { type RoutingProfile, PROFILE_FILE, selectionBias } from '../../../../engine/routing/profile';
 import { checkProfileFits } from '../../../../engine/routing/profile-file';
-import { routingFor } from '../../../../engine/routing/request-routing';
 import type { ForwardResult, LoadedModel } from '../../../../engine/runtime/api';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { FIXTURES, testCacheDir } from '../fixture-models';
@@ -61,8 +60,9 @@ for (const { name, router } of CASES) {
 
     it('strength 0 is bit-identical to no profile, for forward and for generation', async () => {
       const plain = await model.forward(prompt);
-      const r = routingFor(profile, { domain: 'code', strength: 0 }, 'code', '');
-      sameBits(await model.forward(prompt, { selectionBias: r.selectionBias }), plain);
+      const atZero = selectionBias(profile, 'code', 0);
+      assert.equal(atZero, undefined);
+      sameBits(await model.forward(prompt, { selectionBias: atZero }), plain);
       // an explicit all-zero bias vector also leaves every bit alone
       const zeros = profile.layers.map(() => new Float32Array(model.info.routedExperts));
       sameBits(await model.forward(prompt, { selectionBias: zeros }), plain);
@@ -72,7 +72,7 @@ for (const { name, router } of CASES) {
         temperature: 0,
         usePrefixCache: false,
         ignoreEos: true,
-        selectionBias: r.selectionBias,
+        selectionBias: atZero,
       });
       assert.deepEqual(g1.tokens, g0.tokens);
     });
