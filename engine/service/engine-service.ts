@@ -14,11 +14,12 @@ import {
   type GenerationStats,
   type ModelInfo,
   type ModelLoadParams,
+  type RoutingProfileResult,
   type SamplingParams,
 } from '../protocol';
 import type { LoadedModel, LoadOptions, Tokenizer } from '../runtime/api';
 import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from './backend';
-import { ModelRouting } from '../routing/model-routing';
+import { ModelRouting, routingProfileResult } from '../routing/model-routing';
 import { resolveRouting, selectionBiasFor, userText, type RequestRouting } from './domain';
 import type { FimRequest } from './fim';
 import { describeTextFormats, LocalBackend } from './local-backend';
@@ -57,6 +58,8 @@ export class CancelledGenerationError extends CancelledError {
 export class EngineService {
   private backend?: Backend;
   private routing?: ModelRouting;
+  /** why the profile next to the loaded model was not applied, when it was refused */
+  private routingRefused?: string;
   private lastGeneration?: GenerationStats;
   private readonly queue: RequestQueue;
   private threads?: number;
@@ -87,10 +90,11 @@ export class EngineService {
   }
 
   /** Install a backend (local model, remote server or a test's) in place of the current one. */
-  async useBackend(backend: Backend, routing?: ModelRouting): Promise<ModelInfo> {
+  async useBackend(backend: Backend, routing?: ModelRouting, routingRefused?: string): Promise<ModelInfo> {
     const previous = this.backend;
     this.backend = backend;
     this.routing = routing;
+    this.routingRefused = routingRefused;
     this.queue.setConcurrency(backend.concurrency);
     await previous?.dispose();
     return backend.info;
@@ -106,10 +110,12 @@ export class EngineService {
     // it (keepExperts), otherwise the model loads with its own routing and the reason goes to the log (stderr).
     const wantsKept = params.keepExperts !== undefined && params.keepExperts < 1;
     let routing: ModelRouting | undefined;
+    let refused: string | undefined;
     try {
       routing = params.validateOnly ? undefined : ModelRouting.load(params.path);
     } catch (err) {
       if (wantsKept || !(err instanceof EngineError)) throw err;
+      refused = err.message;
       process.stderr.write(`switchyard engine: routing skew off: ${err.message}\n`);
     }
     if (wantsKept) {
@@ -138,7 +144,7 @@ export class EngineService {
     }
     // what the client sees: whether requests are skewed, not merely whether a file is there
     backend.info.hasRoutingProfile = routing !== undefined;
-    return this.useBackend(backend, routing);
+    return this.useBackend(backend, routing, refused);
   }
 
   async complete(params: CompleteParams, stream: StreamOptions = {}): Promise<CompleteResult> {
@@ -198,6 +204,11 @@ export class EngineService {
       }
       return result;
     });
+  }
+
+  /** The profile requests are skewed by, or why there is none (`routing/profile`). */
+  routingProfile(): RoutingProfileResult {
+    return routingProfileResult(this.requireBackend().info, this.routing, this.routingRefused);
   }
 
   stats(): EngineStats {

@@ -6,7 +6,7 @@ import { EngineError } from '../../../../engine/errors';
 import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
 import { PROFILE_VERSION } from '../../../../engine/routing/profile';
 import { defaultProfilePath, loadProfileFor, parseProfile, saveProfile } from '../../../../engine/routing/profile-file';
-import { fixtureWeightsCopy, madeUpProfile as profileFor } from './made-up-profile';
+import { fixtureWeightsCopy, madeUpProfile as profileFor } from '../../../helpers/routing-profile';
 
 const fixtures = join(__dirname, '../../../fixtures/deepseek');
 

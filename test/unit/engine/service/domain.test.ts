@@ -7,7 +7,7 @@ import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fin
 import { ModelRouting } from '../../../../engine/routing/model-routing';
 import { defaultProfilePath, saveProfile } from '../../../../engine/routing/profile-file';
 import { resolveRouting, selectionBiasFor, userText } from '../../../../engine/service/domain';
-import { MADE_UP_LAYOUT, fixtureWeightsCopy, madeUpProfile } from '../routing/made-up-profile';
+import { MADE_UP_LAYOUT, fixtureWeightsCopy, madeUpProfile } from '../../../helpers/routing-profile';
 
 const E = MADE_UP_LAYOUT.routedExperts;
 const codeBias = Array.from({ length: E }, (_, e) => (e === 0 ? 0.5 : 0));
