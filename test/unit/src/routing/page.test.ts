@@ -1,7 +1,9 @@
-// The expert-routing page's data as the extension gets it: the engine service behind its real JSON-RPC handlers, over
-// in-memory pipes, answering `stats` and `routing/profile`; the extension reads no file of the engine's.
+// The expert-routing page's data as the extension gets it: the engine service behind its real JSON-RPC handlers (over
+// in-memory pipes, and as the real engine process behind the supervisor), answering `stats` and `routing/profile`;
+// the extension reads no file of the engine's.
 import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CancellationTokenSource, type RequestType0 } from 'vscode-jsonrpc';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
@@ -12,9 +14,10 @@ import { EngineService } from '../../../../engine/service/engine-service';
 import { LocalBackend } from '../../../../engine/service/local-backend';
 import { registerEngineHandlers } from '../../../../engine/service/rpc';
 import { profileForPage } from '../../../../src/routing/heatmap';
+import { EngineSupervisor } from '../../../../src/engine/supervisor';
 import { type RoutingEngineClient, pageFor } from '../../../../src/routing/page';
 import { madeUpProfile } from '../../../helpers/routing-profile';
-import { testCacheDir } from '../../engine/fixture-models';
+import { tempDir, testCacheDir } from '../../engine/fixture-models';
 import { textFixtureModel } from '../../engine/routing/text-fixture-model';
 import { ScriptedModel } from '../../engine/service/scripted-model';
 
@@ -82,6 +85,33 @@ describe('expert routing page data over the protocol', () => {
     } finally {
       close();
       await service.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('goes through the supervisor to the real engine process', async function () {
+    this.timeout(120_000);
+    const dir = textFixtureModel('v3-tiny');
+    const saved = madeUpProfile(checkpointFingerprint(dir), { mathBias: [0, 0.75] });
+    saveProfile(saved, defaultProfilePath(dir));
+    const root = join(__dirname, '../../../..');
+    const supervisor = new EngineSupervisor(() => ({
+      spawn: {
+        enginePath: join(root, 'engine/main.ts'),
+        env: { NODE_OPTIONS: '--import tsx', XDG_CACHE_HOME: tempDir('routing-page-cache') },
+        cwd: root,
+        onStderrLine: () => undefined,
+      },
+      modelPath: dir,
+      threads: 1,
+    }));
+    try {
+      await supervisor.start();
+      const page = await pageFor(supervisor);
+      assert.equal(page.profileNote, undefined);
+      assert.deepEqual(page.profile, profileForPage(saved));
+    } finally {
+      await supervisor.dispose();
       rmSync(dir, { recursive: true, force: true });
     }
   });
