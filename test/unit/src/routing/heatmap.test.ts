@@ -31,7 +31,7 @@ describe('expert routing page', () => {
     assert.match(html, /No completion or chat reply yet/);
   });
 
-  it('escapes every text that comes from the engine or the files', () => {
+  it('escapes every text that comes from the engine', () => {
     const html = routingHtml({ modelName: '<img src=x onerror=alert(1)>', firstMoeLayer: 0, profileNote: '"&<' }, 'n');
     assert.doesNotMatch(html, /<img/);
     assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
