@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { classifyDomain } from '../engine/routing/classifier';
 import { expandPaths } from '../engine/routing/corpus-files';
-import { parseProfile, saveProfile } from '../engine/routing/profile-file';
+import { defaultProfilePath, parseProfile, saveProfile } from '../engine/routing/profile-file';
 import { specialisation } from '../engine/routing/specialisation';
 import { noWorse, pairedDelta } from './paired';
 
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     },
   });
   const model = resolve(values.model as string);
-  const profilePath = join(model, 'switchyard-routing.json');
+  const profilePath = defaultProfilePath(model);
   if (values.calibrate || !existsSync(profilePath)) {
     process.stderr.write(`bench:routing: calibrating ${model}\n`);
     engine(['calibrate', '--model', model, '--code', join(CAL, 'code'), '--math', join(CAL, 'math'), '--general', join(CAL, 'general'), '--threads', values.threads as string]);

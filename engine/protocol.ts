@@ -3,6 +3,9 @@
 // Transport: JSON-RPC 2.0 over the engine's stdio (vscode-jsonrpc). Cancellation is `$/cancelRequest`
 // (vscode-jsonrpc's CancellationToken), streaming is the `generation/delta` notification keyed by `streamId`.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { RoutingProfile } from './routing/profile';
+
+export type { RoutingProfile };
 
 export const PROTOCOL_VERSION = 1;
 
@@ -259,6 +262,11 @@ export interface EngineStats {
   lastGeneration?: GenerationStats;
 }
 export const StatsRequest = new RequestType0<EngineStats, void>('stats');
+
+// ---------------------------------------------------------------- routing/profile
+/** The domain profile the loaded model's requests are skewed by, or why none is (no file, refused, remote model). */
+export type RoutingProfileResult = { profile: RoutingProfile; reason?: undefined } | { profile?: undefined; reason: string };
+export const RoutingProfileRequest = new RequestType0<RoutingProfileResult, void>('routing/profile');
 
 // ---------------------------------------------------------------- calibrate
 export interface CalibrateParams {

@@ -68,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     void chat.ask(undefined, text),
   );
 
-  registerExpertRouting(context, { sendRequest: (type, params) => engine.request(type, params) });
+  registerExpertRouting(context, engine);
 
   // Start the engine now, so the first completion does not pay for loading the model.
   engine.start().catch(reportStartFailure);

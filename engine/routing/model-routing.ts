@@ -1,13 +1,12 @@
 // A loaded model's routing skew, as the server uses it: the profile next to the checkpoint (refused when it was made
 // for other weights), the chat classifier for `auto`, the bias of a domain at a strength, the profile's default
-// strength, and the experts to keep for `keepExperts`.
-import type { Domain } from '../protocol';
+// strength, the experts to keep for `keepExperts`, and what `routing/profile` tells the extension about it.
+import type { Domain, ModelInfo, RoutingProfileResult } from '../protocol';
 import type { SelectionBias } from '../runtime/api';
 import { classifyDomain } from './classifier';
-import { type RoutingProfile, selectionBias } from './profile';
-import { type CheckpointShape, defaultProfilePath, loadProfileFor } from './profile-file';
+import { type RoutingProfile, PROFILE_FILE, selectionBias } from './profile';
 import { existsSync, readFileSync } from 'node:fs';
-import { parseProfile, checkProfileFits } from './profile-file';
+import { type CheckpointShape, checkProfileFits, defaultProfilePath, loadProfileFor, parseProfile } from './profile-file';
 import { keptExperts } from './residency';
 import type { CalibrationDomain } from './stats';
 
@@ -56,4 +55,19 @@ export class ModelRouting {
   keptExperts(fraction: number, domains: CalibrationDomain[] = ASSISTANT_DOMAINS): number[][] | undefined {
     return keptExperts(this.profile, domains, fraction);
   }
+}
+
+/**
+ * The `routing/profile` answer for a served model: the profile its requests are skewed by, else why there is none
+ * (`refused`: the reason a profile next to it was not applied at load).
+ */
+export function routingProfileResult(model: ModelInfo, routing: ModelRouting | undefined, refused?: string): RoutingProfileResult {
+  if (model.backend === 'openai-compatible') {
+    return {
+      reason: `Routing skew is off: requests go to ${model.path} over the OpenAI API, which carries no per-request expert bias and reports no expert counts.`,
+    };
+  }
+  if (routing) return { profile: routing.profile };
+  if (refused) return { reason: `Routing skew is off: ${refused}` };
+  return { reason: `${model.name} has no routing profile (${PROFILE_FILE}); create one with the engine's calibrate command.` };
 }

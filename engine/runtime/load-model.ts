@@ -9,6 +9,7 @@ import { expectedTensors, layerPrefix, validateCheckpoint } from '../checkpoint/
 import { SafetensorsCheckpoint } from '../checkpoint/safetensors';
 import { CheckpointTokenizer } from '../checkpoint/tokenizer';
 import { EngineErrorCodes, type ModelInfo } from '../protocol';
+import { defaultProfilePath } from '../routing/profile-file';
 import { defaultCacheRoot } from '../onnx/graph-cache';
 import { ensureGraphs } from '../model/graphs';
 import type { ForwardResult, GenerateOptions, GenerateResult, LoadedModel, LoadOptions, SelectionBias } from './api';
@@ -55,7 +56,7 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
     hasTokenizer: tokenizer !== undefined,
     fim: tokenizer?.fim,
     hasChatTemplate: tokenizer?.hasChatTemplate ?? false,
-    hasRoutingProfile: existsSync(resolve(abs, 'switchyard-routing.json')),
+    hasRoutingProfile: existsSync(defaultProfilePath(abs)),
     contextLength: cfg.max_position_embeddings,
   };
   return { cfg, ckpt, tokenizer, info };

@@ -1,36 +1,44 @@
-// Which routing domain a request asks for, and the seam where a calibrated routing profile turns it into a selection
-// bias. The profile (calibration, per-layer bias vectors) is the routing work's; until a model has one, requests run
-// with the checkpoint's own routing.
-import type { Domain, RoutingRequest } from '../protocol';
+// The routing choice of one request: the domain it runs in (from its origin; chat's `auto` classified from the user's
+// text) and the strength of the skew, and how the model's routing (engine/routing/model-routing.ts, the calibrated
+// profile) turns that choice into a selection bias. Without a profile requests run with the checkpoint's own routing.
+import type { ChatMessage, Domain, RoutingRequest } from '../protocol';
+import type { ModelRouting } from '../routing/model-routing';
 import type { SelectionBias } from '../runtime/api';
 
 export type RequestKind = 'complete' | 'chat';
 
-export interface ResolvedRouting {
-  /** undefined when `auto` could not be decided (no classifier in this build) */
+/** Domain and strength of one request; the bias is made when it runs, from the profile loaded then. */
+export interface RequestRouting {
+  /** undefined: `auto` undecided (a completion, or chat on a model without a routing profile) */
   domain?: Exclude<Domain, 'auto'>;
   /** undefined: the profile's default strength */
   strength?: number;
 }
 
-/** Completions are code unless the client says otherwise; chat passes its domain through. */
-export function resolveRouting(kind: RequestKind, routing: RoutingRequest | undefined): ResolvedRouting {
-  const strength = routing?.strength;
-  const asked = routing?.domain ?? (kind === 'complete' ? 'code' : 'auto');
-  return { domain: asked === 'auto' ? undefined : asked, strength };
+/**
+ * Completions are code unless the client says otherwise; chat is `auto` unless it says, classified from `text` by the
+ * model's routing.
+ */
+export function resolveRouting(
+  kind: RequestKind,
+  request: RoutingRequest | undefined,
+  model?: ModelRouting,
+  text = '',
+): RequestRouting {
+  const strength = request?.strength;
+  const asked = request?.domain ?? (kind === 'complete' ? 'code' : 'auto');
+  if (asked !== 'auto') return { domain: asked, strength };
+  return { domain: kind === 'chat' ? model?.classify(text) : undefined, strength };
 }
 
-/** What a routing profile provides: the selection bias for a domain at a strength (undefined = no skew). */
-export interface RoutingProfile {
-  /** classify free text for `auto` requests */
-  classify?(text: string): Exclude<Domain, 'auto'>;
-  biasFor(domain: Exclude<Domain, 'auto'>, strength: number): SelectionBias | undefined;
-  /** the strength of requests that do not say (chosen by the routing benchmark) */
-  readonly defaultStrength?: number;
+/** What chat's `auto` is classified from: the user's messages. */
+export function userText(messages: readonly ChatMessage[]): string {
+  return messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
 }
 
-export function selectionBiasFor(profile: RoutingProfile | undefined, routing: ResolvedRouting): SelectionBias | undefined {
-  const strength = routing.strength ?? profile?.defaultStrength ?? 0;
-  if (!profile || !routing.domain || strength === 0) return undefined;
-  return profile.biasFor(routing.domain, strength);
+/** undefined (no skew) without a profile, without a domain, and at strength 0. */
+export function selectionBiasFor(model: ModelRouting | undefined, routing: RequestRouting): SelectionBias | undefined {
+  const strength = routing.strength ?? model?.defaultStrength ?? 0;
+  if (!model || !routing.domain || strength === 0) return undefined;
+  return model.biasFor(routing.domain, strength);
 }

@@ -6,7 +6,6 @@ import {
   EngineErrorCodes,
   type CalibrateParams,
   type CalibrateResult,
-  type ChatMessage,
   type ChatParams,
   type ChatResult,
   type CompleteParams,
@@ -15,12 +14,13 @@ import {
   type GenerationStats,
   type ModelInfo,
   type ModelLoadParams,
+  type RoutingProfileResult,
   type SamplingParams,
 } from '../protocol';
 import type { LoadedModel, LoadOptions, Tokenizer } from '../runtime/api';
 import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from './backend';
-import { ModelRouting } from '../routing/model-routing';
-import { resolveRouting, selectionBiasFor, type ResolvedRouting, type RoutingProfile } from './domain';
+import { ModelRouting, routingProfileResult } from '../routing/model-routing';
+import { resolveRouting, selectionBiasFor, userText, type RequestRouting } from './domain';
 import type { FimRequest } from './fim';
 import { describeTextFormats, LocalBackend } from './local-backend';
 import { CancelledError, RequestQueue, type Lane } from './queue';
@@ -55,7 +55,9 @@ export class CancelledGenerationError extends CancelledError {
 
 export class EngineService {
   private backend?: Backend;
-  private routingProfile?: RoutingProfile;
+  private routing?: ModelRouting;
+  /** why the profile next to the loaded model was not applied, when it was refused */
+  private routingRefused?: string;
   private lastGeneration?: GenerationStats;
   private readonly queue: RequestQueue;
   private threads?: number;
@@ -91,10 +93,11 @@ export class EngineService {
   }
 
   /** Install a backend (local model, remote server or a test's) in place of the current one. */
-  async useBackend(backend: Backend, routingProfile?: RoutingProfile): Promise<ModelInfo> {
+  async useBackend(backend: Backend, routing?: ModelRouting, routingRefused?: string): Promise<ModelInfo> {
     const previous = this.backend;
     this.backend = backend;
-    this.routingProfile = routingProfile;
+    this.routing = routing;
+    this.routingRefused = routingRefused;
     this.queue.setConcurrency(backend.concurrency);
     await previous?.dispose();
     return backend.info;
@@ -110,10 +113,12 @@ export class EngineService {
     // it (keepExperts), otherwise the model loads with its own routing and the reason goes to the log (stderr).
     const wantsKept = params.keepExperts !== undefined && params.keepExperts < 1;
     let routing: ModelRouting | undefined;
+    let refused: string | undefined;
     try {
       routing = params.validateOnly ? undefined : ModelRouting.load(params.path);
     } catch (err) {
       if (wantsKept || !(err instanceof EngineError)) throw err;
+      refused = err.message;
       process.stderr.write(`switchyard engine: routing skew off: ${err.message}\n`);
     }
     if (wantsKept) {
@@ -142,7 +147,7 @@ export class EngineService {
     }
     // what the client sees: whether requests are skewed, not merely whether a file is there
     backend.info.hasRoutingProfile = routing !== undefined;
-    return this.useBackend(backend, routing);
+    return this.useBackend(backend, routing, refused);
   }
 
   async complete(params: CompleteParams, stream: StreamOptions = {}): Promise<CompleteResult> {
@@ -169,10 +174,9 @@ export class EngineService {
 
   async chat(params: ChatParams, stream: StreamOptions = {}): Promise<ChatResult> {
     const backend = this.requireBackend();
-    const routing = resolveRouting('chat', params.routing);
-    const classified = routing.domain ?? this.classify(params.messages);
+    const routing = resolveRouting('chat', params.routing, this.routing, userText(params.messages));
     const rule = combineRules([stopStringsRule(params.stop ?? []), repetitionRule(CHAT_REPETITION)]);
-    return this.generate({ ...routing, domain: classified }, params, rule, stream, false, (o) => backend.chat(params.messages, o));
+    return this.generate(routing, params, rule, stream, false, (o) => backend.chat(params.messages, o));
   }
 
   /** A raw prompt (the HTTP server's /v1/completions without suffix). */
@@ -198,11 +202,16 @@ export class EngineService {
       const result = await calibrateBackend(params);
       // the profile is applied only when it was written next to the model (where model/load looks for it)
       if (this.backend === backend) {
-        this.routingProfile = ModelRouting.load(backend.info.path, backend.info) ?? this.routingProfile;
-        backend.info.hasRoutingProfile = this.routingProfile !== undefined;
+        this.routing = ModelRouting.load(backend.info.path, backend.info) ?? this.routing;
+        backend.info.hasRoutingProfile = this.routing !== undefined;
       }
       return result;
     });
+  }
+
+  /** The profile requests are skewed by, or why there is none (`routing/profile`). */
+  routingProfile(): RoutingProfileResult {
+    return routingProfileResult(this.requireBackend().info, this.routing, this.routingRefused);
   }
 
   stats(): EngineStats {
@@ -225,13 +234,8 @@ export class EngineService {
     return this.backend;
   }
 
-  private classify(messages: readonly ChatMessage[]): ResolvedRouting['domain'] {
-    const text = messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
-    return this.routingProfile?.classify?.(text);
-  }
-
   private generate(
-    routing: ResolvedRouting,
+    routing: RequestRouting,
     params: SamplingParams,
     rule: TextStopRule,
     stream: StreamOptions,
@@ -268,7 +272,7 @@ export class EngineService {
             const decision = gate.decision ?? rule.check(textSoFar);
             return decision ? gate.decide(decision) : undefined;
           },
-          selectionBias: selectionBiasFor(this.routingProfile, routing),
+          selectionBias: selectionBiasFor(this.routing, routing),
         });
       } catch (err) {
         failure = err;

@@ -15,6 +15,7 @@ import {
   PROTOCOL_VERSION,
   ProofCheckRequest,
   RemoteConnectRequest,
+  RoutingProfileRequest,
   ServeStartRequest,
   ServeStopRequest,
   ShutdownRequest,
@@ -150,6 +151,7 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
   );
 
   connection.onRequest(StatsRequest, handle0('stats', async () => service.stats()));
+  connection.onRequest(RoutingProfileRequest, handle0('routing/profile', async () => service.routingProfile()));
   // not through handle(): it is sent every few seconds and must not fill the log
   connection.onRequest(PingRequest, () => ({ pid: process.pid }));
 

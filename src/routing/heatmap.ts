@@ -1,6 +1,7 @@
 // The expert-routing page: heatmaps (MoE layers x routed experts) of how often each expert was selected, as static
 // SVG built on the extension side from numbers only (every text that reaches the page is escaped). No vscode import:
 // the page is a pure function of the engine's stats and the model's routing profile, and is tested as one.
+import type { RoutingProfile } from '../../engine/protocol';
 
 export interface HeatmapInput {
   title: string;
@@ -177,19 +178,13 @@ document.getElementById('refresh').addEventListener('click', () => vscode.postMe
 </html>`;
 }
 
-/** Reads the parts of a switchyard-routing.json the page shows; undefined with a reason when it cannot. */
-export function profileForPage(json: unknown): RoutingPage['profile'] | string {
-  const p = json as {
-    format?: unknown;
-    defaultStrength?: unknown;
-    layers?: { frequency?: Record<string, number[]>; bias?: Record<string, number[]> }[];
-  };
-  if (!p || p.format !== 'switchyard-routing' || !Array.isArray(p.layers)) return 'The routing profile is not readable.';
+/** The parts of the model's routing profile the page shows, per domain as [moeLayer][expert]. */
+export function profileForPage(profile: RoutingProfile): NonNullable<RoutingPage['profile']> {
   const frequency: Record<string, number[][]> = {};
   const bias: Record<string, number[][]> = {};
-  for (const layer of p.layers) {
-    for (const [d, v] of Object.entries(layer.frequency ?? {})) if (Array.isArray(v)) (frequency[d] ??= []).push(v);
-    for (const [d, v] of Object.entries(layer.bias ?? {})) if (Array.isArray(v)) (bias[d] ??= []).push(v);
+  for (const layer of profile.layers) {
+    for (const [d, v] of Object.entries(layer.frequency)) (frequency[d] ??= []).push(v);
+    for (const [d, v] of Object.entries(layer.bias)) (bias[d] ??= []).push(v);
   }
-  return { frequency, bias, defaultStrength: typeof p.defaultStrength === 'number' ? p.defaultStrength : 1 };
+  return { frequency, bias, defaultStrength: profile.defaultStrength };
 }

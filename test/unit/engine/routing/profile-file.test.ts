@@ -4,44 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../../../../engine/errors';
 import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
-import { type RoutingProfile, PROFILE_FORMAT, PROFILE_VERSION } from '../../../../engine/routing/profile';
-import { loadProfileFor, parseProfile, saveProfile } from '../../../../engine/routing/profile-file';
+import { PROFILE_VERSION } from '../../../../engine/routing/profile';
+import { defaultProfilePath, loadProfileFor, parseProfile, saveProfile } from '../../../../engine/routing/profile-file';
+import { fixtureWeightsCopy, madeUpProfile as profileFor } from '../../../helpers/routing-profile';
 
 const fixtures = join(__dirname, '../../../fixtures/deepseek');
-
-function profileFor(fingerprint: string): RoutingProfile {
-  const zeros = () => new Array<number>(16).fill(0);
-  const layer = (l: number) => ({
-    layer: l,
-    scoreSpread: 0.1,
-    frequency: { code: zeros(), math: zeros(), general: zeros() },
-    meanGateWeight: { code: zeros(), math: zeros(), general: zeros() },
-    bias: { code: zeros(), math: zeros() },
-  });
-  return {
-    format: PROFILE_FORMAT,
-    version: PROFILE_VERSION,
-    checkpoint: { fingerprint, modelType: 'deepseek_v3', moeLayers: 2, routedExperts: 16, activeExperts: 4 },
-    createdAt: '2026-01-01T00:00:00.000Z',
-    corpus: {
-      description: 'test',
-      code: { files: [], bytes: 0, tokens: 0 },
-      math: { files: [], bytes: 0, tokens: 0 },
-      general: { files: [], bytes: 0, tokens: 0 },
-    },
-    window: { tokens: 8, context: 2 },
-    smoothing: 0.5,
-    logRatioClip: 1,
-    defaultStrength: 1,
-    layers: [layer(1), layer(2)],
-  };
-}
 
 describe('routing profile file', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'switchyard-profile-'));
-    for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(fixtures, 'v3-tiny', f), join(dir, f));
+    dir = fixtureWeightsCopy();
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -62,14 +34,14 @@ describe('routing profile file', () => {
   it('loads the profile saved for the checkpoint, and reports none when there is none', () => {
     const shape = { moeLayers: 2, routedExperts: 16 };
     assert.equal(loadProfileFor(dir, shape), undefined);
-    saveProfile(profileFor(checkpointFingerprint(dir)), join(dir, 'switchyard-routing.json'));
+    saveProfile(profileFor(checkpointFingerprint(dir)), defaultProfilePath(dir));
     const p = loadProfileFor(dir, shape);
     assert.equal(p?.layers.length, 2);
   });
 
   it('refuses a profile calibrated for a different checkpoint, saying so and how to fix it', () => {
     const other = checkpointFingerprint(join(fixtures, 'v3-tiny-yarn'));
-    saveProfile(profileFor(other), join(dir, 'switchyard-routing.json'));
+    saveProfile(profileFor(other), defaultProfilePath(dir));
     assert.throws(
       () => loadProfileFor(dir, { moeLayers: 2, routedExperts: 16 }),
       (err: unknown) =>
@@ -78,7 +50,7 @@ describe('routing profile file', () => {
   });
 
   it('refuses a profile whose weights changed after calibration', () => {
-    saveProfile(profileFor(checkpointFingerprint(dir)), join(dir, 'switchyard-routing.json'));
+    saveProfile(profileFor(checkpointFingerprint(dir)), defaultProfilePath(dir));
     const weights = readFileSync(join(dir, 'model.safetensors'));
     weights[weights.length - 1] ^= 1;
     writeFileSync(join(dir, 'model.safetensors'), weights);
@@ -96,7 +68,7 @@ describe('routing profile file', () => {
   });
 
   it('refuses a profile made for another expert layout', () => {
-    saveProfile(profileFor(checkpointFingerprint(dir)), join(dir, 'switchyard-routing.json'));
+    saveProfile(profileFor(checkpointFingerprint(dir)), defaultProfilePath(dir));
     assert.throws(() => loadProfileFor(dir, { moeLayers: 2, routedExperts: 8 }), /2 MoE layers x 16 experts/);
   });
 });

@@ -3,6 +3,7 @@ import { LOG_RATIO_CLIP, domainBias, deriveProfile, selectionBias, smoothedShare
 import { keptExperts, touchedFraction } from '../../../../engine/routing/residency';
 import { type DomainStats, accumulate, emptyStats } from '../../../../engine/routing/stats';
 import { windows } from '../../../../engine/routing/calibration';
+import { emptyCorpus } from '../../../helpers/routing-profile';
 
 /** Statistics of one MoE layer with 4 experts, top-1, from per-expert counts and a fixed score spread. */
 function statsOf(counts: number[], spread = 0.2): DomainStats {
@@ -20,12 +21,7 @@ function profileOf(code: number[], math: number[], general: number[]) {
     checkpoint: { fingerprint: 'sha256:x', modelType: 'deepseek_v3', moeLayers: 1, routedExperts: 4, activeExperts: 1 },
     firstMoeLayer: 1,
     stats: { code: statsOf(code), math: statsOf(math), general: statsOf(general) },
-    corpus: {
-      description: 'test',
-      code: { files: [], bytes: 0, tokens: 0 },
-      math: { files: [], bytes: 0, tokens: 0 },
-      general: { files: [], bytes: 0, tokens: 0 },
-    },
+    corpus: emptyCorpus(),
     window: { tokens: 8, context: 2 },
     createdAt: '2026-01-01T00:00:00.000Z',
   });

@@ -5,9 +5,8 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { calibrate } from '../../../../engine/routing/calibration';
 import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
-import { type RoutingProfile, selectionBias } from '../../../../engine/routing/profile';
+import { type RoutingProfile, PROFILE_FILE, selectionBias } from '../../../../engine/routing/profile';
 import { checkProfileFits } from '../../../../engine/routing/profile-file';
-import { routingFor } from '../../../../engine/routing/request-routing';
 import type { ForwardResult, LoadedModel } from '../../../../engine/runtime/api';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { FIXTURES, testCacheDir } from '../fixture-models';
@@ -61,8 +60,9 @@ for (const { name, router } of CASES) {
 
     it('strength 0 is bit-identical to no profile, for forward and for generation', async () => {
       const plain = await model.forward(prompt);
-      const r = routingFor(profile, { domain: 'code', strength: 0 }, 'code', '');
-      sameBits(await model.forward(prompt, { selectionBias: r.selectionBias }), plain);
+      const atZero = selectionBias(profile, 'code', 0);
+      assert.equal(atZero, undefined);
+      sameBits(await model.forward(prompt, { selectionBias: atZero }), plain);
       // an explicit all-zero bias vector also leaves every bit alone
       const zeros = profile.layers.map(() => new Float32Array(model.info.routedExperts));
       sameBits(await model.forward(prompt, { selectionBias: zeros }), plain);
@@ -72,7 +72,7 @@ for (const { name, router } of CASES) {
         temperature: 0,
         usePrefixCache: false,
         ignoreEos: true,
-        selectionBias: r.selectionBias,
+        selectionBias: atZero,
       });
       assert.deepEqual(g1.tokens, g0.tokens);
     });
@@ -118,10 +118,10 @@ for (const { name, router } of CASES) {
     it('refuses the profile on a different checkpoint, naming both', () => {
       const other = join(FIXTURES, name === 'v3-tiny' ? 'v3-tiny-yarn' : 'v3-tiny');
       assert.throws(
-        () => checkProfileFits(profile, 'switchyard-routing.json', other, { moeLayers: 2, routedExperts: model.info.routedExperts }),
+        () => checkProfileFits(profile, PROFILE_FILE, other, { moeLayers: 2, routedExperts: model.info.routedExperts }),
         /calibrated for another checkpoint/,
       );
-      checkProfileFits(profile, 'switchyard-routing.json', dir, { moeLayers: 2, routedExperts: model.info.routedExperts });
+      checkProfileFits(profile, PROFILE_FILE, dir, { moeLayers: 2, routedExperts: model.info.routedExperts });
     });
   });
 }

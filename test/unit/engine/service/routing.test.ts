@@ -1,14 +1,18 @@
 // The server's side of the routing skew, on the real runtime (a fixture checkpoint with a byte-level tokenizer):
 // the calibrate request writes and applies a profile, requests then default to the profile's strength, keepExperts
-// restricts routing to the ranked experts, and a profile for other weights is refused.
+// restricts routing to the ranked experts, a profile for other weights is refused, and `routing/profile` answers with
+// the profile applied or why there is none.
 import * as assert from 'node:assert/strict';
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../../../engine/errors';
+import { defaultProfilePath, parseProfile } from '../../../../engine/routing/profile-file';
 import { loadModel } from '../../../../engine/runtime/load-model';
+import { routingProfileResult } from '../../../../engine/routing/model-routing';
 import { EngineService } from '../../../../engine/service/engine-service';
+import { ScriptedModel } from './scripted-model';
 import { testCacheDir } from '../fixture-models';
-import { textFixtureModel } from './text-fixture-model';
+import { textFixtureModel } from '../routing/text-fixture-model';
 
 const CAL = join(__dirname, '../../../../engine/routing/calibration-texts');
 const calibrateParams = { code: [join(CAL, 'code/bisect.py')], math: [join(CAL, 'math')], general: [join(CAL, 'general/fastify-Style-Guide.md')] };
@@ -26,6 +30,7 @@ describe('routing in the engine service', () => {
     const s = service();
     const info = await s.loadModel({ path: dir });
     assert.equal(info.hasRoutingProfile, false);
+    assert.match(s.routingProfile().reason ?? '', /has no routing profile \(switchyard-routing\.json\); create one with the engine's calibrate command/);
     const req = (strength?: number) => ({
       prefix: 'def f(x):\n    ',
       suffix: '\n',
@@ -36,8 +41,10 @@ describe('routing in the engine service', () => {
     });
     const plain = await s.complete(req());
     const { profilePath } = await s.calibrate(calibrateParams);
-    assert.equal(profilePath, join(dir, 'switchyard-routing.json'));
+    assert.equal(profilePath, defaultProfilePath(dir));
     assert.equal(s.stats().model?.hasRoutingProfile, true);
+    // what routing/profile answers is the profile now applied, as written next to the model
+    assert.deepEqual(s.routingProfile(), { profile: parseProfile(readFileSync(profilePath, 'utf8'), profilePath) });
     // strength 0 stays the checkpoint's routing (and so may reuse the cached prefix); a strong code bias is another
     // routing (prefilled afresh) and now changes which experts are selected
     const zero = await s.complete(req(0));
@@ -64,7 +71,7 @@ describe('routing in the engine service', () => {
     this.timeout(120_000);
     const other = textFixtureModel('v2lite-tiny');
     try {
-      copyFileSync(join(dir, 'switchyard-routing.json'), join(other, 'switchyard-routing.json'));
+      copyFileSync(defaultProfilePath(dir), defaultProfilePath(other));
       await assert.rejects(
         service().loadModel({ path: other, keepExperts: 0.5 }),
         (e: unknown) => e instanceof EngineError && /calibrated for another checkpoint/.test(e.message),
@@ -76,6 +83,7 @@ describe('routing in the engine service', () => {
       try {
         const info = await s.loadModel({ path: other });
         assert.equal(info.hasRoutingProfile, false);
+        assert.match(s.routingProfile().reason ?? '', /^Routing skew is off: .*calibrated for another checkpoint/);
       } finally {
         process.stderr.write = write;
       }
@@ -84,5 +92,12 @@ describe('routing in the engine service', () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe('routing/profile for a remote model', () => {
+  it('says the skew cannot travel over the OpenAI API', () => {
+    const info = { ...new ScriptedModel([]).info, path: 'http://gpu-box:8000/v1', backend: 'openai-compatible' as const };
+    assert.match(routingProfileResult(info, undefined).reason ?? '', /^Routing skew is off: requests go to http:\/\/gpu-box:8000\/v1 over the OpenAI API/);
   });
 });

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { run as calibrate } from '../../../../engine/cli/calibrate';
 import { run as perplexity } from '../../../../engine/cli/perplexity';
 import { EngineError } from '../../../../engine/errors';
-import { parseProfile } from '../../../../engine/routing/profile-file';
+import { defaultProfilePath, parseProfile } from '../../../../engine/routing/profile-file';
 import { testCacheDir } from '../fixture-models';
-import { textFixtureModel } from './text-fixture-model';
+import { textFixtureModel } from '../routing/text-fixture-model';
 
 const ROOT = join(__dirname, '../../../..');
 const CAL = join(ROOT, 'engine/routing/calibration-texts');
@@ -47,7 +47,7 @@ describe('calibrate and perplexity commands', () => {
     const { code, out } = await capture(() => calibrate(calArgs(dir)));
     assert.equal(code, 0);
     const summary = JSON.parse(out) as { profile: string; tokens: Record<string, number>; specialisation: { code: number[] } };
-    assert.equal(summary.profile, join(dir, 'switchyard-routing.json'));
+    assert.equal(summary.profile, defaultProfilePath(dir));
     assert.deepEqual(summary.tokens, { code: 600, math: 600, general: 600 });
     const profile = parseProfile(readFileSync(summary.profile, 'utf8'), summary.profile);
     assert.match(profile.checkpoint.fingerprint, /^sha256:/);
@@ -78,7 +78,7 @@ describe('calibrate and perplexity commands', () => {
   it('refuses, with the cause, a profile made for another checkpoint', async () => {
     const other = textFixtureModel('v2lite-tiny');
     try {
-      copyFileSync(join(dir, 'switchyard-routing.json'), join(other, 'switchyard-routing.json'));
+      copyFileSync(defaultProfilePath(dir), defaultProfilePath(other));
       const args = ['--model', other, '--file', join(EVAL, 'general/typescript-SECURITY.md'), '--domain', 'code', '--json'];
       await assert.rejects(() => perplexity(args), (e: unknown) => e instanceof EngineError && /calibrated for another checkpoint/.test(e.message));
     } finally {
