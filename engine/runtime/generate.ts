@@ -7,6 +7,7 @@ import type { PrefixCache } from './prefix-cache';
 import { Sampler } from './sampling';
 import type { StepResult, Transformer } from './transformer';
 import type { LatentCache } from './latent-cache';
+import { stopStringsRule } from '../service/stop/stop-strings';
 
 /** prompt tokens per prefill call (the unit of cancellation during prefill) */
 export const PREFILL_CHUNK = 256;
@@ -16,20 +17,6 @@ export function countExperts(counts: number[][], step: StepResult): void {
   step.routing.forEach((r, m) => {
     for (const e of r.ids) counts[m][e]++;
   });
-}
-
-/** Longest suffix of `text` that is a proper prefix of some stop string (held back from streaming). */
-function pendingStopPrefix(text: string, stops: string[]): number {
-  let keep = 0;
-  for (const s of stops) {
-    for (let n = Math.min(s.length - 1, text.length); n > keep; n--) {
-      if (text.endsWith(s.slice(0, n))) {
-        keep = n;
-        break;
-      }
-    }
-  }
-  return keep;
 }
 
 export interface GenerationContext {
@@ -56,7 +43,8 @@ export async function generate(ctx: GenerationContext, prompt: number[], opts: G
   const deadline = opts.timeBudgetMs !== undefined ? start + opts.timeBudgetMs : Infinity;
   const counts = Array.from({ length: ctx.moeLayers }, () => new Array<number>(ctx.routedExperts).fill(0));
   const stopTokens = new Set([...(opts.stopTokens ?? []), ...ctx.eosIds]);
-  const stops = (opts.stop ?? []).filter((s) => s.length > 0);
+  // the stop pipeline's own stop-string rule, so `stop` ends a CLI generation as it ends a request to the service
+  const stops = stopStringsRule(opts.stop ?? []);
   const sampler = new Sampler(opts);
   const useCache = opts.usePrefixCache !== false;
   let cache: LatentCache;
@@ -109,11 +97,7 @@ export async function generate(ctx: GenerationContext, prompt: number[], opts: G
         text = decodeText();
         // a trailing U+FFFD is an incomplete UTF-8 sequence: wait for the next token before showing it
         let visible = text.endsWith('\uFFFD') ? text.length - 1 : text.length;
-        let stopAt: number | undefined;
-        for (const s of stops) {
-          const i = text.indexOf(s, Math.max(0, emitted - s.length));
-          if (i >= 0 && (stopAt === undefined || i < stopAt)) stopAt = i;
-        }
+        let stopAt = stops.check(text)?.keep;
         const keep = opts.shouldStop?.(text);
         if (keep !== undefined) stopAt = Math.min(stopAt ?? Infinity, keep);
         if (stopAt !== undefined) {
@@ -123,7 +107,7 @@ export async function generate(ctx: GenerationContext, prompt: number[], opts: G
           stopReason = 'stop';
           break;
         }
-        visible -= pendingStopPrefix(text.slice(0, visible), stops);
+        visible = stops.safeLength(text.slice(0, visible));
         const piece = visible > emitted ? text.slice(emitted, visible) : '';
         emitted = Math.max(emitted, visible);
         opts.onToken?.(next, piece);

@@ -25,7 +25,7 @@ describe('engine service (scripted model at the runtime boundary)', () => {
     const r = await service.complete(fim, { onDelta: (d) => deltas.push(d) });
     assert.equal(model.prompts[0], '<|fim_prefix|>def f(x):\n    <|fim_suffix|>\n<|fim_middle|>');
     assert.equal(r.text, 'y = x * 2\n    return y');
-    assert.equal(r.stopReason, 'lines');
+    assert.equal(r.stopReason, 'block');
     assert.equal(deltas.join(''), r.text);
     assert.equal(r.stats.domain, 'code');
     assert.equal(service.stats().lastGeneration, r.stats);
@@ -34,7 +34,7 @@ describe('engine service (scripted model at the runtime boundary)', () => {
   it('completes only the rest of the line when code follows the cursor on it', async () => {
     const { service } = await scripted(['a, b', ')\n', 'print(1)\n']);
     const r = await service.complete({ ...fim, prefix: 'max(', suffix: ')\n' });
-    assert.equal(r.text, 'a, b)');
+    assert.equal(r.text, 'a, b', 'one line, without the `)` the suffix already has');
   });
 
   it('ends at the time budget with what was generated so far', async () => {
