@@ -15,6 +15,11 @@ export interface LoadOptions {
   threads?: number;
   /** per MoE layer, the routed experts to keep (others are removed from the graphs); undefined = all */
   keptExperts?: number[][];
+  /**
+   * whether the model is served with a routing profile (ModelInfo.hasRoutingProfile): the service says, having read
+   * and checked the profile; default: whether the folder has one
+   */
+  routingProfile?: boolean;
   /** where built graphs are cached; default: a folder per checkpoint under the user cache dir */
   cacheDir?: string;
   /** a first load builds the graphs (minutes for a real checkpoint): graphs done, of total */

@@ -9,6 +9,7 @@ import { expectedTensors, layerPrefix, validateCheckpoint } from '../model/check
 import { SafetensorsCheckpoint } from '../model/safetensors';
 import { CheckpointTokenizer } from '../model/tokenizer';
 import { EngineErrorCodes, type ModelInfo } from '../protocol';
+import { ChatFormatter, readTokenizerConfig } from '../service/chat-template';
 import { defaultCacheRoot, ensureGraphs } from '../onnx/graph-cache';
 import type { ForwardResult, GenerateOptions, GenerateResult, LoadedModel, LoadOptions, SelectionBias } from './api';
 import { generate } from './generate';
@@ -25,7 +26,10 @@ export interface ValidatedCheckpoint {
   info: ModelInfo;
 }
 
-/** Reads and checks a folder without building graphs (model/load with validateOnly). */
+/**
+ * Reads and checks a folder without building graphs (model/load with validateOnly). Its ModelInfo is the one the
+ * engine reports for this model: nothing adds to it or overwrites it later.
+ */
 export function validateModelDir(dir: string, opts: LoadOptions = {}): ValidatedCheckpoint {
   const abs = resolve(dir);
   if (!existsSync(abs)) throw new EngineError(`${abs}: model folder does not exist`, EngineErrorCodes.BadCheckpoint);
@@ -53,8 +57,11 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
     precision,
     hasTokenizer: tokenizer !== undefined,
     fim: tokenizer?.fim,
-    hasChatTemplate: tokenizer?.hasChatTemplate ?? false,
-    hasRoutingProfile: existsSync(resolve(abs, 'switchyard-routing.json')),
+    // the chat format the service will use: tokenizer_config.json, chat_template.jinja or .json (a broken one fails here)
+    hasChatTemplate: new ChatFormatter(readTokenizerConfig(abs)).hasTemplate,
+    hasRoutingProfile: opts.routingProfile ?? existsSync(resolve(abs, 'switchyard-routing.json')),
+    backend: 'local',
+    contextLength: cfg.max_position_embeddings,
   };
   return { cfg, ckpt, tokenizer, info };
 }

@@ -22,7 +22,7 @@ import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResu
 import { ModelRouting } from '../routing/model-routing';
 import { resolveRouting, selectionBiasFor, type ResolvedRouting, type RoutingProfile } from './domain';
 import type { FimRequest } from './fim';
-import { describeTextFormats, LocalBackend } from './local-backend';
+import { LocalBackend } from './local-backend';
 import { CancelledError, RequestQueue, type Admission } from './queue';
 import { chatStops, completionStops, textStops, type StopPipeline } from './stop/pipeline';
 import { StreamGate } from './stop/stream-gate';
@@ -33,7 +33,7 @@ export type ModelLoader = (dir: string, opts?: LoadOptions) => Promise<LoadedMod
 export interface EngineServiceOptions {
   loadModel?: ModelLoader;
   /** checks a folder without building graphs (model/load with validateOnly) */
-  validateModel?: (dir: string, opts?: LoadOptions) => Promise<{ info: ModelInfo; tokenizer?: Tokenizer }> | { info: ModelInfo; tokenizer?: Tokenizer };
+  validateModel?: (dir: string, opts?: LoadOptions) => Promise<{ info: ModelInfo }> | { info: ModelInfo };
   /** requests allowed to wait behind the one in flight (the HTTP server bounds it; the editor does not) */
   queueCapacity?: number;
   threads?: number;
@@ -124,10 +124,9 @@ export class EngineService {
       }
       opts.keptExperts = routing.keptExperts(params.keepExperts as number);
     }
-    if (params.validateOnly && this.options.validateModel) {
-      const { info, tokenizer } = await this.options.validateModel(params.path, opts);
-      return describeTextFormats(info, tokenizer, params.path);
-    }
+    // what the client sees: whether requests are skewed, not merely whether a file is there
+    if (!params.validateOnly) opts.routingProfile = routing !== undefined;
+    if (params.validateOnly && this.options.validateModel) return (await this.options.validateModel(params.path, opts)).info;
     const model = await this.options.loadModel(params.path, opts);
     const backend = new LocalBackend(model, params.path);
     if (params.validateOnly) {
@@ -138,8 +137,6 @@ export class EngineService {
       await model.dispose();
       throw new EngineError(`${routing.path} was made for another expert layout than ${params.path}`, EngineErrorCodes.BadInput);
     }
-    // what the client sees: whether requests are skewed, not merely whether a file is there
-    backend.info.hasRoutingProfile = routing !== undefined;
     return this.useBackend(backend, routing);
   }
 

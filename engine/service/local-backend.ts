@@ -1,32 +1,11 @@
 // The local runtime as a backend: text in the model family's format -> tokens -> LoadedModel.generate -> text.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { EngineError } from '../errors';
 import { EngineErrorCodes, type CalibrateParams, type CalibrateResult, type ChatMessage, type FimFormat, type ModelInfo } from '../protocol';
 import { calibrateFiles } from '../routing/calibrate-files';
 import type { LoadedModel, Tokenizer } from '../runtime/api';
 import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
 import { ChatFormatter, readTokenizerConfig } from './chat-template';
-import { buildFimPrompt, detectFimFormat, END_TOKENS, type FimRequest } from './fim';
-
-/** Context length from config.json; undefined when the folder does not say. */
-function contextLength(dir: string): number | undefined {
-  const file = join(dir, 'config.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const n = (JSON.parse(readFileSync(file, 'utf8')) as { max_position_embeddings?: unknown }).max_position_embeddings;
-    return typeof n === 'number' && n > 0 ? n : undefined;
-  } catch {
-    return undefined; // the loader already validated config.json; a second opinion here is not needed
-  }
-}
-
-/** What the service knows about a checkpoint's text formats (FIM family, chat template), added to its ModelInfo. */
-export function describeTextFormats(info: ModelInfo, tokenizer: Tokenizer | undefined, dir: string = info.path): ModelInfo {
-  const fim = tokenizer ? detectFimFormat((t) => tokenizer.tokenToId(t)) : undefined;
-  const hasChatTemplate = new ChatFormatter(readTokenizerConfig(dir)).hasTemplate;
-  return { ...info, fim, hasChatTemplate, backend: 'local', contextLength: contextLength(dir) };
-}
+import { buildFimPrompt, END_TOKENS, type FimRequest } from './fim';
 
 export class LocalBackend implements Backend {
   readonly info: ModelInfo;
@@ -41,14 +20,15 @@ export class LocalBackend implements Backend {
     dir: string = model.info.path,
   ) {
     const tok = model.tokenizer;
-    this.info = describeTextFormats(model.info, tok, dir);
+    // built once, by the loader, from the checkpoint (FIM family, chat template, context length included)
+    this.info = model.info;
     this.fim = this.info.fim;
     const config = readTokenizerConfig(dir);
     this.chatFormatter = new ChatFormatter(config);
     const ends = [...END_TOKENS, ...(config.eosToken ? [config.eosToken] : [])];
     const endIds = tok ? ends.map((t) => tok.tokenToId(t)).filter((id): id is number => id !== undefined) : [];
     this.endTokenIds = [...new Set([...(tok?.eosIds ?? []), ...endIds])];
-    this.maxContext = contextLength(dir);
+    this.maxContext = this.info.contextLength;
   }
 
   async calibrate(params: CalibrateParams): Promise<CalibrateResult> {

@@ -99,13 +99,27 @@ describe('engine service (scripted model at the runtime boundary)', () => {
 
 describe('engine service on the runtime (fixture v3-tiny, made-up tokenizer)', () => {
   let service: EngineService;
+  let loaded: Awaited<ReturnType<typeof loadModel>> | undefined;
   before(async () => {
-    service = new EngineService({ loadModel: (dir, o) => loadModel(dir, { ...o, cacheDir: testCacheDir() }), threads: 1 });
+    service = new EngineService({
+      loadModel: async (dir, o) => (loaded = await loadModel(dir, { ...o, cacheDir: testCacheDir() })),
+      threads: 1,
+    });
     const info = await service.loadModel({ path: fixtureWithMadeUpTokenizer({ family: 'deepseek' }) });
     assert.equal(info.fim?.name, 'deepseek');
     assert.equal(info.hasChatTemplate, false);
   });
   after(() => service.dispose());
+
+  it('reports the ModelInfo the loader built, whole and unchanged (FIM, chat template, context, routing profile)', () => {
+    assert.ok(loaded);
+    const built = structuredClone(loaded.info);
+    assert.equal(service.model, loaded.info);
+    assert.deepEqual(service.model, built);
+    assert.equal(built.backend, 'local');
+    assert.equal(built.contextLength, loaded.cfg.max_position_embeddings);
+    assert.equal(built.hasRoutingProfile, false);
+  });
 
   it('streams deltas that add up to the returned completion (made-up tokenizer)', async () => {
     const deltas: string[] = [];
