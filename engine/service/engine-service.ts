@@ -18,7 +18,7 @@ import {
   type SamplingParams,
 } from '../protocol';
 import type { LoadedModel, LoadOptions, Tokenizer } from '../runtime/api';
-import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from './backend';
+import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
 import { ModelRouting } from '../routing/model-routing';
 import { resolveRouting, selectionBiasFor, type ResolvedRouting, type RoutingProfile } from './domain';
 import type { FimRequest } from './fim';
