@@ -9,7 +9,7 @@ import { expectedTensors, layerPrefix, validateCheckpoint } from '../model/check
 import { SafetensorsCheckpoint } from '../model/safetensors';
 import { CheckpointTokenizer } from '../model/tokenizer';
 import { EngineErrorCodes, type ModelInfo } from '../protocol';
-import { ChatFormatter, readTokenizerConfig } from '../service/chat-template';
+import { readTokenizerConfig } from '../service/chat-template';
 import { defaultCacheRoot, ensureGraphs } from '../onnx/graph-cache';
 import type { ForwardResult, GenerateOptions, GenerateResult, LoadedModel, LoadOptions, SelectionBias } from './api';
 import { generate } from './generate';
@@ -57,8 +57,8 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
     precision,
     hasTokenizer: tokenizer !== undefined,
     fim: tokenizer?.fim,
-    // the chat format the service will use: tokenizer_config.json, chat_template.jinja or .json (a broken one fails here)
-    hasChatTemplate: new ChatFormatter(readTokenizerConfig(abs)).hasTemplate,
+    // the template the service's chat formatter will use: tokenizer_config.json, chat_template.jinja or .json
+    hasChatTemplate: Boolean(readTokenizerConfig(abs).chatTemplate),
     hasRoutingProfile: opts.routingProfile ?? existsSync(resolve(abs, 'switchyard-routing.json')),
     backend: 'local',
     contextLength: cfg.max_position_embeddings,
