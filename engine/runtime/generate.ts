@@ -1,5 +1,6 @@
 // The generation loop: prefix-cache lookup, prefill of the rest of the prompt, then one token at a time with
-// streaming text, stop tokens, stop strings, max tokens, a wall-clock budget and cancellation between tokens.
+// streaming text, stop tokens, stop strings (the stop pipeline's rule, ../service/stop/stop-strings.ts), the caller's
+// shouldStop (the service's whole pipeline), max tokens, a wall-clock budget and cancellation between tokens.
 import { createHash } from 'node:crypto';
 import type { GenerateOptions, GenerateResult, Tokenizer } from './api';
 import type { StopReason } from '../protocol';
