@@ -5,7 +5,8 @@
 //   switchyard: adaptive debounce + cache with type-ahead + cancellation of superseded requests (the product);
 //   per-keystroke: no debounce, no cache (what a naive provider does).
 // Prints JSON: requests sent vs keystrokes, cache hit rate, p50/p95 from the last keystroke to a suggestion, and why
-// the engine's answers ended (how often the repetition guard fired).
+// the engine's answers ended (each rule of the stop pipeline by name: how often the block ended, the repetition guard
+// fired, …).
 // Options: --session FILE, --model DIR (default: engine/models/default, else the v3-tiny fixture with the
 // made-up tokenizer), --keys N (replay only the first N keys), --out FILE.
 import * as fs from 'node:fs';
@@ -44,7 +45,11 @@ interface RunResult {
   /** last keystroke -> a non-empty suggestion */
   suggestionLatencyMs: Latency;
   errors: number;
-  /** why the engine's answers ended (`repetition`: the repetition guard cut or dropped the suggestion) */
+  /**
+   * why the engine's answers ended: the model (`eos`, `length`), the time budget (`time`), or the rule of the engine's
+   * stop pipeline that cut them (`block`, `lines`, `stop`, `suffix`; `repetition`: the repetition guard cut or dropped
+   * the suggestion)
+   */
   stopReasons: Record<string, number>;
 }
 

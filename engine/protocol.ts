@@ -97,8 +97,13 @@ export interface SamplingParams {
   /** wall-clock budget for the whole request, prefill included */
   timeBudgetMs?: number;
 }
-/** `repetition`: the text began repeating one token or phrase, and was cut there (engine/service/repetition.ts) */
-export type StopReason = 'eos' | 'stop' | 'length' | 'time' | 'cancelled' | 'lines' | 'repetition';
+/**
+ * Why a reply ended. The model or the request: `eos` (an end token), `length` (maxTokens), `time` (timeBudgetMs),
+ * `cancelled`. A rule of the engine's stop pipeline (engine/service/stop/), which cut the text there: `stop` (a stop
+ * string), `block` (the end of the cursor's block), `lines` (maxLines), `repetition` (the text began repeating one
+ * token or phrase), `suffix` (it went on to repeat the code after the cursor).
+ */
+export type StopReason = 'eos' | 'stop' | 'length' | 'time' | 'cancelled' | 'block' | 'lines' | 'repetition' | 'suffix';
 export interface GenerationStats {
   promptTokens: number;
   /** prompt tokens served from the prefix cache (not prefilled again) */
@@ -131,6 +136,8 @@ export interface CompleteParams extends SamplingParams {
   contextChunks?: ContextChunk[];
   /** stop after this many lines (multi-line suggestions also stop at the end of the current block) */
   maxLines?: number;
+  /** columns a tab counts for in the editor (default 4): the block-end rule measures indentation with it */
+  tabSize?: number;
   routing?: RoutingRequest;
   streamId?: string;
 }

@@ -2,6 +2,7 @@
 // --stop S] [--json]`: streams the text (or token ids, for a model without tokenizer) as it is generated.
 import { parseArgs } from 'node:util';
 import { loadModel } from '../runtime/load-model';
+import { stopStringsRule } from '../service/stop/stop-strings';
 import { CliError } from './errors';
 import { MODEL_OPTIONS, loadOptions, number, parseTokens, positiveInt, requireModel } from './model-options';
 
@@ -42,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: values.seed === undefined ? undefined : positiveInt(values.seed, '--seed', 0),
       topK: values['top-k'] === undefined ? undefined : positiveInt(values['top-k'], '--top-k', 0),
       topP: values['top-p'] === undefined ? undefined : number(values['top-p'], '--top-p'),
-      stop: values.stop,
+      stopRule: stopStringsRule(values.stop ?? []),
       timeBudgetMs: values['time-budget-ms'] === undefined ? undefined : number(values['time-budget-ms'], '--time-budget-ms'),
       signal: ctl.signal,
       onToken: (id, text) => {

@@ -16,12 +16,25 @@ export interface LoadOptions {
   threads?: number;
   /** per MoE layer, the routed experts to keep (others are removed from the graphs); undefined = all */
   keptExperts?: number[][];
+  /**
+   * whether the model is served with a routing profile (ModelInfo.hasRoutingProfile): the service says, having read
+   * and checked the profile; default: whether the folder has one
+   */
+  routingProfile?: boolean;
   /** where built graphs are cached; default: a folder per checkpoint under the user cache dir */
   cacheDir?: string;
   /** a first load builds the graphs (minutes for a real checkpoint): graphs done, of total */
   onBuildProgress?: (done: number, total: number) => void;
   /** which rows each routed expert runs on; default only the selected experts (bench/dense-experts.ts: all of them) */
   expertDispatch?: ExpertDispatch;
+}
+
+/** What the generation loop needs of a text stop rule (../service/stop/rule.ts's TextStopRule is one). */
+export interface StreamStopRule {
+  /** where the text must end, once it must */
+  check(text: string): { keep: number } | undefined;
+  /** how much of the text later tokens can no longer cut */
+  safeLength(text: string): number;
 }
 
 export interface GenerateOptions extends SamplingParams {
@@ -32,6 +45,11 @@ export interface GenerateOptions extends SamplingParams {
   signal?: AbortSignal;
   /** called for every generated token with the text it completes (may be '' for a partial UTF-8 sequence) */
   onToken?: (tokenId: number, text: string) => void;
+  /**
+   * a text rule applied while streaming (the CLI passes the stop pipeline's stop-string rule): text it may still cut is
+   * held back, and its cut ends the generation; `stop` strings themselves are the rule's business, not the runtime's
+   */
+  stopRule?: StreamStopRule;
   /** extra stop rule checked on the decoded text so far; return the length to keep to stop now */
   shouldStop?: (textSoFar: string) => number | undefined;
   /** reuse the longest cached token prefix (default true) */

@@ -1,7 +1,9 @@
 // The generation loop: prefix-cache lookup, prefill of the rest of the prompt, then one token at a time with
-// streaming text, stop tokens, stop strings, max tokens, a wall-clock budget and cancellation between tokens.
+// streaming text, stop tokens, the caller's text stop rule (one of the stop pipeline's rules, ../service/stop/, passed
+// in so the runtime does not depend on the service above it), the caller's shouldStop (the service's whole pipeline),
+// max tokens, a wall-clock budget and cancellation between tokens.
 import { createHash } from 'node:crypto';
-import type { GenerateOptions, GenerateResult, Tokenizer } from './api';
+import type { GenerateOptions, GenerateResult, StreamStopRule, Tokenizer } from './api';
 import type { StopReason } from '../protocol';
 import type { PrefixCache } from './prefix-cache';
 import { Sampler } from './sampling';
@@ -16,20 +18,6 @@ export function countExperts(counts: number[][], step: StepResult): void {
   step.routing.forEach((r, m) => {
     for (const e of r.ids) counts[m][e]++;
   });
-}
-
-/** Longest suffix of `text` that is a proper prefix of some stop string (held back from streaming). */
-function pendingStopPrefix(text: string, stops: string[]): number {
-  let keep = 0;
-  for (const s of stops) {
-    for (let n = Math.min(s.length - 1, text.length); n > keep; n--) {
-      if (text.endsWith(s.slice(0, n))) {
-        keep = n;
-        break;
-      }
-    }
-  }
-  return keep;
 }
 
 export interface GenerationContext {
@@ -51,12 +39,15 @@ export function selectionKey(bias: Float32Array[] | undefined): string {
   return h.digest('hex');
 }
 
+/** No text rule: nothing cuts, everything can be shown at once. */
+const NO_STOP_RULE: StreamStopRule = { check: () => undefined, safeLength: (text) => text.length };
+
 export async function generate(ctx: GenerationContext, prompt: number[], opts: GenerateOptions): Promise<GenerateResult> {
   const start = performance.now();
   const deadline = opts.timeBudgetMs !== undefined ? start + opts.timeBudgetMs : Infinity;
   const counts = Array.from({ length: ctx.moeLayers }, () => new Array<number>(ctx.routedExperts).fill(0));
   const stopTokens = new Set([...(opts.stopTokens ?? []), ...ctx.eosIds]);
-  const stops = (opts.stop ?? []).filter((s) => s.length > 0);
+  const stops = opts.stopRule ?? NO_STOP_RULE;
   const sampler = new Sampler(opts);
   const useCache = opts.usePrefixCache !== false;
   let cache: LatentCache;
@@ -109,11 +100,7 @@ export async function generate(ctx: GenerationContext, prompt: number[], opts: G
         text = decodeText();
         // a trailing U+FFFD is an incomplete UTF-8 sequence: wait for the next token before showing it
         let visible = text.endsWith('\uFFFD') ? text.length - 1 : text.length;
-        let stopAt: number | undefined;
-        for (const s of stops) {
-          const i = text.indexOf(s, Math.max(0, emitted - s.length));
-          if (i >= 0 && (stopAt === undefined || i < stopAt)) stopAt = i;
-        }
+        let stopAt = stops.check(text)?.keep;
         const keep = opts.shouldStop?.(text);
         if (keep !== undefined) stopAt = Math.min(stopAt ?? Infinity, keep);
         if (stopAt !== undefined) {
@@ -123,7 +110,7 @@ export async function generate(ctx: GenerationContext, prompt: number[], opts: G
           stopReason = 'stop';
           break;
         }
-        visible -= pendingStopPrefix(text.slice(0, visible), stops);
+        visible = stops.safeLength(text.slice(0, visible));
         const piece = visible > emitted ? text.slice(emitted, visible) : '';
         emitted = Math.max(emitted, visible);
         opts.onToken?.(next, piece);

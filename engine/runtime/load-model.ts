@@ -27,7 +27,10 @@ export interface ValidatedCheckpoint {
   info: ModelInfo;
 }
 
-/** Reads and checks a folder without building graphs (model/load with validateOnly). */
+/**
+ * Reads and checks a folder without building graphs (model/load with validateOnly). Its ModelInfo is the one the
+ * engine reports for this model: nothing adds to it or overwrites it later.
+ */
 export function validateModelDir(dir: string, opts: LoadOptions = {}): ValidatedCheckpoint {
   const abs = resolve(dir);
   if (!existsSync(abs)) throw new EngineError(`${abs}: model folder does not exist`, EngineErrorCodes.BadCheckpoint);
@@ -55,8 +58,10 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
     precision,
     hasTokenizer: tokenizer !== undefined,
     fim: tokenizer?.fim,
+    // the template the service's chat formatter will use: tokenizer_config.json, chat_template.jinja or .json
     hasChatTemplate: tokenizer?.hasChatTemplate ?? false,
-    hasRoutingProfile: existsSync(defaultProfilePath(abs)),
+    hasRoutingProfile: opts.routingProfile ?? existsSync(defaultProfilePath(abs)),
+    backend: 'local',
     contextLength: cfg.max_position_embeddings,
   };
   return { cfg, ckpt, tokenizer, info };

@@ -1,5 +1,5 @@
 // The request logic behind both front doors (the stdio JSON-RPC server and the OpenAI-compatible HTTP server): which
-// backend serves, one generation at a time per backend, stop rules applied to the streamed text, time budgets,
+// backend serves, one generation at a time per backend, the stop pipeline (stop/) on the streamed text, time budgets,
 // cancellation, routing domain, and the statistics of the last generation.
 import { EngineError } from '../errors';
 import {
@@ -18,21 +18,22 @@ import {
   type SamplingParams,
 } from '../protocol';
 import type { LoadedModel, LoadOptions, Tokenizer } from '../runtime/api';
-import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from './backend';
+import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
 import { ModelRouting, routingProfileResult } from '../routing/model-routing';
 import { resolveRouting, selectionBiasFor, userText, type RequestRouting } from './domain';
 import type { FimRequest } from './fim';
-import { describeTextFormats, LocalBackend } from './local-backend';
+import { LocalBackend } from './local-backend';
 import { CancelledError, RequestQueue, type Lane } from './queue';
-import { CHAT_REPETITION, COMPLETION_REPETITION, repetitionRule } from './repetition';
-import { combineRules, completionRule, stopStringsRule, type StopDecision, type TextStopRule } from './stop-rules';
+import { chatStops, completionStops, textStops, type StopPipeline } from './stop/pipeline';
+import { StreamGate } from './stop/stream-gate';
+import { TimeBudget } from './stop/time-budget';
 
 export type ModelLoader = (dir: string, opts?: LoadOptions) => Promise<LoadedModel>;
 
 export interface EngineServiceOptions {
   loadModel?: ModelLoader;
   /** checks a folder without building graphs (model/load with validateOnly) */
-  validateModel?: (dir: string, opts?: LoadOptions) => Promise<{ info: ModelInfo; tokenizer?: Tokenizer }> | { info: ModelInfo; tokenizer?: Tokenizer };
+  validateModel?: (dir: string, opts?: LoadOptions) => Promise<{ info: ModelInfo }> | { info: ModelInfo };
   threads?: number;
 }
 
@@ -131,10 +132,9 @@ export class EngineService {
       }
       opts.keptExperts = routing.keptExperts(params.keepExperts as number);
     }
-    if (params.validateOnly && this.options.validateModel) {
-      const { info, tokenizer } = await this.options.validateModel(params.path, opts);
-      return describeTextFormats(info, tokenizer, params.path);
-    }
+    // what the client sees: whether requests are skewed, not merely whether a file is there
+    if (!params.validateOnly) opts.routingProfile = routing !== undefined;
+    if (params.validateOnly && this.options.validateModel) return (await this.options.validateModel(params.path, opts)).info;
     const model = await this.options.loadModel(params.path, opts);
     const backend = new LocalBackend(model, params.path);
     if (params.validateOnly) {
@@ -145,8 +145,6 @@ export class EngineService {
       await model.dispose();
       throw new EngineError(`${routing.path} was made for another expert layout than ${params.path}`, EngineErrorCodes.BadInput);
     }
-    // what the client sees: whether requests are skewed, not merely whether a file is there
-    backend.info.hasRoutingProfile = routing !== undefined;
     return this.useBackend(backend, routing, refused);
   }
 
@@ -159,38 +157,26 @@ export class EngineService {
       filePath: params.filePath,
       contextChunks: params.contextChunks,
     };
-    // With code after the cursor on its line, only the rest of that line makes sense.
-    const lineEnd = params.suffix.indexOf('\n');
-    const restOfLine = lineEnd < 0 ? params.suffix : params.suffix.slice(0, lineEnd);
-    const maxLines = /\S/.test(restOfLine) ? 1 : params.maxLines;
-    const rule = combineRules([
-      completionRule({ prefix: params.prefix, maxLines }),
-      stopStringsRule(params.stop ?? []),
-      repetitionRule(COMPLETION_REPETITION),
-    ]);
     const routing = resolveRouting('complete', params.routing);
-    return this.generate(routing, params, rule, stream, true, (o) => backend.fill(req, o));
+    return this.generate(routing, params, completionStops(params), stream, (o) => backend.fill(req, o));
   }
 
   async chat(params: ChatParams, stream: StreamOptions = {}): Promise<ChatResult> {
     const backend = this.requireBackend();
     const routing = resolveRouting('chat', params.routing, this.routing, userText(params.messages));
-    const rule = combineRules([stopStringsRule(params.stop ?? []), repetitionRule(CHAT_REPETITION)]);
-    return this.generate(routing, params, rule, stream, false, (o) => backend.chat(params.messages, o));
+    return this.generate(routing, params, chatStops(params), stream, (o) => backend.chat(params.messages, o));
   }
 
   /** A raw prompt (the HTTP server's /v1/completions without suffix). */
   async text(prompt: string, params: SamplingParams, stream: StreamOptions = {}): Promise<GenerationResult> {
     const backend = this.requireBackend();
-    const rule = stopStringsRule(params.stop ?? []);
-    return this.generate({ strength: 0 }, params, rule, stream, false, (o) => backend.text(prompt, o));
+    return this.generate({ strength: 0 }, params, textStops(params), stream, (o) => backend.text(prompt, o));
   }
 
   /** Fill in the middle without the editor's line rules (the HTTP server's /v1/completions with `suffix`). */
   async fill(req: FimRequest, params: SamplingParams, stream: StreamOptions = {}): Promise<GenerationResult> {
     const backend = this.requireBackend();
-    const rule = stopStringsRule(params.stop ?? []);
-    return this.generate(resolveRouting('complete', undefined), params, rule, stream, false, (o) => backend.fill(req, o));
+    return this.generate(resolveRouting('complete', undefined), params, textStops(params), stream, (o) => backend.fill(req, o));
   }
 
   /** Calibrates the loaded local model (queued like a generation) and applies the new profile at once. */
@@ -237,26 +223,17 @@ export class EngineService {
   private generate(
     routing: RequestRouting,
     params: SamplingParams,
-    rule: TextStopRule,
+    stops: StopPipeline,
     stream: StreamOptions,
-    trimTrailingBlankLines: boolean,
     run: (opts: BackendGenerateOptions) => Promise<BackendResult>,
   ): Promise<GenerationResult> {
     if (!(params.maxTokens >= 1)) throw new EngineError(`maxTokens must be at least 1 (got ${params.maxTokens})`, EngineErrorCodes.BadInput);
     return this.queue.run(async () => {
-      const gate = new StreamGate(rule, stream.onDelta);
+      const gate = new StreamGate(stops, stream.onDelta);
       const controller = new AbortController();
       const onCancel = () => controller.abort();
       stream.signal?.addEventListener('abort', onCancel, { once: true });
-      let timedOut = false;
-      const budget = params.timeBudgetMs;
-      const timer =
-        budget && budget > 0
-          ? setTimeout(() => {
-              timedOut = true;
-              controller.abort();
-            }, budget)
-          : undefined;
+      const budget = new TimeBudget(params.timeBudgetMs, () => controller.abort());
       gate.onDecision = () => controller.abort();
       const started = performance.now();
       let result: BackendResult | undefined;
@@ -268,22 +245,20 @@ export class EngineService {
           ...sampling,
           signal: controller.signal,
           onText: (t) => gate.push(t, started),
-          shouldStop: (textSoFar) => {
-            const decision = gate.decision ?? rule.check(textSoFar);
-            return decision ? gate.decide(decision) : undefined;
-          },
+          shouldStop: (textSoFar) => gate.shouldStop(textSoFar),
           selectionBias: selectionBiasFor(this.routing, routing),
         });
       } catch (err) {
         failure = err;
       } finally {
-        clearTimeout(timer);
+        budget.clear();
         stream.signal?.removeEventListener('abort', onCancel);
       }
+      const timedOut = budget.ranOut;
       const userCancelled = stream.signal?.aborted === true && !gate.decision && !timedOut;
       if (failure !== undefined && !userCancelled && !gate.decision && !timedOut) throw failure;
 
-      const finished = gate.finish(result?.text, trimTrailingBlankLines);
+      const finished = gate.finish(result?.text);
       const stopReason = gate.decision?.reason ?? (timedOut ? 'time' : userCancelled ? 'cancelled' : (result?.stopReason ?? 'cancelled'));
       const stats: GenerationStats = {
         ...(result?.stats ?? gate.fallbackStats(performance.now() - started)),
@@ -294,86 +269,5 @@ export class EngineService {
       if (userCancelled) throw new CancelledGenerationError(out);
       return out;
     }, stream.signal, stream.lane);
-  }
-}
-
-/** Releases streamed text only once no stop rule can cut it any more. */
-class StreamGate {
-  private text = '';
-  private emitted = 0;
-  private pieces = 0;
-  private firstPieceMs?: number;
-  decision?: StopDecision;
-  onDecision?: () => void;
-
-  constructor(
-    private readonly rule: TextStopRule,
-    private readonly onDelta?: (text: string) => void,
-  ) {}
-
-  push(piece: string, started: number): void {
-    if (!piece) return;
-    this.pieces++;
-    this.firstPieceMs ??= performance.now() - started;
-    if (this.decision) {
-      // decided through shouldStop on the runtime's text: the runtime still sends what is kept
-      if (this.text.length < this.decision.keep) {
-        this.text += piece;
-        this.release(Math.min(this.decision.keep, this.text.length));
-      }
-      return;
-    }
-    this.text += piece;
-    const decision = this.rule.check(this.text);
-    if (decision) {
-      this.decision = this.neverRetracting(decision);
-      this.release(decision.keep);
-      this.onDecision?.();
-    } else this.release(this.rule.safeLength(this.text));
-  }
-
-  /** A rule fired on the backend's own view of the text (the local runtime's shouldStop). */
-  decide(decision: StopDecision): number {
-    this.decision ??= this.neverRetracting(decision);
-    return this.decision.keep;
-  }
-
-  /** The final text: the rule's cut, else the backend's own text (it may join partial UTF-8 better), rules re-applied. */
-  finish(backendText: string | undefined, trimTrailingBlankLines: boolean): string {
-    let text = this.decision ? this.text.slice(0, this.decision.keep) : (backendText ?? this.text);
-    if (!this.decision) {
-      const late = this.rule.final?.(text) ?? this.rule.check(text);
-      if (late) {
-        this.decision = this.neverRetracting(late);
-        text = text.slice(0, late.keep);
-      }
-    }
-    if (trimTrailingBlankLines) text = text.replace(/\n\s*$/, '');
-    if (text.length > this.emitted && text.startsWith(this.text.slice(0, this.emitted))) {
-      this.onDelta?.(text.slice(this.emitted));
-      this.emitted = text.length;
-    }
-    return text;
-  }
-
-  fallbackStats(elapsedMs: number): GenerationStats {
-    const stats = emptyStats();
-    stats.generatedTokens = this.pieces;
-    stats.timeToFirstTokenMs = this.firstPieceMs ?? 0;
-    const decodeMs = elapsedMs - (this.firstPieceMs ?? elapsedMs);
-    stats.decodeTokensPerS = decodeMs > 0 && this.pieces > 1 ? ((this.pieces - 1) * 1000) / decodeMs : 0;
-    return stats;
-  }
-
-  /** A cut inside text already streamed moves to its end: the client shows deltas as they come and keeps them. */
-  private neverRetracting(decision: StopDecision): StopDecision {
-    return this.onDelta && decision.keep < this.emitted ? { ...decision, keep: this.emitted } : decision;
-  }
-
-  private release(upTo: number): void {
-    if (upTo > this.emitted) {
-      this.onDelta?.(this.text.slice(this.emitted, upTo));
-      this.emitted = upTo;
-    }
   }
 }

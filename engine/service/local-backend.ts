@@ -6,14 +6,7 @@ import type { LoadedModel, Tokenizer } from '../runtime/api';
 import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
 import { ChatFormatter } from '../checkpoint/chat-template';
 import { readTokenizerConfig } from '../checkpoint/tokenizer-config';
-import { buildFimPrompt, detectFimFormat, END_TOKENS, type FimRequest } from './fim';
-
-/** What the service knows about a checkpoint's text formats (FIM family, chat template), added to its ModelInfo. */
-export function describeTextFormats(info: ModelInfo, tokenizer: Tokenizer | undefined, dir: string = info.path): ModelInfo {
-  const fim = tokenizer ? detectFimFormat((t) => tokenizer.tokenToId(t)) : undefined;
-  const hasChatTemplate = new ChatFormatter(readTokenizerConfig(dir)).hasTemplate;
-  return { ...info, fim, hasChatTemplate, backend: 'local' };
-}
+import { buildFimPrompt, END_TOKENS, type FimRequest } from './fim';
 
 export class LocalBackend implements Backend {
   readonly info: ModelInfo;
@@ -28,7 +21,8 @@ export class LocalBackend implements Backend {
     dir: string = model.info.path,
   ) {
     const tok = model.tokenizer;
-    this.info = describeTextFormats(model.info, tok, dir);
+    // built once, by the loader, from the checkpoint (FIM family, chat template, context length included)
+    this.info = model.info;
     this.fim = this.info.fim;
     const config = readTokenizerConfig(dir);
     this.chatFormatter = new ChatFormatter(config);

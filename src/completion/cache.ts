@@ -1,5 +1,6 @@
 // Remembers suggestions so that going back, re-triggering, or typing what the suggestion starts with ("type-ahead")
 // never costs a new engine request.
+import { afterTyping } from './postprocess';
 
 export interface CachedSuggestion {
   /** the suggestion as it would be shown at `prefix` */
@@ -45,10 +46,10 @@ export class CompletionCache {
         return { text: e.text, kind: 'exact' };
       }
       if (prefix.length > e.prefix.length && prefix.startsWith(e.prefix)) {
-        const typed = prefix.slice(e.prefix.length);
-        if (e.text.length > typed.length && e.text.startsWith(typed)) {
+        const rest = afterTyping(e.text, prefix.slice(e.prefix.length));
+        if (rest !== undefined) {
           this.touch(i);
-          return { text: e.text.slice(typed.length), kind: 'type-ahead' };
+          return { text: rest, kind: 'type-ahead' };
         }
       }
     }

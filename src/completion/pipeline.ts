@@ -1,11 +1,11 @@
-// The inline-completion logic without the VS Code API: window -> cache -> debounce -> engine -> stop rules -> cache.
-// The VS Code provider is a thin adapter over it, and the completion benchmark drives it directly.
+// The inline-completion logic without the VS Code API: window -> cache -> debounce -> engine (its stop pipeline shapes
+// the suggestion) -> cache. The VS Code provider is a thin adapter over it, and the completion benchmark drives it
+// directly.
 import { CancellationToken, CancellationTokenSource } from 'vscode-jsonrpc';
 import type { CompleteParams, CompleteResult, ContextChunk, RoutingRequest } from '../../engine/protocol';
 import { cancelOnce } from '../engine/supervisor';
 import { CompletionCache } from './cache';
 import { AdaptiveDebounce, waitUnlessCancelled } from './debounce';
-import { limitLines, stopAtBlockEnd, trimSuffixOverlap } from './postprocess';
 import { fimWindow, WindowLimits } from './window';
 import { completionDomain } from './domain';
 
@@ -26,6 +26,7 @@ export interface CompletionInput {
   offset: number;
   languageId: string;
   filePath?: string;
+  /** the editor's tab size, for the engine's block-end rule */
   tabSize?: number;
   contextChunks?: ContextChunk[];
 }
@@ -88,8 +89,8 @@ export class CompletionPipeline {
   }
 
   /**
-   * The suggestion at the cursor; its text is '' when the engine answered but nothing useful was left after the stop
-   * rules. Undefined when cancelled or debounced away; an engine error is thrown.
+   * The suggestion at the cursor; its text is '' when the engine answered but nothing useful was left after its stop
+   * pipeline. Undefined when cancelled or debounced away; an engine error is thrown.
    */
   async suggest(input: CompletionInput, token: CancellationToken): Promise<Suggestion | undefined> {
     this.counters.triggers++;
@@ -123,6 +124,7 @@ export class CompletionPipeline {
           contextChunks: input.contextChunks,
           maxTokens: s.maxTokens,
           maxLines: s.maxLines,
+          tabSize: input.tabSize,
           temperature: 0,
           timeBudgetMs: s.timeBudgetMs,
           routing: s.routing && { ...s.routing, domain: completionDomain(input.languageId) },
@@ -135,9 +137,8 @@ export class CompletionPipeline {
         return undefined;
       }
       this.debounce.recordAnswer(Date.now() - sentAt);
-      const text = this.shape(result.text, prefix, suffix, input.tabSize ?? 4);
-      this.cache.put(prefix, suffix, text);
-      return { text, source: 'engine', result };
+      this.cache.put(prefix, suffix, result.text);
+      return { text: result.text, source: 'engine', result };
     } catch (err) {
       if (source.token.isCancellationRequested) {
         this.counters.cancelled++;
@@ -151,14 +152,6 @@ export class CompletionPipeline {
       if (this.inFlight === source) this.inFlight = undefined;
       source.dispose();
     }
-  }
-
-  /** The engine's text as the editor should show it. */
-  shape(text: string, prefix: string, suffix: string, tabSize: number): string {
-    let out = stopAtBlockEnd(text, prefix, tabSize);
-    out = limitLines(out, this.settings.maxLines);
-    out = trimSuffixOverlap(out, suffix);
-    return out.trim() === '' ? '' : out.replace(/\s+$/, (ws) => (ws.includes('\n') ? '' : ws));
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@
 // know their cut in advance guarantee it; the repetition guard only holds back a repeating tail, and the service's
 // stream gate keeps whatever was shown).
 import * as assert from 'node:assert/strict';
-import type { TextStopRule } from '../../engine/service/stop-rules';
+import type { TextStopRule } from '../../engine/service/stop/rule';
 
 export function streamThroughRule(
   rule: TextStopRule,

@@ -25,7 +25,7 @@ describe('engine service (scripted model at the runtime boundary)', () => {
     const r = await service.complete(fim, { onDelta: (d) => deltas.push(d) });
     assert.equal(model.prompts[0], '<|fim_prefix|>def f(x):\n    <|fim_suffix|>\n<|fim_middle|>');
     assert.equal(r.text, 'y = x * 2\n    return y');
-    assert.equal(r.stopReason, 'lines');
+    assert.equal(r.stopReason, 'block');
     assert.equal(deltas.join(''), r.text);
     assert.equal(r.stats.domain, 'code');
     assert.equal(service.stats().lastGeneration, r.stats);
@@ -34,7 +34,7 @@ describe('engine service (scripted model at the runtime boundary)', () => {
   it('completes only the rest of the line when code follows the cursor on it', async () => {
     const { service } = await scripted(['a, b', ')\n', 'print(1)\n']);
     const r = await service.complete({ ...fim, prefix: 'max(', suffix: ')\n' });
-    assert.equal(r.text, 'a, b)');
+    assert.equal(r.text, 'a, b', 'one line, without the `)` the suffix already has');
   });
 
   it('ends at the time budget with what was generated so far', async () => {
@@ -100,13 +100,27 @@ describe('engine service (scripted model at the runtime boundary)', () => {
 
 describe('engine service on the runtime (fixture v3-tiny, made-up tokenizer)', () => {
   let service: EngineService;
+  let loaded: Awaited<ReturnType<typeof loadModel>> | undefined;
   before(async () => {
-    service = new EngineService({ loadModel: (dir, o) => loadModel(dir, { ...o, cacheDir: testCacheDir() }), threads: 1 });
+    service = new EngineService({
+      loadModel: async (dir, o) => (loaded = await loadModel(dir, { ...o, cacheDir: testCacheDir() })),
+      threads: 1,
+    });
     const info = await service.loadModel({ path: fixtureWithMadeUpTokenizer({ family: 'deepseek' }) });
     assert.equal(info.fim?.name, 'deepseek');
     assert.equal(info.hasChatTemplate, false);
   });
   after(() => service.dispose());
+
+  it('reports the ModelInfo the loader built, whole and unchanged (FIM, chat template, context, routing profile)', () => {
+    assert.ok(loaded);
+    const built = structuredClone(loaded.info);
+    assert.equal(service.model, loaded.info);
+    assert.deepEqual(service.model, built);
+    assert.equal(built.backend, 'local');
+    assert.equal(built.contextLength, loaded.cfg.max_position_embeddings);
+    assert.equal(built.hasRoutingProfile, false);
+  });
 
   it('streams deltas that add up to the returned completion (made-up tokenizer)', async () => {
     const deltas: string[] = [];

@@ -28,8 +28,13 @@ export class ScriptedModel implements LoadedModel {
       parameters: 0,
       precision: 'f32',
       hasTokenizer: true,
+      // what the loader reports for a vocabulary with these specials (Qwen's FIM tokens, no file separator)
+      fim: specials.includes('<|fim_prefix|>')
+        ? { name: 'qwen', prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>', order: 'psm' }
+        : undefined,
       hasChatTemplate: false,
       hasRoutingProfile: false,
+      backend: 'local',
     };
     // one id per UTF-16 unit, specials above: enough to record and decode prompts exactly
     this.tokenizer = {

@@ -168,7 +168,7 @@ describe('remote backend faults (fake servers at the HTTP boundary)', () => {
     const service = await serviceFor(fake.url);
     const r = await service.complete({ prefix: 'def f():\n    ', suffix: '\n', languageId: 'python', maxTokens: 50 });
     assert.equal(r.text, 'y = 1\n    z = 2');
-    assert.equal(r.stopReason, 'lines');
+    assert.equal(r.stopReason, 'block');
     await new Promise((res) => setTimeout(res, 50));
     assert.ok(closedEarly, 'the request was aborted once the block ended');
     await fake.close();

@@ -89,7 +89,7 @@ describe('remote completions through the real local server, both FIM modes (made
         const viaServer = await remote.complete(request);
         const direct = await server.service.complete(request);
         assert.equal(viaServer.text, direct.text);
-        assert.equal(viaServer.stopReason === 'lines', direct.stopReason === 'lines');
+        assert.equal(viaServer.stopReason === 'block', direct.stopReason === 'block');
       } finally {
         await remote.dispose();
       }

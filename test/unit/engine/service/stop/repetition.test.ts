@@ -3,19 +3,19 @@
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadModel } from '../../../../engine/runtime/load-model';
-import { EngineService } from '../../../../engine/service/engine-service';
-import { LocalBackend } from '../../../../engine/service/local-backend';
+import { loadModel } from '../../../../../engine/runtime/load-model';
+import { EngineService } from '../../../../../engine/service/engine-service';
+import { LocalBackend } from '../../../../../engine/service/local-backend';
 import {
   CHAT_REPETITION,
   COMPLETION_REPETITION,
   repeatedRuns,
   repetitionRule,
   repetitionShare,
-} from '../../../../engine/service/repetition';
-import { streamThroughRule as stream } from '../../../helpers/stream-rule';
-import { testCacheDir } from '../fixture-models';
-import { ScriptedModel } from './scripted-model';
+} from '../../../../../engine/service/stop/repetition';
+import { streamThroughRule as stream } from '../../../../helpers/stream-rule';
+import { testCacheDir } from '../../fixture-models';
+import { ScriptedModel } from '../scripted-model';
 
 const completion = repetitionRule(COMPLETION_REPETITION);
 const chat = repetitionRule(CHAT_REPETITION);
@@ -114,7 +114,7 @@ describe('repetition guard in the engine service (scripted model at the runtime 
 });
 
 describe('repetition guard on the default model', () => {
-  const DEFAULT_MODEL = join(__dirname, '../../../../engine/models/default');
+  const DEFAULT_MODEL = join(__dirname, '../../../../../engine/models/default');
   let s: EngineService;
   before(async function () {
     if (!existsSync(join(DEFAULT_MODEL, 'model.safetensors'))) this.skip();

@@ -2,7 +2,7 @@
 // line again and again) is degenerate whatever the model, and only gets worse the longer it runs. Small models do it
 // often; large ones do it too at temperature 0. The guard stops the stream and keeps one copy of the repeated unit;
 // for completions, a suggestion that still repeats itself after that cut is dropped rather than shown.
-import type { StopDecision, TextStopRule } from './stop-rules';
+import type { StopDecision, TextStopRule } from './rule';
 
 export interface RepetitionOptions {
   /** the shortest repeated run (in characters) that stops the stream */
