@@ -7,32 +7,41 @@ import { selectContextChunks } from './context';
 import { allowedContext } from './context-filter';
 import { CompletionPipeline } from './pipeline';
 import { RecentFiles } from './recent-files';
+import { Disposable } from '../util/disposable';
 
-export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
+/** One call by VS Code: answered "off" (the global toggle or the language's switch), or passed to the pipeline. */
+export interface ProvideCall {
+  switchedOff: boolean;
+}
+
+export class SwitchyardInlineProvider extends Disposable implements vscode.InlineCompletionItemProvider {
   readonly pipeline: CompletionPipeline;
-  private readonly recent = new RecentFiles();
-  private readonly subs: vscode.Disposable[] = [];
+  private readonly recent = this._register(new RecentFiles());
   private lastError: string | undefined;
-  /** calls by VS Code, and those answered "off" (global toggle or language switch), for tests and the benchmark */
-  readonly calls = { total: 0, switchedOff: 0 };
+  private readonly calledEmitter = this._register(new vscode.EventEmitter<ProvideCall>());
+  /** VS Code asked for a suggestion */
+  readonly onDidProvide = this.calledEmitter.event;
 
   constructor(
     private readonly engine: EngineSupervisor,
     private readonly log: vscode.LogOutputChannel,
     private readonly onStats: (s: GenerationStats) => void,
   ) {
-    this.pipeline = new CompletionPipeline((params, token) => engine.request(CompleteRequest, params, token), completionSettings());
-    this.subs.push(
+    super();
+    this.pipeline = this._register(new CompletionPipeline((params, token) => engine.request(CompleteRequest, params, token), completionSettings()));
+    this._register(
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0 && e.document === vscode.window.activeTextEditor?.document) this.pipeline.recordKeystroke();
       }),
+    );
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('switchyard.completion') || e.affectsConfiguration('switchyard.routing')) {
           this.pipeline.updateSettings(completionSettings());
         }
       }),
-      engine.onDidChangeState((s) => s === 'starting' && this.pipeline.cache.clear()),
     );
+    this._register(engine.onDidChangeState((s) => s === 'starting' && this.pipeline.cache.clear()));
   }
 
   async provideInlineCompletionItems(
@@ -41,11 +50,9 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
     _context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    this.calls.total++;
-    if (!inlineEnabled() || !languageEnabled(document.languageId)) {
-      this.calls.switchedOff++;
-      return undefined;
-    }
+    const switchedOff = !inlineEnabled() || !languageEnabled(document.languageId);
+    this.calledEmitter.fire({ switchedOff });
+    if (switchedOff) return undefined;
     if (this.engine.state === 'failed' || this.engine.state === 'crashed') return undefined;
     const editor = vscode.window.activeTextEditor;
     const tabSize = editor?.document === document && typeof editor.options.tabSize === 'number' ? editor.options.tabSize : 4;
@@ -77,11 +84,5 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
       this.lastError = msg;
       return undefined;
     }
-  }
-
-  dispose(): void {
-    this.pipeline.dispose();
-    this.recent.dispose();
-    this.subs.forEach((s) => s.dispose());
   }
 }

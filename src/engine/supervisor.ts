@@ -25,6 +25,7 @@ import { EngineProcess, ExitInfo, SpawnOptions } from './process';
 import { cancelOnce, describeExit, errorMessage } from './engine-errors';
 import { redactUserinfo } from './redact';
 import { settleOnCancel } from './settle-on-cancel';
+import { Disposable, MutableDisposable, toDisposable } from '../util/disposable';
 import { DEFAULT_WATCHDOG, Watchdog, type WatchdogPolicy } from './watchdog';
 
 export { cancelOnce, describeExit, errorMessage } from './engine-errors';
@@ -51,13 +52,14 @@ export interface CrashEvent {
   hung?: { silentMs: number };
 }
 
-export class EngineSupervisor {
+export class EngineSupervisor extends Disposable {
   private proc: EngineProcess | undefined;
   private starting: Promise<void> | undefined;
   private restartChain: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | undefined;
   private active = 0;
   private disposed = false;
+  private disposing: Promise<void> | undefined;
   private readonly backoff: RestartBackoff;
   private _state: EngineState = 'stopped';
   private _model: ModelInfo | undefined;
@@ -67,15 +69,16 @@ export class EngineSupervisor {
   private _progress: ModelProgress | undefined;
   /** every line goes out without URL userinfo */
   private readonly log: (line: string) => void;
-  private watchdog: Watchdog | undefined;
+  /** the running engine's watchdog; a new process gets a new one */
+  private readonly watchdog = this._register(new MutableDisposable<Watchdog>());
   /** processes the watchdog killed, and how long each had been silent */
   private readonly hung = new WeakMap<EngineProcess, number>();
 
-  private readonly stateEmitter = new Emitter<EngineState>();
-  private readonly crashEmitter = new Emitter<CrashEvent>();
-  private readonly deltaEmitter = new Emitter<GenerationDelta>();
-  private readonly servingEmitter = new Emitter<void>();
-  private readonly progressEmitter = new Emitter<ModelProgress | undefined>();
+  private readonly stateEmitter = this._register(new Emitter<EngineState>());
+  private readonly crashEmitter = this._register(new Emitter<CrashEvent>());
+  private readonly deltaEmitter = this._register(new Emitter<GenerationDelta>());
+  private readonly servingEmitter = this._register(new Emitter<void>());
+  private readonly progressEmitter = this._register(new Emitter<ModelProgress | undefined>());
   readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
   readonly onDidCrash: Event<CrashEvent> = this.crashEmitter.event;
   readonly onDelta: Event<GenerationDelta> = this.deltaEmitter.event;
@@ -93,8 +96,10 @@ export class EngineSupervisor {
     backoff: BackoffPolicy = DEFAULT_BACKOFF,
     private readonly watchdogPolicy: WatchdogPolicy | false = DEFAULT_WATCHDOG,
   ) {
+    super();
     this.log = (line) => log(redactUserinfo(line));
     this.backoff = new RestartBackoff(backoff);
+    this._register(toDisposable(() => this.clearRestartTimer()));
   }
 
   get state(): EngineState {
@@ -221,16 +226,18 @@ export class EngineSupervisor {
     return this.proc;
   }
 
-  async dispose(): Promise<void> {
+  /** Stops the engine (asked to shut down, killed if it does not), then disposes the emitters; once. */
+  override dispose(): Promise<void> {
+    this.disposing ??= this.shutdown();
+    return this.disposing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.disposed = true;
     this.clearRestartTimer();
     await this.stopProcess();
     this.setState('stopped');
-    this.stateEmitter.dispose();
-    this.crashEmitter.dispose();
-    this.deltaEmitter.dispose();
-    this.servingEmitter.dispose();
-    this.progressEmitter.dispose();
+    super.dispose();
   }
 
   /**
@@ -334,9 +341,9 @@ export class EngineSupervisor {
 
   /** Pings `proc`; one that stops answering is killed, and its exit restarts it as a crash would. */
   private watch(proc: EngineProcess): void {
-    this.watchdog?.stop();
+    this.watchdog.value = undefined;
     if (!this.watchdogPolicy) return;
-    this.watchdog = new Watchdog(
+    const watchdog = new Watchdog(
       () => proc.connection.sendRequest(PingRequest),
       (silentMs) => {
         if (this.proc !== proc) return;
@@ -346,7 +353,8 @@ export class EngineSupervisor {
       },
       this.watchdogPolicy,
     );
-    this.watchdog.start();
+    this.watchdog.value = watchdog;
+    watchdog.start();
   }
 
   private onExit(proc: EngineProcess, exit: ExitInfo): void {
@@ -354,7 +362,7 @@ export class EngineSupervisor {
     proc.connection.dispose();
     const silentMs = this.hung.get(proc);
     if (this.proc !== proc || this.disposed) return; // an engine we stopped on purpose
-    this.watchdog?.stop();
+    this.watchdog.value = undefined;
     this.proc = undefined;
     this.active = 0;
     this.forgetServing();
@@ -388,7 +396,7 @@ export class EngineSupervisor {
   private async stopProcess(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
-    this.watchdog?.stop();
+    this.watchdog.value = undefined;
     this.forgetServing();
     if (proc) {
       const exit = await proc.stop();

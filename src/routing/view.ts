@@ -7,8 +7,9 @@ import * as vscode from 'vscode';
 import type { RequestType } from 'vscode-jsonrpc';
 import { type EngineStats, StatsRequest } from '../../engine/protocol';
 import { type RoutingPage, profileForPage, routingHtml } from './heatmap';
+import { CommandIds } from '../commands/ids';
 
-export const SHOW_EXPERT_ROUTING = 'switchyard.showExpertRouting';
+export const SHOW_EXPERT_ROUTING = CommandIds.showExpertRouting;
 const PROFILE_FILE = 'switchyard-routing.json';
 
 /** What this feature needs from the engine client: one request. */
