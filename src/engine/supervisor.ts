@@ -221,11 +221,6 @@ export class EngineSupervisor extends Disposable {
     }
   }
 
-  /** For tests: the running engine process. */
-  get process(): EngineProcess | undefined {
-    return this.proc;
-  }
-
   /** Stops the engine (asked to shut down, killed if it does not), then disposes the emitters; once. */
   override dispose(): Promise<void> {
     this.disposing ??= this.shutdown();
