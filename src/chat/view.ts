@@ -1,4 +1,6 @@
-// The sidebar chat: a WebviewViewProvider that streams the engine's replies into the webview.
+// The sidebar chat: a WebviewViewProvider that streams the engine's replies into the webview. What one resolve of the
+// view adds lives in its own store, cleared first on the next resolve, so a view VS Code resolves again (moved, re-shown)
+// keeps one set of listeners.
 import * as vscode from 'vscode';
 import { ChatRequest, GenerationStats } from '../../engine/protocol';
 import { chatSettings, routingStrength } from '../config';
