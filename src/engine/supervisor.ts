@@ -86,8 +86,7 @@ export class EngineSupervisor extends Disposable {
   readonly onDidChangeServing: Event<void> = this.servingEmitter.event;
   /** a first load is building the model's graphs (undefined once the load ended) */
   readonly onDidProgress: Event<ModelProgress | undefined> = this.progressEmitter.event;
-  /** how many times the engine was started (restarts included) */
-  starts = 0;
+  private _starts = 0;
 
   constructor(
     // async: an API key comes from the editor's secret storage
@@ -123,6 +122,10 @@ export class EngineSupervisor extends Disposable {
   /** why the local server is not running although the settings ask for it */
   get servingError(): string | undefined {
     return this._servingError;
+  }
+  /** how many engine processes were spawned (restarts included) */
+  get starts(): number {
+    return this._starts;
   }
   get pid(): number | undefined {
     return this.proc?.hasExited ? undefined : this.proc?.pid;
@@ -291,7 +294,7 @@ export class EngineSupervisor extends Disposable {
     }
     const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
     this.proc = proc;
-    this.starts++;
+    this._starts++;
     this.log(`engine started (pid ${proc.pid}) with ${cfg.spawn.enginePath}`);
     proc.connection.onNotification(GenerationDeltaNotification, (d) => this.deltaEmitter.fire(d));
     proc.connection.onNotification(ModelProgressNotification, (p) => {
