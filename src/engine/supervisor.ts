@@ -25,7 +25,7 @@ import { EngineProcess, ExitInfo, SpawnOptions } from './process';
 import { cancelOnce, describeExit, errorMessage } from './engine-errors';
 import { redactUserinfo } from './redact';
 import { settleOnCancel } from './settle-on-cancel';
-import { Disposable, MutableDisposable, toDisposable } from '../util/disposable';
+import { Disposable, MutableDisposable } from '../util/disposable';
 import { DEFAULT_WATCHDOG, Watchdog, type WatchdogPolicy } from './watchdog';
 
 export { cancelOnce, describeExit, errorMessage } from './engine-errors';
@@ -98,7 +98,6 @@ export class EngineSupervisor extends Disposable {
     super();
     this.log = (line) => log(redactUserinfo(line));
     this.backoff = new RestartBackoff(backoff);
-    this._register(toDisposable(() => this.clearRestartTimer()));
   }
 
   get state(): EngineState {
@@ -232,7 +231,7 @@ export class EngineSupervisor extends Disposable {
 
   private async shutdown(): Promise<void> {
     this.disposed = true;
-    this.clearRestartTimer();
+    this.clearRestartTimer(); // before the wait below: a crash restart must not spawn while the engine stops
     await this.stopProcess();
     this.setState('stopped');
     super.dispose();
