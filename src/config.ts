@@ -3,8 +3,8 @@
 // workspace's own values for them are ignored here too.
 import * as vscode from 'vscode';
 import type { CompletionSettings } from './completion/pipeline';
-import { readNumber, type NumberSetting } from './setting-bounds';
-import { parseAllowedOrigins } from './setting-origins';
+import { readNumber, type NumberSetting } from './util/setting-bounds';
+import { parseAllowedOrigins } from './util/setting-origins';
 
 export const SECTION = 'switchyard';
 
@@ -12,7 +12,7 @@ export function settings(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
 }
 
-/** A number setting, clamped to its bounds (src/setting-bounds.ts) whoever set it. */
+/** A number setting, clamped to its bounds (src/util/setting-bounds.ts) whoever set it. */
 export function num(key: NumberSetting, cfg: vscode.WorkspaceConfiguration = settings()): number {
   return readNumber((k) => cfg.get<unknown>(k), key);
 }

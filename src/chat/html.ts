@@ -1,10 +1,6 @@
 // The chat webview's HTML: a strict Content-Security-Policy (nothing runs but our nonce'd bundle, no network), resources only from the extension's media/ folder.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-
-export function nonce(): string {
-  return randomBytes(18).toString('base64');
-}
+import { nonce } from '../util/nonce';
 
 export function chatHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): string {
   const n = nonce();

@@ -1,4 +1,6 @@
-// The sidebar chat: a WebviewViewProvider that streams the engine's replies into the webview.
+// The sidebar chat: a WebviewViewProvider that streams the engine's replies into the webview. What one resolve of the
+// view adds lives in its own store, cleared first on the next resolve, so a view VS Code resolves again (moved, re-shown)
+// keeps one set of listeners.
 import * as vscode from 'vscode';
 import { ChatRequest, GenerationStats } from '../../engine/protocol';
 import { chatSettings, routingStrength } from '../config';
@@ -9,25 +11,36 @@ import type { Attachment, ChatTurn, HostMessage, WebviewMessage } from './messag
 import { toEngineMessages } from './prompt';
 import { ReplyGate } from './reply-gate';
 import { trimToContext } from './trim';
+import { Disposable, DisposableStore, toDisposable } from '../util/disposable';
 
 export const CHAT_VIEW_ID = 'switchyard.chat';
+/** VS Code's own command for every view: shows the chat (and resolves it the first time) */
+export const FOCUS_CHAT = `${CHAT_VIEW_ID}.focus`;
 
-export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+/** One finished reply, as the view kept it. */
+export interface FinishedReply {
+  text: string;
+  stopReason?: string;
+  error?: string;
+  /** how many of the oldest messages its prompt left out (they no longer fit the context) */
+  trimmed: number;
+}
+
+export class ChatViewProvider extends Disposable implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | undefined;
   private readonly history: ChatHistory;
   private readonly gate = new ReplyGate();
   private pendingAttachment: Attachment | undefined;
   private pendingPrefill: string | undefined;
   /** listeners of the current webview: a view resolved again (moved, re-shown) must not add a second set */
-  private viewSubs: vscode.Disposable[] = [];
+  private readonly viewStore = this._register(new DisposableStore());
   private streamCounter = 0;
   /** resolves when the webview said it is ready (tests wait for it) */
   private readyWaiters: (() => void)[] = [];
   private isReady = false;
-  /** how many of the oldest messages the last reply's prompt left out (they no longer fit the context), for tests */
-  lastTrimmed = 0;
-  /** every reply finished, for tests */
-  readonly replies: { text: string; stopReason?: string; error?: string }[] = [];
+  private readonly finishedEmitter = this._register(new vscode.EventEmitter<FinishedReply>());
+  /** a reply finished (answered, stopped or failed) and is kept in the history */
+  readonly onDidFinishReply = this.finishedEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -36,43 +49,36 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     private readonly onStats: (s: GenerationStats) => void,
     private readonly log: (line: string) => void = () => undefined,
   ) {
+    super();
     this.history = new ChatHistory(workspaceState);
+    this._register(toDisposable(() => this.stop()));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
+    this.viewStore.clear();
     this.view = view;
     this.isReady = false;
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     view.webview.options = { enableScripts: true, localResourceRoots: [media] };
     view.webview.html = chatHtml(view.webview, media);
     this.describe();
-    this.disposeViewSubs();
-    this.viewSubs.push(
-      this.engine.onDidChangeState(() => this.describe()),
-      // VS Code ignores the handler's promise: a failure here must be reported, not left an unhandled rejection
-      view.webview.onDidReceiveMessage((m: WebviewMessage) => void this.onMessage(m).catch((err) => this.reportFailure(m.type, err))),
+    this.viewStore.add(this.engine.onDidChangeState(() => this.describe()));
+    // VS Code ignores the handler's promise: a failure here must be reported, not left an unhandled rejection
+    this.viewStore.add(view.webview.onDidReceiveMessage((m: WebviewMessage) => void this.onMessage(m).catch((err) => this.reportFailure(m.type, err))));
+    this.viewStore.add(
       view.onDidDispose(() => {
         if (this.view !== view) return;
         this.view = undefined;
         this.isReady = false;
-        this.disposeViewSubs();
+        this.viewStore.clear();
       }),
     );
-  }
-
-  private disposeViewSubs(): void {
-    this.viewSubs.splice(0).forEach((d) => d.dispose());
   }
 
   private reportFailure(what: string, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     this.log(`chat: '${what}' failed: ${message}`);
     void vscode.window.showErrorMessage(`Switchyard chat: ${message}`);
-  }
-
-  /** For tests: how many listeners the current webview has (the same after every resolve). */
-  get viewListenerCount(): number {
-    return this.viewSubs.length;
   }
 
   /** The view's title line names the model, and says when the chat leaves this machine. */
@@ -94,7 +100,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   /** Opens the chat with the editor's selection attached (Ask About Selection) and, optionally, a question to send. */
   async ask(attachment: Attachment | undefined, question?: string): Promise<void> {
-    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+    await vscode.commands.executeCommand(FOCUS_CHAT);
     if (question !== undefined) {
       await this.whenReady();
       await this.send(question, attachment);
@@ -134,7 +140,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     });
     const { maxTokens, temperature, systemPrompt } = chatSettings();
     const { messages, dropped } = trimToContext(toEngineMessages(turns.slice(0, -1), systemPrompt), this.engine.model?.contextLength, maxTokens);
-    this.lastTrimmed = dropped;
     if (dropped) this.post({ type: 'trimmed', dropped });
     try {
       const result = await this.engine.request(
@@ -158,7 +163,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     } finally {
       deltaSub.dispose();
       cts.dispose();
-      this.replies.push({ text: reply.content, stopReason: reply.stopReason, error: reply.error });
+      this.finishedEmitter.fire({ text: reply.content, stopReason: reply.stopReason, error: reply.error, trimmed: dropped });
       slot.release();
       void vscode.commands.executeCommand('setContext', 'switchyard.chatBusy', this.gate.busy);
       await this.history.save();
@@ -215,11 +220,6 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   private post(m: HostMessage): void {
     void this.view?.webview.postMessage(m);
-  }
-
-  dispose(): void {
-    this.stop();
-    this.disposeViewSubs();
   }
 }
 

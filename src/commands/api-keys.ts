@@ -5,10 +5,6 @@ import { remoteSettings } from '../config';
 import { ApiKeys, serverOrigin } from '../engine/api-keys';
 import type { EngineSupervisor } from '../engine/supervisor';
 
-export const SET_REMOTE_API_KEY = 'switchyard.setRemoteApiKey';
-export const SET_SERVER_API_KEY = 'switchyard.setServerApiKey';
-export const COPY_SERVER_URL = 'switchyard.copyServerUrl';
-
 /** Returns false when nothing was changed (no server set, or the prompt was dismissed). */
 export async function setRemoteApiKey(keys: ApiKeys, key?: string): Promise<boolean> {
   const { baseUrl } = remoteSettings();

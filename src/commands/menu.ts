@@ -3,9 +3,8 @@ import * as vscode from 'vscode';
 import { inlineEnabled, languageEnabled, routingStrength } from '../config';
 import { completionDomain } from '../completion/domain';
 import type { EngineSupervisor } from '../engine/supervisor';
-
-export const SHOW_MENU = 'switchyard.showMenu';
-export const TOGGLE_INLINE = 'switchyard.toggleInlineCompletions';
+import { FOCUS_CHAT } from '../chat/view';
+import { CommandIds } from './ids';
 
 interface Item extends vscode.QuickPickItem {
   run?: () => Thenable<unknown>;
@@ -42,15 +41,15 @@ export async function showMenu(engine: EngineSupervisor): Promise<void> {
   }
   items.push(routingItem(engine, lang));
   if (engine.model?.backend === 'openai-compatible') {
-    items.push({ label: '$(key) Set remote server API key…', description: engine.model.path, run: cmd('switchyard.setRemoteApiKey') });
+    items.push({ label: '$(key) Set remote server API key…', description: engine.model.path, run: cmd(CommandIds.setRemoteApiKey) });
   }
   items.push(serverItem(engine));
   items.push(
-    { label: '$(comment-discussion) Open chat', run: cmd('switchyard.chat.focus') },
-    { label: '$(check-all) Check proof', run: cmd('switchyard.checkProof') },
-    { label: '$(folder-opened) Select model…', run: cmd('switchyard.selectModel') },
-    { label: '$(debug-restart) Restart engine', run: cmd('switchyard.restartEngine') },
-    { label: '$(output) Show engine log', run: cmd('switchyard.showEngineLog') },
+    { label: '$(comment-discussion) Open chat', run: cmd(FOCUS_CHAT) },
+    { label: '$(check-all) Check proof', run: cmd(CommandIds.checkProof) },
+    { label: '$(folder-opened) Select model…', run: cmd(CommandIds.selectModel) },
+    { label: '$(debug-restart) Restart engine', run: cmd(CommandIds.restartEngine) },
+    { label: '$(output) Show engine log', run: cmd(CommandIds.showEngineLog) },
     { label: '$(gear) Settings', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard') },
   );
   const pick = await vscode.window.showQuickPick(items, { title: 'Switchyard', placeHolder: 'Choose an action' });
@@ -60,7 +59,7 @@ export async function showMenu(engine: EngineSupervisor): Promise<void> {
 /** The local OpenAI-compatible server for other tools: its address to copy, or how to start it. */
 function serverItem(engine: EngineSupervisor): Item {
   if (engine.serving) {
-    return { label: '$(copy) Copy local server URL', description: `${engine.serving.url} (for Continue, Cline, openai scripts)`, run: () => vscode.commands.executeCommand('switchyard.copyServerUrl') };
+    return { label: '$(copy) Copy local server URL', description: `${engine.serving.url} (for Continue, Cline, openai scripts)`, run: () => vscode.commands.executeCommand(CommandIds.copyServerUrl) };
   }
   return {
     label: '$(broadcast) Serve the model to other tools…',
@@ -81,6 +80,6 @@ function routingItem(engine: EngineSupervisor, lang: string | undefined): Item {
   return {
     label: `$(graph) Routing: ${domain}, auto for chat`,
     description: detail,
-    run: () => vscode.commands.executeCommand('switchyard.showExpertRouting'),
+    run: () => vscode.commands.executeCommand(CommandIds.showExpertRouting),
   };
 }

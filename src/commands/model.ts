@@ -2,8 +2,6 @@
 import * as vscode from 'vscode';
 import type { EngineSupervisor } from '../engine/supervisor';
 
-export const SELECT_MODEL = 'switchyard.selectModel';
-
 export async function selectModel(engine: EngineSupervisor, folder?: vscode.Uri): Promise<boolean> {
   const picked =
     folder ??

@@ -3,9 +3,6 @@ import * as vscode from 'vscode';
 import type { ChatViewProvider } from '../chat/view';
 import { selectionAttachment } from '../chat/view';
 
-export const EXPLAIN_SELECTION = 'switchyard.explainSelection';
-export const ASK_ABOUT_SELECTION = 'switchyard.askAboutSelection';
-
 export async function explainSelection(chat: ChatViewProvider): Promise<void> {
   const a = selectionAttachment();
   if (!a) {

@@ -9,41 +9,50 @@ import type { IgnoredFiles } from './git-ignore';
 import { createIgnoredFiles } from './ignored-files';
 import { CompletionPipeline } from './pipeline';
 import { RecentFiles } from './recent-files';
+import { Disposable } from '../util/disposable';
 
-export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProvider, vscode.Disposable {
+/** One call by VS Code: answered "off" (the global toggle or the language's switch), or passed to the pipeline. */
+export interface ProvideCall {
+  switchedOff: boolean;
+}
+
+export class SwitchyardInlineProvider extends Disposable implements vscode.InlineCompletionItemProvider {
   readonly pipeline: CompletionPipeline;
-  private readonly recent = new RecentFiles();
+  private readonly recent = this._register(new RecentFiles());
   /** git-ignored files lend no context chunk */
   readonly ignored: IgnoredFiles;
-  private readonly subs: vscode.Disposable[] = [];
   private lastError: string | undefined;
-  /** calls by VS Code, and those answered "off" (global toggle or language switch), for tests and the benchmark */
-  readonly calls = { total: 0, switchedOff: 0 };
+  private readonly calledEmitter = this._register(new vscode.EventEmitter<ProvideCall>());
+  /** VS Code asked for a suggestion */
+  readonly onDidProvide = this.calledEmitter.event;
 
   constructor(
     private readonly engine: EngineSupervisor,
     private readonly log: vscode.LogOutputChannel,
     private readonly onStats: (s: GenerationStats) => void,
   ) {
-    this.pipeline = new CompletionPipeline((params, token) => engine.request(CompleteRequest, params, token), completionSettings());
+    super();
+    this.pipeline = this._register(new CompletionPipeline((params, token) => engine.request(CompleteRequest, params, token), completionSettings()));
     const ignored = createIgnoredFiles((line) => log.warn(line));
     this.ignored = ignored.files;
     // checked when opened, so that the first completion after it need not leave the file out
     const prefetch = (docs: readonly vscode.TextDocument[]) => this.ignored.prefetch(docs.filter((d) => d.uri.scheme === 'file').map((d) => d.uri.fsPath));
     prefetch(vscode.workspace.textDocuments);
-    this.subs.push(
-      ignored.watcher,
-      vscode.workspace.onDidOpenTextDocument((d) => prefetch([d])),
+    this._register(ignored.watcher);
+    this._register(vscode.workspace.onDidOpenTextDocument((d) => prefetch([d])));
+    this._register(
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0 && e.document === vscode.window.activeTextEditor?.document) this.pipeline.recordKeystroke();
       }),
+    );
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('switchyard.completion') || e.affectsConfiguration('switchyard.routing')) {
           this.pipeline.updateSettings(completionSettings());
         }
       }),
-      engine.onDidChangeState((s) => s === 'starting' && this.pipeline.cache.clear()),
     );
+    this._register(engine.onDidChangeState((s) => s === 'starting' && this.pipeline.cache.clear()));
   }
 
   async provideInlineCompletionItems(
@@ -52,11 +61,9 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
     _context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
-    this.calls.total++;
-    if (!inlineEnabled() || !languageEnabled(document.languageId)) {
-      this.calls.switchedOff++;
-      return undefined;
-    }
+    const switchedOff = !inlineEnabled() || !languageEnabled(document.languageId);
+    this.calledEmitter.fire({ switchedOff });
+    if (switchedOff) return undefined;
     if (this.engine.state === 'failed' || this.engine.state === 'crashed') return undefined;
     const editor = vscode.window.activeTextEditor;
     const tabSize = editor?.document === document && typeof editor.options.tabSize === 'number' ? editor.options.tabSize : 4;
@@ -92,11 +99,5 @@ export class SwitchyardInlineProvider implements vscode.InlineCompletionItemProv
       this.lastError = msg;
       return undefined;
     }
-  }
-
-  dispose(): void {
-    this.pipeline.dispose();
-    this.recent.dispose();
-    this.subs.forEach((s) => s.dispose());
   }
 }

@@ -1,23 +1,24 @@
 // Which other files the user has open or edited lately, and where: the candidates for context chunks.
 import * as vscode from 'vscode';
+import { Disposable } from '../util/disposable';
 import type { CandidateFile } from './context';
 
 const MAX_TRACKED = 20;
 
-export class RecentFiles implements vscode.Disposable {
+export class RecentFiles extends Disposable {
   private readonly used = new Map<string, { lastUsed: number; lastEditOffset?: number }>();
-  private readonly subs: vscode.Disposable[];
 
   constructor() {
-    this.subs = [
+    super();
+    this._register(
       vscode.workspace.onDidChangeTextDocument((e) => {
         const change = e.contentChanges[0];
         if (!change || !isFile(e.document)) return;
         this.touch(e.document.uri.toString(), e.document.offsetAt(change.range.start));
       }),
-      vscode.window.onDidChangeActiveTextEditor((ed) => ed && isFile(ed.document) && this.touch(ed.document.uri.toString())),
-      vscode.workspace.onDidCloseTextDocument((d) => this.used.delete(d.uri.toString())),
-    ];
+    );
+    this._register(vscode.window.onDidChangeActiveTextEditor((ed) => ed && isFile(ed.document) && this.touch(ed.document.uri.toString())));
+    this._register(vscode.workspace.onDidCloseTextDocument((d) => this.used.delete(d.uri.toString())));
   }
 
   private touch(key: string, lastEditOffset?: number): void {
@@ -42,10 +43,6 @@ export class RecentFiles implements vscode.Disposable {
           lastUsed: u?.lastUsed ?? 0,
         };
       });
-  }
-
-  dispose(): void {
-    this.subs.forEach((s) => s.dispose());
   }
 }
 

@@ -2,6 +2,7 @@
 // committed or synced. A remote key is kept per server origin, so pointing switchyard.remote.baseUrl at another server
 // never sends it the key meant for the first one.
 import * as vscode from 'vscode';
+import { Disposable } from '../util/disposable';
 
 const REMOTE_PREFIX = 'switchyard.remote.apiKey:';
 const SERVER_KEY = 'switchyard.server.apiKey';
@@ -16,17 +17,19 @@ export function serverOrigin(baseUrl: string): string | undefined {
   }
 }
 
-export class ApiKeys implements vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<'remote' | 'server'>();
+export class ApiKeys extends Disposable {
+  private readonly changed = this._register(new vscode.EventEmitter<'remote' | 'server'>());
   /** a key was set or removed: 'remote' for any server's, 'server' for the local server's */
   readonly onDidChange = this.changed.event;
-  private readonly sub: vscode.Disposable;
 
   constructor(private readonly secrets: vscode.SecretStorage) {
-    this.sub = secrets.onDidChange((e) => {
-      if (e.key.startsWith(REMOTE_PREFIX)) this.changed.fire('remote');
-      else if (e.key === SERVER_KEY) this.changed.fire('server');
-    });
+    super();
+    this._register(
+      secrets.onDidChange((e) => {
+        if (e.key.startsWith(REMOTE_PREFIX)) this.changed.fire('remote');
+        else if (e.key === SERVER_KEY) this.changed.fire('server');
+      }),
+    );
   }
 
   async remoteKey(baseUrl: string): Promise<string | undefined> {
@@ -49,10 +52,5 @@ export class ApiKeys implements vscode.Disposable {
   async setServerKey(key: string): Promise<void> {
     if (key) await this.secrets.store(SERVER_KEY, key);
     else await this.secrets.delete(SERVER_KEY);
-  }
-
-  dispose(): void {
-    this.sub.dispose();
-    this.changed.dispose();
   }
 }

@@ -2,6 +2,7 @@
 // LogOutputChannel, telling the user once when the engine crashed, restarting when the model setting changes.
 import * as vscode from 'vscode';
 import { backendKind, enginePrecision, engineThreads, modelPath, remoteSettings, serverSettings } from '../config';
+import { CommandIds } from '../commands/ids';
 import { ApiKeys, serverOrigin } from './api-keys';
 import { redactUserinfo } from './redact';
 import { describeExit, EngineLaunchConfig, EngineSupervisor, errorMessage } from './supervisor';
@@ -63,7 +64,7 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
       if (restartInMs === undefined) {
         void vscode.window
           .showErrorMessage(`Switchyard: the engine keeps ${hung ? 'hanging' : 'crashing'} (${hung ? 'it stopped answering' : describeExit(exit)}).`, 'Show Engine Log', 'Restart Engine')
-          .then((pick) => pick && vscode.commands.executeCommand(pick === 'Show Engine Log' ? 'switchyard.showEngineLog' : 'switchyard.restartEngine'));
+          .then((pick) => pick && vscode.commands.executeCommand(pick === 'Show Engine Log' ? CommandIds.showEngineLog : CommandIds.restartEngine));
         return;
       }
       // Once per session: a crash that recovers by itself is shown in the status bar, not in repeated pop-ups.
@@ -71,7 +72,7 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
       toldAboutCrash = true;
       void vscode.window
         .showWarningMessage(`Switchyard: the engine ${what}; restarting it.`, 'Show Engine Log')
-        .then((pick) => pick && vscode.commands.executeCommand('switchyard.showEngineLog'));
+        .then((pick) => pick && vscode.commands.executeCommand(CommandIds.showEngineLog));
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       // remote.* matters only while the remote backend is on.
@@ -123,14 +124,14 @@ export function reportStartFailure(err: unknown): void {
       .showErrorMessage(`Switchyard: cannot use the remote server: ${msg}`, 'Retry', 'Open Settings', 'Set API Key', 'Show Engine Log')
       .then((pick) => {
         // a server that was down or a VPN that was off: try again without opening anything
-        if (pick === 'Retry') void vscode.commands.executeCommand('switchyard.restartEngine');
+        if (pick === 'Retry') void vscode.commands.executeCommand(CommandIds.restartEngine);
         else if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard.remote');
-        else if (pick === 'Set API Key') void vscode.commands.executeCommand('switchyard.setRemoteApiKey');
-        else if (pick) void vscode.commands.executeCommand('switchyard.showEngineLog');
+        else if (pick === 'Set API Key') void vscode.commands.executeCommand(CommandIds.setRemoteApiKey);
+        else if (pick) void vscode.commands.executeCommand(CommandIds.showEngineLog);
       });
     return;
   }
   void vscode.window
     .showErrorMessage(`Switchyard: the engine could not start: ${msg}`, 'Select Model', 'Show Engine Log')
-    .then((pick) => pick && vscode.commands.executeCommand(pick === 'Select Model' ? 'switchyard.selectModel' : 'switchyard.showEngineLog'));
+    .then((pick) => pick && vscode.commands.executeCommand(pick === 'Select Model' ? CommandIds.selectModel : CommandIds.showEngineLog));
 }

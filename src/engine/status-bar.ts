@@ -1,6 +1,8 @@
 // The status bar item: engine state, model name, last decode speed; a click opens the Switchyard menu.
 import * as vscode from 'vscode';
 import type { GenerationStats, WeightPrecision } from '../../engine/protocol';
+import { CommandIds } from '../commands/ids';
+import { Disposable } from '../util/disposable';
 import type { EngineState, EngineSupervisor } from './supervisor';
 
 const ICONS: Record<EngineState, string> = {
@@ -14,22 +16,20 @@ const ICONS: Record<EngineState, string> = {
 
 const PRECISION: Record<WeightPrecision, string> = { f32: 'float32', int8: 'int8 experts', int4: 'int4 experts' };
 
-export class EngineStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('switchyard.status', vscode.StatusBarAlignment.Right, 100);
+export class EngineStatusBar extends Disposable {
+  private readonly item = this._register(vscode.window.createStatusBarItem('switchyard.status', vscode.StatusBarAlignment.Right, 100));
   private lastStats: GenerationStats | undefined;
-  private readonly subs: vscode.Disposable[] = [];
 
   constructor(
     private readonly engine: EngineSupervisor,
     private readonly inlineEnabled: () => boolean,
   ) {
+    super();
     this.item.name = 'Switchyard';
-    this.item.command = 'switchyard.showMenu';
-    this.subs.push(
-      this.engine.onDidChangeState(() => this.render()),
-      this.engine.onDidChangeServing(() => this.render()),
-      this.engine.onDidProgress(() => this.render()),
-    );
+    this.item.command = CommandIds.showMenu;
+    this._register(this.engine.onDidChangeState(() => this.render()));
+    this._register(this.engine.onDidChangeServing(() => this.render()));
+    this._register(this.engine.onDidProgress(() => this.render()));
     this.render();
     this.item.show();
   }
@@ -92,10 +92,5 @@ export class EngineStatusBar implements vscode.Disposable {
   get tooltipText(): string {
     const t = this.item.tooltip;
     return typeof t === 'string' ? t : (t?.value ?? '');
-  }
-
-  dispose(): void {
-    this.subs.forEach((s) => s.dispose());
-    this.item.dispose();
   }
 }

@@ -25,6 +25,7 @@ import { EngineProcess, ExitInfo, SpawnOptions } from './process';
 import { cancelOnce, describeExit, errorMessage } from './engine-errors';
 import { redactUserinfo } from './redact';
 import { settleOnCancel } from './settle-on-cancel';
+import { Disposable, MutableDisposable } from '../util/disposable';
 import { DEFAULT_WATCHDOG, Watchdog, type WatchdogPolicy } from './watchdog';
 
 export { cancelOnce, describeExit, errorMessage } from './engine-errors';
@@ -51,13 +52,14 @@ export interface CrashEvent {
   hung?: { silentMs: number };
 }
 
-export class EngineSupervisor {
+export class EngineSupervisor extends Disposable {
   private proc: EngineProcess | undefined;
   private starting: Promise<void> | undefined;
   private restartChain: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | undefined;
   private active = 0;
   private disposed = false;
+  private disposing: Promise<void> | undefined;
   private readonly backoff: RestartBackoff;
   private _state: EngineState = 'stopped';
   private _model: ModelInfo | undefined;
@@ -67,15 +69,16 @@ export class EngineSupervisor {
   private _progress: ModelProgress | undefined;
   /** every line goes out without URL userinfo */
   private readonly log: (line: string) => void;
-  private watchdog: Watchdog | undefined;
+  /** the running engine's watchdog; a new process gets a new one */
+  private readonly watchdog = this._register(new MutableDisposable<Watchdog>());
   /** processes the watchdog killed, and how long each had been silent */
   private readonly hung = new WeakMap<EngineProcess, number>();
 
-  private readonly stateEmitter = new Emitter<EngineState>();
-  private readonly crashEmitter = new Emitter<CrashEvent>();
-  private readonly deltaEmitter = new Emitter<GenerationDelta>();
-  private readonly servingEmitter = new Emitter<void>();
-  private readonly progressEmitter = new Emitter<ModelProgress | undefined>();
+  private readonly stateEmitter = this._register(new Emitter<EngineState>());
+  private readonly crashEmitter = this._register(new Emitter<CrashEvent>());
+  private readonly deltaEmitter = this._register(new Emitter<GenerationDelta>());
+  private readonly servingEmitter = this._register(new Emitter<void>());
+  private readonly progressEmitter = this._register(new Emitter<ModelProgress | undefined>());
   readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
   readonly onDidCrash: Event<CrashEvent> = this.crashEmitter.event;
   readonly onDelta: Event<GenerationDelta> = this.deltaEmitter.event;
@@ -83,8 +86,7 @@ export class EngineSupervisor {
   readonly onDidChangeServing: Event<void> = this.servingEmitter.event;
   /** a first load is building the model's graphs (undefined once the load ended) */
   readonly onDidProgress: Event<ModelProgress | undefined> = this.progressEmitter.event;
-  /** how many times the engine was started (restarts included) */
-  starts = 0;
+  private _starts = 0;
 
   constructor(
     // async: an API key comes from the editor's secret storage
@@ -93,6 +95,7 @@ export class EngineSupervisor {
     backoff: BackoffPolicy = DEFAULT_BACKOFF,
     private readonly watchdogPolicy: WatchdogPolicy | false = DEFAULT_WATCHDOG,
   ) {
+    super();
     this.log = (line) => log(redactUserinfo(line));
     this.backoff = new RestartBackoff(backoff);
   }
@@ -118,6 +121,10 @@ export class EngineSupervisor {
   /** why the local server is not running although the settings ask for it */
   get servingError(): string | undefined {
     return this._servingError;
+  }
+  /** how many engine processes were spawned (restarts included) */
+  get starts(): number {
+    return this._starts;
   }
   get pid(): number | undefined {
     return this.proc?.hasExited ? undefined : this.proc?.pid;
@@ -216,21 +223,18 @@ export class EngineSupervisor {
     }
   }
 
-  /** For tests: the running engine process. */
-  get process(): EngineProcess | undefined {
-    return this.proc;
+  /** Stops the engine (asked to shut down, killed if it does not), then disposes the emitters; once. */
+  override dispose(): Promise<void> {
+    this.disposing ??= this.shutdown();
+    return this.disposing;
   }
 
-  async dispose(): Promise<void> {
+  private async shutdown(): Promise<void> {
     this.disposed = true;
-    this.clearRestartTimer();
+    this.clearRestartTimer(); // before the wait below: a crash restart must not spawn while the engine stops
     await this.stopProcess();
     this.setState('stopped');
-    this.stateEmitter.dispose();
-    this.crashEmitter.dispose();
-    this.deltaEmitter.dispose();
-    this.servingEmitter.dispose();
-    this.progressEmitter.dispose();
+    super.dispose();
   }
 
   /**
@@ -289,7 +293,7 @@ export class EngineSupervisor {
     }
     const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
     this.proc = proc;
-    this.starts++;
+    this._starts++;
     this.log(`engine started (pid ${proc.pid}) with ${cfg.spawn.enginePath}`);
     proc.connection.onNotification(GenerationDeltaNotification, (d) => this.deltaEmitter.fire(d));
     proc.connection.onNotification(ModelProgressNotification, (p) => {
@@ -334,9 +338,9 @@ export class EngineSupervisor {
 
   /** Pings `proc`; one that stops answering is killed, and its exit restarts it as a crash would. */
   private watch(proc: EngineProcess): void {
-    this.watchdog?.stop();
+    this.watchdog.value = undefined;
     if (!this.watchdogPolicy) return;
-    this.watchdog = new Watchdog(
+    const watchdog = new Watchdog(
       () => proc.connection.sendRequest(PingRequest),
       (silentMs) => {
         if (this.proc !== proc) return;
@@ -346,7 +350,8 @@ export class EngineSupervisor {
       },
       this.watchdogPolicy,
     );
-    this.watchdog.start();
+    this.watchdog.value = watchdog;
+    watchdog.start();
   }
 
   private onExit(proc: EngineProcess, exit: ExitInfo): void {
@@ -354,7 +359,7 @@ export class EngineSupervisor {
     proc.connection.dispose();
     const silentMs = this.hung.get(proc);
     if (this.proc !== proc || this.disposed) return; // an engine we stopped on purpose
-    this.watchdog?.stop();
+    this.watchdog.value = undefined;
     this.proc = undefined;
     this.active = 0;
     this.forgetServing();
@@ -388,7 +393,7 @@ export class EngineSupervisor {
   private async stopProcess(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
-    this.watchdog?.stop();
+    this.watchdog.value = undefined;
     this.forgetServing();
     if (proc) {
       const exit = await proc.stop();

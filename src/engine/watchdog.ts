@@ -3,6 +3,8 @@
 // request, chat text included, would wait forever. The watchdog sends the cheap `ping` that the engine's main loop
 // answers at once, and calls `onHung` when one goes unanswered past the bound. No VS Code API here.
 
+import type { IDisposable } from '../util/disposable';
+
 export interface WatchdogPolicy {
   /** time between pings */
   intervalMs: number;
@@ -12,7 +14,7 @@ export interface WatchdogPolicy {
 
 export const DEFAULT_WATCHDOG: WatchdogPolicy = { intervalMs: 5_000, timeoutMs: 30_000 };
 
-export class Watchdog {
+export class Watchdog implements IDisposable {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -37,6 +39,10 @@ export class Watchdog {
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.probe(), this.policy.intervalMs);
     this.timer.unref?.();
+  }
+
+  dispose(): void {
+    this.stop();
   }
 
   private async probe(): Promise<void> {

@@ -8,8 +8,9 @@ import { ProofCheckRequest, type ProofCheckParams, type ProofCheckResult, type P
 import { askAboutStep, counterexampleReport, DIAGNOSTIC_SOURCE, premiseMessage, stepMessage, summaryLine } from './format';
 import { proofTimeoutMs } from '../config';
 import { MANAGE_TRUST_COMMAND, MANAGE_TRUST_LABEL, refuseUntrusted } from './prover-trust';
+import { CommandIds } from '../commands/ids';
 
-export const CHECK_PROOF = 'switchyard.checkProof';
+export const CHECK_PROOF = CommandIds.checkProof;
 const SHOW_COUNTEREXAMPLE = 'switchyard.proof.showCounterexample';
 const ASK_MODEL = 'switchyard.proof.askModel';
 

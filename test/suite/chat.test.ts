@@ -26,9 +26,9 @@ describe('chat view', () => {
     await vscode.workspace.fs.writeFile(uri, Buffer.from('def double(x):\n    return 2 * x\n'));
     const editor = await vscode.window.showTextDocument(uri);
     editor.selection = new vscode.Selection(0, 0, 1, 16);
-    const replies = a.chat.replies.length;
+    const replies = a.observed.chatReplies.length;
     await vscode.commands.executeCommand('switchyard.explainSelection');
-    assert.equal(a.chat.replies.length, replies + 1);
+    assert.equal(a.observed.chatReplies.length, replies + 1);
     const question = a.chat.turns[a.chat.turns.length - 2];
     assert.equal(question.role, 'user');
     assert.match(question.content, /^Explain this code/);

@@ -35,9 +35,9 @@ describe('inline completion (real engine)', function () {
       const editor = await vscode.window.showTextDocument(uri);
       editor.selection = new vscode.Selection(0, 4, 0, 4);
       const triggers = a.completion.pipeline.counters.triggers;
-      const off = a.completion.calls.switchedOff;
+      const off = a.observed.completionCalls.switchedOff;
       await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-      await until('VS Code to ask the provider', () => a.completion.calls.switchedOff > off || undefined, 10_000);
+      await until('VS Code to ask the provider', () => a.observed.completionCalls.switchedOff > off || undefined, 10_000);
       assert.equal(a.completion.pipeline.counters.triggers, triggers, 'switched off: nothing reached the pipeline');
     } finally {
       await cfg.update('completion.languages', undefined, vscode.ConfigurationTarget.Global);

@@ -97,7 +97,7 @@ export async function chatOnce(a: SwitchyardApi, message: string): Promise<ChatO
     done = true;
     sub.dispose();
   }
-  const reply = a.chat.replies[a.chat.replies.length - 1];
+  const reply = a.observed.chatReplies[a.observed.chatReplies.length - 1];
   return { deltas, deltasBeforeDone, reply, kept: a.chat.turns[a.chat.turns.length - 1].content };
 }
 

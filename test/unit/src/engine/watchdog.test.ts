@@ -1,27 +1,13 @@
 // The supervisor (no VS Code API) against a hung engine and one that ignores cancellation. Fake boundary: the engine
 // is a small fake speaking the real protocol (test/helpers/fake-engine-main.ts); the real one cannot hang on demand.
 import * as assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { ChatRequest, PingRequest } from '../../../../engine/protocol';
-import { EngineSupervisor, type CrashEvent } from '../../../../src/engine/supervisor';
+import type { CrashEvent, EngineSupervisor } from '../../../../src/engine/supervisor';
 import { Watchdog } from '../../../../src/engine/watchdog';
+import { fakeEngineSupervisor as fakeEngine } from '../../../helpers/fake-engine-supervisor';
 
-const ROOT = join(__dirname, '../../../..');
 const chat = { messages: [{ role: 'user' as const, content: 'hello' }], streamId: 's', maxTokens: 4 };
-
-function fakeEngine(mode: 'hang' | 'ignore-cancel' | 'echo', policy = { intervalMs: 100, timeoutMs: 600 }): EngineSupervisor {
-  return new EngineSupervisor(
-    () => ({
-      spawn: { enginePath: join(ROOT, 'test/helpers/fake-engine-main.ts'), env: { NODE_OPTIONS: '--import tsx', FAKE_ENGINE_CHAT: mode }, cwd: ROOT, onStderrLine: () => undefined },
-      modelPath: '/fake',
-      threads: 1,
-    }),
-    () => undefined,
-    { initialMs: 50, maxMs: 50, healthyAfterMs: 60_000, maxQuickCrashes: 5 },
-    policy,
-  );
-}
 
 describe('engine watchdog and cancellation (fake boundary: a fake engine process)', function () {
   this.timeout(60_000);

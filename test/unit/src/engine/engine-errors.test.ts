@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import { cancelOnce } from '../../../../src/engine/supervisor';
+import { cancelOnce } from '../../../../src/engine/engine-errors';
 
 describe('engine/cancelOnce', () => {
   it('survives a second cancel of a source whose token was never read (a plain double cancel() throws)', () => {

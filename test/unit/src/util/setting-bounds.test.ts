@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clampNumber, NUMBER_SETTINGS, readNumber, type NumberSetting } from '../../../src/setting-bounds';
+import { clampNumber, NUMBER_SETTINGS, readNumber, type NumberSetting } from '../../../../src/util/setting-bounds';
 
 interface Declared {
   type: string | string[];
@@ -10,7 +10,7 @@ interface Declared {
   maximum?: number;
   restricted?: boolean;
 }
-const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as {
+const pkg = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8')) as {
   contributes: { configuration: { properties: Record<string, Declared> } };
   capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[]; description: string } };
 };
@@ -36,7 +36,7 @@ describe('settings: bounds and workspace trust', () => {
     assert.ok(numeric.length >= 10);
     for (const [key, v] of numeric) {
       const b = NUMBER_SETTINGS[key.replace(/^switchyard\./, '') as NumberSetting];
-      assert.ok(b, `${key} has no bounds in src/setting-bounds.ts`);
+      assert.ok(b, `${key} has no bounds in src/util/setting-bounds.ts`);
       assert.equal(v.minimum, b.min, `${key} minimum`);
       assert.equal(v.maximum, b.max, `${key} maximum`);
       if (typeof v.default === 'number') assert.equal(v.default, b.fallback, `${key} default`);

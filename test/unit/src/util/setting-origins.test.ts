@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllowedOrigins } from '../../../src/setting-origins';
+import { parseAllowedOrigins } from '../../../../src/util/setting-origins';
 
 describe('settings: the browser origins the local server allows', () => {
   it('keeps origins as browsers send them: scheme, host and port, lower case, no default port, no trailing slash', () => {
