@@ -23,7 +23,7 @@ describe('settings: the browser origins the local server allows', () => {
   });
 
   it('is declared as a restricted list, empty by default (a workspace cannot let a web page use the model)', () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8')) as {
       contributes: { configuration: { properties: Record<string, { type: string; default: unknown; restricted?: boolean; markdownDescription?: string }> } };
       capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
     };
