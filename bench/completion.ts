@@ -17,7 +17,7 @@ import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { CompleteRequest } from '../engine/protocol';
 import { CompletionPipeline, CompletionSettings } from '../src/completion/pipeline';
 import { EngineSupervisor } from '../src/engine/supervisor';
-import { CHATML_TEMPLATE, CODE_MERGES, writeMadeUpTokenizer } from '../test/unit/engine/made-up-tokenizer';
+import { CHATML_TEMPLATE, CODE_MERGES, writeMadeUpTokenizer } from '../test/helpers/made-up-tokenizer';
 import type { TypingSession } from './make-session';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -14,7 +14,7 @@ import { connectRemoteBackend } from '../engine/openai/client/remote-backend';
 import { loadModel } from '../engine/runtime/load-model';
 import { EngineService } from '../engine/service/engine-service';
 import { LocalBackend } from '../engine/service/local-backend';
-import { fixtureWithMadeUpTokenizer } from '../test/unit/engine/made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../test/helpers/made-up-tokenizer';
 
 const { values } = parseArgs({
   options: {

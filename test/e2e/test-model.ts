@@ -3,7 +3,7 @@
 // so text requests (complete, chat) work end to end.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CHATML_TEMPLATE, CODE_MERGES, writeMadeUpTokenizer } from '../unit/engine/made-up-tokenizer';
+import { CHATML_TEMPLATE, CODE_MERGES, writeMadeUpTokenizer } from '../helpers/made-up-tokenizer';
 import { ROOT } from './vscode-server';
 
 export function prepareTestModel(into: string, fixture = 'v3-tiny'): string {

@@ -2,8 +2,8 @@
 import { OpenAIServer, type OpenAIServerOptions } from '../../engine/openai/server/server';
 import { loadModel } from '../../engine/runtime/load-model';
 import { EngineService } from '../../engine/service/engine-service';
-import { testCacheDir } from '../unit/engine/fixture-models';
-import { fixtureWithMadeUpTokenizer, type MadeUpModelOptions } from '../unit/engine/made-up-tokenizer';
+import { testCacheDir } from './fixture-models';
+import { fixtureWithMadeUpTokenizer, type MadeUpModelOptions } from './made-up-tokenizer';
 
 export const MODEL_ID = 'switchyard-test';
 

@@ -3,7 +3,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { FIXTURES } from '../unit/engine/fixture-models';
+import { FIXTURES } from './fixture-models';
 
 /** A checkpoint folder around a real tokenizer: its two files and a fixture config.json with the matching vocab size. */
 export function realTokenizerFolder(pkg: string): string {

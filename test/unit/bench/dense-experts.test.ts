@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { allExperts } from '../../../bench/dense-experts';
 import { loadModel } from '../../../engine/runtime/load-model';
-import { FIXTURES, maxAbsDiff, testCacheDir } from '../engine/fixture-models';
+import { FIXTURES, maxAbsDiff, testCacheDir } from '../../helpers/fixture-models';
 
 describe('bench: the dense all-experts baseline', () => {
   it('gives the logits and experts of the selected-experts MoE on a fixture', async () => {

@@ -15,7 +15,7 @@ import { writeGguf } from '../../../bench/gguf/writer';
 import { writeRandomCheckpoint } from '../../../bench/synthetic-checkpoint';
 import { loadModel } from '../../../engine/runtime/load-model';
 import { seededRandom } from '../../../engine/runtime/sampling';
-import { FIXTURES, goldenTensor, readGolden, testCacheDir } from '../engine/fixture-models';
+import { FIXTURES, goldenTensor, readGolden, testCacheDir } from '../../helpers/fixture-models';
 
 const ROOT = join(__dirname, '..', '..', '..');
 

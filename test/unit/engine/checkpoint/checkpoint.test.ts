@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { EngineError } from '../../../../engine/errors';
 import { toBf16Bits } from '../../../../engine/checkpoint/safetensors-writer';
 import { loadModel, validateModelDir } from '../../../../engine/runtime/load-model';
-import { maxAbsDiff, readGolden, testCacheDir } from '../fixture-models';
-import { copyFixture, writeVariant } from './checkpoint-variants';
+import { maxAbsDiff, readGolden, testCacheDir } from '../../../helpers/fixture-models';
+import { copyFixture, writeVariant } from '../../../helpers/checkpoint-variants';
 
 const bf16Round = (x: Float32Array) => new Float32Array(Uint32Array.from(toBf16Bits(x), (b) => b << 16).buffer);
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../../../engine/checkpoint/config';
 import { EngineError } from '../../../../engine/errors';
-import { FIXTURES } from '../fixture-models';
+import { FIXTURES } from '../../../helpers/fixture-models';
 
 const fixtureConfig = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name, 'config.json'), 'utf8')) as Record<string, unknown>;
 

@@ -11,8 +11,8 @@ import { writeSafetensors } from '../../../../engine/checkpoint/safetensors-writ
 import { CheckpointTokenizer } from '../../../../engine/checkpoint/tokenizer';
 import { EngineError } from '../../../../engine/errors';
 import { fuzzSeed, mutateBytes, mutateJson, Rng } from '../../../helpers/fuzz';
-import { FIXTURES, tempDir } from '../fixture-models';
-import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
+import { FIXTURES, tempDir } from '../../../helpers/fixture-models';
+import { fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
 
 const RUNS = 1000;
 

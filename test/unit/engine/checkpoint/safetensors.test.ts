@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
-import { tempDir } from '../fixture-models';
+import { tempDir } from '../../../helpers/fixture-models';
 import { join } from 'node:path';
 import { SafetensorsCheckpoint, readHeader } from '../../../../engine/checkpoint/safetensors';
 import { toBf16Bits, writeSafetensors } from '../../../../engine/checkpoint/safetensors-writer';

@@ -8,7 +8,7 @@ import { parseConfig } from '../../../../engine/checkpoint/config';
 import { readTokenizerConfig } from '../../../../engine/checkpoint/tokenizer-config';
 import { defaultContext } from '../../../../engine/cli/perplexity';
 import { validateModelDir } from '../../../../engine/runtime/load-model';
-import { FIXTURES } from '../fixture-models';
+import { FIXTURES } from '../../../helpers/fixture-models';
 
 function folder(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-tokconfig-'));

@@ -2,8 +2,9 @@
 // and a ChatML template) on a fixture model.
 import * as assert from 'node:assert/strict';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { testCacheDir } from '../fixture-models';
-import { CHATML_TEMPLATE, CODE_MERGES, FAMILY_TOKENS, fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
+import { stopStringsRule } from '../../../../engine/service/stop/stop-strings';
+import { testCacheDir } from '../../../helpers/fixture-models';
+import { CHATML_TEMPLATE, CODE_MERGES, FAMILY_TOKENS, fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
 
 describe('tokenizer.json', () => {
   let model: Awaited<ReturnType<typeof loadModel>>;
@@ -48,7 +49,7 @@ describe('tokenizer.json', () => {
     // stop at a piece of the free-running output: the text ends right before it
     const stop = free.text.slice(3, 5);
     const streamed: string[] = [];
-    const cut = await model.generate(prompt, { maxTokens: 12, ignoreEos: true, stop: [stop], onToken: (_id, t) => streamed.push(t) });
+    const cut = await model.generate(prompt, { maxTokens: 12, ignoreEos: true, stopRule: stopStringsRule([stop]), onToken: (_id, t) => streamed.push(t) });
     assert.equal(cut.stopReason, 'stop');
     assert.equal(cut.text, free.text.slice(0, free.text.indexOf(stop)));
     assert.equal(streamed.join(''), cut.text);

@@ -8,9 +8,9 @@ import { readConfig } from '../../../../engine/checkpoint/config';
 import { readHeader, SafetensorsCheckpoint } from '../../../../engine/checkpoint/safetensors';
 import { writeSafetensors } from '../../../../engine/checkpoint/safetensors-writer';
 import { EngineError } from '../../../../engine/errors';
-import { FIXTURES, tempDir } from '../fixture-models';
+import { FIXTURES, tempDir } from '../../../helpers/fixture-models';
 import { CheckpointTokenizer } from '../../../../engine/checkpoint/tokenizer';
-import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
 
 /** A safetensors file with exactly this header and `data` bytes of data. */
 function craft(file: string, header: unknown, data = 0): void {

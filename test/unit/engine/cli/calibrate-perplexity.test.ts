@@ -7,8 +7,8 @@ import { run as calibrate } from '../../../../engine/cli/calibrate';
 import { run as perplexity } from '../../../../engine/cli/perplexity';
 import { EngineError } from '../../../../engine/errors';
 import { defaultProfilePath, parseProfile } from '../../../../engine/routing/profile-file';
-import { testCacheDir } from '../fixture-models';
-import { textFixtureModel } from '../routing/text-fixture-model';
+import { testCacheDir } from '../../../helpers/fixture-models';
+import { textFixtureModel } from '../../../helpers/text-fixture-model';
 
 const ROOT = join(__dirname, '../../../..');
 const CAL = join(ROOT, 'engine/routing/calibration-texts');

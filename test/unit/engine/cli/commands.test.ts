@@ -3,8 +3,8 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { FIXTURES, goldenTensor, maxAbsDiff, readGolden, testCacheDir } from '../fixture-models';
-import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
+import { FIXTURES, goldenTensor, maxAbsDiff, readGolden, testCacheDir } from '../../../helpers/fixture-models';
+import { fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 function engine(...args: string[]) {

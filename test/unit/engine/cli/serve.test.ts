@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { run } from '../../../../engine/cli/serve';
 import { connectRemoteBackend } from '../../../../engine/openai/client/remote-backend';
 import { EngineService } from '../../../../engine/service/engine-service';
-import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
 
 import { serve, serveWith } from '../../../helpers/serve-process';
 

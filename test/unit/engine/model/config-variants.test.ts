@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeRandomCheckpoint } from '../../../../bench/synthetic-checkpoint';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { FIXTURES, argmax, maxAbsDiff, tempDir, testCacheDir } from '../fixture-models';
+import { FIXTURES, argmax, maxAbsDiff, tempDir, testCacheDir } from '../../../helpers/fixture-models';
 
 const base = JSON.parse(readFileSync(join(FIXTURES, 'v3-tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../../../engine/checkpoint/config';
 import { route } from '../../../../engine/model/gate';
-import { FIXTURES } from '../fixture-models';
+import { FIXTURES } from '../../../helpers/fixture-models';
 
 const base = JSON.parse(readFileSync(join(FIXTURES, 'v2lite-tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
 const cfg = (edit: Record<string, unknown>) => parseConfig({ ...base, ...edit });

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import type { LoadedModel } from '../../../../engine/runtime/api';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { FIXTURE_NAMES, FIXTURES, argmax, goldenTensor, maxAbsDiff, readGolden, testCacheDir } from '../fixture-models';
+import { FIXTURE_NAMES, FIXTURES, argmax, goldenTensor, maxAbsDiff, readGolden, testCacheDir } from '../../../helpers/fixture-models';
 import { join } from 'node:path';
 
 const TOL = 1e-4;

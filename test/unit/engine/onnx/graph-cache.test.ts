@@ -3,10 +3,10 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { EngineError } from '../../../../engine/errors';
-import { tempDir } from '../fixture-models';
+import { tempDir } from '../../../helpers/fixture-models';
 import { join } from 'node:path';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { copyFixture } from '../checkpoint/checkpoint-variants';
+import { copyFixture } from '../../../helpers/checkpoint-variants';
 
 describe('graph cache', () => {
   it('builds the graphs once and reuses them on the next load, also after the file is touched', async () => {

@@ -8,7 +8,7 @@ import { ExternalDataFile, GraphBuilder } from '../../../../engine/onnx/builder'
 import { quantizedLinear } from '../../../../engine/onnx/ops';
 import { dequantize, quantizeBlockwise } from '../../../../engine/onnx/quantize';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { FIXTURES, argmax, maxAbsDiff, readGolden, tempDir, testCacheDir } from '../fixture-models';
+import { FIXTURES, argmax, maxAbsDiff, readGolden, tempDir, testCacheDir } from '../../../helpers/fixture-models';
 
 describe('quantized expert weights', () => {
   it('quantizes block-wise with an error of at most half a step, padding a short last block', () => {

@@ -9,8 +9,8 @@ import { type RoutingProfile, PROFILE_FILE, selectionBias } from '../../../../en
 import { checkProfileFits } from '../../../../engine/routing/profile-file';
 import type { ForwardResult, LoadedModel } from '../../../../engine/runtime/api';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { FIXTURES, testCacheDir } from '../fixture-models';
-import { fixtureCorpora, fixtureSequence } from './fixture-corpora';
+import { FIXTURES, testCacheDir } from '../../../helpers/fixture-models';
+import { fixtureCorpora, fixtureSequence } from '../../../helpers/fixture-corpora';
 
 const f32 = Math.fround;
 

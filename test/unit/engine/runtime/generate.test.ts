@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { PREFILL_CHUNK } from '../../../../engine/runtime/generate';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { FIXTURES, readGolden, testCacheDir } from '../fixture-models';
+import { FIXTURES, readGolden, testCacheDir } from '../../../helpers/fixture-models';
 
 describe('generation (v3-tiny)', () => {
   const golden = readGolden('v3-tiny');

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateModelDir } from '../../../../engine/runtime/load-model';
-import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
 
 describe('runtime/load-model: ModelInfo', () => {
   let dir: string;

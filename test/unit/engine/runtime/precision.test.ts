@@ -4,7 +4,7 @@ import { expectedTensors } from '../../../../engine/checkpoint/tensors';
 import { readConfig } from '../../../../engine/checkpoint/config';
 import { choosePrecision, SMALL_MODEL_BYTES, weightBytes } from '../../../../engine/runtime/precision';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { FIXTURES, testCacheDir } from '../fixture-models';
+import { FIXTURES, testCacheDir } from '../../../helpers/fixture-models';
 import { join } from 'node:path';
 
 const GB = 1024 ** 3;

@@ -5,9 +5,9 @@ import { EngineErrorCodes } from '../../../../engine/protocol';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { CancelledGenerationError, EngineService } from '../../../../engine/service/engine-service';
 import { LocalBackend } from '../../../../engine/service/local-backend';
-import { testCacheDir } from '../fixture-models';
-import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
-import { ScriptedModel } from './scripted-model';
+import { testCacheDir } from '../../../helpers/fixture-models';
+import { fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
+import { ScriptedModel } from '../../../helpers/scripted-model';
 
 async function scripted(reply: string[], opts: { delayMs?: number } = {}) {
   const model = new ScriptedModel(reply, opts);

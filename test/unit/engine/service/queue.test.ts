@@ -5,7 +5,7 @@ import { EngineErrorCodes } from '../../../../engine/protocol';
 import { EngineService } from '../../../../engine/service/engine-service';
 import { LocalBackend } from '../../../../engine/service/local-backend';
 import { RequestQueue } from '../../../../engine/service/queue';
-import { ScriptedModel } from './scripted-model';
+import { ScriptedModel } from '../../../helpers/scripted-model';
 
 describe('request queue: one admission point, editor requests first', () => {
   it('a waiting editor request starts before HTTP requests that queued earlier', async () => {

@@ -10,9 +10,9 @@ import { defaultProfilePath, parseProfile } from '../../../../engine/routing/pro
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { routingProfileResult } from '../../../../engine/routing/model-routing';
 import { EngineService } from '../../../../engine/service/engine-service';
-import { ScriptedModel } from './scripted-model';
-import { testCacheDir } from '../fixture-models';
-import { textFixtureModel } from '../routing/text-fixture-model';
+import { ScriptedModel } from '../../../helpers/scripted-model';
+import { testCacheDir } from '../../../helpers/fixture-models';
+import { textFixtureModel } from '../../../helpers/text-fixture-model';
 
 const CAL = join(__dirname, '../../../../engine/routing/calibration-texts');
 const calibrateParams = { code: [join(CAL, 'code/bisect.py')], math: [join(CAL, 'math')], general: [join(CAL, 'general/fastify-Style-Guide.md')] };

@@ -3,8 +3,8 @@
 import * as assert from 'node:assert/strict';
 import type { LoadedModel } from '../../../../engine/runtime/api';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { testCacheDir } from '../fixture-models';
-import { DEFAULT_MODEL, modelSha256, parityLogits, readParity } from './default-model';
+import { testCacheDir } from '../../../helpers/fixture-models';
+import { DEFAULT_MODEL, modelSha256, parityLogits, readParity } from '../../../helpers/default-model';
 
 describe('default model: engine vs PyTorch parity', () => {
   const fx = readParity();

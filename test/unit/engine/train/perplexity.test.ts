@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { measurePerplexity } from '../../../../engine/cli/perplexity';
 import type { LoadedModel } from '../../../../engine/runtime/api';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { testCacheDir } from '../fixture-models';
-import { DEFAULT_MODEL, ROOT, readParity } from './default-model';
+import { testCacheDir } from '../../../helpers/fixture-models';
+import { DEFAULT_MODEL, ROOT, readParity } from '../../../helpers/default-model';
 
 describe('perplexity of the default model', () => {
   const fx = readParity();

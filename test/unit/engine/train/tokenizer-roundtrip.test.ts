@@ -6,7 +6,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { DEFAULT_MODEL, TRAIN_FIXTURES } from './default-model';
+import { DEFAULT_MODEL, TRAIN_FIXTURES } from '../../../helpers/default-model';
 
 interface Sample {
   source: string;

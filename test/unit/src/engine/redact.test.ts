@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { redactUserinfo } from '../../../../src/engine/redact';
 import { EngineSupervisor } from '../../../../src/engine/supervisor';
-import { tempDir } from '../../engine/fixture-models';
+import { tempDir } from '../../../helpers/fixture-models';
 import { MODEL_ID, startLocalServer, type LocalServer } from '../../../helpers/local-server';
 
 const ROOT = join(__dirname, '../../../..');

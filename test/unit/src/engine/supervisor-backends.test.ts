@@ -5,9 +5,9 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { CompleteRequest } from '../../../../engine/protocol';
 import { EngineLaunchConfig, EngineSupervisor } from '../../../../src/engine/supervisor';
-import { tempDir } from '../../engine/fixture-models';
+import { tempDir } from '../../../helpers/fixture-models';
 import { MODEL_ID, startLocalServer, type LocalServer } from '../../../helpers/local-server';
-import { fixtureWithMadeUpTokenizer } from '../../engine/made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
 
 const ROOT = join(__dirname, '../../../..');
 

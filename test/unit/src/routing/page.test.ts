@@ -17,9 +17,9 @@ import { profileForPage } from '../../../../src/routing/heatmap';
 import { EngineSupervisor } from '../../../../src/engine/supervisor';
 import { type RoutingEngineClient, pageFor } from '../../../../src/routing/page';
 import { madeUpProfile } from '../../../helpers/routing-profile';
-import { tempDir, testCacheDir } from '../../engine/fixture-models';
-import { textFixtureModel } from '../../engine/routing/text-fixture-model';
-import { ScriptedModel } from '../../engine/service/scripted-model';
+import { tempDir, testCacheDir } from '../../../helpers/fixture-models';
+import { textFixtureModel } from '../../../helpers/text-fixture-model';
+import { ScriptedModel } from '../../../helpers/scripted-model';
 
 /** The service behind its handlers; the client sends by method name, as the extension's supervisor does. */
 function served(service: EngineService): { engine: RoutingEngineClient; asked: string[]; close: () => void } {

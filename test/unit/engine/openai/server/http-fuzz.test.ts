@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { fuzzSeed, mutateJson, oddValue, Rng } from '../../../../helpers/fuzz';
 import { serve } from '../../../../helpers/serve-process';
-import { fixtureWithMadeUpTokenizer } from '../../made-up-tokenizer';
+import { fixtureWithMadeUpTokenizer } from '../../../../helpers/made-up-tokenizer';
 
 const RUNS = 1000;
 const MODEL = 'fuzz-model';

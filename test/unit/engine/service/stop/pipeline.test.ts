@@ -5,7 +5,7 @@ import { EngineService } from '../../../../../engine/service/engine-service';
 import { LocalBackend } from '../../../../../engine/service/local-backend';
 import { completionStops } from '../../../../../engine/service/stop/pipeline';
 import { streamThroughRule as stream } from '../../../../helpers/stream-rule';
-import { ScriptedModel } from '../scripted-model';
+import { ScriptedModel } from '../../../../helpers/scripted-model';
 
 async function service(reply: string[]) {
   const s = new EngineService();

@@ -14,8 +14,8 @@ import {
   repetitionShare,
 } from '../../../../../engine/service/stop/repetition';
 import { streamThroughRule as stream } from '../../../../helpers/stream-rule';
-import { testCacheDir } from '../../fixture-models';
-import { ScriptedModel } from '../scripted-model';
+import { testCacheDir } from '../../../../helpers/fixture-models';
+import { ScriptedModel } from '../../../../helpers/scripted-model';
 
 const completion = repetitionRule(COMPLETION_REPETITION);
 const chat = repetitionRule(CHAT_REPETITION);

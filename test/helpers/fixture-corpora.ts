@@ -1,7 +1,7 @@
 // Deterministic "domains" for the fixture models, which have no tokenizer: three disjoint token-id ranges, so the
 // routers see three different input distributions, as they would code, math and prose.
-import type { DomainCorpus } from '../../../../engine/routing/calibration';
-import type { CalibrationDomain } from '../../../../engine/routing/stats';
+import type { DomainCorpus } from '../../engine/routing/calibration';
+import type { CalibrationDomain } from '../../engine/routing/stats';
 
 /** xorshift32: the same sequence on every machine */
 function rng(seed: number): () => number {

@@ -1,10 +1,10 @@
 // The wire format between extension and engine: vscode-jsonrpc's Content-Length framing over a byte stream, run
-// here over in-memory pipes (the boundary faked; both ends are the real library with the real protocol types).
+// here over in-memory pipes (a fake boundary: both ends are the real library with the real protocol types).
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { CompleteParams, CompleteRequest, CompleteResult, EngineErrorCodes, GenerationDeltaNotification } from '../../../../engine/protocol';
+import { CompleteParams, CompleteRequest, CompleteResult, EngineErrorCodes, GenerationDeltaNotification } from '../../../engine/protocol';
 
 function pipePair() {
   const toServer = new PassThrough();

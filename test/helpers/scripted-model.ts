@@ -2,8 +2,8 @@
 // "token" per piece), honouring maxTokens, stop strings, shouldStop, the time budget and the abort signal the way
 // the runtime contract (engine/runtime/api.ts) says. It lets the service's stop rules and streaming be tested on
 // known text; tests on the real runtime use the fixture checkpoints.
-import type { GenerateOptions, GenerateResult, LoadedModel, Tokenizer } from '../../../../engine/runtime/api';
-import type { ModelInfo } from '../../../../engine/protocol';
+import type { GenerateOptions, GenerateResult, LoadedModel, Tokenizer } from '../../engine/runtime/api';
+import type { ModelInfo } from '../../engine/protocol';
 
 export class ScriptedModel implements LoadedModel {
   readonly info: ModelInfo;

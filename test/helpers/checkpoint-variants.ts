@@ -2,9 +2,9 @@
 // layers, missing or reshaped tensors, edited config fields. Reads the fixture through the engine's own reader.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SafetensorsCheckpoint, type Dtype } from '../../../../engine/checkpoint/safetensors';
-import { type TensorSpec, writeSafetensors } from '../../../../engine/checkpoint/safetensors-writer';
-import { FIXTURES, tempDir } from '../fixture-models';
+import { SafetensorsCheckpoint, type Dtype } from '../../engine/checkpoint/safetensors';
+import { type TensorSpec, writeSafetensors } from '../../engine/checkpoint/safetensors-writer';
+import { FIXTURES, tempDir } from './fixture-models';
 
 export interface VariantOptions {
   dtype?: Dtype;

@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readHeader, toF32 } from '../../../../engine/checkpoint/safetensors';
+import { readHeader, toF32 } from '../../engine/checkpoint/safetensors';
 
-export const ROOT = join(__dirname, '..', '..', '..', '..');
+export const ROOT = join(__dirname, '..', '..');
 export const DEFAULT_MODEL = join(ROOT, 'engine', 'models', 'default');
 export const TRAIN_FIXTURES = join(ROOT, 'test', 'fixtures', 'train');
 

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import OpenAI from 'openai';
-import * as p from '../../../../engine/protocol';
-import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
+import * as p from '../../../engine/protocol';
+import { fixtureWithMadeUpTokenizer } from '../../helpers/made-up-tokenizer';
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 
 interface Engine {
   child: ChildProcess;

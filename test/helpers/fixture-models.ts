@@ -2,9 +2,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readHeader, toF32 } from '../../../engine/checkpoint/safetensors';
+import { readHeader, toF32 } from '../../engine/checkpoint/safetensors';
 
-export const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'deepseek');
+export const FIXTURES = join(__dirname, '..', 'fixtures', 'deepseek');
 export const FIXTURE_NAMES = ['v2lite-tiny', 'v3-tiny', 'v3-tiny-yarn'] as const;
 export type FixtureName = (typeof FIXTURE_NAMES)[number];
 
