@@ -38,6 +38,17 @@ export default tseslint.config(
     },
   },
   {
+    // esbuild.js is a plain CommonJS script run by node
+    files: ['esbuild.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // the suite's files must load after mocha's pre-require event has defined describe/it; imports would be hoisted
+    files: ['test/suite/index.ts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // TypeScript checks names itself (typescript-eslint's advice: no-undef only misfires on types and globals)
     files: ['**/*.ts'],
     rules: { 'no-undef': 'off' },

@@ -17,6 +17,11 @@ bash test/setup/install-llama-cpp.sh
 
 step "type check"
 npx tsc -p . --noEmit
+npx tsc -p src/chat/webview --noEmit
+
+step "lint and format (npm run format fixes what it can)"
+npx eslint .
+npx prettier --check .
 
 step "build"
 node esbuild.js

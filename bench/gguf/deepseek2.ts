@@ -72,9 +72,16 @@ function vocabulary(cfg: ModelConfig): Record<string, MetaValue> {
   const types: number[] = [];
   let byte = 0;
   for (let id = 0; id < cfg.vocab_size; id++) {
-    if (id === bos || id === eos) (tokens.push(`<special_${id}>`), types.push(3));
-    else if (byte < 256) (tokens.push(`<0x${(byte++).toString(16).toUpperCase().padStart(2, '0')}>`), types.push(6));
-    else (tokens.push(`<tok_${id}>`), types.push(1));
+    if (id === bos || id === eos) {
+      tokens.push(`<special_${id}>`);
+      types.push(3);
+    } else if (byte < 256) {
+      tokens.push(`<0x${(byte++).toString(16).toUpperCase().padStart(2, '0')}>`);
+      types.push(6);
+    } else {
+      tokens.push(`<tok_${id}>`);
+      types.push(1);
+    }
   }
   if (byte < 256) throw new Error(`a vocabulary of ${cfg.vocab_size} is too small for the placeholder tokens`);
   return {

@@ -193,7 +193,7 @@ export class EngineSupervisor extends Disposable {
       return await settleOnCancel(fn(proc.connection, source.token), source.token, method);
     } catch (err) {
       const silentMs = this.hung.get(proc);
-      if (silentMs !== undefined) throw new Error(`the engine stopped answering (${Math.round(silentMs / 1000)} s without a reply) and was restarted; send it again`);
+      if (silentMs !== undefined) throw new Error(`the engine stopped answering (${Math.round(silentMs / 1000)} s without a reply) and was restarted; send it again`, { cause: err });
       throw err;
     } finally {
       link?.dispose();
@@ -289,7 +289,7 @@ export class EngineSupervisor extends Disposable {
     } catch (err) {
       this._lastError = errorMessage(err);
       this.setState('failed');
-      throw new Error(this._lastError);
+      throw new Error(this._lastError, { cause: err });
     }
     const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
     this.proc = proc;
@@ -330,7 +330,7 @@ export class EngineSupervisor extends Disposable {
       // Loading failed for a reason the user must fix (bad path, corrupt checkpoint): stop, do not restart in a loop.
       await this.stopProcess();
       this.setState('failed');
-      throw new Error(this._lastError);
+      throw new Error(this._lastError, { cause: err });
     }
     // After 'ready': a server that cannot start (port taken) must not keep the editor from its engine.
     if (cfg.serve) await this.startServing(proc, cfg.serve);

@@ -38,7 +38,7 @@ function exchange(port: number, bytes: Buffer, ms = 5000): Promise<Outcome> {
       const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end))?.[1] ?? NaN);
       const body = data.subarray(end + 4);
       if (!final && !(body.length >= length)) return undefined;
-      let json = false;
+      let json: boolean;
       try {
         json = typeof (JSON.parse(body.subarray(0, length).toString('utf8')) as { error?: unknown }).error === 'object';
       } catch {
