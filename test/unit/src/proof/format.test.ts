@@ -10,12 +10,14 @@ const wrong: ProofStep = {
   range,
   text: 'x^2 + 2x + 1 = x^2 + 1',
   verdict: 'wrong',
+  reason: 'sides-differ',
   counterexample: { x: '3/2' },
   values: { left: '25/4', right: '13/4' },
   sides: { left: 'x^2 + 2x + 1', relation: '=', right: 'x^2 + 1' },
   detail: 'the two sides differ',
 };
-const step = (verdict: ProofStep['verdict'], extra: Partial<ProofStep> = {}): ProofStep => ({ line: 1, range, text: 'a = b', verdict, detail: 'd', ...extra });
+const REASON = { verified: 'identity-sampled', wrong: 'sides-differ', unknown: 'not-algebra', unparsed: 'unreadable' } as const;
+const step = (verdict: ProofStep['verdict'], extra: Partial<ProofStep> = {}): ProofStep => ({ line: 1, range, text: 'a = b', verdict, reason: REASON[verdict], detail: 'd', ...extra });
 
 describe('Check Proof messages', function () {
   this.timeout(60_000);
