@@ -3,7 +3,7 @@
 // caller treats such points as outside the domain instead of guessing. Integrals, limits and infinite sums are
 // approximated (approximations.ts); the one-argument functions and their domains are in real-functions.ts.
 import Fraction from 'fraction.js';
-import { integrateNumerically, infiniteSum, limitNumerically } from './approximations';
+import { INTEGRAND_EVALUATIONS, integrateNumerically, infiniteSum, limitNumerically, SERIES_EVALUATIONS } from './approximations';
 import { headOf, symbolName, UnsupportedExpression, WorkLimit, type MathJson } from './mathjson';
 import { UNARY } from './real-functions';
 import { add, approx, CONSTANTS, div, exact, fromNumberLiteral, MAX_EXACT_DIGITS, isInteger, mul, power, sub, toNumber, type Env, type Value } from './values';
@@ -19,6 +19,43 @@ const MAX_LOOP = 20_000;
 export const EVALUATION_WORK = 500_000;
 
 let meter: { left: number; limit: number } | undefined;
+
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+const tooMuchWork = (limit: number, estimate?: number) =>
+  new WorkLimit(`evaluating it would take ${estimate ? `about ${count(estimate)}` : `more than ${count(limit)}`} steps${estimate ? `, more than the ${count(limit)} one step may use` : ''} (nested integrals, sums or series)`);
+
+/**
+ * The nodes evaluating `e` once will visit, known before it starts: an integral's body ~3,000 times, a sum's once per
+ * term (bounds written as numbers; others count once), an infinite sum's 16,000 times, so nesting multiplies.
+ */
+export function estimatedWork(e: MathJson): number {
+  if (!Array.isArray(e)) return 1;
+  const [head, ...args] = e;
+  const each = (xs: MathJson[]) => xs.reduce<number>((n, a) => n + estimatedWork(a), 1);
+  switch (head) {
+    case 'Integrate':
+      return each(args.slice(1)) + INTEGRAND_EVALUATIONS * estimatedWork(args[0] ?? 0);
+    case 'Limit':
+      return each(args.slice(1)) + 4 * estimatedWork(args[0] ?? 0);
+    case 'Sum':
+    case 'Product': {
+      let n = estimatedWork(args[0] ?? 0);
+      for (const limits of args.slice(1)) {
+        const [, , lo, hi] = Array.isArray(limits) ? limits : [];
+        const terms = symbolName(hi ?? 0) === 'PositiveInfinity' ? SERIES_EVALUATIONS : typeof lo === 'number' && typeof hi === 'number' ? Math.max(1, hi - lo + 1) : 1;
+        n *= terms;
+      }
+      return 1 + n;
+    }
+  }
+  return each(args);
+}
+
+/** Refuses, before any work, evaluations of `sides` at `points` points that would exceed `limit` nodes. */
+export function refuseBeyond(limit: number, points: number, ...sides: MathJson[]): void {
+  const estimate = points * sides.reduce<number>((n, e) => n + estimatedWork(e), 0);
+  if (estimate > limit) throw tooMuchWork(limit, estimate);
+}
 
 /** Runs `fn` with one budget of `units` evaluated nodes shared by every evaluation inside it (nested: the outer one). */
 export function withEvaluationWork<T>(units: number, fn: () => T): T {
@@ -44,11 +81,13 @@ function fromDecimalString(s: string): Value | undefined {
 
 /** Evaluates `e`; `undefined` when it has no real value at this point. Throws WorkLimit past the work budget. */
 export function evaluate(e: MathJson, env: Env): Value | undefined {
-  return meter ? evaluateNode(e, env) : withEvaluationWork(EVALUATION_WORK, () => evaluateNode(e, env));
+  if (meter) return evaluateNode(e, env);
+  refuseBeyond(EVALUATION_WORK, 1, e);
+  return withEvaluationWork(EVALUATION_WORK, () => evaluateNode(e, env));
 }
 
 function evaluateNode(e: MathJson, env: Env): Value | undefined {
-  if (--meter!.left < 0) throw new WorkLimit(`evaluating it would take more than ${meter!.limit.toLocaleString('en-US')} steps (nested integrals, sums or series)`);
+  if (--meter!.left < 0) throw tooMuchWork(meter!.limit);
   if (typeof e === 'number') return fromNumberLiteral(e);
   if (!Array.isArray(e)) {
     if (typeof e === 'object' && 'num' in e) {

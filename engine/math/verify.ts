@@ -5,7 +5,7 @@
 import type { StepReason, StepVerdict } from '../protocol';
 import { OP_SYMBOL, type Claim, type Formula, type Link, type RelationOp, type Syntax } from './claims';
 import { derivativeOfSide, hasCalculus, indefiniteIntegralVariable, resolve, type Definitions } from './calculus';
-import { evaluate, EVALUATION_WORK, withEvaluationWork } from './evaluate';
+import { evaluate, EVALUATION_WORK, refuseBeyond, withEvaluationWork } from './evaluate';
 import { freeSymbols, headOf, symbolName, UnsupportedExpression, WorkLimit, type MathJson } from './mathjson';
 import { formatValue, toNumber, type Env, type Value } from './values';
 import { computeEngine, parseMath, ParseFailure } from './parse';
@@ -130,6 +130,7 @@ function sampleRelation(link: Link, parsed: ParsedLink, ctx: CheckContext): Verd
   const bounds = boundsFor(vars, ints, ctx);
   const explicit = vars.some((v) => bounds.get(v)?.explicit);
   const points = vars.length === 0 ? [new Map() as Env] : samplePoints(vars, bounds, IDENTITY_POINTS);
+  refuseBeyond(STEP_EVALUATION_WORK, points.length, lhs, rhs);
   let valid = 0;
   let unclear = 0;
   for (const env of points) {
