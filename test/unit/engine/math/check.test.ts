@@ -90,7 +90,20 @@ describe('Check Proof bounds the work of one step', function () {
       assert.ok(steps.some((s) => s.reason === 'work-limit'), JSON.stringify(kinds(steps)));
     }
     const [first] = (await timed(seed7[1]!, 'latex')).steps;
-    assert.equal(first!.detail, 'not checkable: a number of 301,030 digits is too large to evaluate');
+    assert.equal(first!.detail, 'not checkable: a power of about 301,030 digits is too large to evaluate');
+  });
+
+  it('refuses a power of numbers too large for the CAS to read (it computed (10^12)^999999 exactly)', async () => {
+    const { steps, ms } = await timed('$$\\frac{10^{12} - (10^{12})^{999999}}{y} > x$$');
+    assert.ok(ms < 5000, `${ms} ms`);
+    assert.deepEqual(kinds(steps), [['unknown', 'work-limit']]);
+    assert.equal(steps[0]!.detail, 'not checkable: a power of about 11,999,988 digits is too large to evaluate');
+    // the CAS's reading of `1 e + 999999` as 1e+999999, in a fraction, never returned either (fuzz seed 7, #8446)
+    const scientific = await timed('Let $x > 0$. Then $$\\frac{1  e + 999999}{0 / 2} > y$$');
+    assert.ok(scientific.ms < 5000, `${scientific.ms} ms`);
+    assert.deepEqual(kinds(scientific.steps), [['unknown', 'work-limit']]);
+    // powers a double or exact arithmetic can hold are read as before
+    assert.deepEqual(kinds((await timed('$$2^{100} \\cdot 2^{100} = 4^{100}$$')).steps), [['verified', 'evaluates-equal']]);
   });
 
   it('refuses sums, products and binomials too long to evaluate, by kind', async () => {
