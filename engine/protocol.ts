@@ -178,12 +178,37 @@ export interface SourceRange {
   end: SourcePosition;
 }
 export type StepVerdict = 'verified' | 'wrong' | 'unknown' | 'unparsed';
+/** Why a step got its verdict, as a kind to decide on; `detail` holds the same in words, for display only. */
+export type StepReason =
+  // verified
+  | 'evaluates-equal' // both sides are closed and evaluate to the same value
+  | 'identity-sampled' // holds at random rational points
+  | 'smt-proved' // an inequality, implication or solving step proved by the SMT solver
+  | 'rounds' // `a \approx b`: b is a rounded or truncated
+  // wrong
+  | 'sides-differ' // a point where both sides are defined and differ
+  | 'outside-domain' // a side is undefined at a point the stated assumptions allow
+  | 'does-not-follow' // the premise holds at a point where the conclusion fails
+  | 'does-not-round'
+  // unknown
+  | 'few-domain-points' // too few sample points in the domain of both sides
+  | 'no-real-value' // a closed side has no real value
+  | 'float-precision' // the sides agree only to floating-point precision, or arithmetic is not exact
+  | 'no-counterexample' // an inequality held at every sample point but was not proved
+  | 'smt-undecided' // the SMT solver gave up, could not express it, or its counterexample did not survive evaluation
+  | 'not-algebra' // the expression has a part the evaluator does not support
+  | 'work-limit' // evaluating it would take more work than one step may use (huge exponents, nested integrals)
+  | 'time-budget' // the check's time budget ran out before this step
+  | 'free-variables' // an approximation with free variables
+  // unparsed
+  | 'unreadable';
 export interface ProofStep {
   /** 1-based line where the step's claim starts */
   line: number;
   range: SourceRange;
   text: string;
   verdict: StepVerdict;
+  reason: StepReason;
   /** variable assignment (exact values as strings) under which the claim fails, for `wrong` */
   counterexample?: Record<string, string>;
   /** the two sides of the checked relation as the checker read them (a continued row's left side included) */

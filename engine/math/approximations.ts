@@ -22,6 +22,8 @@ function boundBody(fn: MathJson, limits: MathJson | undefined): { body: MathJson
 }
 
 const INTEGRATION_INTERVALS = 2048;
+/** how many times one definite integral evaluates its body (two Simpson sums) */
+export const INTEGRAND_EVALUATIONS = INTEGRATION_INTERVALS + 1 + INTEGRATION_INTERVALS / 2 + 1;
 
 /** Definite integral by composite Simpson's rule with a Richardson error estimate; open limits are unsupported. */
 export function integrateNumerically(args: MathJson[], env: Env, evaluate: Evaluate): Value | undefined {
@@ -91,6 +93,8 @@ export function limitNumerically(args: MathJson[], env: Env, evaluate: Evaluate)
 }
 
 const SERIES_TERMS = 4000;
+/** how many terms an infinite sum evaluates */
+export const SERIES_EVALUATIONS = 4 * SERIES_TERMS;
 
 /**
  * Σ_{k=lo}^∞ numerically: partial sums at N, 2N, 4N terms and Aitken's extrapolation (exact for tails that shrink
@@ -103,7 +107,7 @@ export function infiniteSum(body: MathJson, index: string, lo: MathJson, env: En
   const partial: number[] = [];
   let acc = 0;
   const scope = new Map(env);
-  for (let i = 0; i < 4 * SERIES_TERMS; i++) {
+  for (let i = 0; i < SERIES_EVALUATIONS; i++) {
     scope.set(index, exact(new Fraction(start + i)));
     const v = evaluate(body, scope);
     if (!v) return undefined;

@@ -5,7 +5,11 @@ import Fraction from 'fraction.js';
 import { evaluate } from './evaluate';
 import { formatValue } from './values';
 import { parseAscii } from './parse';
-import type { Verdict } from './verify';
+import { WorkLimit } from './mathjson';
+import { errorVerdict, type Verdict } from './verify';
+
+/** A claim the reader could not take in (the benchmark's prose is full of them); too much work is said as such. */
+const unreadable = (err: unknown): Verdict => (err instanceof WorkLimit ? errorVerdict(err) : { verdict: 'unparsed', reason: 'unreadable', detail: (err as Error).message });
 
 export interface ArithmeticClaim {
   start: number;
@@ -75,26 +79,27 @@ export function checkArithmetic(expr: string, value: string): Verdict {
     const s = evaluate(parseAscii(normalise(value)), new Map());
     exact = v?.exact;
     stated = s?.exact;
-    if (!v || !s) return { verdict: 'unknown', detail: `${expr} has no value (division by zero?)` };
-    if (!exact || !stated) return { verdict: 'unknown', detail: 'not exact arithmetic' };
+    if (!v || !s) return { verdict: 'unknown', reason: 'no-real-value', detail: `${expr} has no value (division by zero?)` };
+    if (!exact || !stated) return { verdict: 'unknown', reason: 'float-precision', detail: 'not exact arithmetic' };
   } catch (err) {
-    return { verdict: 'unparsed', detail: (err as Error).message };
+    return unreadable(err);
   }
-  if (exact.equals(stated)) return { verdict: 'verified', detail: `${expr.trim()} = ${formatValue({ exact })}` };
+  if (exact.equals(stated)) return { verdict: 'verified', reason: 'evaluates-equal', detail: `${expr.trim()} = ${formatValue({ exact })}` };
   const decimals = normalise(value).match(/\.(\d+)/)?.[1]?.length ?? 0;
   const scale = new Fraction(10).pow(decimals);
   const scaled = exact.mul(scale);
   const candidates = [scaled.floor(), scaled.ceil(), scaled.round()].map((c) => c.div(scale));
   if (candidates.some((c) => c.equals(stated!))) {
-    return { verdict: 'verified', detail: `${expr.trim()} = ${formatValue({ exact })}, which rounds to ${value}` };
+    return { verdict: 'verified', reason: 'rounds', detail: `${expr.trim()} = ${formatValue({ exact })}, which rounds to ${value}` };
   }
   // `2 + 3 = 5 + 1 = 6` is a running total in prose: the first term on the right is the value being claimed
   const firstTerm = value.trim().match(/^-?\$?[\d.,]+%?(?=\s*[-+*/×÷x–−])/)?.[0];
   if (firstTerm && checkArithmetic(expr, firstTerm).verdict === 'verified') {
-    return { verdict: 'verified', detail: `${expr.trim()} = ${formatValue({ exact })} (running total)` };
+    return { verdict: 'verified', reason: 'evaluates-equal', detail: `${expr.trim()} = ${formatValue({ exact })} (running total)` };
   }
   return {
     verdict: 'wrong',
+    reason: 'sides-differ',
     detail: `${expr.trim()} = ${formatValue({ exact })}, not ${value.trim()}`,
     counterexample: {},
     values: { left: formatValue({ exact }), right: formatValue({ exact: stated }) },
@@ -137,13 +142,13 @@ export function checkSimplification(lhs: string, rhs: string, variable: string):
     for (const p of ['3/2', '7', '-5/3', '11']) {
       const env = new Map([[variable, { exact: new Fraction(p) }]]);
       const a = evaluate(l, env), b = evaluate(r, env);
-      if (!a?.exact || !b?.exact) return { verdict: 'unknown', detail: 'not exact' };
+      if (!a?.exact || !b?.exact) return { verdict: 'unknown', reason: 'float-precision', detail: 'not exact' };
       if (!a.exact.equals(b.exact)) {
-        return { verdict: 'wrong', detail: `${lhs} ≠ ${rhs}`, counterexample: { [variable]: p }, values: { left: formatValue(a), right: formatValue(b) } };
+        return { verdict: 'wrong', reason: 'sides-differ', detail: `${lhs} ≠ ${rhs}`, counterexample: { [variable]: p }, values: { left: formatValue(a), right: formatValue(b) } };
       }
     }
-    return { verdict: 'verified', detail: `${lhs} = ${rhs} for all ${variable}` };
+    return { verdict: 'verified', reason: 'identity-sampled', detail: `${lhs} = ${rhs} for all ${variable}` };
   } catch (err) {
-    return { verdict: 'unparsed', detail: (err as Error).message };
+    return unreadable(err);
   }
 }

@@ -7,14 +7,14 @@ import { type Definitions, definitionHead, hasCalculus, resolve } from './calcul
 import { OP_SYMBOL, type Claim, type Extracted, type Link, type Syntax } from './claims';
 import { checkArithmetic } from './arithmetic';
 import { evaluate } from './evaluate';
-import { freeSymbols, symbolName, UnsupportedExpression } from './mathjson';
+import { freeSymbols, symbolName } from './mathjson';
 import { extractLatex } from './latex-steps';
-import { parseMath, ParseFailure } from './parse';
+import { parseMath } from './parse';
 import { extractPlain } from './plain-steps';
 import { checkWithProver, proverFor } from './provers';
 import { freshBounds, type Bounds } from './sampling';
 import { SourceMap } from './source-map';
-import { isNotAClaim, parseLink, proveInequality, verifyImplication, verifyRelation, type CheckContext, type Verdict } from './verify';
+import { errorVerdict, isNotAClaim, parseLink, proveInequality, verifyImplication, verifyRelation, type CheckContext, type Verdict } from './verify';
 
 export interface CheckOptions {
   signal?: AbortSignal;
@@ -78,6 +78,7 @@ function stepFrom(claim: Claim, map: SourceMap, verdict: Verdict): ProofStep {
     range,
     text: map.text.slice(claim.start, claim.end),
     verdict: verdict.verdict,
+    reason: verdict.reason,
     detail: verdict.detail,
     ...(claim.kind === 'link' ? { sides: { left: claim.link.lhs.text, relation: OP_SYMBOL[claim.link.op], right: claim.link.rhs.text } } : {}),
     ...(claim.kind === 'implication' ? { sides: { left: claim.premiseText, relation: claim.op === 'iff' ? '⟺' : '⟹', right: claim.conclusionText } } : {}),
@@ -92,32 +93,42 @@ interface Reading {
   cue: ProofPremiseCue;
 }
 
-/** Tags for the second pass: a lone equation that fails may still be an equation being solved, judged by its neighbours. */
-type TaggedVerdict = Verdict & {
-  /** a lone equation between two non-constant expressions that fails */
-  lone?: boolean;
-  /** the link's free variables */
-  vars?: string[];
-  identity?: boolean;
-  skipped?: Reading;
-  /** `x = <closed expression>`: the value of x, as a solution states it */
-  solvedFor?: string;
-  /** a pairing of rows that turned out not to be a solving step: nothing to report */
-  internal?: boolean;
-};
+/**
+ * What one claim came to: a step with its verdict, an equation read as a premise, or a pairing of rows that turned
+ * out not to be a solving step (nothing to report). The tags serve the second pass: a lone equation that fails may
+ * still be an equation being solved, judged by its neighbours.
+ */
+type Outcome =
+  | (Verdict & {
+      kind: 'step';
+      /** a lone equation between two non-constant expressions that fails */
+      lone?: boolean;
+      /** the link's free variables */
+      vars?: string[];
+    })
+  | {
+      kind: 'premise';
+      reading: Reading;
+      vars?: string[];
+      /** `x = <closed expression>`: the value of x, as a solution states it */
+      solvedFor?: string;
+    }
+  | { kind: 'no-step' };
+
+const asStep = (verdict: Verdict, tags: { lone?: boolean; vars?: string[] } = {}): Outcome => ({ kind: 'step', ...verdict, ...tags });
 
 const cueOrShape = (cue: string | undefined, shape: Extract<ProofPremiseCue, { by: 'shape' }>['shape']): ProofPremiseCue => (cue ? { by: 'word', word: cue } : { by: 'shape', shape });
 
-async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
+async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckContext): Promise<Outcome> {
   const link: Link = claim.link;
   if (claim.syntax === 'ascii' && link.op === 'Equal' && !/[A-Za-z]/.test(`${link.lhs.text} = ${link.rhs.text}`.replace(/(\d)\s+x\s+(?=\$?\d)/g, '$1 * ')) && /\d/.test(link.rhs.text)) {
     // closed arithmetic (a lone x between numbers is a times sign): exact, with the writer's rounding allowed
-    return checkArithmetic(link.lhs.text, link.rhs.text);
+    return asStep(checkArithmetic(link.lhs.text, link.rhs.text));
   }
   // `du = 2x\,dx`: a substitution between differentials, a definition rather than a claim
   const both = link.lhs.text + ' ' + link.rhs.text;
   if (claim.syntax === 'latex' && !/\\int|\\frac\s*\{\s*\\?(mathrm\{)?d/.test(both) && /(^|[^A-Za-z\\])d[a-z](?![A-Za-z])/.test(both)) {
-    return { verdict: 'unknown', detail: 'definition', skipped: { kind: 'definition', cue: cueOrShape(claim.cue, 'differentials') } };
+    return { kind: 'premise', reading: { kind: 'definition', cue: cueOrShape(claim.cue, 'differentials') } };
   }
   const parsed = parseLink(link, claim.syntax);
   const lone = link.chainLength === 1 && !link.continuation;
@@ -136,26 +147,24 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
     // `\sin^2 x + \cos^2 x = 1` and `x^2 - 2x + 1 \ge 0` are claims when they hold for every admissible x;
     // `2x + 3 = 7` and `2x + 1 > 5` are conditions
     const v = verifyRelation(link, parsed, ctx);
-    if (v.verdict === 'verified') return v;
-    const proved = link.op !== 'Equal' && v.verdict === 'unknown' && !/cannot check/.test(v.detail) ? await proveInequality(link, parsed, ctx) : undefined;
-    if (proved?.verdict === 'verified') return proved;
+    if (v.verdict === 'verified') return asStep(v);
+    const proved = link.op !== 'Equal' && v.verdict === 'unknown' && v.reason !== 'few-domain-points' ? await proveInequality(link, parsed, ctx) : undefined;
+    if (proved?.verdict === 'verified') return asStep(proved);
   }
   const vars = [...new Set([...freeSymbols(parsed.lhs), ...freeSymbols(parsed.rhs)])];
   if (reading) {
     const solved = symbolName(parsed.lhs);
-    return { verdict: 'unknown', detail: reading.kind, skipped: reading, vars, ...(solved && link.op === 'Equal' && freeSymbols(parsed.rhs).size === 0 ? { solvedFor: solved } : {}) };
+    return { kind: 'premise', reading, vars, ...(solved && link.op === 'Equal' && freeSymbols(parsed.rhs).size === 0 ? { solvedFor: solved } : {}) };
   }
-  if (link.op === 'Approx') return checkApprox(link, parsed.lhs, parsed.rhs, ctx);
+  if (link.op === 'Approx') return asStep(checkApprox(link, parsed.lhs, parsed.rhs, ctx));
   let verdict = verifyRelation(link, parsed, ctx);
-  if (verdict.verdict === 'unknown' && link.op !== 'Equal' && !/domain/.test(verdict.detail)) {
+  if (verdict.verdict === 'unknown' && link.op !== 'Equal' && verdict.reason !== 'few-domain-points') {
     verdict = (await proveInequality(link, parsed, ctx)) ?? verdict;
   }
   // A lone equation between two expressions may be an equation to solve, not a claimed identity: it is wrong only
   // when it sits in a chain, continues a row, or states a derivative/integral/sum/limit.
-  const claimed = !lone || /^outside the domain/.test(verdict.detail) || (verdict.counterexample !== undefined && Object.keys(verdict.counterexample).length === 0) || link.op !== 'Equal' || /differentiating/.test(verdict.detail) || hasCalculusText(link);
-  if (verdict.verdict === 'wrong' && !claimed) return { ...verdict, lone: true, vars };
-  if (verdict.verdict === 'verified' && /identity holds/.test(verdict.detail)) return { ...verdict, identity: true, vars };
-  return { ...verdict, vars };
+  const claimed = !lone || verdict.reason === 'outside-domain' || (verdict.counterexample !== undefined && Object.keys(verdict.counterexample).length === 0) || link.op !== 'Equal' || verdict.differentiated !== undefined || hasCalculusText(link);
+  return asStep(verdict, { vars, ...(verdict.verdict === 'wrong' && !claimed ? { lone: true } : {}) });
 }
 
 const hasCalculusText = (link: Link) => /\\(frac\{d|int|sum|prod|lim)|d\/d[a-z]|\\mathrm\{d\}|'/.test(link.lhs.text + link.rhs.text);
@@ -164,7 +173,7 @@ const hasCalculusText = (link: Link) => /\\(frac\{d|int|sum|prod|lim)|d\/d[a-z]|
 function checkApprox(link: Link, lhs: unknown, rhs: unknown, ctx: CheckContext): Verdict {
   const l = evaluate(resolve(lhs as never, ctx.defs), new Map());
   const r = evaluate(resolve(rhs as never, ctx.defs), new Map());
-  if (!l || !r) return { verdict: 'unknown', detail: 'approximation with free variables or undefined values' };
+  if (!l || !r) return { verdict: 'unknown', reason: 'free-variables', detail: 'approximation with free variables or undefined values' };
   const decimals = link.rhs.text.match(/\.(\d+)/)?.[1]?.length ?? 0;
   const scale = Math.pow(10, decimals);
   const x = l.exact ? l.exact.valueOf() : l.approx!;
@@ -172,32 +181,31 @@ function checkApprox(link: Link, lhs: unknown, rhs: unknown, ctx: CheckContext):
   const near = (a: number) => Math.abs(a / scale - y) < 1e-9 * Math.max(1, Math.abs(y));
   const shown = String(Number(x.toPrecision(12)));
   return near(Math.round(x * scale)) || near(Math.trunc(x * scale))
-    ? { verdict: 'verified', detail: `left side = ${shown}, which rounds to ${link.rhs.text}` }
-    : { verdict: 'wrong', detail: `left side = ${shown}, which does not round to ${link.rhs.text}`, counterexample: {}, values: { left: shown, right: link.rhs.text } };
+    ? { verdict: 'verified', reason: 'rounds', detail: `left side = ${shown}, which rounds to ${link.rhs.text}` }
+    : { verdict: 'wrong', reason: 'does-not-round', detail: `left side = ${shown}, which does not round to ${link.rhs.text}`, counterexample: {}, values: { left: shown, right: link.rhs.text } };
 }
 
-async function verdictFor(claim: Claim, ctx: CheckContext): Promise<TaggedVerdict | undefined> {
+async function outcomeOf(claim: Claim, ctx: CheckContext): Promise<Outcome> {
   try {
-    if (claim.kind === 'unparsed') return { verdict: 'unparsed', detail: claim.reason };
-    if (claim.kind === 'implication') return claim.implicit ? await checkSolvingStep(claim, ctx) : await verifyImplication(claim, ctx);
+    if (claim.kind === 'unparsed') return asStep({ verdict: 'unparsed', reason: 'unreadable', detail: claim.reason });
+    if (claim.kind === 'implication') return claim.implicit ? await checkSolvingStep(claim, ctx) : asStep(await verifyImplication(claim, ctx));
     return await checkLink(claim, ctx);
   } catch (err) {
-    // a pairing of rows that cannot be read as a solving step is no step at all (its rows are reported themselves)
-    if (claim.kind === 'implication' && claim.implicit && (err as Error).name !== 'AbortError') return { verdict: 'unknown', detail: 'not a solving step', internal: true };
-    if (err instanceof ParseFailure) return { verdict: 'unparsed', detail: err.message };
-    if (err instanceof UnsupportedExpression) return { verdict: 'unknown', detail: `not checkable by algebra: ${err.message}` };
     if ((err as Error).name === 'AbortError') throw err;
-    return { verdict: 'unknown', detail: `not checkable by algebra: ${(err as Error).message}` };
+    // a pairing of rows that cannot be read as a solving step is no step at all (its rows are reported themselves)
+    if (claim.kind === 'implication' && claim.implicit) return { kind: 'no-step' };
+    return asStep(errorVerdict(err));
   }
 }
+
 
 /**
  * Row k+1 of an equation display with no arrow: a solving step (`2x + 3 = 11` then `2x = 8`) must follow from row k.
  * Only rows in one and the same unknown qualify, and a solved row (`x = 2`) never serves as a premise, so lists of
  * values, systems of equations and definitions are left alone.
  */
-async function checkSolvingStep(claim: Extract<Claim, { kind: 'implication' }>, ctx: CheckContext): Promise<TaggedVerdict> {
-  const skip: TaggedVerdict = { verdict: 'unknown', detail: 'not a solving step', internal: true };
+async function checkSolvingStep(claim: Extract<Claim, { kind: 'implication' }>, ctx: CheckContext): Promise<Outcome> {
+  const skip: Outcome = { kind: 'no-step' };
   const [premise] = claim.premise[0] ?? [];
   const [conclusion] = claim.conclusion[0] ?? [];
   if (!premise || !conclusion || claim.premise.length !== 1 || claim.premise[0]!.length !== 1) return skip;
@@ -211,9 +219,9 @@ async function checkSolvingStep(claim: Extract<Claim, { kind: 'implication' }>, 
   if (solved(p)) return skip;
   // an identity row is not an equation being solved
   for (const [link, parsed] of [[premise, p], [conclusion, c]] as const) if (verifyRelation(link, parsed, ctx).verdict === 'verified') return skip;
-  const v = await verifyImplication(claim, ctx);
+  const v = await verifyImplication(claim, ctx, 'the row above');
   if (v.verdict === 'unknown') return skip;
-  return v.verdict === 'verified' ? { ...v, detail: 'follows from the row above (checked by the SMT solver)' } : { ...v, detail: `${v.detail.replace('does not follow', 'does not follow from the row above')}` };
+  return asStep(v.verdict === 'verified' ? { ...v, detail: 'follows from the row above (checked by the SMT solver)' } : v);
 }
 
 function contextAround(text: string, start: number, end: number): string {
@@ -228,33 +236,32 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
   const map = new SourceMap(params.text, params.origin);
   const { claims, assumptions } = extractClaims(params.text, params.languageId);
   const sorted = [...assumptions].sort((a, b) => a.at - b.at);
-  const ctx: CheckContext = { defs: new Map() as Definitions, bounds: new Map(), integers: new Set(), signal: opts.signal };
-  const results: Array<{ claim: Claim; verdict: TaggedVerdict }> = [];
   // A long document must not hold the engine forever: past the budget, the remaining steps are reported unchecked.
   const deadline = Date.now() + (params.timeoutMs ?? DEFAULT_BUDGET_MS);
+  const ctx: CheckContext = { defs: new Map() as Definitions, bounds: new Map(), integers: new Set(), signal: opts.signal, deadline };
+  const results: Result[] = [];
   for (const claim of claims) {
     if (opts.signal?.aborted) throw new DOMException('proof check cancelled', 'AbortError');
     if (Date.now() > deadline) {
       if (claim.kind === 'implication' && claim.implicit) continue;
-      results.push({ claim, verdict: { verdict: 'unknown', detail: `not checked: the time budget of ${params.timeoutMs ?? DEFAULT_BUDGET_MS} ms ran out` } });
+      results.push({ claim, outcome: asStep({ verdict: 'unknown', reason: 'time-budget', detail: `not checked: the time budget of ${params.timeoutMs ?? DEFAULT_BUDGET_MS} ms ran out` }) });
       continue;
     }
     // Assumptions apply from where they are stated (and a whole document's, when stated before any math).
     ctx.bounds = boundsFromAssumptions(sorted.filter((a) => a.at <= claim.start || a.at < (claims[0]?.start ?? 0)));
-    const verdict = await verdictFor(claim, ctx);
-    if (verdict) results.push({ claim, verdict });
+    results.push({ claim, outcome: await outcomeOf(claim, ctx) });
   }
   const steps: ProofStep[] = [];
   const premises: ProofPremise[] = [];
-  for (const [i, { claim, verdict }] of results.entries()) {
-    if (verdict.internal) continue;
-    const reading = verdict.skipped ?? (verdict.lone ? solvingReading(results, i, params.text) : undefined);
+  for (const [i, { claim, outcome }] of results.entries()) {
+    if (outcome.kind === 'no-step') continue;
+    const reading = outcome.kind === 'premise' ? outcome.reading : outcome.lone ? solvingReading(results, i, params.text) : undefined;
     if (reading) {
       premises.push(premiseFrom(claim, map, reading));
       continue;
     }
-    const final: Verdict = verdict;
-    const step = stepFrom(claim, map, final);
+    if (outcome.kind !== 'step') continue;
+    const step = stepFrom(claim, map, outcome);
     if (step.verdict === 'unknown' && opts.critic && params.withModelCritique !== false) {
       // The opinion is optional: a model that cannot be asked (prompt too long for its context, engine busy) costs
       // this step its opinion, never the whole check. Cancellation still ends the check.
@@ -271,7 +278,7 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
   return { steps, ...(premises.length ? { premises } : {}) };
 }
 
-type Result = { claim: Claim; verdict: TaggedVerdict };
+type Result = { claim: Claim; outcome: Outcome };
 
 /**
  * A lone equation that fails is a claim, unless the derivation goes on to solve it: a solving step starts from it,
@@ -279,20 +286,23 @@ type Result = { claim: Claim; verdict: TaggedVerdict };
  * the same paragraph.
  */
 function solvingReading(results: Result[], i: number, text: string): Reading | undefined {
-  const { claim, verdict } = results[i]!;
-  if (claim.kind !== 'link' || !verdict.lone) return undefined;
-  const vars = new Set(verdict.vars);
+  const { claim, outcome } = results[i]!;
+  if (claim.kind !== 'link' || outcome.kind !== 'step' || !outcome.lone) return undefined;
+  const vars = new Set(outcome.vars);
   const linkResult = (link: Link) => results.find((r) => r.claim.kind === 'link' && r.claim.link === link);
+  const isIdentity = (o: Outcome) => o.kind === 'step' && o.reason === 'identity-sampled';
+  const varsOf = (o: Outcome) => (o.kind === 'no-step' ? [] : (o.vars ?? []));
   for (const r of results) {
     if (r.claim.kind !== 'implication' || !r.claim.implicit) continue;
     const premise = r.claim.premise[0]?.[0], conclusion = r.claim.conclusion[0]?.[0];
     if (premise !== claim.link && conclusion !== claim.link) continue;
-    if (!r.verdict.internal) return { kind: 'condition', cue: { by: 'shape', shape: 'solved below' } };
-    const other = linkResult(premise === claim.link ? conclusion! : premise!)?.verdict;
-    if (other && !other.identity && (other.vars ?? []).some((v) => vars.has(v))) return { kind: 'condition', cue: { by: 'shape', shape: 'system of equations' } };
+    if (r.outcome.kind !== 'no-step') return { kind: 'condition', cue: { by: 'shape', shape: 'solved below' } };
+    const other = linkResult(premise === claim.link ? conclusion! : premise!)?.outcome;
+    if (other && !isIdentity(other) && varsOf(other).some((v) => vars.has(v))) return { kind: 'condition', cue: { by: 'shape', shape: 'system of equations' } };
   }
   const next = results.slice(i + 1).find((r) => r.claim.kind === 'link');
-  if (next?.verdict.solvedFor && vars.has(next.verdict.solvedFor) && !/\n\s*\n/.test(text.slice(claim.end, next.claim.start))) {
+  const solvedFor = next?.outcome.kind === 'premise' ? next.outcome.solvedFor : undefined;
+  if (next && solvedFor && vars.has(solvedFor) && !/\n\s*\n/.test(text.slice(claim.end, next.claim.start))) {
     return { kind: 'condition', cue: { by: 'shape', shape: 'solved below' } };
   }
   return undefined;

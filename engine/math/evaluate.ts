@@ -3,21 +3,95 @@
 // caller treats such points as outside the domain instead of guessing. Integrals, limits and infinite sums are
 // approximated (approximations.ts); the one-argument functions and their domains are in real-functions.ts.
 import Fraction from 'fraction.js';
-import { integrateNumerically, infiniteSum, limitNumerically } from './approximations';
-import { headOf, symbolName, UnsupportedExpression, type MathJson } from './mathjson';
+import { INTEGRAND_EVALUATIONS, integrateNumerically, infiniteSum, limitNumerically, SERIES_EVALUATIONS } from './approximations';
+import { headOf, symbolName, UnsupportedExpression, WorkLimit, type MathJson } from './mathjson';
 import { UNARY } from './real-functions';
-import { add, approx, CONSTANTS, div, exact, fromNumberLiteral, isInteger, mul, power, sub, toNumber, type Env, type Value } from './values';
+import { add, approx, CONSTANTS, div, exact, fromNumberLiteral, MAX_EXACT_DIGITS, isInteger, mul, power, sub, toNumber, type Env, type Value } from './values';
 
 const MAX_LOOP = 20_000;
 
-/** Evaluates `e`; `undefined` when it has no real value at this point. */
+/**
+ * The work one evaluation (or one step's sampling, see `withEvaluationWork`) may do, counted in evaluated nodes: an
+ * integral evaluates its body ~3,000 times, a sum once per term, so nesting multiplies (∫∫ is ~10 million). A count,
+ * not a clock, so a document gets the same verdict on any machine. The costliest step of the Check Proof corpus
+ * uses ~100,000; this is about a tenth of a second.
+ */
+export const EVALUATION_WORK = 500_000;
+
+let meter: { left: number; limit: number } | undefined;
+
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+const tooMuchWork = (limit: number, estimate?: number) =>
+  new WorkLimit(`evaluating it would take ${estimate ? `about ${count(estimate)}` : `more than ${count(limit)}`} steps${estimate ? `, more than the ${count(limit)} one step may use` : ''} (nested integrals, sums or series)`);
+
+/**
+ * The nodes evaluating `e` once will visit, known before it starts: an integral's body ~3,000 times, a sum's once per
+ * term (bounds written as numbers; others count once), an infinite sum's 16,000 times, so nesting multiplies.
+ */
+export function estimatedWork(e: MathJson): number {
+  if (!Array.isArray(e)) return 1;
+  const [head, ...args] = e;
+  const each = (xs: MathJson[]) => xs.reduce<number>((n, a) => n + estimatedWork(a), 1);
+  switch (head) {
+    case 'Integrate':
+      return each(args.slice(1)) + INTEGRAND_EVALUATIONS * estimatedWork(args[0] ?? 0);
+    case 'Limit':
+      return each(args.slice(1)) + 4 * estimatedWork(args[0] ?? 0);
+    case 'Sum':
+    case 'Product': {
+      let n = estimatedWork(args[0] ?? 0);
+      for (const limits of args.slice(1)) {
+        const [, , lo, hi] = Array.isArray(limits) ? limits : [];
+        const terms = symbolName(hi ?? 0) === 'PositiveInfinity' ? SERIES_EVALUATIONS : typeof lo === 'number' && typeof hi === 'number' ? Math.max(1, hi - lo + 1) : 1;
+        n *= terms;
+      }
+      return 1 + n;
+    }
+  }
+  return each(args);
+}
+
+/** Refuses, before any work, evaluations of `sides` at `points` points that would exceed `limit` nodes. */
+export function refuseBeyond(limit: number, points: number, ...sides: MathJson[]): void {
+  const estimate = points * sides.reduce<number>((n, e) => n + estimatedWork(e), 0);
+  if (estimate > limit) throw tooMuchWork(limit, estimate);
+}
+
+/** Runs `fn` with one budget of `units` evaluated nodes shared by every evaluation inside it (nested: the outer one). */
+export function withEvaluationWork<T>(units: number, fn: () => T): T {
+  if (meter) return fn();
+  meter = { left: units, limit: units };
+  try {
+    return fn();
+  } finally {
+    meter = undefined;
+  }
+}
+
+/**
+ * A number as written (or as the CAS folded it, `2^{999999}` into 301,030 digits): exact unless it has more digits
+ * than exact arithmetic keeps; one too large even for a double is more work than a step may do.
+ */
+function fromDecimalString(s: string): Value | undefined {
+  if (/^[+-]?\d+(\.\d+)?$/.test(s) && s.length <= MAX_EXACT_DIGITS) return exact(new Fraction(s));
+  const x = Number(s);
+  if (!Number.isFinite(x) && s.length > MAX_EXACT_DIGITS) throw new WorkLimit(`a number of ${s.length.toLocaleString('en-US')} digits is too large to evaluate`);
+  return approx(x);
+}
+
+/** Evaluates `e`; `undefined` when it has no real value at this point. Throws WorkLimit past the work budget. */
 export function evaluate(e: MathJson, env: Env): Value | undefined {
+  if (meter) return evaluateNode(e, env);
+  refuseBeyond(EVALUATION_WORK, 1, e);
+  return withEvaluationWork(EVALUATION_WORK, () => evaluateNode(e, env));
+}
+
+function evaluateNode(e: MathJson, env: Env): Value | undefined {
+  if (--meter!.left < 0) throw tooMuchWork(meter!.limit);
   if (typeof e === 'number') return fromNumberLiteral(e);
   if (!Array.isArray(e)) {
     if (typeof e === 'object' && 'num' in e) {
-      const s = e.num.replace(/\(\d+\)$/, '');
-      if (/^[+-]?\d+(\.\d+)?$/.test(s)) return exact(new Fraction(s));
-      return approx(Number(s));
+      return fromDecimalString(e.num.replace(/\(\d+\)$/, ''));
     }
     const name = symbolName(e);
     if (name === undefined) throw new UnsupportedExpression(JSON.stringify(e));
@@ -82,8 +156,10 @@ export function evaluate(e: MathJson, env: Env): Value | undefined {
       if (!n || !k || !isInteger(n) || !isInteger(k)) return undefined;
       const nn = toNumber(n), kk = toNumber(k);
       if (kk < 0 || nn < 0 || kk > nn) return nn >= 0 ? exact(new Fraction(0)) : undefined;
+      const terms = Math.min(kk, nn - kk);
+      if (terms > MAX_LOOP) throw new WorkLimit(`a binomial coefficient of ${terms.toLocaleString('en-US')} factors is too large to evaluate`);
       let r = new Fraction(1);
-      for (let i = 0; i < kk; i++) r = r.mul(nn - i).div(i + 1);
+      for (let i = 0; i < terms; i++) r = r.mul(nn - i).div(i + 1);
       return exact(r);
     }
     case 'Sum':
@@ -137,7 +213,7 @@ function evaluateIterated(head: 'Sum' | 'Product', args: MathJson[], env: Env): 
   const from = evaluate(lo, env), to = evaluate(hi, env);
   if (!from || !to || !isInteger(from) || !isInteger(to)) return undefined;
   const a = toNumber(from), b = toNumber(to);
-  if (b - a > MAX_LOOP) throw new UnsupportedExpression(`${head} over ${b - a} terms`);
+  if (b - a > MAX_LOOP) throw new WorkLimit(`a ${head === 'Sum' ? 'sum' : 'product'} over ${(b - a + 1).toLocaleString('en-US')} terms is too long to evaluate`);
   const inner: MathJson = rest.length ? [head, body, ...rest] : body;
   let acc: Value | undefined = exact(new Fraction(head === 'Sum' ? 0 : 1));
   for (let i = a; i <= b; i++) {

@@ -11,6 +11,17 @@ export class UnsupportedExpression extends Error {
   }
 }
 
+/**
+ * Raised when evaluating would take more work than one step may use (nested integrals, long sums inside sums): the
+ * step is "not checkable" with the cause named, instead of holding the engine.
+ */
+export class WorkLimit extends UnsupportedExpression {
+  constructor(why: string) {
+    super(why);
+    this.message = why;
+  }
+}
+
 export function headOf(e: MathJson): string | undefined {
   return Array.isArray(e) && typeof e[0] === 'string' ? e[0] : undefined;
 }

@@ -3,7 +3,7 @@
 // small converter, so both reach the verifier in one form.
 import { ComputeEngine } from '@cortex-js/compute-engine';
 import { parse as parseMathjs, type MathNode } from 'mathjs';
-import type { MathJson } from './mathjson';
+import { WorkLimit, type MathJson } from './mathjson';
 import type { Syntax } from './claims';
 import { readBareArguments } from './latex-reading';
 import { cutEvaluationBrackets, evaluated, putBack } from './evaluation-brackets';
@@ -26,9 +26,58 @@ function findError(e: MathJson): string | undefined {
   return undefined;
 }
 
+/** The value of an expression of numbers only, as a double (undefined when it has a symbol or another head). */
+function numericValue(e: MathJson): number | undefined {
+  if (typeof e === 'number') return e;
+  if (!Array.isArray(e)) return e && typeof e === 'object' && 'num' in e ? Number(e.num) : undefined;
+  const [head, ...args] = e;
+  const vs = args.map(numericValue);
+  if (vs.some((v) => v === undefined)) return undefined;
+  const [a, b] = vs as number[];
+  if (head === 'Delimiter' && vs.length === 1) return a;
+  if (head === 'Negate') return -a!;
+  if (head === 'Power') return Math.pow(a!, b!);
+  if (head === 'Multiply') return (vs as number[]).reduce((x, y) => x * y, 1);
+  return undefined;
+}
+
+/** log10 |e| for powers of numbers, where a double would overflow: `(10^{12})^{999999}` is 11,999,988 digits. */
+function decimalDigits(e: MathJson): number | undefined {
+  if (Array.isArray(e) && e[0] === 'Power') {
+    const base = decimalDigits(e[1]!), exponent = numericValue(e[2]!);
+    return base === undefined || exponent === undefined ? undefined : base * exponent;
+  }
+  if (Array.isArray(e) && (e[0] === 'Delimiter' || e[0] === 'Negate') && e.length === 2) return decimalDigits(e[1]!);
+  const v = numericValue(e);
+  return v === undefined || v === 0 ? undefined : Math.log10(Math.abs(v));
+}
+
+/** The CAS computes powers of numbers exactly when it reads them (a gcd on millions of digits never returns). */
+const MAX_POWER_DIGITS = 20_000;
+
+function refuseHugePowers(e: MathJson): void {
+  if (!Array.isArray(e)) return;
+  if (e[0] === 'Power') {
+    const digits = decimalDigits(e);
+    if (digits !== undefined && Math.abs(digits) > MAX_POWER_DIGITS) {
+      throw new WorkLimit(`a power of about ${Math.round(Math.abs(digits)).toLocaleString('en-US')} digits is too large to evaluate`);
+    }
+  }
+  for (const a of e) refuseHugePowers(a);
+}
+
+/** The CAS reads `1e+999999` (`1 e + 999999` too) as a number, and a fraction of it expands to all its digits. */
+function refuseHugeScientific(text: string): void {
+  for (const m of text.matchAll(/\d\s*e\s*[+-]?\s*(\d+)/g)) {
+    if (Number(m[1]) > MAX_POWER_DIGITS) throw new WorkLimit(`a number of about ${Number(m[1]).toLocaleString('en-US')} digits ('${m[0]}') is too large to evaluate`);
+  }
+}
+
 export function parseLatex(text: string): MathJson {
   if (text.trim() === '') throw new ParseFailure('empty expression');
+  refuseHugeScientific(text);
   const cut = cutEvaluationBrackets(text);
+  refuseHugePowers(computeEngine().parse(readBareArguments(cut.text), { form: 'raw' }).json as MathJson);
   const boxed = computeEngine().parse(readBareArguments(cut.text));
   const json = boxed.json as MathJson;
   const error = findError(json);

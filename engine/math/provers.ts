@@ -112,9 +112,10 @@ async function checkCoq(params: ProofCheckParams, signal?: AbortSignal): Promise
     const all = parseCoqMessages(r.stderr + r.stdout, full, new SourceMap(full, params.origin));
     // Messages past the user's text come from the appended Print Assumptions lines: not the user's errors.
     const ours = all.filter((d) => d.range.start.line - (params.origin?.line ?? 0) >= userLines);
-    const diagnostics = [...all.filter((d) => !ours.includes(d)), ...findCoqGaps(params.text, map)];
+    const gapDiagnostics = findCoqGaps(params.text, map);
+    const diagnostics = [...all.filter((d) => !ours.includes(d)), ...gapDiagnostics];
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
-    const gaps = diagnostics.filter((d) => d.message.startsWith('not proved')).length;
+    const gaps = gapDiagnostics.length;
     const admitted = new Set(decls.flatMap((d) => [d.name, d.name.split('.').pop()!]));
     const deps = await Promise.all(appended.files.map((f) => readFile(join(dir, f), 'utf8').then((out) => parseCoqAssumptions(out, admitted), () => undefined)));
     const s = summarise(map, decls, deps, new Set());
@@ -164,6 +165,9 @@ function leanJson(output: string): LeanMessage[] {
   return out;
 }
 
+/** Lean's own words for a declaration with a gap (the one place its message text is read) */
+const usesSorry = (msg: LeanMessage) => /declaration uses 'sorry'/.test(msg.data);
+
 /** Lean's JSON messages on the user's lines (1-based lines <= `userLines`, all when undefined) -> diagnostics. */
 export function parseLeanMessages(output: string, text: string, map: SourceMap, userLines?: number): ProofDiagnostic[] {
   const out: ProofDiagnostic[] = [];
@@ -171,7 +175,7 @@ export function parseLeanMessages(output: string, text: string, map: SourceMap, 
     if (userLines !== undefined && msg.pos.line > userLines) continue;
     const start = leanOffset(text, map, msg.pos.line, msg.pos.column);
     const end = msg.endPos ? leanOffset(text, map, msg.endPos.line, msg.endPos.column) : start;
-    const sorry = /declaration uses 'sorry'/.test(msg.data);
+    const sorry = usesSorry(msg);
     const severity = msg.severity === 'error' ? 'error' : msg.severity === 'warning' ? 'warning' : 'information';
     out.push({ range: map.range(start, end), severity, message: sorry ? `not proved: ${msg.data}` : msg.data });
   }
@@ -205,7 +209,9 @@ async function checkLean(params: ProofCheckParams, signal?: AbortSignal): Promis
     const s = summarise(map, decls, decls.map((_, i) => answers.get(i)), LEAN_FOUNDATIONS);
     for (const t of s.unproved) diagnostics.push({ range: t.range, severity: 'warning', message: `not proved: '${t.name}' depends on ${t.axioms.join(', ')}` });
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
-    const gaps = diagnostics.filter((d) => d.message.startsWith('not proved')).length;
+    // counted from the messages themselves, never by reading back the words this file gave the diagnostics
+    const sorries = leanJson(r.stdout).filter((m) => m.pos.line <= userLines && usesSorry(m)).length;
+    const gaps = sorries + s.unproved.length;
     const proved = r.code === 0 && errors === 0 && gaps === 0 && s.unknown.length === 0;
     const message = proved
       ? provedWords('lean', s.assuming)

@@ -148,9 +148,13 @@ class Translator {
   }
 }
 
+/** Z3's bignum arithmetic on a number of 300,000 digits (`2^{999999}` folded by the CAS) runs past its own timeout. */
+const MAX_NUMBER_DIGITS = 200;
+
 function decimalToFraction(s: string): string {
   const m = s.match(/^([+-]?)(\d+)(?:\.(\d+))?$/);
-  if (!m) throw new NotTranslatable(`number ${s}`);
+  if (!m) throw new NotTranslatable(`number ${s.length > 40 ? `${s.slice(0, 20)}…` : s}`);
+  if (m[2]!.length + (m[3]?.length ?? 0) > MAX_NUMBER_DIGITS) throw new NotTranslatable(`a number of ${m[2]!.length + (m[3]?.length ?? 0)} digits`);
   const frac = m[3] ?? '';
   return frac ? `${m[1]}${m[2]}${frac}/1${'0'.repeat(frac.length)}` : `${m[1]}${m[2]}`;
 }

@@ -7,7 +7,7 @@ import Fraction from 'fraction.js';
 export type Value = { exact: Fraction; approx?: undefined; tol?: undefined } | { exact?: undefined; approx: number; tol?: number };
 export type Env = ReadonlyMap<string, Value>;
 
-const MAX_EXACT_DIGITS = 4_000;
+export const MAX_EXACT_DIGITS = 4_000;
 
 export const exact = (f: Fraction): Value => ({ exact: f });
 export const approx = (x: number): Value | undefined => (Number.isFinite(x) ? { approx: x } : undefined);
@@ -23,8 +23,11 @@ export function isInteger(v: Value): boolean {
   return v.exact ? v.exact.d === 1n : Number.isInteger(v.approx);
 }
 
+/** Decimal digits of n and d together, estimated from hex (linear time: a decimal toString of a huge BigInt is not). */
+const digitsOf = (f: Fraction): number => (f.n.toString(16).length + f.d.toString(16).length) * Math.LOG10E * Math.log(16);
+
 function tooBig(f: Fraction): boolean {
-  return f.n.toString().length + f.d.toString().length > MAX_EXACT_DIGITS;
+  return digitsOf(f) > MAX_EXACT_DIGITS;
 }
 
 /** Exact k-th root of a non-negative rational when it is rational. */
@@ -32,10 +35,14 @@ function exactRoot(f: Fraction, k: bigint): Fraction | undefined {
   const root = (x: bigint): bigint | undefined => {
     if (x < 0n) return undefined;
     if (x < 2n) return x;
+    // x >= 2 has an integer k-th root only when k <= log2 x; `(10^{12})^{x/999999}` must not try a millionth root
+    const bits = BigInt(x.toString(2).length);
+    if (k >= bits) return undefined;
     let r = BigInt(Math.round(Math.pow(Number(x), 1 / Number(k))));
     for (const c of [r - 1n, r, r + 1n]) if (c >= 0n && c ** k === x) return c;
-    // Doubles lose precision on big numbers: fall back to Newton's iteration.
-    r = x;
+    // Doubles lose precision on big numbers: Newton's iteration from 2^ceil(bits/k), above the root, so it descends
+    // to it in a few dozen steps (from x itself it took about x/k of them)
+    r = 1n << ((bits + k - 1n) / k);
     let y = ((k - 1n) * r + x / r ** (k - 1n)) / k;
     while (y < r) {
       r = y;
@@ -54,7 +61,8 @@ export function power(base: Value, exponent: Value): Value | undefined {
     const e = exponent.exact;
     if (e.d === 1n) {
       if (b.n === 0n && e.s < 0n) return undefined;
-      if (e.n > 4000n) return approx(Math.pow(b.valueOf(), e.valueOf()));
+      // the result's digits are about the base's times the exponent: a 4,000-digit base squared is too many already
+      if (e.n > 4000n || digitsOf(b) * Number(e.n) > 4 * MAX_EXACT_DIGITS) return approx(Math.pow(b.valueOf(), e.valueOf()));
       const r = b.pow(e);
       return tooBig(r) ? approx(r.valueOf()) : exact(r);
     }

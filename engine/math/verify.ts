@@ -2,20 +2,24 @@
 // a counterexample is a point where both sides are defined and differ. Inequalities: sampling for a counterexample,
 // then Z3 for a proof. Implications: Z3 searches premise ∧ ¬conclusion, and its model is re-evaluated here before
 // it is reported. Every "wrong" comes with the point and both sides' values.
-import type { StepVerdict } from '../protocol';
+import type { StepReason, StepVerdict } from '../protocol';
 import { OP_SYMBOL, type Claim, type Formula, type Link, type RelationOp, type Syntax } from './claims';
 import { derivativeOfSide, hasCalculus, indefiniteIntegralVariable, resolve, type Definitions } from './calculus';
-import { evaluate } from './evaluate';
-import { freeSymbols, headOf, symbolName, UnsupportedExpression, type MathJson } from './mathjson';
+import { evaluate, EVALUATION_WORK, refuseBeyond, withEvaluationWork } from './evaluate';
+import { freeSymbols, headOf, symbolName, UnsupportedExpression, WorkLimit, type MathJson } from './mathjson';
 import { formatValue, toNumber, type Env, type Value } from './values';
 import { computeEngine, parseMath, ParseFailure } from './parse';
 import { samplePoints, type Bounds } from './sampling';
 import { findCounterModel, type SmtAtom, type SmtFormula } from './smt';
 import Fraction from 'fraction.js';
 
+/** A verdict and its reason as kinds (every decision reads these); `detail` is the same in words, for display only. */
 export interface Verdict {
   verdict: StepVerdict;
+  reason: StepReason;
   detail: string;
+  /** an antiderivative claim, checked by differentiating both sides with respect to this variable */
+  differentiated?: string;
   counterexample?: Record<string, string>;
   /** both sides at the counterexample */
   values?: { left: string; right: string };
@@ -27,9 +31,16 @@ export interface CheckContext {
   /** variables seen as sum/product bounds anywhere earlier: integers in the rest of the derivation too */
   integers?: Set<string>;
   signal?: AbortSignal;
+  /** when the whole check's time budget runs out (ms since the epoch): the SMT solver gets no more than what is left */
+  deadline?: number;
 }
 
+const SMT_TIMEOUT_MS = 4000;
+const smtTimeout = (ctx: CheckContext) => (ctx.deadline === undefined ? SMT_TIMEOUT_MS : Math.max(100, Math.min(SMT_TIMEOUT_MS, ctx.deadline - Date.now())));
+
 const IDENTITY_POINTS = 16;
+/** evaluated nodes for all sample points of one relation together (see evaluate.ts's EVALUATION_WORK) */
+const STEP_EVALUATION_WORK = 2 * EVALUATION_WORK;
 const MIN_VALID_POINTS = 6;
 
 type Comparison = 'equal' | 'different' | 'unclear';
@@ -97,6 +108,10 @@ function boundsFor(vars: string[], ints: Set<string>, ctx: CheckContext): Map<st
  * (a definition `f(x) = …`, a condition `2x + 3 = 7`).
  */
 export function verifyRelation(link: Link, parsed: ParsedLink, ctx: CheckContext): Verdict {
+  return withEvaluationWork(STEP_EVALUATION_WORK, () => sampleRelation(link, parsed, ctx));
+}
+
+function sampleRelation(link: Link, parsed: ParsedLink, ctx: CheckContext): Verdict {
   const { op } = link;
   let lhs = resolve(parsed.lhs, ctx.defs);
   let rhs = resolve(parsed.rhs, ctx.defs);
@@ -108,12 +123,14 @@ export function verifyRelation(link: Link, parsed: ParsedLink, ctx: CheckContext
     rhs = derivativeOfSide(rhs, integralVar);
     what = ` (differentiating both sides with respect to ${integralVar})`;
   }
+  const how = integralVar ? { differentiated: integralVar } : {};
   const vars = [...new Set([...freeSymbols(lhs), ...freeSymbols(rhs)])].sort();
   const ints = new Set([...integerVariables(lhs), ...integerVariables(rhs), ...(ctx.integers ?? [])]);
   for (const v of ints) ctx.integers?.add(v);
   const bounds = boundsFor(vars, ints, ctx);
   const explicit = vars.some((v) => bounds.get(v)?.explicit);
   const points = vars.length === 0 ? [new Map() as Env] : samplePoints(vars, bounds, IDENTITY_POINTS);
+  refuseBeyond(STEP_EVALUATION_WORK, points.length, lhs, rhs);
   let valid = 0;
   let unclear = 0;
   for (const env of points) {
@@ -125,10 +142,12 @@ export function verifyRelation(link: Link, parsed: ParsedLink, ctx: CheckContext
         const cx = pointRecord(env, vars);
         return {
           verdict: 'wrong',
+          reason: 'outside-domain',
           // the point and both values are in their own fields (the editor's message is built from them)
           detail: `outside the domain: the ${l ? 'right' : 'left'} side is undefined there${what}`,
           counterexample: cx,
           values: { left: formatValue(l), right: formatValue(r) },
+          ...how,
         };
       }
       continue;
@@ -143,24 +162,26 @@ export function verifyRelation(link: Link, parsed: ParsedLink, ctx: CheckContext
       const cx = pointRecord(env, vars);
       return {
         verdict: 'wrong',
+        reason: 'sides-differ',
         detail: `the two sides differ${what}`,
         counterexample: cx,
         values: { left: formatValue(l), right: formatValue(r) },
+        ...how,
       };
     }
   }
   if (vars.length === 0) {
-    if (valid === 1) return { verdict: 'verified', detail: `both sides evaluate to ${describeClosed(lhs, rhs)}` };
-    return { verdict: 'unknown', detail: unclear ? 'the two sides agree only to floating-point precision' : 'a side has no real value' };
+    if (valid === 1) return { verdict: 'verified', reason: 'evaluates-equal', detail: `both sides evaluate to ${describeClosed(lhs, rhs)}`, ...how };
+    return unclear ? { verdict: 'unknown', reason: 'float-precision', detail: 'the two sides agree only to floating-point precision', ...how } : { verdict: 'unknown', reason: 'no-real-value', detail: 'a side has no real value', ...how };
   }
   if (valid < MIN_VALID_POINTS) {
-    return { verdict: 'unknown', detail: `only ${valid} of ${points.length} sample points are in the domain of both sides: cannot check` };
+    return { verdict: 'unknown', reason: 'few-domain-points', detail: `only ${valid} of ${points.length} sample points are in the domain of both sides: cannot check`, ...how };
   }
   if (op === 'Equal') {
     const symbolic = simplifiesToZero(lhs, rhs) ? 'simplifies symbolically to a true identity; ' : '';
-    return { verdict: 'verified', detail: `${symbolic}identity holds at ${valid} random ${ints.size ? 'integer/' : ''}rational points in ${vars.join(', ')}${what}` };
+    return { verdict: 'verified', reason: 'identity-sampled', detail: `${symbolic}identity holds at ${valid} random ${ints.size ? 'integer/' : ''}rational points in ${vars.join(', ')}${what}`, ...how };
   }
-  return { verdict: 'unknown', detail: `no counterexample at ${valid} sample points (not proved)` };
+  return { verdict: 'unknown', reason: 'no-counterexample', detail: `no counterexample at ${valid} sample points (not proved)`, ...how };
 }
 
 /** The CAS's own simplification of lhs - rhs (reported alongside sampling, never instead of it). */
@@ -231,30 +252,31 @@ function envFromModel(model: Record<string, string>, vars: string[]): Env | unde
   return env;
 }
 
-/** P ⇒ Q (and Q ⇒ P for ⟺) by Z3, each counter-model confirmed by evaluation. */
-export async function verifyImplication(claim: Extract<Claim, { kind: 'implication' }>, ctx: CheckContext): Promise<Verdict> {
+/** P ⇒ Q (and Q ⇒ P for ⟺) by Z3, each counter-model confirmed by evaluation; `premiseName` words a failure. */
+export async function verifyImplication(claim: Extract<Claim, { kind: 'implication' }>, ctx: CheckContext, premiseName?: string): Promise<Verdict> {
   const premise = parseFormula(claim.premise, claim.syntax, ctx);
   const conclusion = parseFormula(claim.conclusion, claim.syntax, ctx);
   const directions: Array<[SmtFormula, SmtFormula, string]> = [[premise, conclusion, '']];
   if (claim.op === 'iff') directions.push([conclusion, premise, ' (converse direction)']);
   for (const [p, q, label] of directions) {
     const vars = [...new Set([...formulaSymbols(p), ...formulaSymbols(q)])].sort();
-    const outcome = await findCounterModel([p, ...boundAtoms(vars, ctx)], q, new Set());
-    if (outcome.status === 'unknown') return { verdict: 'unknown', detail: outcome.reason };
+    const outcome = await findCounterModel([p, ...boundAtoms(vars, ctx)], q, new Set(), smtTimeout(ctx));
+    if (outcome.status === 'unknown') return { verdict: 'unknown', reason: 'smt-undecided', detail: outcome.reason };
     if (outcome.status === 'sat') {
       const env = envFromModel(outcome.model, vars);
       const cx = Object.fromEntries(vars.map((v) => [v, outcome.model[v] ?? '0']));
       if (env && formulaHolds(p, env) === true && formulaHolds(q, env) === false) {
         return {
           verdict: 'wrong',
-          detail: `does not follow${label}: the premise holds there but the conclusion fails`,
+          reason: 'does-not-follow',
+          detail: `does not follow${premiseName ? ` from ${premiseName}` : ''}${label}: the premise holds there but the conclusion fails`,
           counterexample: cx,
         };
       }
-      return { verdict: 'unknown', detail: `the SMT solver found a candidate counterexample ${describePoint(cx)} that could not be confirmed by evaluation` };
+      return { verdict: 'unknown', reason: 'smt-undecided', detail: `the SMT solver found a candidate counterexample ${describePoint(cx)} that could not be confirmed by evaluation` };
     }
   }
-  return { verdict: 'verified', detail: claim.op === 'iff' ? 'equivalence proved by the SMT solver (both directions)' : 'implication proved by the SMT solver' };
+  return { verdict: 'verified', reason: 'smt-proved', detail: claim.op === 'iff' ? 'equivalence proved by the SMT solver (both directions)' : 'implication proved by the SMT solver' };
 }
 
 /** For inequalities without a sampled counterexample: try to prove them for all admissible values. */
@@ -262,14 +284,14 @@ export async function proveInequality(link: Link, parsed: ParsedLink, ctx: Check
   const lhs = resolve(parsed.lhs, ctx.defs);
   const rhs = resolve(parsed.rhs, ctx.defs);
   const vars = [...new Set([...freeSymbols(lhs), ...freeSymbols(rhs)])].sort();
-  const outcome = await findCounterModel(boundAtoms(vars, ctx), [[{ op: link.op, lhs, rhs }]], new Set());
-  if (outcome.status === 'unsat') return { verdict: 'verified', detail: `${OP_SYMBOL[link.op]} proved for all admissible ${vars.join(', ')} by the SMT solver` };
+  const outcome = await findCounterModel(boundAtoms(vars, ctx), [[{ op: link.op, lhs, rhs }]], new Set(), smtTimeout(ctx));
+  if (outcome.status === 'unsat') return { verdict: 'verified', reason: 'smt-proved', detail: `${OP_SYMBOL[link.op]} proved for all admissible ${vars.join(', ')} by the SMT solver` };
   if (outcome.status === 'sat') {
     const env = envFromModel(outcome.model, vars);
     const l = env && evaluate(lhs, env), r = env && evaluate(rhs, env);
     if (l && r && holds(link.op, l, r) === false) {
       const cx = Object.fromEntries(vars.map((v) => [v, outcome.model[v]!]));
-      return { verdict: 'wrong', detail: `the two sides are not ${OP_SYMBOL[link.op]}-related there (found by the SMT solver)`, counterexample: cx, values: { left: formatValue(l), right: formatValue(r) } };
+      return { verdict: 'wrong', reason: 'sides-differ', detail: `the two sides are not ${OP_SYMBOL[link.op]}-related there (found by the SMT solver)`, counterexample: cx, values: { left: formatValue(l), right: formatValue(r) } };
     }
   }
   return undefined;
@@ -286,6 +308,13 @@ export function isNotAClaim(link: Link, parsed: ParsedLink): 'definition' | 'con
   }
   if (l.size === 0 || r.size === 0) return 'condition';
   return undefined;
+}
+
+/** An error raised while checking one step, as that step's verdict: unreadable, too much work, or not algebra. */
+export function errorVerdict(err: unknown): Verdict {
+  if (err instanceof ParseFailure) return { verdict: 'unparsed', reason: 'unreadable', detail: err.message };
+  if (err instanceof WorkLimit) return { verdict: 'unknown', reason: 'work-limit', detail: `not checkable: ${err.message}` };
+  return { verdict: 'unknown', reason: 'not-algebra', detail: `not checkable by algebra: ${err instanceof Error ? err.message : String(err)}` };
 }
 
 export { ParseFailure, UnsupportedExpression };

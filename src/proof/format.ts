@@ -1,6 +1,6 @@
 // Check Proof's words, kept apart from the VS Code API so they are unit-tested in plain Node: diagnostic messages,
 // the summary line, the counterexample report and the question put to the chat.
-import type { ProofCheckResult, ProofPremise, ProofStep } from '../../engine/protocol';
+import type { ProofCheckResult, ProofPremise, ProofStep, ProverOutcome, ProverRefusal } from '../../engine/protocol';
 
 export const DIAGNOSTIC_SOURCE = 'Check Proof';
 
@@ -32,13 +32,40 @@ export function stepMessage(step: ProofStep): string {
   }
 }
 
-/** "12 steps: 10 verified, 1 wrong, 1 not checkable" (+ prover outcome for .v / .lean). */
-export function summaryLine(result: ProofCheckResult): string {
-  if (result.prover) {
-    if (!result.prover.available) return result.prover.message ?? `${result.prover.name} is not installed`;
-    const errors = result.proverDiagnostics?.filter((d) => d.severity === 'error').length ?? 0;
-    return `${result.prover.name}: ${result.prover.proved ? 'proved' : 'not proved'}${errors ? ` (${errors} error${errors > 1 ? 's' : ''})` : ''} — ${result.prover.message ?? ''}`.trim();
+const REFUSAL: Record<ProverRefusal, string> = {
+  'untrusted-workspace': 'this workspace is not trusted',
+  'file-access': 'the file reaches outside the folder the prover runs in',
+};
+
+/** What an unproved file's theorems rest on, from the prover's own lists: "uses sorry", "'foo' is admitted". */
+function gaps(prover: ProverOutcome): string[] {
+  const out = new Set<string>();
+  for (const t of prover.theorems ?? []) {
+    if (t.unknown) out.add(`the axioms of '${t.name}' could not be listed`);
+    if (!t.unproved) continue;
+    const own = new Set([t.name, t.name.split('.').pop()!]);
+    if (t.axioms.includes('sorryAx')) out.add('uses sorry');
+    else if (t.axioms.some((a) => own.has(a))) out.add(`'${t.name}' is admitted`);
+    else out.add(`'${t.name}' rests on ${t.axioms.join(', ')}`);
   }
+  return [...out];
+}
+
+/** "lean: proved, assuming Classical.em" / "lean: not proved: uses sorry" / "coq: not proved (2 errors) — …". */
+function proverSummary(result: ProofCheckResult, prover: ProverOutcome): string {
+  if (!prover.available) return prover.message ?? `${prover.name} is not installed`;
+  if (prover.refused) return `${prover.name}: not run: ${REFUSAL[prover.refused]}`;
+  if (prover.proved) return `${prover.name}: proved${prover.assuming?.length ? `, assuming ${prover.assuming.join(', ')}` : ''}`;
+  const errors = result.proverDiagnostics?.filter((d) => d.severity === 'error').length ?? 0;
+  const why = gaps(prover);
+  const counted = errors ? ` (${errors} error${errors > 1 ? 's' : ''})` : '';
+  // the prover's own message only where the typed fields say nothing (a timeout, a failed compile)
+  return `${prover.name}: not proved${why.length ? `: ${why.join('; ')}` : ''}${counted}${!why.length && prover.message ? ` — ${prover.message}` : ''}`;
+}
+
+/** "12 steps: 10 verified, 1 wrong, 1 not checkable" (or what a prover's verdict rests on, for .v / .lean). */
+export function summaryLine(result: ProofCheckResult): string {
+  if (result.prover) return proverSummary(result, result.prover);
   const n = result.steps.length;
   const premises = premiseCount(result);
   if (n === 0 && premises) return `No claims to check: ${premises}.`;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ProofCheckResult, ProofStep } from '../../../../engine/protocol';
+import type { ProofCheckResult, ProofStep, ProverOutcome } from '../../../../engine/protocol';
 import { checkProof } from '../../../../engine/math/check';
 import { shutdownSmt } from '../../../../engine/math/smt';
 import { askAboutStep, counterexampleReport, premiseMessage, stepMessage, summaryLine } from '../../../../src/proof/format';
@@ -10,12 +10,14 @@ const wrong: ProofStep = {
   range,
   text: 'x^2 + 2x + 1 = x^2 + 1',
   verdict: 'wrong',
+  reason: 'sides-differ',
   counterexample: { x: '3/2' },
   values: { left: '25/4', right: '13/4' },
   sides: { left: 'x^2 + 2x + 1', relation: '=', right: 'x^2 + 1' },
   detail: 'the two sides differ',
 };
-const step = (verdict: ProofStep['verdict'], extra: Partial<ProofStep> = {}): ProofStep => ({ line: 1, range, text: 'a = b', verdict, detail: 'd', ...extra });
+const REASON = { verified: 'identity-sampled', wrong: 'sides-differ', unknown: 'not-algebra', unparsed: 'unreadable' } as const;
+const step = (verdict: ProofStep['verdict'], extra: Partial<ProofStep> = {}): ProofStep => ({ line: 1, range, text: 'a = b', verdict, reason: REASON[verdict], detail: 'd', ...extra });
 
 describe('Check Proof messages', function () {
   this.timeout(60_000);
@@ -60,6 +62,26 @@ describe('Check Proof messages', function () {
       summaryLine({ steps: [], prover: { name: 'coq', available: true, proved: false, message: 'coqc failed' }, proverDiagnostics: [{ range, severity: 'error', message: 'x' }] }),
       'coq: not proved (1 error) — coqc failed',
     );
+  });
+
+  it('says what a prover\'s "proved" rests on, and why a file that compiles is not proved, from the typed outcome', () => {
+    const theorem = (name: string, axioms: string[], unproved = false) => ({ name, range, axioms, unproved });
+    const lean = (prover: Partial<ProverOutcome>): ProofCheckResult => ({ steps: [], prover: { name: 'lean', available: true, ...prover } });
+    assert.equal(summaryLine(lean({ proved: true, assuming: [], theorems: [theorem('t', ['propext'])], message: 'proved by lean' })), 'lean: proved');
+    assert.equal(summaryLine(lean({ proved: true, assuming: ['classic'], theorems: [theorem('t', ['classic'])], message: 'proved by lean, assuming classic' })), 'lean: proved, assuming classic');
+    assert.equal(
+      summaryLine(lean({ proved: false, assuming: [], theorems: [theorem('A.t', ['propext', 'sorryAx'], true), theorem('A.u', ['sorryAx'], true)], message: '2 declaration(s) use sorry: not proved' })),
+      'lean: not proved: uses sorry',
+    );
+    const coq = (prover: Partial<ProverOutcome>): ProofCheckResult => ({ steps: [], prover: { name: 'coq', available: true, proved: false, ...prover } });
+    assert.equal(summaryLine(coq({ theorems: [theorem('M.lemma1', ['lemma1'], true)], message: 'compiles, but 1 proof(s) admitted: not proved' })), "coq: not proved: 'M.lemma1' is admitted");
+    assert.equal(summaryLine(coq({ theorems: [theorem('main', ['lemma1'], true)] })), "coq: not proved: 'main' rests on lemma1");
+    assert.equal(summaryLine(coq({ theorems: [{ ...theorem('t', []), unknown: true }] })), "coq: not proved: the axioms of 't' could not be listed");
+    // the words come from the kinds: a reworded engine message changes nothing
+    assert.equal(summaryLine(lean({ proved: true, assuming: ['classic'], message: 'anything at all' })), 'lean: proved, assuming classic');
+    assert.equal(summaryLine(coq({ refused: 'untrusted-workspace', message: 'not run: …' })), 'coq: not run: this workspace is not trusted');
+    assert.equal(summaryLine(coq({ refused: 'file-access', message: 'not run: …' })), 'coq: not run: the file reaches outside the folder the prover runs in');
+    assert.equal(summaryLine(coq({ message: 'coqc did not finish within 100 ms' })), 'coq: not proved — coqc did not finish within 100 ms');
   });
 
   it('reports a counterexample with the point and both sides', () => {
