@@ -44,8 +44,13 @@ function closing(text: string, from: number, close: string[]): { at: number; len
   let depth = 0;
   for (let j = from; j < text.length; j++) {
     if (depth === 0) for (const c of close) if (text.startsWith(c, j)) return { at: j, length: c.length };
-    if (text.startsWith('\\left', j)) depth++, (j += 4);
-    else if (text.startsWith('\\right', j)) depth--, (j += 5);
+    if (text.startsWith('\\left', j)) {
+      depth++;
+      j += 4;
+    } else if (text.startsWith('\\right', j)) {
+      depth--;
+      j += 5;
+    }
     else if (text[j] === '\\') j++;
     else if (text[j] === '{' || text[j] === '[') depth++;
     else if (text[j] === '}' || text[j] === ']') depth--;
