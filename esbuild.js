@@ -19,7 +19,12 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   // z3-solver loads its z3-built.wasm from its own package folder, so it stays a node_modules package too
-  { ...common, entryPoints: ['engine/main.ts'], outfile: 'dist/engine.js', external: ['onnxruntime-node', 'z3-solver'] },
+  {
+    ...common,
+    entryPoints: ['engine/main.ts'],
+    outfile: 'dist/engine.js',
+    external: ['onnxruntime-node', 'z3-solver'],
+  },
   { ...common, entryPoints: ['engine/cli.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node', 'z3-solver'] },
   // The chat webview runs in a browser sandbox: its script and KaTeX's CSS + fonts go to media/dist/ (the only folder,
   // with media/, that the webview may load from).
@@ -41,7 +46,12 @@ const builds = [
     sourcemap: false,
   },
   // The suite that runs inside VS Code, and the bundle the UI test uses to render untrusted Markdown in Chromium.
-  { ...common, entryPoints: ['test/suite/index.ts'], outfile: 'out/test/suite/index.js', external: ['vscode', 'mocha'] },
+  {
+    ...common,
+    entryPoints: ['test/suite/index.ts'],
+    outfile: 'out/test/suite/index.js',
+    external: ['vscode', 'mocha'],
+  },
 ].filter((b) => require('fs').existsSync(b.entryPoints[0]));
 
 async function main() {

@@ -22,9 +22,8 @@ import type { TypingSession } from './make-session';
 
 const ROOT = path.resolve(__dirname, '..');
 /** the product's default `switchyard.completion.debounceMs`, so the benchmark runs what users get */
-const DEFAULT_DEBOUNCE_MS: number = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).contributes.configuration.properties[
-  'switchyard.completion.debounceMs'
-].default;
+const DEFAULT_DEBOUNCE_MS: number = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).contributes
+  .configuration.properties['switchyard.completion.debounceMs'].default;
 
 interface RunResult {
   config: string;
@@ -79,7 +78,12 @@ function percentile(sorted: number[], p: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function replay(name: string, session: TypingSession, keys: number, pipeline: CompletionPipeline): Promise<RunResult> {
+async function replay(
+  name: string,
+  session: TypingSession,
+  keys: number,
+  pipeline: CompletionPipeline,
+): Promise<RunResult> {
   const before = session.text.slice(0, session.start);
   const after = session.text.slice(session.start + session.typed.length);
   const answerLatencies: number[] = [];
@@ -103,7 +107,12 @@ async function replay(name: string, session: TypingSession, keys: number, pipeli
     pending.push(
       pipeline
         .suggest(
-          { text: before + typed + after, offset: before.length + typed.length, languageId: session.languageId, filePath: session.file },
+          {
+            text: before + typed + after,
+            offset: before.length + typed.length,
+            languageId: session.languageId,
+            filePath: session.file,
+          },
           cts.token,
         )
         .then((s) => {
@@ -149,7 +158,8 @@ function defaultModel(): string {
   const bundled = path.join(ROOT, 'engine/models/default');
   if (fs.existsSync(path.join(bundled, 'tokenizer.json'))) return bundled;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-model-'));
-  for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(ROOT, 'test/fixtures/deepseek/v3-tiny', f), path.join(dir, f));
+  for (const f of ['config.json', 'model.safetensors'])
+    fs.copyFileSync(path.join(ROOT, 'test/fixtures/deepseek/v3-tiny', f), path.join(dir, f));
   writeMadeUpTokenizer(dir, { family: 'qwen', merges: CODE_MERGES, chatTemplate: CHATML_TEMPLATE });
   return dir;
 }
@@ -202,8 +212,17 @@ export async function run(argv: string[]): Promise<number> {
 
     const report = {
       bench: 'completion',
-      session: { file: session.file, note: session.note, keystrokes: keys, seconds: +(session.gapsMs.slice(0, keys).reduce((a, b) => a + b, 0) / 1000).toFixed(1) },
-      model: { path: path.relative(ROOT, model) || model, name: engine.model?.name, parameters: engine.model?.parameters },
+      session: {
+        file: session.file,
+        note: session.note,
+        keystrokes: keys,
+        seconds: +(session.gapsMs.slice(0, keys).reduce((a, b) => a + b, 0) / 1000).toFixed(1),
+      },
+      model: {
+        path: path.relative(ROOT, model) || model,
+        name: engine.model?.name,
+        parameters: engine.model?.parameters,
+      },
       machine: { cpus: os.cpus().length, node: process.version, threads: Number(values.threads) },
       runs: [product, naive],
       ratios: {

@@ -32,7 +32,11 @@ export function llamaCppRefuses(cfg: ModelConfig): string | undefined {
 }
 
 /** The checkpoint as GGUF at `precision`, written once beside it. */
-export function ggufOf(dir: string, precision: WeightPrecision, log: (s: string) => void): { file: string; bytes: number; write_s?: number } {
+export function ggufOf(
+  dir: string,
+  precision: WeightPrecision,
+  log: (s: string) => void,
+): { file: string; bytes: number; write_s?: number } {
   const file = `${dir}-${GGUF_FOR[precision]}.gguf`;
   if (!existsSync(file)) {
     const t = performance.now();
@@ -49,7 +53,18 @@ export function ggufOf(dir: string, precision: WeightPrecision, log: (s: string)
 export function llamaRun(file: string, prompt: number[], generate: number, threads: number): PeerRun {
   const out = execFileSync(
     join(ROOT, 'node_modules/.bin/tsx'),
-    [join(ROOT, 'bench/gguf/llama-peer.ts'), 'bench', '--model', file, '--tokens', prompt.join(','), '--generate', String(generate), '--threads', String(threads)],
+    [
+      join(ROOT, 'bench/gguf/llama-peer.ts'),
+      'bench',
+      '--model',
+      file,
+      '--tokens',
+      prompt.join(','),
+      '--generate',
+      String(generate),
+      '--threads',
+      String(threads),
+    ],
     { encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   const r = JSON.parse(out) as { runs: Omit<PeerRun, 'peak_rss_bytes'>[]; peak_rss_bytes: number };

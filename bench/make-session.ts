@@ -20,7 +20,7 @@ export interface TypingSession {
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function main(): void {
@@ -36,7 +36,14 @@ function main(): void {
   let prev = '';
   for (const ch of typed) {
     // editors auto-indent: the leading spaces of a line come with the Enter key, almost at once
-    const base = prev === '\n' ? 700 + 600 * r() : ch === ' ' && prev === ' ' ? 15 : /[\s.,;:(){}[\]]/.test(prev) ? 140 + 120 * r() : 70 + 90 * r();
+    const base =
+      prev === '\n'
+        ? 700 + 600 * r()
+        : ch === ' ' && prev === ' '
+          ? 15
+          : /[\s.,;:(){}[\]]/.test(prev)
+            ? 140 + 120 * r()
+            : 70 + 90 * r();
     gapsMs.push(Math.round(base));
     prev = ch;
   }

@@ -45,12 +45,16 @@ interface Cell extends Config, Measured {
 const SWEEP = [0.5, 1, 2, 3, 4];
 
 function engine(args: string[]): string {
-  return execFileSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'engine/cli.ts'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 26,
-  });
+  return execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'engine/cli.ts'), ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 26,
+    },
+  );
 }
 
 /** The held-out texts of one domain, concatenated into one file (one scoring run per cell). */
@@ -100,7 +104,8 @@ function writeReadme(markdown: string): void {
   const block = `${START}\n${markdown}\n${END}`;
   const i = readme.indexOf(START);
   const j = readme.indexOf(END);
-  const next = i >= 0 && j > i ? readme.slice(0, i) + block + readme.slice(j + END.length) : `${readme.trimEnd()}\n\n${block}\n`;
+  const next =
+    i >= 0 && j > i ? readme.slice(0, i) + block + readme.slice(j + END.length) : `${readme.trimEnd()}\n\n${block}\n`;
   writeFileSync(path, next);
 }
 
@@ -119,7 +124,19 @@ async function main(): Promise<void> {
   const profilePath = defaultProfilePath(model);
   if (values.calibrate || !existsSync(profilePath)) {
     process.stderr.write(`bench:routing: calibrating ${model}\n`);
-    engine(['calibrate', '--model', model, '--code', join(CAL, 'code'), '--math', join(CAL, 'math'), '--general', join(CAL, 'general'), '--threads', values.threads as string]);
+    engine([
+      'calibrate',
+      '--model',
+      model,
+      '--code',
+      join(CAL, 'code'),
+      '--math',
+      join(CAL, 'math'),
+      '--general',
+      join(CAL, 'general'),
+      '--threads',
+      values.threads as string,
+    ]);
   }
   const outDir = join(ROOT, 'bench-results');
   const bitsDir = join(outDir, 'token-bits');
@@ -133,14 +150,29 @@ async function main(): Promise<void> {
     const hit = measured.get(k);
     if (hit) return hit;
     const bitsFile = join(bitsDir, `${k}.f64`);
-    const args = ['perplexity', '--model', model, '--file', files[c.text], '--max-tokens', values['max-tokens'] as string,
-      '--threads', values.threads as string, '--token-bits', bitsFile, '--json'];
-    if (c.domain !== 'general' || c.keep < 1) args.push('--domain', c.domain, '--strength', String(c.strength), '--keep-experts', String(c.keep));
+    const args = [
+      'perplexity',
+      '--model',
+      model,
+      '--file',
+      files[c.text],
+      '--max-tokens',
+      values['max-tokens'] as string,
+      '--threads',
+      values.threads as string,
+      '--token-bits',
+      bitsFile,
+      '--json',
+    ];
+    if (c.domain !== 'general' || c.keep < 1)
+      args.push('--domain', c.domain, '--strength', String(c.strength), '--keep-experts', String(c.keep));
     const r = JSON.parse(engine(args)) as Measured;
     const buf = readFileSync(bitsFile);
     const m = { ...r, bits: new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8) };
     measured.set(k, m);
-    process.stderr.write(`bench:routing: ${k}: ${r.bits_per_byte.toFixed(4)} bits/byte, ${(100 * r.experts_touched_fraction).toFixed(1)}% touched, ${(r.resident_expert_bytes / 2 ** 20).toFixed(2)} MB\n`);
+    process.stderr.write(
+      `bench:routing: ${k}: ${r.bits_per_byte.toFixed(4)} bits/byte, ${(100 * r.experts_touched_fraction).toFixed(1)}% touched, ${(r.resident_expert_bytes / 2 ** 20).toFixed(2)} MB\n`,
+    );
     return m;
   };
   const cell = (c: Config): Cell => {
@@ -176,7 +208,8 @@ async function main(): Promise<void> {
 
   const cells: Cell[] = [];
   for (const text of ['code', 'math'] as const) {
-    for (const strength of new Set([0, defaultStrength, high])) for (const keep of [1, 0.5, 0.25]) cells.push(cell({ text, domain: text, strength, keep }));
+    for (const strength of new Set([0, defaultStrength, high]))
+      for (const keep of [1, 0.5, 0.25]) cells.push(cell({ text, domain: text, strength, keep }));
   }
   for (const keep of [1, 0.5, 0.25]) cells.push(cell({ text: 'prose', domain: 'general', strength: 0, keep }));
   cells.push(cell({ text: 'prose', domain: 'code', strength: defaultStrength, keep: 1 }));
@@ -197,7 +230,12 @@ async function main(): Promise<void> {
     const spec = result.specialisation;
     const sweepLine = sweep.length
       ? `Strength sweep (keep 1; Δ bits/byte vs strength 0, touched): ` +
-        sweep.map((c) => `${c.text} ${c.strength}: ${signed(c.delta_bits_per_byte, 4)}±${fmt(2 * c.delta_stderr, 4)}, ${fmt(100 * c.experts_touched_fraction, 1)}%`).join('; ') +
+        sweep
+          .map(
+            (c) =>
+              `${c.text} ${c.strength}: ${signed(c.delta_bits_per_byte, 4)}±${fmt(2 * c.delta_stderr, 4)}, ${fmt(100 * c.experts_touched_fraction, 1)}%`,
+          )
+          .join('; ') +
         `. Default = the largest strength at which code and math stay within 2 standard errors of strength 0 while fewer experts are touched.`
       : '';
     const md = [

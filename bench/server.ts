@@ -57,7 +57,12 @@ async function timed(service: EngineService, messages: ChatMessage[]): Promise<S
   const end = performance.now();
   const tokens = result.stats.generatedTokens;
   const decodeMs = last - (first ?? last);
-  return { ttftMs: (first ?? end) - start, decodeTokensPerS: tokens > 1 && decodeMs > 0 ? ((tokens - 1) * 1000) / decodeMs : 0, totalMs: end - start, tokens };
+  return {
+    ttftMs: (first ?? end) - start,
+    decodeTokensPerS: tokens > 1 && decodeMs > 0 ? ((tokens - 1) * 1000) / decodeMs : 0,
+    totalMs: end - start,
+    tokens,
+  };
 }
 
 function summary(samples: Sample[]) {
@@ -76,16 +81,39 @@ const prompt = (i: number): ChatMessage[] => [{ role: 'user', content: `Request 
 
 /** `engine serve` on a free loopback port; resolves with its base URL once it prints its address line. */
 function startServer(dir: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'engine', 'cli.ts'), 'serve', '--model', dir, '--port', '0', '--threads', String(THREADS), '--queue', '64', '--model-id', 'bench'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(__dirname, '..', 'engine', 'cli.ts'),
+      'serve',
+      '--model',
+      dir,
+      '--port',
+      '0',
+      '--threads',
+      String(THREADS),
+      '--queue',
+      '64',
+      '--model-id',
+      'bench',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let log = '';
   child.stderr.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
-      if (out.includes('\n')) resolve({ url: (JSON.parse(out.slice(0, out.indexOf('\n'))) as { url: string }).url, stop: () => child.kill('SIGTERM') });
+      if (out.includes('\n'))
+        resolve({
+          url: (JSON.parse(out.slice(0, out.indexOf('\n'))) as { url: string }).url,
+          stop: () => child.kill('SIGTERM'),
+        });
     });
     child.on('exit', (code, signal) => {
       if (signal !== 'SIGTERM') reject(new Error(`engine serve exited with ${code}:\n${log}`));
@@ -95,14 +123,18 @@ function startServer(dir: string): Promise<{ url: string; stop: () => void }> {
 
 async function main(): Promise<void> {
   const defaultModel = join(__dirname, '..', 'engine', 'models', 'default');
-  const dir = values.model ?? (existsSync(join(defaultModel, 'tokenizer.json')) ? defaultModel : fixtureWithMadeUpTokenizer({ family: 'none' }));
+  const dir =
+    values.model ??
+    (existsSync(join(defaultModel, 'tokenizer.json')) ? defaultModel : fixtureWithMadeUpTokenizer({ family: 'none' }));
   const model = await loadModel(dir, { threads: THREADS });
   const direct = new EngineService();
   await direct.useBackend(new LocalBackend(model, dir));
   const server = await startServer(dir);
   const connect = async () => {
     const service = new EngineService();
-    await service.useBackend(await connectRemoteBackend({ baseUrl: server.url, model: 'bench' }, new AbortController().signal));
+    await service.useBackend(
+      await connectRemoteBackend({ baseUrl: server.url, model: 'bench' }, new AbortController().signal),
+    );
     return service;
   };
   const remote = await connect();
@@ -115,7 +147,16 @@ async function main(): Promise<void> {
   const viaDirect: Sample[] = [];
   const viaServer: Sample[] = [];
   for (let i = 0; i < REQUESTS; i++) {
-    const order: [EngineService, Sample[]][] = i % 2 === 0 ? [[direct, viaDirect], [remote, viaServer]] : [[remote, viaServer], [direct, viaDirect]];
+    const order: [EngineService, Sample[]][] =
+      i % 2 === 0
+        ? [
+            [direct, viaDirect],
+            [remote, viaServer],
+          ]
+        : [
+            [remote, viaServer],
+            [direct, viaDirect],
+          ];
     for (const [service, into] of order) into.push(await timed(service, prompt(i)));
   }
   const d = summary(viaDirect);
@@ -144,7 +185,8 @@ async function main(): Promise<void> {
   const report = {
     benchmark: 'server',
     model: { path: dir, name: model.info.name, parameters: model.info.parameters },
-    setup: 'direct = engine service in this process; server = `engine serve` child process on loopback, via the remote backend (HTTP + SSE)',
+    setup:
+      'direct = engine service in this process; server = `engine serve` child process on loopback, via the remote backend (HTTP + SSE)',
     machine: { cpus: cpus().length, load_average_1m: round(loadavg()[0], 1), threads: THREADS, node: process.version },
     settings: { requests_each_way: REQUESTS, max_tokens: MAX_TOKENS, temperature: 0 },
     latency: {
@@ -156,7 +198,11 @@ async function main(): Promise<void> {
     throughput: {
       clients: CLIENTS,
       requests: work.length,
-      sequential_direct: { seconds: round(sequentialS), tokens: directTokens, tokens_per_s: round(directTokens / sequentialS, 1) },
+      sequential_direct: {
+        seconds: round(sequentialS),
+        tokens: directTokens,
+        tokens_per_s: round(directTokens / sequentialS, 1),
+      },
       concurrent_server: {
         seconds: round(concurrentS),
         tokens: concurrentTokens,
@@ -165,7 +211,10 @@ async function main(): Promise<void> {
         request_latency_ms_p50: round(latencies[Math.floor(latencies.length / 2)]),
         request_latency_ms_p95: round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.95))]),
       },
-      ratio_concurrent_server_over_sequential_direct: round(concurrentTokens / concurrentS / (directTokens / sequentialS), 3),
+      ratio_concurrent_server_over_sequential_direct: round(
+        concurrentTokens / concurrentS / (directTokens / sequentialS),
+        3,
+      ),
       note: 'the local engine runs one generation at a time; concurrent clients queue, so the ratio shows the serving overhead under load, not batching',
     },
   };

@@ -65,12 +65,21 @@ function randomTensor(name: string, shape: number[], seed: number): Float32Array
   return out;
 }
 
-export function writeSyntheticCheckpoint(dir: string, layers = 4, vocab = 32000, qLoraRank = 0): { dir: string; built: boolean } {
+export function writeSyntheticCheckpoint(
+  dir: string,
+  layers = 4,
+  vocab = 32000,
+  qLoraRank = 0,
+): { dir: string; built: boolean } {
   return writeRandomCheckpoint(dir, v2LiteConfig(layers, vocab, qLoraRank));
 }
 
 /** Random weights for any DeepSeek config (BF16, two shards with an index); skipped when already complete. */
-export function writeRandomCheckpoint(dir: string, config: Record<string, unknown>, dtype: 'BF16' | 'F32' = 'BF16'): { dir: string; built: boolean } {
+export function writeRandomCheckpoint(
+  dir: string,
+  config: Record<string, unknown>,
+  dtype: 'BF16' | 'F32' = 'BF16',
+): { dir: string; built: boolean } {
   if (existsSync(join(dir, '.complete'))) return { dir, built: false };
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));

@@ -48,7 +48,10 @@ registerEngineHandlers(connection, service, {
   connectRemote: connectRemoteBackend,
   serve: new SharedServer(service, log),
   checkProof: async (params, { signal }) =>
-    (await import('./math/check')).checkProof(params, { signal, critic: params.withModelCritique ? modelCritic(service, signal) : undefined }),
+    (await import('./math/check')).checkProof(params, {
+      signal,
+      critic: params.withModelCritique ? modelCritic(service, signal) : undefined,
+    }),
   onShutdown: () => void lastWrite.finally(() => exit(0)),
 });
 
@@ -59,7 +62,9 @@ process.on('uncaughtException', (err) => {
   log(`uncaught exception: ${err.stack ?? err.message}`);
   void exit(70);
 });
-process.on('unhandledRejection', (reason) => log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`));
+process.on('unhandledRejection', (reason) =>
+  log(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}`),
+);
 
 connection.listen();
 log(`started (pid ${process.pid}, node ${process.version})`);

@@ -241,7 +241,10 @@ export interface ProofDiagnostic {
 /** Why an equation was read as a premise: a word of the text ('solve', 'let', ':=', '\\text{for}') or its shape. */
 export type ProofPremiseCue =
   | { by: 'word'; word: string }
-  | { by: 'shape'; shape: 'constant side' | 'named left side' | 'differentials' | 'solved below' | 'system of equations' };
+  | {
+      by: 'shape';
+      shape: 'constant side' | 'named left side' | 'differentials' | 'solved below' | 'system of equations';
+    };
 /** An equation read as a condition or a definition, not as a claim: reported so the user sees what was not checked. */
 export interface ProofPremise {
   kind: 'condition' | 'definition';
@@ -297,7 +300,8 @@ export const StatsRequest = new RequestType0<EngineStats, void>('stats');
 
 // ---------------------------------------------------------------- routing/profile
 /** The domain profile the loaded model's requests are skewed by, or why none is (no file, refused, remote model). */
-export type RoutingProfileResult = { profile: RoutingProfile; reason?: undefined } | { profile?: undefined; reason: string };
+export type RoutingProfileResult =
+  { profile: RoutingProfile; reason?: undefined } | { profile?: undefined; reason: string };
 export const RoutingProfileRequest = new RequestType0<RoutingProfileResult, void>('routing/profile');
 
 // ---------------------------------------------------------------- calibrate

@@ -29,7 +29,10 @@ export interface Observed {
 }
 
 /** Starts recording; the Disposable stops it. */
-export function observe(completion: Pick<SwitchyardInlineProvider, 'onDidProvide'>, chat: Pick<ChatViewProvider, 'onDidFinishReply'>): { observed: Observed; subscription: vscode.Disposable } {
+export function observe(
+  completion: Pick<SwitchyardInlineProvider, 'onDidProvide'>,
+  chat: Pick<ChatViewProvider, 'onDidFinishReply'>,
+): { observed: Observed; subscription: vscode.Disposable } {
   const chatReplies: FinishedReply[] = [];
   const completionCalls = { total: 0, switchedOff: 0 };
   const subscription = new DisposableStore();

@@ -76,7 +76,9 @@ export function completionSettings(): CompletionSettings {
 export function contextExclude(): string[] {
   const i = settings().inspect<unknown>('completion.contextExclude');
   const lists = [i?.defaultValue, i?.globalValue, i?.workspaceValue, i?.workspaceFolderValue];
-  return [...new Set(lists.flatMap((l) => (Array.isArray(l) ? l.filter((g): g is string => typeof g === 'string') : [])))];
+  return [
+    ...new Set(lists.flatMap((l) => (Array.isArray(l) ? l.filter((g): g is string => typeof g === 'string') : []))),
+  ];
 }
 
 export function contextChunkLimits(): { maxChunks: number; maxCharsPerChunk: number } {
@@ -94,7 +96,9 @@ export function chatSettings(): { maxTokens: number; temperature: number; system
 }
 
 /** The user's routing strength, or undefined for the strength calibrated for the model (the setting's default). */
-export function routingStrength(cfg: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('switchyard')): number | undefined {
+export function routingStrength(
+  cfg: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('switchyard'),
+): number | undefined {
   const s = cfg.get<number | null>('routing.strength', null);
   return typeof s === 'number' ? num('routing.strength', cfg) : undefined;
 }
@@ -129,7 +133,8 @@ export function remoteSettings(): RemoteSettings {
 /** The engine's own OpenAI-compatible server for other tools; undefined when switched off. Restricted: an untrusted
  * workspace must not open a port on the user's machine, nor let a web page of its choosing use it.
  * `rejectedOrigins`: entries of `server.allowOrigins` that are not an origin, left out (the caller warns). */
-export function serverSettings(): { host: string; port: number; allowOrigins: string[]; rejectedOrigins: string[] } | undefined {
+export function serverSettings():
+  { host: string; port: number; allowOrigins: string[]; rejectedOrigins: string[] } | undefined {
   if (restricted<boolean>('server.enabled', false) !== true) return undefined;
   const { origins, rejected } = parseAllowedOrigins(restricted<unknown>('server.allowOrigins', []));
   return {

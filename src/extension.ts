@@ -23,7 +23,9 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const statusBar = new EngineStatusBar(engine, inlineEnabled);
   const onStats = statusBar.reportStats.bind(statusBar);
   const completion = new SwitchyardInlineProvider(engine, log, onStats);
-  const chat = new ChatViewProvider(context.extensionUri, context.workspaceState, engine, onStats, (line) => log.warn(line));
+  const chat = new ChatViewProvider(context.extensionUri, context.workspaceState, engine, onStats, (line) =>
+    log.warn(line),
+  );
   const { observed, subscription } = observe(completion, chat);
 
   context.subscriptions.push(
@@ -34,13 +36,19 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     chat,
     subscription,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, completion),
-    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, {
+      webviewOptions: { retainContextWhenHidden: true },
+    }),
     registerCommands({ engine, chat, statusBar, keys, log }),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('switchyard.completion') && statusBar.render()),
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => e.affectsConfiguration('switchyard.completion') && statusBar.render(),
+    ),
   );
   // Check Proof: its controller talks to the same engine; "ask the model about this step" goes through the chat.
-  const proof = registerCheckProof(context, { sendRequest: (type, params, token) => engine.request(type, params, token) }, (text) =>
-    void chat.ask(undefined, text),
+  const proof = registerCheckProof(
+    context,
+    { sendRequest: (type, params, token) => engine.request(type, params, token) },
+    (text) => void chat.ask(undefined, text),
   );
 
   registerExpertRouting(context, engine);

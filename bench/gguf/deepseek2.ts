@@ -118,7 +118,10 @@ function tensors(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, precision: GgufP
     } else {
       plain(`${b}attn_q.weight`, `${p}self_attn.q_proj.weight`, [H * qkHead, d]);
     }
-    plain(`${b}attn_kv_a_mqa.weight`, `${p}self_attn.kv_a_proj_with_mqa.weight`, [cfg.kv_lora_rank + cfg.qk_rope_head_dim, d]);
+    plain(`${b}attn_kv_a_mqa.weight`, `${p}self_attn.kv_a_proj_with_mqa.weight`, [
+      cfg.kv_lora_rank + cfg.qk_rope_head_dim,
+      d,
+    ]);
     norm(`${b}attn_kv_a_norm.weight`, `${p}self_attn.kv_a_layernorm.weight`, cfg.kv_lora_rank);
     // kv_b_proj [H * (nope + v), kv_lora] = per head [nope rows of W_UK; v rows of W_UV]
     const kvB = () => ckpt.readF32(`${p}self_attn.kv_b_proj.weight`);
@@ -130,7 +133,9 @@ function tensors(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, precision: GgufP
       data: () => {
         const w = kvB();
         const t = new Float32Array(H * r * nope);
-        for (let h = 0; h < H; h++) for (let i = 0; i < nope; i++) for (let j = 0; j < r; j++) t[(h * r + j) * nope + i] = w[(h * (nope + v) + i) * r + j];
+        for (let h = 0; h < H; h++)
+          for (let i = 0; i < nope; i++)
+            for (let j = 0; j < r; j++) t[(h * r + j) * nope + i] = w[(h * (nope + v) + i) * r + j];
         return t;
       },
     });
@@ -155,7 +160,8 @@ function tensors(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, precision: GgufP
       continue;
     }
     plain(`${b}ffn_gate_inp.weight`, `${p}mlp.gate.weight`, [cfg.n_routed_experts, d], 'F32');
-    if (cfg.topk_method === 'noaux_tc') norm(`${b}exp_probs_b.bias`, `${p}mlp.gate.e_score_correction_bias`, cfg.n_routed_experts);
+    if (cfg.topk_method === 'noaux_tc')
+      norm(`${b}exp_probs_b.bias`, `${p}mlp.gate.e_score_correction_bias`, cfg.n_routed_experts);
     const E = cfg.n_routed_experts;
     const I = cfg.moe_intermediate_size;
     for (const [gguf, hf, shape] of [
@@ -187,7 +193,10 @@ function tensors(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, precision: GgufP
 }
 
 /** The metadata and tensors of `dir`'s checkpoint as GGUF, every matrix at `precision` (nothing read yet). */
-export function deepseek2Gguf(dir: string, precision: GgufPrecision): { metadata: Record<string, MetaValue>; tensors: GgufTensor[] } {
+export function deepseek2Gguf(
+  dir: string,
+  precision: GgufPrecision,
+): { metadata: Record<string, MetaValue>; tensors: GgufTensor[] } {
   const cfg = readConfig(dir);
   return { metadata: metadata(cfg, basename(dir)), tensors: tensors(cfg, new SafetensorsCheckpoint(dir), precision) };
 }

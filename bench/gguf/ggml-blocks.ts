@@ -94,7 +94,7 @@ export function encode(type: GgmlType, values: Float32Array): Buffer {
       const id = d ? Math.fround(1 / d) : 0;
       const at = b * 18;
       out.writeUInt16LE(toF16(d), at);
- // (int8_t)(x * id + 8.5f): truncation toward zero
+      // (int8_t)(x * id + 8.5f): truncation toward zero
       const q = (v: number) => Math.min(15, Math.trunc(Math.fround(Math.fround(v * id) + 8.5)));
       for (let j = 0; j < QK / 2; j++) out[at + 2 + j] = q(x[j]) | (q(x[j + QK / 2]) << 4);
     }

@@ -16,7 +16,9 @@ export const LLAMA_CPP_PACKAGE = join(ROOT, '.cache/llama-cpp/node_modules/node-
 interface Sequence {
   evaluate(tokens: number[], options: { temperature: number }): AsyncGenerator<number, void, void>;
   clearHistory(): Promise<void>;
-  controlledEvaluate(input: [number, { generateNext: { logits: true } }][]): Promise<({ next?: { logits?: Map<number, number> } } | undefined)[]>;
+  controlledEvaluate(
+    input: [number, { generateNext: { logits: true } }][],
+  ): Promise<({ next?: { logits?: Map<number, number> } } | undefined)[]>;
 }
 
 async function main(): Promise<void> {
@@ -38,7 +40,9 @@ async function main(): Promise<void> {
   const generate = command === 'bench' ? Number(values.generate) : 0;
   const loadStarted = performance.now();
   const { getLlama } = (await import(pathToFileURL(LLAMA_CPP_PACKAGE).href)) as {
-    getLlama(o: object): Promise<{ loadModel(o: object): Promise<{ createContext(o: object): Promise<{ getSequence(): Sequence }> }> }>;
+    getLlama(
+      o: object,
+    ): Promise<{ loadModel(o: object): Promise<{ createContext(o: object): Promise<{ getSequence(): Sequence }> }> }>;
   };
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' });
   const model = await llama.loadModel({ modelPath: values.model, gpuLayers: 0 });

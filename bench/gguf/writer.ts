@@ -75,24 +75,19 @@ function writeValue(out: Bytes, v: MetaValue): void {
   if ('u32' in v) {
     out.u32(T.UINT32);
     out.u32(v.u32);
-  }
-  else if ('i32' in v) {
+  } else if ('i32' in v) {
     out.u32(T.INT32);
     out.i32(v.i32);
-  }
-  else if ('f32' in v) {
+  } else if ('f32' in v) {
     out.u32(T.FLOAT32);
     out.f32(v.f32);
-  }
-  else if ('bool' in v) {
+  } else if ('bool' in v) {
     out.u32(T.BOOL);
     out.raw(Buffer.from([v.bool ? 1 : 0]));
-  }
-  else if ('str' in v) {
+  } else if ('str' in v) {
     out.u32(T.STRING);
     out.str(v.str);
-  }
-  else {
+  } else {
     out.u32(T.ARRAY);
     const [type, items, put] =
       'strs' in v

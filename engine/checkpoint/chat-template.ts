@@ -22,7 +22,10 @@ export class ChatFormatter {
       try {
         this.template = new Template(config.chatTemplate);
       } catch (err) {
-        throw new EngineError(`chat_template in ${source} does not parse: ${(err as Error).message}`, EngineErrorCodes.BadCheckpoint);
+        throw new EngineError(
+          `chat_template in ${source} does not parse: ${(err as Error).message}`,
+          EngineErrorCodes.BadCheckpoint,
+        );
       }
     }
   }
@@ -45,7 +48,10 @@ export class ChatFormatter {
         eos_token: this.config.eosToken ?? '',
       });
     } catch (err) {
-      throw new EngineError(`the model's chat template cannot format this conversation: ${(err as Error).message}`, EngineErrorCodes.BadInput);
+      throw new EngineError(
+        `the model's chat template cannot format this conversation: ${(err as Error).message}`,
+        EngineErrorCodes.BadInput,
+      );
     }
   }
 }

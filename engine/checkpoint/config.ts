@@ -183,7 +183,10 @@ export function parseConfig(c: Json): ModelConfig {
   const q_lora_rank = qLora === null || qLora === undefined || qLora === 0 ? 0 : int(c, 'q_lora_rank');
   const eos = c.eos_token_id;
   const eos_token_ids = eos === null || eos === undefined ? [] : Array.isArray(eos) ? (eos as unknown[]) : [eos];
-  if (eos_token_ids.length > 64 || !eos_token_ids.every((t) => typeof t === 'number' && Number.isSafeInteger(t) && t >= 0)) {
+  if (
+    eos_token_ids.length > 64 ||
+    !eos_token_ids.every((t) => typeof t === 'number' && Number.isSafeInteger(t) && t >= 0)
+  ) {
     throw bad('eos_token_id', `must be a token id or a list of them, got ${show(eos)}`);
   }
   const bos = c.bos_token_id;
@@ -218,7 +221,8 @@ export function parseConfig(c: Json): ModelConfig {
     eos_token_ids: eos_token_ids as number[],
     tie_word_embeddings: c.tie_word_embeddings === true,
   };
-  if (cfg.tie_word_embeddings) throw bad('tie_word_embeddings', 'true is not supported (DeepSeek checkpoints are untied)');
+  if (cfg.tie_word_embeddings)
+    throw bad('tie_word_embeddings', 'true is not supported (DeepSeek checkpoints are untied)');
   checkTotals(cfg);
   return cfg;
 }
@@ -228,12 +232,21 @@ export function parameterCounts(cfg: ModelConfig): { total: number; resident: nu
   const d = cfg.hidden_size;
   const H = cfg.num_attention_heads;
   const attn =
-    (cfg.q_lora_rank > 0 ? cfg.q_lora_rank * d + cfg.q_lora_rank + H * (cfg.qk_nope_head_dim + cfg.qk_rope_head_dim) * cfg.q_lora_rank : H * (cfg.qk_nope_head_dim + cfg.qk_rope_head_dim) * d) +
-    (cfg.kv_lora_rank + cfg.qk_rope_head_dim) * d + cfg.kv_lora_rank + H * (cfg.qk_nope_head_dim + cfg.v_head_dim) * cfg.kv_lora_rank + d * H * cfg.v_head_dim + 2 * d;
+    (cfg.q_lora_rank > 0
+      ? cfg.q_lora_rank * d + cfg.q_lora_rank + H * (cfg.qk_nope_head_dim + cfg.qk_rope_head_dim) * cfg.q_lora_rank
+      : H * (cfg.qk_nope_head_dim + cfg.qk_rope_head_dim) * d) +
+    (cfg.kv_lora_rank + cfg.qk_rope_head_dim) * d +
+    cfg.kv_lora_rank +
+    H * (cfg.qk_nope_head_dim + cfg.v_head_dim) * cfg.kv_lora_rank +
+    d * H * cfg.v_head_dim +
+    2 * d;
   const moeLayers = cfg.num_hidden_layers - cfg.first_k_dense_replace;
   const expert = 3 * d * cfg.moe_intermediate_size;
   const resident =
-    2 * cfg.vocab_size * d + d + cfg.num_hidden_layers * attn + cfg.first_k_dense_replace * 3 * d * cfg.intermediate_size +
+    2 * cfg.vocab_size * d +
+    d +
+    cfg.num_hidden_layers * attn +
+    cfg.first_k_dense_replace * 3 * d * cfg.intermediate_size +
     moeLayers * (cfg.n_routed_experts * (d + 1) + cfg.n_shared_experts * expert);
   const total = resident + moeLayers * cfg.n_routed_experts * expert;
   const tensors = 4 + cfg.num_hidden_layers * 12 + moeLayers * (3 * cfg.n_routed_experts + 5);
@@ -242,25 +255,38 @@ export function parameterCounts(cfg: ModelConfig): { total: number; resident: nu
 
 function checkTotals(cfg: ModelConfig): void {
   const { total, resident, tensors } = parameterCounts(cfg);
-  if (tensors > MAX_TENSORS) throw bad('n_routed_experts', `with num_hidden_layers ${cfg.num_hidden_layers} implies ${tensors} tensors, over the supported ${MAX_TENSORS}`);
-  if (total > MAX_PARAMETERS) throw bad('num_hidden_layers', `and the sizes imply ${total.toExponential(2)} parameters, over the supported ${MAX_PARAMETERS.toExponential(0)}`);
+  if (tensors > MAX_TENSORS)
+    throw bad(
+      'n_routed_experts',
+      `with num_hidden_layers ${cfg.num_hidden_layers} implies ${tensors} tensors, over the supported ${MAX_TENSORS}`,
+    );
+  if (total > MAX_PARAMETERS)
+    throw bad(
+      'num_hidden_layers',
+      `and the sizes imply ${total.toExponential(2)} parameters, over the supported ${MAX_PARAMETERS.toExponential(0)}`,
+    );
   // the parameters outside the routed experts are always in memory: at int4 at least half a byte each
   const memory = totalmem();
   if (resident / 2 > memory) {
-    throw bad('hidden_size', `and the sizes imply ${resident.toExponential(2)} always-resident parameters (${(resident / 2 / 2 ** 30).toFixed(1)} GiB even at int4), more than this machine's ${(memory / 2 ** 30).toFixed(1)} GiB`);
+    throw bad(
+      'hidden_size',
+      `and the sizes imply ${resident.toExponential(2)} always-resident parameters (${(resident / 2 / 2 ** 30).toFixed(1)} GiB even at int4), more than this machine's ${(memory / 2 ** 30).toFixed(1)} GiB`,
+    );
   }
 }
 
 export function readConfig(dir: string): ModelConfig {
   const path = join(dir, 'config.json');
-  if (!existsSync(path)) throw new EngineError(`${path}: no config.json in the model folder`, EngineErrorCodes.BadCheckpoint);
+  if (!existsSync(path))
+    throw new EngineError(`${path}: no config.json in the model folder`, EngineErrorCodes.BadCheckpoint);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new EngineError(`${path}: not valid JSON (${(e as Error).message})`, EngineErrorCodes.BadCheckpoint);
   }
-  if (typeof json !== 'object' || json === null) throw new EngineError(`${path}: not a JSON object`, EngineErrorCodes.BadCheckpoint);
+  if (typeof json !== 'object' || json === null)
+    throw new EngineError(`${path}: not a JSON object`, EngineErrorCodes.BadCheckpoint);
   if (Array.isArray(json)) throw new EngineError(`${path}: not a JSON object`, EngineErrorCodes.BadCheckpoint);
   try {
     return parseConfig(json as Json);

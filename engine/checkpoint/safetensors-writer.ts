@@ -34,7 +34,7 @@ function toF16Bits(x: Float32Array): Uint16Array {
     const exp = ((b >>> 23) & 0xff) - 127 + 15;
     const mant = b & 0x7fffff;
     if (exp >= 31) out[i] = sign | 0x7c00;
-    else if (exp <= 0) out[i] = sign | (exp < -10 ? 0 : ((mant | 0x800000) >> (1 - exp + 13)));
+    else if (exp <= 0) out[i] = sign | (exp < -10 ? 0 : (mant | 0x800000) >> (1 - exp + 13));
     else out[i] = sign | (exp << 10) | (mant >> 13);
   }
   return out;

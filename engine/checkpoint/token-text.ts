@@ -7,7 +7,11 @@ export function unknownTokenIds(tokenizer: Tokenizer, ids: readonly number[]): n
   return ids.filter((id) => !Number.isSafeInteger(id) || id < 0 || id >= tokenizer.vocabSize);
 }
 
-export function tokenize(tokenizer: Tokenizer, text: string, opts: { special?: boolean; pieces?: boolean } = {}): number[] | { id: number; piece: string }[] {
+export function tokenize(
+  tokenizer: Tokenizer,
+  text: string,
+  opts: { special?: boolean; pieces?: boolean } = {},
+): number[] | { id: number; piece: string }[] {
   const ids = tokenizer.encode(text, { addSpecialTokens: opts.special === true });
   return opts.pieces ? ids.map((id) => ({ id, piece: tokenizer.decode([id]) })) : ids;
 }

@@ -18,16 +18,21 @@ import { type TokenizerConfig, readTokenizerConfig } from './tokenizer-config';
 function checkTokenIds(path: string, json: Record<string, unknown>, vocabSize: number): void {
   const check = (id: unknown, where: string) => {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
-      throw new EngineError(`${path}: ${where} has id ${String(JSON.stringify(id)).slice(0, 40)}, not a token id below config.json vocab_size ${vocabSize}`, EngineErrorCodes.BadCheckpoint);
+      throw new EngineError(
+        `${path}: ${where} has id ${String(JSON.stringify(id)).slice(0, 40)}, not a token id below config.json vocab_size ${vocabSize}`,
+        EngineErrorCodes.BadCheckpoint,
+      );
     }
   };
   const added = json.added_tokens;
   if (added !== undefined && added !== null) {
-    if (!Array.isArray(added)) throw new EngineError(`${path}: 'added_tokens' is not a list`, EngineErrorCodes.BadCheckpoint);
+    if (!Array.isArray(added))
+      throw new EngineError(`${path}: 'added_tokens' is not a list`, EngineErrorCodes.BadCheckpoint);
     for (const t of added) check((t as { id?: unknown } | null)?.id, 'an added token');
   }
   const vocab = (json.model as { vocab?: unknown } | null | undefined)?.vocab;
-  if (vocab && typeof vocab === 'object' && !Array.isArray(vocab)) for (const id of Object.values(vocab)) check(id, "'model.vocab'");
+  if (vocab && typeof vocab === 'object' && !Array.isArray(vocab))
+    for (const id of Object.values(vocab)) check(id, "'model.vocab'");
 }
 
 export class CheckpointTokenizer implements Tokenizer {
@@ -51,7 +56,8 @@ export class CheckpointTokenizer implements Tokenizer {
     this.bosId = (bosText !== undefined ? tok.token_to_id(bosText) : undefined) ?? cfg.bos_token_id;
     const eos = new Set<number>(cfg.eos_token_ids);
     const genEos = genConfig?.eos_token_id;
-    for (const id of Array.isArray(genEos) ? genEos : genEos === undefined ? [] : [genEos]) if (typeof id === 'number') eos.add(id);
+    for (const id of Array.isArray(genEos) ? genEos : genEos === undefined ? [] : [genEos])
+      if (typeof id === 'number') eos.add(id);
     const eosText = tokConfig.eosToken;
     const eosId = eosText !== undefined ? tok.token_to_id(eosText) : undefined;
     if (eosId !== undefined) eos.add(eosId);
@@ -72,7 +78,10 @@ export class CheckpointTokenizer implements Tokenizer {
     try {
       tok = new HfTokenizer(json, tokConfig.json);
     } catch (e) {
-      throw new EngineError(`${path}: cannot be loaded (${String((e as Error).message).slice(0, 200)})`, EngineErrorCodes.BadCheckpoint);
+      throw new EngineError(
+        `${path}: cannot be loaded (${String((e as Error).message).slice(0, 200)})`,
+        EngineErrorCodes.BadCheckpoint,
+      );
     }
     const t = new CheckpointTokenizer(tok, path, cfg, tokConfig, readJsonFile(join(dir, 'generation_config.json')));
     if (t.vocabSize > cfg.vocab_size) {
@@ -85,7 +94,10 @@ export class CheckpointTokenizer implements Tokenizer {
   }
 
   encode(text: string, opts: { addSpecialTokens?: boolean } = {}): number[] {
-    return this.guard('encode', () => this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? false }).ids);
+    return this.guard(
+      'encode',
+      () => this.tok.encode(text, { add_special_tokens: opts.addSpecialTokens ?? false }).ids,
+    );
   }
 
   decode(ids: number[]): string {
@@ -100,7 +112,10 @@ export class CheckpointTokenizer implements Tokenizer {
       return run();
     } catch (e) {
       if (e instanceof EngineError) throw e;
-      throw new EngineError(`${this.path}: cannot ${what} (${String((e as Error)?.message ?? e).slice(0, 200)})`, EngineErrorCodes.BadCheckpoint);
+      throw new EngineError(
+        `${this.path}: cannot ${what} (${String((e as Error)?.message ?? e).slice(0, 200)})`,
+        EngineErrorCodes.BadCheckpoint,
+      );
     }
   }
 

@@ -8,7 +8,12 @@ import { MODEL_OPTIONS, loadOptions, parseTokens, positiveInt, requireModel } fr
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...MODEL_OPTIONS, 'prompt-lengths': { type: 'string' }, 'max-tokens': { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      ...MODEL_OPTIONS,
+      'prompt-lengths': { type: 'string' },
+      'max-tokens': { type: 'string' },
+      seed: { type: 'string' },
+    },
     strict: true,
   });
   const lengths = values['prompt-lengths'] ? parseTokens(values['prompt-lengths']) : [16, 256, 1024];
@@ -20,7 +25,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const runs = [];
     for (const n of lengths) {
-      const { tokens: _tokens, ...m } = await measureGeneration(model, randomPrompt(n, model.info.vocabSize, seed + n), maxTokens);
+      const { tokens: _tokens, ...m } = await measureGeneration(
+        model,
+        randomPrompt(n, model.info.vocabSize, seed + n),
+        maxTokens,
+      );
       runs.push(m);
       if (!values.json) {
         process.stdout.write(
@@ -30,7 +39,8 @@ export async function run(argv: string[]): Promise<number> {
         );
       }
     }
-    if (values.json) process.stdout.write(`${JSON.stringify({ model: model.info.path, load_ms: Math.round(loadMs), runs })}\n`);
+    if (values.json)
+      process.stdout.write(`${JSON.stringify({ model: model.info.path, load_ms: Math.round(loadMs), runs })}\n`);
   } finally {
     await model.dispose();
   }

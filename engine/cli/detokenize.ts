@@ -15,7 +15,8 @@ export async function run(argv: string[]): Promise<number> {
   const ids = parseTokens(values.tokens);
   const tokenizer = requireTokenizer(values);
   const unknown = unknownTokenIds(tokenizer, ids);
-  if (unknown.length) throw new CliError(`token ids outside the vocabulary of ${tokenizer.vocabSize}: ${unknown.join(', ')}`);
+  if (unknown.length)
+    throw new CliError(`token ids outside the vocabulary of ${tokenizer.vocabSize}: ${unknown.join(', ')}`);
   const content = tokenizer.decode(ids);
   process.stdout.write(values.json ? `${JSON.stringify({ content })}\n` : `${content}\n`);
   return 0;

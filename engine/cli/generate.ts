@@ -23,7 +23,8 @@ export async function run(argv: string[]): Promise<number> {
     },
     strict: true,
   });
-  if ((values.prompt === undefined) === (values.tokens === undefined)) throw new CliError('give exactly one of --prompt TEXT or --tokens IDS');
+  if ((values.prompt === undefined) === (values.tokens === undefined))
+    throw new CliError('give exactly one of --prompt TEXT or --tokens IDS');
   const maxTokens = values['max-tokens'] === undefined ? 64 : positiveInt(values['max-tokens'], '--max-tokens', 0);
   const model = await loadModel(requireModel(values), loadOptions(values));
   try {
@@ -44,7 +45,8 @@ export async function run(argv: string[]): Promise<number> {
       topK: values['top-k'] === undefined ? undefined : positiveInt(values['top-k'], '--top-k', 0),
       topP: values['top-p'] === undefined ? undefined : number(values['top-p'], '--top-p'),
       stopRule: stopStringsRule(values.stop ?? []),
-      timeBudgetMs: values['time-budget-ms'] === undefined ? undefined : number(values['time-budget-ms'], '--time-budget-ms'),
+      timeBudgetMs:
+        values['time-budget-ms'] === undefined ? undefined : number(values['time-budget-ms'], '--time-budget-ms'),
       signal: ctl.signal,
       onToken: (id, text) => {
         if (values.json) return;

@@ -8,7 +8,12 @@ import { MODEL_OPTIONS, loadOptions, parseTokens, requireModel } from './model-o
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...MODEL_OPTIONS, tokens: { type: 'string' }, decode: { type: 'boolean' }, weights: { type: 'boolean' } },
+    options: {
+      ...MODEL_OPTIONS,
+      tokens: { type: 'string' },
+      decode: { type: 'boolean' },
+      weights: { type: 'boolean' },
+    },
     strict: true,
   });
   if (!values.tokens) throw new CliError('--tokens IDS is required (comma-separated token ids)');
@@ -25,7 +30,9 @@ export async function run(argv: string[]): Promise<number> {
         let best = 0;
         for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
         const experts = r.experts.map((layer) => `[${layer[t].join(' ')}]`).join(' ');
-        process.stdout.write(`position ${t} token ${tokens[t]}: argmax ${best} (${row[best].toFixed(4)})  experts ${experts}\n`);
+        process.stdout.write(
+          `position ${t} token ${tokens[t]}: argmax ${best} (${row[best].toFixed(4)})  experts ${experts}\n`,
+        );
       });
     }
   } finally {

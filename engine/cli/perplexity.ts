@@ -48,12 +48,17 @@ function logProb(row: Float32Array, target: number): number {
 export async function measurePerplexity(
   model: LoadedModel,
   texts: string[],
-  opts: { context: number; selectionBias?: SelectionBias; /** score at most this many tokens of each text */ maxTokens?: number },
+  opts: {
+    context: number;
+    selectionBias?: SelectionBias;
+    /** score at most this many tokens of each text */ maxTokens?: number;
+  },
 ): Promise<PerplexityResult> {
   const tok = model.tokenizer;
   if (!tok) throw new CliError(`${model.info.path}: the model has no tokenizer.json; perplexity needs text`);
   const bos = tok.bosId ?? tok.eosIds[0];
-  if (bos === undefined) throw new CliError(`${model.info.path}: the tokenizer has no BOS or EOS token to start windows with`);
+  if (bos === undefined)
+    throw new CliError(`${model.info.path}: the tokenizer has no BOS or EOS token to start windows with`);
   if (opts.context < 2) throw new CliError(`--context must be at least 2, got ${opts.context}`);
   const E = model.info.routedExperts;
   const counts = Array.from({ length: model.info.moeLayers }, () => new Array<number>(E).fill(0));
@@ -115,7 +120,11 @@ interface RoutingChoice {
 }
 
 /** --domain / --strength / --keep-experts -> the bias and the kept experts, from the model's profile (or --profile). */
-function routingChoice(dir: string, values: Record<string, string | boolean | string[] | undefined>, text: string): RoutingChoice {
+function routingChoice(
+  dir: string,
+  values: Record<string, string | boolean | string[] | undefined>,
+  text: string,
+): RoutingChoice {
   const domainArg = values.domain as string | undefined;
   if (domainArg !== undefined && !(DOMAINS as readonly string[]).includes(domainArg)) {
     throw new CliError(`--domain must be one of ${DOMAINS.join(', ')}, got '${domainArg}'`);
@@ -125,13 +134,18 @@ function routingChoice(dir: string, values: Record<string, string | boolean | st
   const keep = values['keep-experts'] !== undefined ? number(values['keep-experts'] as string, '--keep-experts') : 1;
   if (!(keep > 0 && keep <= 1)) throw new CliError(`--keep-experts must be a fraction in (0, 1], got ${keep}`);
   const domain: CalibrationDomain =
-    domainArg === undefined ? 'general' : domainArg === 'auto' ? classifyDomain(text.slice(0, 4000)) : (domainArg as CalibrationDomain);
+    domainArg === undefined
+      ? 'general'
+      : domainArg === 'auto'
+        ? classifyDomain(text.slice(0, 4000))
+        : (domainArg as CalibrationDomain);
   const needsProfile = (domainArg !== undefined && domain !== 'general' && strengthArg !== 0) || keep < 1;
   if (!needsProfile) return { domain, strength: 0, keep };
   const { info } = validateModelDir(dir);
   const path = values.profile ? (values.profile as string) : defaultProfilePath(dir);
   const profile: RoutingProfile | undefined = loadProfileFor(dir, info, path);
-  if (!profile) throw new CliError(`${path} does not exist: run \`npm run -s engine -- calibrate --model ${dir} …\` first`);
+  if (!profile)
+    throw new CliError(`${path} does not exist: run \`npm run -s engine -- calibrate --model ${dir} …\` first`);
   const strength = domainArg === undefined ? 0 : (strengthArg ?? profile.defaultStrength);
   return {
     domain,
@@ -167,8 +181,10 @@ export async function run(argv: string[]): Promise<number> {
     return readFileSync(f, 'utf8');
   });
   const context = values.context !== undefined ? positiveInt(values.context, '--context', 2) : defaultContext(dir);
-  const maxTokens = values['max-tokens'] !== undefined ? positiveInt(values['max-tokens'], '--max-tokens', 1) : undefined;
-  const decodeTokens = values['decode-tokens'] !== undefined ? positiveInt(values['decode-tokens'], '--decode-tokens', 0) : 32;
+  const maxTokens =
+    values['max-tokens'] !== undefined ? positiveInt(values['max-tokens'], '--max-tokens', 1) : undefined;
+  const decodeTokens =
+    values['decode-tokens'] !== undefined ? positiveInt(values['decode-tokens'], '--decode-tokens', 0) : 32;
   const routing = routingChoice(dir, values, texts.join('\n'));
   const model = await loadModel(dir, { ...loadOptions(values), keptExperts: routing.keptExperts });
   try {

@@ -22,7 +22,13 @@ async function loadCriticModel(dir: string): Promise<LoadedModel> {
   return mod.loadModel(resolve(dir), { threads: 1 });
 }
 
-const LANGUAGE_BY_EXTENSION: Record<string, string> = { '.tex': 'latex', '.md': 'markdown', '.markdown': 'markdown', '.v': 'coq', '.lean': 'lean' };
+const LANGUAGE_BY_EXTENSION: Record<string, string> = {
+  '.tex': 'latex',
+  '.md': 'markdown',
+  '.markdown': 'markdown',
+  '.v': 'coq',
+  '.lean': 'lean',
+};
 
 const USAGE = 'usage: proof check FILE [--json] | proof bench FILE.jsonl [--json] [--model DIR]';
 
@@ -30,7 +36,12 @@ export async function run(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, model: { type: 'string' }, language: { type: 'string' }, timeout: { type: 'string' } },
+    options: {
+      json: { type: 'boolean' },
+      model: { type: 'string' },
+      language: { type: 'string' },
+      timeout: { type: 'string' },
+    },
   });
   const [sub, file] = positionals;
   if (!sub || !file || !['check', 'bench'].includes(sub)) throw new CliError(USAGE);
@@ -43,19 +54,39 @@ export async function run(argv: string[]): Promise<number> {
         throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
       }
       const languageId = values.language ?? LANGUAGE_BY_EXTENSION[extname(file).toLowerCase()] ?? 'plaintext';
-      const result = await checkProof({ text, languageId, filePath: resolve(file), timeoutMs: values.timeout ? Number(values.timeout) : undefined });
+      const result = await checkProof({
+        text,
+        languageId,
+        filePath: resolve(file),
+        timeoutMs: values.timeout ? Number(values.timeout) : undefined,
+      });
       if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else {
         for (const s of result.steps) {
-          const point = s.counterexample && Object.keys(s.counterexample).length ? ` at ${Object.entries(s.counterexample).map(([k, v]) => `${k} = ${v}`).join(', ')}` : '';
+          const point =
+            s.counterexample && Object.keys(s.counterexample).length
+              ? ` at ${Object.entries(s.counterexample)
+                  .map(([k, v]) => `${k} = ${v}`)
+                  .join(', ')}`
+              : '';
           const values = point && s.values ? ` (left side = ${s.values.left}, right side = ${s.values.right})` : '';
-          process.stdout.write(`${file}:${s.line}:${s.range.start.character + 1}: ${s.verdict}: ${s.text.replace(/\s+/g, ' ')} — ${s.detail}${point}${values}\n`);
+          process.stdout.write(
+            `${file}:${s.line}:${s.range.start.character + 1}: ${s.verdict}: ${s.text.replace(/\s+/g, ' ')} — ${s.detail}${point}${values}\n`,
+          );
         }
-        for (const p of result.premises ?? []) process.stdout.write(`${file}:${p.line}:${p.range.start.character + 1}: ${p.kind}, not checked: ${p.text.replace(/\s+/g, ' ')}\n`);
-        for (const d of result.proverDiagnostics ?? []) process.stdout.write(`${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message}\n`);
+        for (const p of result.premises ?? [])
+          process.stdout.write(
+            `${file}:${p.line}:${p.range.start.character + 1}: ${p.kind}, not checked: ${p.text.replace(/\s+/g, ' ')}\n`,
+          );
+        for (const d of result.proverDiagnostics ?? [])
+          process.stdout.write(
+            `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity}: ${d.message}\n`,
+          );
         if (result.prover) process.stdout.write(`${result.prover.name}: ${result.prover.message ?? ''}\n`);
         const count = (v: string) => result.steps.filter((s) => s.verdict === v).length;
-        process.stdout.write(`${result.steps.length} step${result.steps.length === 1 ? '' : 's'}: ${count('verified')} verified, ${count('wrong')} wrong, ${count('unknown')} not checkable, ${count('unparsed')} unparsed; ${result.premises?.length ?? 0} read as conditions or definitions, not checked\n`);
+        process.stdout.write(
+          `${result.steps.length} step${result.steps.length === 1 ? '' : 's'}: ${count('verified')} verified, ${count('wrong')} wrong, ${count('unknown')} not checkable, ${count('unparsed')} unparsed; ${result.premises?.length ?? 0} read as conditions or definitions, not checked\n`,
+        );
       }
       return result.steps.some((s) => s.verdict === 'wrong') || result.prover?.proved === false ? 1 : 0;
     }
@@ -67,7 +98,10 @@ export async function run(argv: string[]): Promise<number> {
       await model?.dispose();
     }
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-    else process.stdout.write(`precision ${result.precision}  recall ${result.recall}  false alarms ${result.false_alarm_rate}  ${JSON.stringify(result.counts)}\n`);
+    else
+      process.stdout.write(
+        `precision ${result.precision}  recall ${result.recall}  false alarms ${result.false_alarm_rate}  ${JSON.stringify(result.counts)}\n`,
+      );
     return 0;
   } finally {
     await shutdownSmt();

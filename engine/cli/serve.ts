@@ -34,7 +34,11 @@ function integer(value: string | undefined, name: string, min: number, fallback:
 }
 
 /** The key from --api-key-file, --api-key or SWITCHYARD_API_KEY (in that order); an empty key is an error. */
-function readApiKey(flag: string | undefined, file: string | undefined, log: (line: string) => void): string | undefined {
+function readApiKey(
+  flag: string | undefined,
+  file: string | undefined,
+  log: (line: string) => void,
+): string | undefined {
   let key: string | undefined;
   let from: string;
   if (file !== undefined) {
@@ -45,7 +49,9 @@ function readApiKey(flag: string | undefined, file: string | undefined, log: (li
     }
     from = `--api-key-file ${file}`;
   } else if (flag !== undefined) {
-    log('warning: --api-key shows the key to anyone who can list processes: prefer --api-key-file or SWITCHYARD_API_KEY');
+    log(
+      'warning: --api-key shows the key to anyone who can list processes: prefer --api-key-file or SWITCHYARD_API_KEY',
+    );
     key = flag.trim();
     from = '--api-key';
   } else {
@@ -99,16 +105,22 @@ export async function run(argv: string[]): Promise<number> {
   const service = new EngineService({ loadModel, threads });
   const started = Date.now();
   const precision = values.precision ?? 'auto';
-  if (!['auto', 'f32', 'int8', 'int4'].includes(precision)) throw new CliError(`--precision must be auto, f32, int8 or int4, got '${precision}'`);
+  if (!['auto', 'f32', 'int8', 'int4'].includes(precision))
+    throw new CliError(`--precision must be auto, f32, int8 or int4, got '${precision}'`);
   let quarter = 0;
-  const info = await service.loadModel({ path: dir, precision: precision as ModelLoadParams['precision'] }, (done, total) => {
-    // a checkpoint's first load builds its graphs (minutes for a real one): say so every quarter
-    const q = Math.floor((4 * done) / total);
-    if (q > quarter || done === 1) log(`building graphs (first load only): ${done} of ${total}`);
-    quarter = Math.max(quarter, q);
-  });
+  const info = await service.loadModel(
+    { path: dir, precision: precision as ModelLoadParams['precision'] },
+    (done, total) => {
+      // a checkpoint's first load builds its graphs (minutes for a real one): say so every quarter
+      const q = Math.floor((4 * done) / total);
+      if (q > quarter || done === 1) log(`building graphs (first load only): ${done} of ${total}`);
+      quarter = Math.max(quarter, q);
+    },
+  );
   const modelId = values['model-id'] ?? basename(dir);
-  log(`loaded ${info.name} (${info.modelType}, ${info.parameters} parameters, ${info.precision}) in ${Date.now() - started} ms`);
+  log(
+    `loaded ${info.name} (${info.modelType}, ${info.parameters} parameters, ${info.precision}) in ${Date.now() - started} ms`,
+  );
   if (!info.hasTokenizer) log(`warning: ${dir} has no tokenizer.json: text requests will fail`);
 
   const server = new OpenAIServer(service, { modelId, apiKey, queue, log, allowOrigins: values['allow-origin'] });
@@ -118,7 +130,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     await service.dispose();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use: pick another with --port`);
+    if (code === 'EADDRINUSE')
+      throw new CliError(`port ${port} on ${host} is already in use: pick another with --port`);
     throw new CliError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
   }
   const { url } = address;

@@ -9,12 +9,22 @@ import { requireTokenizer } from './model-options';
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { model: { type: 'string' }, text: { type: 'string' }, special: { type: 'boolean' }, pieces: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: {
+      model: { type: 'string' },
+      text: { type: 'string' },
+      special: { type: 'boolean' },
+      pieces: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
     strict: true,
   });
   if (values.text === undefined) throw new CliError('--text T is required');
   const tokenizer = requireTokenizer(values);
   const tokens = tokenize(tokenizer, values.text, { special: values.special, pieces: values.pieces });
-  process.stdout.write(values.json ? `${JSON.stringify({ tokens })}\n` : `${tokens.map((t) => (typeof t === 'number' ? t : t.id)).join(' ')}\n`);
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify({ tokens })}\n`
+      : `${tokens.map((t) => (typeof t === 'number' ? t : t.id)).join(' ')}\n`,
+  );
   return 0;
 }

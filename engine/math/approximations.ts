@@ -32,9 +32,11 @@ export function integrateNumerically(args: MathJson[], env: Env, evaluate: Evalu
     throw new UnsupportedExpression('indefinite integral');
   }
   const { body, variable } = boundBody(args[0]!, limits);
-  const lo = evaluate((limits as MathJson[])[2]!, env), hi = evaluate((limits as MathJson[])[3]!, env);
+  const lo = evaluate((limits as MathJson[])[2]!, env),
+    hi = evaluate((limits as MathJson[])[3]!, env);
   if (!lo || !hi) return undefined;
-  const a = toNumber(lo), b = toNumber(hi);
+  const a = toNumber(lo),
+    b = toNumber(hi);
   const f = (x: number): number | undefined => {
     const scope = new Map(env);
     scope.set(variable, { approx: x });
@@ -51,7 +53,8 @@ export function integrateNumerically(args: MathJson[], env: Env, evaluate: Evalu
     }
     return (sum * h) / 3;
   };
-  const coarse = simpson(INTEGRATION_INTERVALS / 2), fine = simpson(INTEGRATION_INTERVALS);
+  const coarse = simpson(INTEGRATION_INTERVALS / 2),
+    fine = simpson(INTEGRATION_INTERVALS);
   if (coarse === undefined || fine === undefined) return undefined;
   const value = fine + (fine - coarse) / 15;
   return { approx: value, tol: Math.abs(fine - coarse) + 1e-12 * Math.max(1, Math.abs(value)) };
@@ -76,7 +79,10 @@ export function limitNumerically(args: MathJson[], env: Env, evaluate: Evaluate)
     const a = evaluate(target, env);
     if (!a) return undefined;
     const p = toNumber(a);
-    samples = [[at(p + 1e-5), at(p + 1e-6)], [at(p - 1e-5), at(p - 1e-6)]];
+    samples = [
+      [at(p + 1e-5), at(p + 1e-6)],
+      [at(p - 1e-5), at(p - 1e-6)],
+    ];
   }
   const finals: number[] = [];
   let tol = 0;
@@ -100,7 +106,13 @@ export const SERIES_EVALUATIONS = 4 * SERIES_TERMS;
  * Σ_{k=lo}^∞ numerically: partial sums at N, 2N, 4N terms and Aitken's extrapolation (exact for tails that shrink
  * geometrically in N, such as 1/N for Σ 1/k²). Divergent or erratic series have no value (`undefined`).
  */
-export function infiniteSum(body: MathJson, index: string, lo: MathJson, env: Env, evaluate: Evaluate): Value | undefined {
+export function infiniteSum(
+  body: MathJson,
+  index: string,
+  lo: MathJson,
+  env: Env,
+  evaluate: Evaluate,
+): Value | undefined {
   const from = evaluate(lo, env);
   if (!from || !isInteger(from)) return undefined;
   const start = toNumber(from);
@@ -115,9 +127,15 @@ export function infiniteSum(body: MathJson, index: string, lo: MathJson, env: En
     if (i + 1 === SERIES_TERMS || i + 1 === 2 * SERIES_TERMS || i + 1 === 4 * SERIES_TERMS) partial.push(acc);
   }
   const [s1, s2, s4] = partial as [number, number, number];
-  const d1 = s2 - s1, d2 = s4 - s2;
+  const d1 = s2 - s1,
+    d2 = s4 - s2;
   const scale = Math.max(1, Math.abs(s4));
-  if (!Number.isFinite(s4) || Math.abs(d2) > 1e-3 * scale || (Math.abs(d2) > 1e-12 * scale && Math.abs(d2) >= Math.abs(d1))) return undefined;
+  if (
+    !Number.isFinite(s4) ||
+    Math.abs(d2) > 1e-3 * scale ||
+    (Math.abs(d2) > 1e-12 * scale && Math.abs(d2) >= Math.abs(d1))
+  )
+    return undefined;
   const denominator = d2 - d1;
   const value = Math.abs(denominator) > 1e-300 && Math.abs(d2) > 1e-15 * scale ? s4 - (d2 * d2) / denominator : s4;
   return { approx: value, tol: Math.max(1e-3 * Math.abs(d2), 1e-12 * scale) };

@@ -9,7 +9,10 @@ import { WorkLimit } from './mathjson';
 import { errorVerdict, type Verdict } from './verify';
 
 /** A claim the reader could not take in (the benchmark's prose is full of them); too much work is said as such. */
-const unreadable = (err: unknown): Verdict => (err instanceof WorkLimit ? errorVerdict(err) : { verdict: 'unparsed', reason: 'unreadable', detail: (err as Error).message });
+const unreadable = (err: unknown): Verdict =>
+  err instanceof WorkLimit
+    ? errorVerdict(err)
+    : { verdict: 'unparsed', reason: 'unreadable', detail: (err as Error).message };
 
 export interface ArithmeticClaim {
   start: number;
@@ -47,7 +50,11 @@ export function findArithmetic(text: string): ArithmeticClaim[] {
   for (let m = CLAIM.exec(text); m; m = CLAIM.exec(text)) {
     const expr = m[1]!;
     // `3375 gallons * 1/3 = …`, `2*X + 80*2 = …`: an operator before the match means it starts mid-expression
-    if (/(?:[-+*/×÷^–−]|\bx)\s*$/.test(text.slice(Math.max(0, m.index - 12), m.index).replace(/\b[A-Za-z]+\s*$/, (w) => (w.trim() === 'x' ? w : '')))) {
+    if (
+      /(?:[-+*/×÷^–−]|\bx)\s*$/.test(
+        text.slice(Math.max(0, m.index - 12), m.index).replace(/\b[A-Za-z]+\s*$/, (w) => (w.trim() === 'x' ? w : '')),
+      )
+    ) {
       CLAIM.lastIndex = m.index + 1;
       continue;
     }
@@ -79,23 +86,33 @@ export function checkArithmetic(expr: string, value: string): Verdict {
     const s = evaluate(parseAscii(normalise(value)), new Map());
     exact = v?.exact;
     stated = s?.exact;
-    if (!v || !s) return { verdict: 'unknown', reason: 'no-real-value', detail: `${expr} has no value (division by zero?)` };
+    if (!v || !s)
+      return { verdict: 'unknown', reason: 'no-real-value', detail: `${expr} has no value (division by zero?)` };
     if (!exact || !stated) return { verdict: 'unknown', reason: 'float-precision', detail: 'not exact arithmetic' };
   } catch (err) {
     return unreadable(err);
   }
-  if (exact.equals(stated)) return { verdict: 'verified', reason: 'evaluates-equal', detail: `${expr.trim()} = ${formatValue({ exact })}` };
+  if (exact.equals(stated))
+    return { verdict: 'verified', reason: 'evaluates-equal', detail: `${expr.trim()} = ${formatValue({ exact })}` };
   const decimals = normalise(value).match(/\.(\d+)/)?.[1]?.length ?? 0;
   const scale = new Fraction(10).pow(decimals);
   const scaled = exact.mul(scale);
   const candidates = [scaled.floor(), scaled.ceil(), scaled.round()].map((c) => c.div(scale));
   if (candidates.some((c) => c.equals(stated!))) {
-    return { verdict: 'verified', reason: 'rounds', detail: `${expr.trim()} = ${formatValue({ exact })}, which rounds to ${value}` };
+    return {
+      verdict: 'verified',
+      reason: 'rounds',
+      detail: `${expr.trim()} = ${formatValue({ exact })}, which rounds to ${value}`,
+    };
   }
   // `2 + 3 = 5 + 1 = 6` is a running total in prose: the first term on the right is the value being claimed
   const firstTerm = value.trim().match(/^-?\$?[\d.,]+%?(?=\s*[-+*/×÷x–−])/)?.[0];
   if (firstTerm && checkArithmetic(expr, firstTerm).verdict === 'verified') {
-    return { verdict: 'verified', reason: 'evaluates-equal', detail: `${expr.trim()} = ${formatValue({ exact })} (running total)` };
+    return {
+      verdict: 'verified',
+      reason: 'evaluates-equal',
+      detail: `${expr.trim()} = ${formatValue({ exact })} (running total)`,
+    };
   }
   return {
     verdict: 'wrong',
@@ -123,10 +140,22 @@ export function findSimplifications(text: string): Array<{ lhs: string; rhs: str
     if (variable === 'a' || /\d\s+x\s+\$?\d/.test(run)) continue; // the article, or "5 x 4" as a product
     const sides = run.split('=').map((s) => s.trim());
     for (let i = 0; i + 1 < sides.length; i++) {
-      const lhs = sides[i]!, rhs = sides[i + 1]!;
-      const linear = new RegExp(String.raw`^-?\$?\d*(?:\.\d+)?\s*\*?\s*${variable}?(?:\s*[-+]\s*\$?\d*(?:\.\d+)?\s*\*?\s*${variable}?)?$`);
+      const lhs = sides[i]!,
+        rhs = sides[i + 1]!;
+      const linear = new RegExp(
+        String.raw`^-?\$?\d*(?:\.\d+)?\s*\*?\s*${variable}?(?:\s*[-+]\s*\$?\d*(?:\.\d+)?\s*\*?\s*${variable}?)?$`,
+      );
       // `… = x` names the unknown (an equation); a simplified form carries a number too
-      if (!lhs || !rhs || rhs === variable || !rhs.includes(variable) || !lhs.includes(variable) || !linear.test(rhs) || linear.test(lhs)) continue;
+      if (
+        !lhs ||
+        !rhs ||
+        rhs === variable ||
+        !rhs.includes(variable) ||
+        !lhs.includes(variable) ||
+        !linear.test(rhs) ||
+        linear.test(lhs)
+      )
+        continue;
       if ((lhs.match(/\(/g)?.length ?? 0) !== (lhs.match(/\)/g)?.length ?? 0)) continue;
       out.push({ lhs, rhs, variable });
     }
@@ -141,10 +170,17 @@ export function checkSimplification(lhs: string, rhs: string, variable: string):
     const r = parseAscii(normalise(rhs, variable));
     for (const p of ['3/2', '7', '-5/3', '11']) {
       const env = new Map([[variable, { exact: new Fraction(p) }]]);
-      const a = evaluate(l, env), b = evaluate(r, env);
+      const a = evaluate(l, env),
+        b = evaluate(r, env);
       if (!a?.exact || !b?.exact) return { verdict: 'unknown', reason: 'float-precision', detail: 'not exact' };
       if (!a.exact.equals(b.exact)) {
-        return { verdict: 'wrong', reason: 'sides-differ', detail: `${lhs} ≠ ${rhs}`, counterexample: { [variable]: p }, values: { left: formatValue(a), right: formatValue(b) } };
+        return {
+          verdict: 'wrong',
+          reason: 'sides-differ',
+          detail: `${lhs} ≠ ${rhs}`,
+          counterexample: { [variable]: p },
+          values: { left: formatValue(a), right: formatValue(b) },
+        };
       }
     }
     return { verdict: 'verified', reason: 'identity-sampled', detail: `${lhs} = ${rhs} for all ${variable}` };

@@ -8,7 +8,10 @@ import type { BenchItem, StepCritic } from './bench';
 export function benchCritic(model: LoadedModel): StepCritic {
   return async (item: BenchItem, i: number) => {
     if (!model.tokenizer) throw new Error(`model ${model.info.name} has no tokenizer`);
-    const steps = item.steps.slice(0, i + 1).map((s, k) => `Step ${k + 1}: ${s}`).join('\n');
+    const steps = item.steps
+      .slice(0, i + 1)
+      .map((s, k) => `Step ${k + 1}: ${s}`)
+      .join('\n');
     const prompt = `Problem: ${item.question ?? ''}\n${steps}\n\nIs step ${i + 1} correct? Answer yes or no.\nAnswer:`;
     const ids = model.tokenizer.encode(prompt, { addSpecialTokens: true });
     const r = await model.generate(ids, { maxTokens: 4, temperature: 0, stop: ['\n\n'] });

@@ -16,7 +16,14 @@ export interface BenchResult {
   precision: number;
   recall: number;
   false_alarm_rate: number;
-  counts: { items: number; labelled_errors: number; correct_solutions: number; flagged: number; true_positives: number; false_alarms: number };
+  counts: {
+    items: number;
+    labelled_errors: number;
+    correct_solutions: number;
+    flagged: number;
+    true_positives: number;
+    false_alarms: number;
+  };
   items: Array<{ id: string; predicted_first_error_step: number; detail?: string }>;
 }
 
@@ -53,14 +60,19 @@ export async function runBench(file: string, critic?: StepCritic): Promise<Bench
     .map((l, i) => {
       try {
         const item = JSON.parse(l) as BenchItem;
-        if (!Array.isArray(item.steps) || typeof item.first_error_step !== 'number') throw new Error('missing steps or first_error_step');
+        if (!Array.isArray(item.steps) || typeof item.first_error_step !== 'number')
+          throw new Error('missing steps or first_error_step');
         return item;
       } catch (err) {
         throw new EngineError(`${file}:${i + 1}: not a benchmark item (${(err as Error).message})`);
       }
     });
   const out: BenchResult['items'] = [];
-  let flagged = 0, tp = 0, falseAlarms = 0, labelled = 0, correct = 0;
+  let flagged = 0,
+    tp = 0,
+    falseAlarms = 0,
+    labelled = 0,
+    correct = 0;
   for (const item of items) {
     let predicted = -1;
     let detail: string | undefined;
@@ -90,7 +102,14 @@ export async function runBench(file: string, critic?: StepCritic): Promise<Bench
     precision: ratio(tp, flagged),
     recall: ratio(tp, labelled),
     false_alarm_rate: ratio(falseAlarms, correct),
-    counts: { items: items.length, labelled_errors: labelled, correct_solutions: correct, flagged, true_positives: tp, false_alarms: falseAlarms },
+    counts: {
+      items: items.length,
+      labelled_errors: labelled,
+      correct_solutions: correct,
+      flagged,
+      true_positives: tp,
+      false_alarms: falseAlarms,
+    },
     items: out,
   };
 }

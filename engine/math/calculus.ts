@@ -29,14 +29,17 @@ export function differentiate(e: MathJson, variable: string, times = 1): MathJso
   for (let i = 0; i < times; i++) {
     const ce = computeEngine();
     out = ce.box(['D', out, variable] as never).evaluate().json as MathJson;
-    if (containsHead(out, 'D') || containsHead(out, 'Derivative')) throw new UnsupportedExpression('derivative the CAS cannot take');
+    if (containsHead(out, 'D') || containsHead(out, 'Derivative'))
+      throw new UnsupportedExpression('derivative the CAS cannot take');
   }
   return out;
 }
 
 /** Antiderivative by the CAS (used only for integrals nested inside a larger side). */
 export function antiderivative(integral: MathJson): MathJson {
-  const out = computeEngine().box(integral as never).evaluate().json as MathJson;
+  const out = computeEngine()
+    .box(integral as never)
+    .evaluate().json as MathJson;
   if (containsHead(out, 'Integrate')) throw new UnsupportedExpression('integral the CAS cannot take');
   return out;
 }
@@ -49,7 +52,8 @@ export function resolve(e: MathJson, defs: Definitions): MathJson {
     const [, fn, order] = e[1] as MathJson[];
     const name = symbolName(fn!);
     const def = name ? defs.get(name) : undefined;
-    if (!def || def.params.length !== 1) throw new UnsupportedExpression(`derivative of an undefined function ${name ?? ''}`);
+    if (!def || def.params.length !== 1)
+      throw new UnsupportedExpression(`derivative of an undefined function ${name ?? ''}`);
     const d = differentiate(resolve(def.body, defs), def.params[0]!, typeof order === 'number' ? order : 1);
     return substitute(d, new Map([[def.params[0]!, resolve(e[2]!, defs)]]));
   }
@@ -83,7 +87,8 @@ export function indefiniteIntegralVariable(e: MathJson): string | undefined {
   if (!Array.isArray(e)) return undefined;
   if (e[0] === 'Integrate') {
     const limits = e[2];
-    if (headOf(limits!) === 'Limits' && symbolName((limits as MathJson[])[2]!) === 'Nothing') return symbolName((limits as MathJson[])[1]!);
+    if (headOf(limits!) === 'Limits' && symbolName((limits as MathJson[])[2]!) === 'Nothing')
+      return symbolName((limits as MathJson[])[1]!);
   }
   for (const a of e.slice(1)) {
     const v = indefiniteIntegralVariable(a);

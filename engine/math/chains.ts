@@ -1,7 +1,15 @@
 // Rows of math -> claims. A row `a = b \le c` is a chain checked link by link; a row that starts with a relation
 // (`&= …`) continues the previous row's last expression; `P \implies Q` is an implication whose parts are premises,
 // not identities. Works on text where annotations were blanked out with spaces, so offsets stay the source's.
-import { IMPLICATION_OPS, RELATION_OPS, type Claim, type Formula, type Link, type Segment, type Syntax } from './claims';
+import {
+  IMPLICATION_OPS,
+  RELATION_OPS,
+  type Claim,
+  type Formula,
+  type Link,
+  type Segment,
+  type Syntax,
+} from './claims';
 
 interface Piece {
   seg: Segment;
@@ -67,13 +75,32 @@ export function chainLinks(seg: Segment, syntax: Syntax, carried?: Segment): { l
   for (const [k, p] of pieces.slice(1).entries()) {
     const op = RELATION_OPS[ASCII_RELATION[p.sep] ?? p.sep]!;
     const opStart = k === 0 && continuation ? pieces[0]!.seg.start : undefined;
-    links.push({ op, lhs: prev, rhs: p.seg, chainLength: pieces.length - 1 + (continuation ? 1 : 0), continuation: continuation && k === 0, opStart });
+    links.push({
+      op,
+      lhs: prev,
+      rhs: p.seg,
+      chainLength: pieces.length - 1 + (continuation ? 1 : 0),
+      continuation: continuation && k === 0,
+      opStart,
+    });
     prev = p.seg;
   }
   return { links, last: prev };
 }
 
-const CONNECTIVES = ['\\text{or}', '\\text{ or }', '\\lor', '\\vee', '\\text{and}', '\\text{ and }', '\\land', '\\wedge', ',', ' or ', ' and '];
+const CONNECTIVES = [
+  '\\text{or}',
+  '\\text{ or }',
+  '\\lor',
+  '\\vee',
+  '\\text{and}',
+  '\\text{ and }',
+  '\\land',
+  '\\wedge',
+  ',',
+  ' or ',
+  ' and ',
+];
 
 /** `x = 2 \text{ or } x = -2` -> [[x = 2], [x = -2]]; commas and `and` conjoin, unless every piece is `var = value`. */
 export function formula(seg: Segment, syntax: Syntax): Formula | undefined {
@@ -81,7 +108,9 @@ export function formula(seg: Segment, syntax: Syntax): Formula | undefined {
   const out: Formula = [[]];
   const parts = pieces.map((p) => ({ sep: p.sep.trim(), ...chainLinks(p.seg, syntax) }));
   if (parts.some((p) => p.links.length === 0)) return undefined;
-  const allRootForm = parts.length > 1 && parts.every((p) => p.links.length === 1 && p.links[0]!.op === 'Equal' && /^[A-Za-z]$/.test(p.links[0]!.lhs.text));
+  const allRootForm =
+    parts.length > 1 &&
+    parts.every((p) => p.links.length === 1 && p.links[0]!.op === 'Equal' && /^[A-Za-z]$/.test(p.links[0]!.lhs.text));
   for (const p of parts) {
     const disjoin = /or|vee/.test(p.sep) || (p.sep === ',' && allRootForm);
     if (disjoin) out.push([...p.links]);
@@ -119,7 +148,13 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax, state: ChainState 
   for (const row of rows) {
     if (row.text === '') continue;
     if (syntax === 'latex' && !balanced(row.text)) {
-      claims.push({ kind: 'unparsed', syntax, start: row.start, end: row.end, reason: 'unbalanced braces or delimiters' });
+      claims.push({
+        kind: 'unparsed',
+        syntax,
+        start: row.start,
+        end: row.end,
+        reason: 'unbalanced braces or delimiters',
+      });
       carried = undefined;
       previous = undefined;
       continue;
@@ -133,11 +168,27 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax, state: ChainState 
         const op = IMPLICATION_OPS[part.sep]!;
         if (!previous?.formula || !f) {
           const start = previous?.seg.start ?? part.seg.start;
-          claims.push({ kind: 'unparsed', syntax, start, end: part.seg.end, reason: 'an implication needs a relation on both sides' });
+          claims.push({
+            kind: 'unparsed',
+            syntax,
+            start,
+            end: part.seg.end,
+            reason: 'an implication needs a relation on both sides',
+          });
         } else {
           // `\implies x = 4` on its own row: the step is that row (its premise is the row above)
           const start = i === 1 && parts[0]!.seg.text === '' ? parts[0]!.seg.start : previous.seg.start;
-          claims.push({ kind: 'implication', syntax, op, premise: previous.formula, conclusion: f, premiseText: previous.seg.text, conclusionText: part.seg.text, start, end: part.seg.end });
+          claims.push({
+            kind: 'implication',
+            syntax,
+            op,
+            premise: previous.formula,
+            conclusion: f,
+            premiseText: previous.seg.text,
+            conclusionText: part.seg.text,
+            start,
+            end: part.seg.end,
+          });
         }
       }
       if (parts.length === 1 && !connected) {
@@ -145,10 +196,22 @@ export function rowsToClaims(rows: Segment[], syntax: Syntax, state: ChainState 
         if (links.length === 0 && parts.length === 1 && rows.length === 1) continue; // a mention, not a relation
         const single = links.length === 1 && !links[0]!.continuation && links[0]!.op === 'Equal';
         if (single && previousSingle && previous?.formula) {
-          claims.push({ kind: 'implication', syntax, op: 'implies', premise: previous.formula, conclusion: [links], premiseText: previous.seg.text, conclusionText: part.seg.text, start: part.seg.start, end: part.seg.end, implicit: true });
+          claims.push({
+            kind: 'implication',
+            syntax,
+            op: 'implies',
+            premise: previous.formula,
+            conclusion: [links],
+            premiseText: previous.seg.text,
+            conclusionText: part.seg.text,
+            start: part.seg.start,
+            end: part.seg.end,
+            implicit: true,
+          });
         }
         previousSingle = single;
-        for (const link of links) claims.push({ kind: 'link', syntax, link, start: link.opStart ?? link.lhs.start, end: link.rhs.end });
+        for (const link of links)
+          claims.push({ kind: 'link', syntax, link, start: link.opStart ?? link.lhs.start, end: link.rhs.end });
         carried = last;
         const ownLinks = links.filter((l) => !l.continuation);
         previous = { seg: part.seg, formula: ownLinks.length ? [ownLinks] : undefined };

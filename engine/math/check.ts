@@ -14,7 +14,16 @@ import { extractPlain } from './plain-steps';
 import { checkWithProver, proverFor } from './provers';
 import { freshBounds, type Bounds } from './sampling';
 import { SourceMap } from './source-map';
-import { errorVerdict, isNotAClaim, parseLink, proveInequality, verifyImplication, verifyRelation, type CheckContext, type Verdict } from './verify';
+import {
+  errorVerdict,
+  isNotAClaim,
+  parseLink,
+  proveInequality,
+  verifyImplication,
+  verifyRelation,
+  type CheckContext,
+  type Verdict,
+} from './verify';
 
 export interface CheckOptions {
   signal?: AbortSignal;
@@ -50,9 +59,15 @@ function boundsFromAssumptions(assumptions: Extracted['assumptions']): Map<strin
     const rhs = link.rhs.text;
     if (rhs.startsWith('\\in ')) {
       const set = rhs.slice(4).replace(/\s+/g, '');
-      if (/\\mathbb\{?N\}?/.test(set)) Object.assign(b, { integer: true, explicit: true, lower: { value: new Fraction(/_\{?0\}?|\^\{?\+\}?|\\setminus/.test(set) ? 1 : 0), strict: false } });
+      if (/\\mathbb\{?N\}?/.test(set))
+        Object.assign(b, {
+          integer: true,
+          explicit: true,
+          lower: { value: new Fraction(/_\{?0\}?|\^\{?\+\}?|\\setminus/.test(set) ? 1 : 0), strict: false },
+        });
       else if (/\\mathbb\{?Z\}?/.test(set)) Object.assign(b, { integer: true, explicit: true });
-      if (/\\mathbb\{?[RQ]\}?(\^\{?\+\}?|_\{?>0\}?|_\{?\+\}?)/.test(set)) Object.assign(b, { explicit: true, lower: { value: new Fraction(0), strict: true } });
+      if (/\\mathbb\{?[RQ]\}?(\^\{?\+\}?|_\{?>0\}?|_\{?\+\}?)/.test(set))
+        Object.assign(b, { explicit: true, lower: { value: new Fraction(0), strict: true } });
       continue;
     }
     let value: Fraction | undefined;
@@ -80,8 +95,12 @@ function stepFrom(claim: Claim, map: SourceMap, verdict: Verdict): ProofStep {
     verdict: verdict.verdict,
     reason: verdict.reason,
     detail: verdict.detail,
-    ...(claim.kind === 'link' ? { sides: { left: claim.link.lhs.text, relation: OP_SYMBOL[claim.link.op], right: claim.link.rhs.text } } : {}),
-    ...(claim.kind === 'implication' ? { sides: { left: claim.premiseText, relation: claim.op === 'iff' ? '⟺' : '⟹', right: claim.conclusionText } } : {}),
+    ...(claim.kind === 'link'
+      ? { sides: { left: claim.link.lhs.text, relation: OP_SYMBOL[claim.link.op], right: claim.link.rhs.text } }
+      : {}),
+    ...(claim.kind === 'implication'
+      ? { sides: { left: claim.premiseText, relation: claim.op === 'iff' ? '⟺' : '⟹', right: claim.conclusionText } }
+      : {}),
     ...(verdict.counterexample ? { counterexample: verdict.counterexample } : {}),
     ...(verdict.values ? { values: verdict.values } : {}),
   };
@@ -115,19 +134,35 @@ type Outcome =
     }
   | { kind: 'no-step' };
 
-const asStep = (verdict: Verdict, tags: { lone?: boolean; vars?: string[] } = {}): Outcome => ({ kind: 'step', ...verdict, ...tags });
+const asStep = (verdict: Verdict, tags: { lone?: boolean; vars?: string[] } = {}): Outcome => ({
+  kind: 'step',
+  ...verdict,
+  ...tags,
+});
 
-const cueOrShape = (cue: string | undefined, shape: Extract<ProofPremiseCue, { by: 'shape' }>['shape']): ProofPremiseCue => (cue ? { by: 'word', word: cue } : { by: 'shape', shape });
+const cueOrShape = (
+  cue: string | undefined,
+  shape: Extract<ProofPremiseCue, { by: 'shape' }>['shape'],
+): ProofPremiseCue => (cue ? { by: 'word', word: cue } : { by: 'shape', shape });
 
 async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckContext): Promise<Outcome> {
   const link: Link = claim.link;
-  if (claim.syntax === 'ascii' && link.op === 'Equal' && !/[A-Za-z]/.test(`${link.lhs.text} = ${link.rhs.text}`.replace(/(\d)\s+x\s+(?=\$?\d)/g, '$1 * ')) && /\d/.test(link.rhs.text)) {
+  if (
+    claim.syntax === 'ascii' &&
+    link.op === 'Equal' &&
+    !/[A-Za-z]/.test(`${link.lhs.text} = ${link.rhs.text}`.replace(/(\d)\s+x\s+(?=\$?\d)/g, '$1 * ')) &&
+    /\d/.test(link.rhs.text)
+  ) {
     // closed arithmetic (a lone x between numbers is a times sign): exact, with the writer's rounding allowed
     return asStep(checkArithmetic(link.lhs.text, link.rhs.text));
   }
   // `du = 2x\,dx`: a substitution between differentials, a definition rather than a claim
   const both = link.lhs.text + ' ' + link.rhs.text;
-  if (claim.syntax === 'latex' && !/\\int|\\frac\s*\{\s*\\?(mathrm\{)?d/.test(both) && /(^|[^A-Za-z\\])d[a-z](?![A-Za-z])/.test(both)) {
+  if (
+    claim.syntax === 'latex' &&
+    !/\\int|\\frac\s*\{\s*\\?(mathrm\{)?d/.test(both) &&
+    /(^|[^A-Za-z\\])d[a-z](?![A-Za-z])/.test(both)
+  ) {
     return { kind: 'premise', reading: { kind: 'definition', cue: cueOrShape(claim.cue, 'differentials') } };
   }
   const parsed = parseLink(link, claim.syntax);
@@ -148,13 +183,21 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
     // `2x + 3 = 7` and `2x + 1 > 5` are conditions
     const v = verifyRelation(link, parsed, ctx);
     if (v.verdict === 'verified') return asStep(v);
-    const proved = link.op !== 'Equal' && v.verdict === 'unknown' && v.reason !== 'few-domain-points' ? await proveInequality(link, parsed, ctx) : undefined;
+    const proved =
+      link.op !== 'Equal' && v.verdict === 'unknown' && v.reason !== 'few-domain-points'
+        ? await proveInequality(link, parsed, ctx)
+        : undefined;
     if (proved?.verdict === 'verified') return asStep(proved);
   }
   const vars = [...new Set([...freeSymbols(parsed.lhs), ...freeSymbols(parsed.rhs)])];
   if (reading) {
     const solved = symbolName(parsed.lhs);
-    return { kind: 'premise', reading, vars, ...(solved && link.op === 'Equal' && freeSymbols(parsed.rhs).size === 0 ? { solvedFor: solved } : {}) };
+    return {
+      kind: 'premise',
+      reading,
+      vars,
+      ...(solved && link.op === 'Equal' && freeSymbols(parsed.rhs).size === 0 ? { solvedFor: solved } : {}),
+    };
   }
   if (link.op === 'Approx') return asStep(checkApprox(link, parsed.lhs, parsed.rhs, ctx));
   let verdict = verifyRelation(link, parsed, ctx);
@@ -163,17 +206,29 @@ async function checkLink(claim: Extract<Claim, { kind: 'link' }>, ctx: CheckCont
   }
   // A lone equation between two expressions may be an equation to solve, not a claimed identity: it is wrong only
   // when it sits in a chain, continues a row, or states a derivative/integral/sum/limit.
-  const claimed = !lone || verdict.reason === 'outside-domain' || (verdict.counterexample !== undefined && Object.keys(verdict.counterexample).length === 0) || link.op !== 'Equal' || verdict.differentiated !== undefined || hasCalculusText(link);
+  const claimed =
+    !lone ||
+    verdict.reason === 'outside-domain' ||
+    (verdict.counterexample !== undefined && Object.keys(verdict.counterexample).length === 0) ||
+    link.op !== 'Equal' ||
+    verdict.differentiated !== undefined ||
+    hasCalculusText(link);
   return asStep(verdict, { vars, ...(verdict.verdict === 'wrong' && !claimed ? { lone: true } : {}) });
 }
 
-const hasCalculusText = (link: Link) => /\\(frac\{d|int|sum|prod|lim)|d\/d[a-z]|\\mathrm\{d\}|'/.test(link.lhs.text + link.rhs.text);
+const hasCalculusText = (link: Link) =>
+  /\\(frac\{d|int|sum|prod|lim)|d\/d[a-z]|\\mathrm\{d\}|'/.test(link.lhs.text + link.rhs.text);
 
 /** `a \approx b`: b is a rounded or truncated to the decimals it is written with. */
 function checkApprox(link: Link, lhs: unknown, rhs: unknown, ctx: CheckContext): Verdict {
   const l = evaluate(resolve(lhs as never, ctx.defs), new Map());
   const r = evaluate(resolve(rhs as never, ctx.defs), new Map());
-  if (!l || !r) return { verdict: 'unknown', reason: 'free-variables', detail: 'approximation with free variables or undefined values' };
+  if (!l || !r)
+    return {
+      verdict: 'unknown',
+      reason: 'free-variables',
+      detail: 'approximation with free variables or undefined values',
+    };
   const decimals = link.rhs.text.match(/\.(\d+)/)?.[1]?.length ?? 0;
   const scale = Math.pow(10, decimals);
   const x = l.exact ? l.exact.valueOf() : l.approx!;
@@ -182,13 +237,20 @@ function checkApprox(link: Link, lhs: unknown, rhs: unknown, ctx: CheckContext):
   const shown = String(Number(x.toPrecision(12)));
   return near(Math.round(x * scale)) || near(Math.trunc(x * scale))
     ? { verdict: 'verified', reason: 'rounds', detail: `left side = ${shown}, which rounds to ${link.rhs.text}` }
-    : { verdict: 'wrong', reason: 'does-not-round', detail: `left side = ${shown}, which does not round to ${link.rhs.text}`, counterexample: {}, values: { left: shown, right: link.rhs.text } };
+    : {
+        verdict: 'wrong',
+        reason: 'does-not-round',
+        detail: `left side = ${shown}, which does not round to ${link.rhs.text}`,
+        counterexample: {},
+        values: { left: shown, right: link.rhs.text },
+      };
 }
 
 async function outcomeOf(claim: Claim, ctx: CheckContext): Promise<Outcome> {
   try {
     if (claim.kind === 'unparsed') return asStep({ verdict: 'unparsed', reason: 'unreadable', detail: claim.reason });
-    if (claim.kind === 'implication') return claim.implicit ? await checkSolvingStep(claim, ctx) : asStep(await verifyImplication(claim, ctx));
+    if (claim.kind === 'implication')
+      return claim.implicit ? await checkSolvingStep(claim, ctx) : asStep(await verifyImplication(claim, ctx));
     return await checkLink(claim, ctx);
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
@@ -197,7 +259,6 @@ async function outcomeOf(claim: Claim, ctx: CheckContext): Promise<Outcome> {
     return asStep(errorVerdict(err));
   }
 }
-
 
 /**
  * Row k+1 of an equation display with no arrow: a solving step (`2x + 3 = 11` then `2x = 8`) must follow from row k.
@@ -212,16 +273,26 @@ async function checkSolvingStep(claim: Extract<Claim, { kind: 'implication' }>, 
   const p = parseLink(premise, claim.syntax);
   const c = parseLink(conclusion, claim.syntax);
   if ([p.lhs, p.rhs, c.lhs, c.rhs].some((e) => hasCalculus(e))) return skip;
-  const vars = (l: { lhs: unknown; rhs: unknown }) => new Set([...freeSymbols(l.lhs as never), ...freeSymbols(l.rhs as never)]);
-  const pv = vars(p), cv = vars(c);
+  const vars = (l: { lhs: unknown; rhs: unknown }) =>
+    new Set([...freeSymbols(l.lhs as never), ...freeSymbols(l.rhs as never)]);
+  const pv = vars(p),
+    cv = vars(c);
   if (pv.size !== 1 || cv.size !== 1 || [...pv][0] !== [...cv][0]) return skip;
-  const solved = (l: { lhs: unknown; rhs: unknown }) => (symbolName(l.lhs as never) !== undefined && freeSymbols(l.rhs as never).size === 0) || (symbolName(l.rhs as never) !== undefined && freeSymbols(l.lhs as never).size === 0);
+  const solved = (l: { lhs: unknown; rhs: unknown }) =>
+    (symbolName(l.lhs as never) !== undefined && freeSymbols(l.rhs as never).size === 0) ||
+    (symbolName(l.rhs as never) !== undefined && freeSymbols(l.lhs as never).size === 0);
   if (solved(p)) return skip;
   // an identity row is not an equation being solved
-  for (const [link, parsed] of [[premise, p], [conclusion, c]] as const) if (verifyRelation(link, parsed, ctx).verdict === 'verified') return skip;
+  for (const [link, parsed] of [
+    [premise, p],
+    [conclusion, c],
+  ] as const)
+    if (verifyRelation(link, parsed, ctx).verdict === 'verified') return skip;
   const v = await verifyImplication(claim, ctx, 'the row above');
   if (v.verdict === 'unknown') return skip;
-  return asStep(v.verdict === 'verified' ? { ...v, detail: 'follows from the row above (checked by the SMT solver)' } : v);
+  return asStep(
+    v.verdict === 'verified' ? { ...v, detail: 'follows from the row above (checked by the SMT solver)' } : v,
+  );
 }
 
 function contextAround(text: string, start: number, end: number): string {
@@ -238,13 +309,26 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
   const sorted = [...assumptions].sort((a, b) => a.at - b.at);
   // A long document must not hold the engine forever: past the budget, the remaining steps are reported unchecked.
   const deadline = Date.now() + (params.timeoutMs ?? DEFAULT_BUDGET_MS);
-  const ctx: CheckContext = { defs: new Map() as Definitions, bounds: new Map(), integers: new Set(), signal: opts.signal, deadline };
+  const ctx: CheckContext = {
+    defs: new Map() as Definitions,
+    bounds: new Map(),
+    integers: new Set(),
+    signal: opts.signal,
+    deadline,
+  };
   const results: Result[] = [];
   for (const claim of claims) {
     if (opts.signal?.aborted) throw new DOMException('proof check cancelled', 'AbortError');
     if (Date.now() > deadline) {
       if (claim.kind === 'implication' && claim.implicit) continue;
-      results.push({ claim, outcome: asStep({ verdict: 'unknown', reason: 'time-budget', detail: `not checked: the time budget of ${params.timeoutMs ?? DEFAULT_BUDGET_MS} ms ran out` }) });
+      results.push({
+        claim,
+        outcome: asStep({
+          verdict: 'unknown',
+          reason: 'time-budget',
+          detail: `not checked: the time budget of ${params.timeoutMs ?? DEFAULT_BUDGET_MS} ms ran out`,
+        }),
+      });
       continue;
     }
     // Assumptions apply from where they are stated (and a whole document's, when stated before any math).
@@ -255,7 +339,8 @@ export async function checkProof(params: ProofCheckParams, opts: CheckOptions = 
   const premises: ProofPremise[] = [];
   for (const [i, { claim, outcome }] of results.entries()) {
     if (outcome.kind === 'no-step') continue;
-    const reading = outcome.kind === 'premise' ? outcome.reading : outcome.lone ? solvingReading(results, i, params.text) : undefined;
+    const reading =
+      outcome.kind === 'premise' ? outcome.reading : outcome.lone ? solvingReading(results, i, params.text) : undefined;
     if (reading) {
       premises.push(premiseFrom(claim, map, reading));
       continue;
@@ -294,11 +379,13 @@ function solvingReading(results: Result[], i: number, text: string): Reading | u
   const varsOf = (o: Outcome) => (o.kind === 'no-step' ? [] : (o.vars ?? []));
   for (const r of results) {
     if (r.claim.kind !== 'implication' || !r.claim.implicit) continue;
-    const premise = r.claim.premise[0]?.[0], conclusion = r.claim.conclusion[0]?.[0];
+    const premise = r.claim.premise[0]?.[0],
+      conclusion = r.claim.conclusion[0]?.[0];
     if (premise !== claim.link && conclusion !== claim.link) continue;
     if (r.outcome.kind !== 'no-step') return { kind: 'condition', cue: { by: 'shape', shape: 'solved below' } };
     const other = linkResult(premise === claim.link ? conclusion! : premise!)?.outcome;
-    if (other && !isIdentity(other) && varsOf(other).some((v) => vars.has(v))) return { kind: 'condition', cue: { by: 'shape', shape: 'system of equations' } };
+    if (other && !isIdentity(other) && varsOf(other).some((v) => vars.has(v)))
+      return { kind: 'condition', cue: { by: 'shape', shape: 'system of equations' } };
   }
   const next = results.slice(i + 1).find((r) => r.claim.kind === 'link');
   const solvedFor = next?.outcome.kind === 'premise' ? next.outcome.solvedFor : undefined;
@@ -310,5 +397,11 @@ function solvingReading(results: Result[], i: number, text: string): Reading | u
 
 function premiseFrom(claim: Claim, map: SourceMap, reading: Reading): ProofPremise {
   const range = map.range(claim.start, claim.end);
-  return { kind: reading.kind, cue: reading.cue, line: range.start.line + 1, range, text: map.text.slice(claim.start, claim.end) };
+  return {
+    kind: reading.kind,
+    cue: reading.cue,
+    line: range.start.line + 1,
+    range,
+    text: map.text.slice(claim.start, claim.end),
+  };
 }

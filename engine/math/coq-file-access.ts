@@ -7,7 +7,10 @@ import { maskCoqComments } from './prover-assumptions';
 const PATH_COMMANDS = String.raw`Redirect|Set\s+Extraction\s+Output\s+Directory|Recursive\s+Extraction\s+Library|Separate\s+Extraction|Extraction(?:\s+Library)?|Load(?:\s+Verbose)?|Add\s+(?:Rec\s+)?LoadPath|Add\s+ML\s+Path|Declare\s+ML\s+Module`;
 /** commands refused whatever follows them */
 const ALWAYS = String.raw`Cd|Drop`;
-const FILE_COMMANDS = new RegExp(String.raw`(?<![\w.'])(?:(${ALWAYS})|(${PATH_COMMANDS}))(?![\w'])\s*(?:"((?:[^"]|"")*)")?`, 'g');
+const FILE_COMMANDS = new RegExp(
+  String.raw`(?<![\w.'])(?:(${ALWAYS})|(${PATH_COMMANDS}))(?![\w'])\s*(?:"((?:[^"]|"")*)")?`,
+  'g',
+);
 
 export interface RefusedFileAccess {
   command: string;
@@ -19,7 +22,13 @@ export interface RefusedFileAccess {
 }
 
 function reachesOutside(path: string): boolean {
-  return path.startsWith('/') || path.startsWith('~') || path.startsWith('\\') || /^[A-Za-z]:/.test(path) || /(^|[\\/])\.\.([\\/]|$)/.test(path);
+  return (
+    path.startsWith('/') ||
+    path.startsWith('~') ||
+    path.startsWith('\\') ||
+    /^[A-Za-z]:/.test(path) ||
+    /(^|[\\/])\.\.([\\/]|$)/.test(path)
+  );
 }
 
 /** The first command that reaches outside the temp folder, or undefined. */

@@ -3,10 +3,31 @@
 // caller treats such points as outside the domain instead of guessing. Integrals, limits and infinite sums are
 // approximated (approximations.ts); the one-argument functions and their domains are in real-functions.ts.
 import Fraction from 'fraction.js';
-import { INTEGRAND_EVALUATIONS, integrateNumerically, infiniteSum, limitNumerically, SERIES_EVALUATIONS } from './approximations';
+import {
+  INTEGRAND_EVALUATIONS,
+  integrateNumerically,
+  infiniteSum,
+  limitNumerically,
+  SERIES_EVALUATIONS,
+} from './approximations';
 import { headOf, symbolName, UnsupportedExpression, WorkLimit, type MathJson } from './mathjson';
 import { UNARY } from './real-functions';
-import { add, approx, CONSTANTS, div, exact, fromNumberLiteral, MAX_EXACT_DIGITS, isInteger, mul, power, sub, toNumber, type Env, type Value } from './values';
+import {
+  add,
+  approx,
+  CONSTANTS,
+  div,
+  exact,
+  fromNumberLiteral,
+  MAX_EXACT_DIGITS,
+  isInteger,
+  mul,
+  power,
+  sub,
+  toNumber,
+  type Env,
+  type Value,
+} from './values';
 
 const MAX_LOOP = 20_000;
 
@@ -22,7 +43,9 @@ let meter: { left: number; limit: number } | undefined;
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const tooMuchWork = (limit: number, estimate?: number) =>
-  new WorkLimit(`evaluating it would take ${estimate ? `about ${count(estimate)}` : `more than ${count(limit)}`} steps${estimate ? `, more than the ${count(limit)} one step may use` : ''} (nested integrals, sums or series)`);
+  new WorkLimit(
+    `evaluating it would take ${estimate ? `about ${count(estimate)}` : `more than ${count(limit)}`} steps${estimate ? `, more than the ${count(limit)} one step may use` : ''} (nested integrals, sums or series)`,
+  );
 
 /**
  * The nodes evaluating `e` once will visit, known before it starts: an integral's body ~3,000 times, a sum's once per
@@ -42,7 +65,12 @@ export function estimatedWork(e: MathJson): number {
       let n = estimatedWork(args[0] ?? 0);
       for (const limits of args.slice(1)) {
         const [, , lo, hi] = Array.isArray(limits) ? limits : [];
-        const terms = symbolName(hi ?? 0) === 'PositiveInfinity' ? SERIES_EVALUATIONS : typeof lo === 'number' && typeof hi === 'number' ? Math.max(1, hi - lo + 1) : 1;
+        const terms =
+          symbolName(hi ?? 0) === 'PositiveInfinity'
+            ? SERIES_EVALUATIONS
+            : typeof lo === 'number' && typeof hi === 'number'
+              ? Math.max(1, hi - lo + 1)
+              : 1;
         n *= terms;
       }
       return 1 + n;
@@ -75,7 +103,8 @@ export function withEvaluationWork<T>(units: number, fn: () => T): T {
 function fromDecimalString(s: string): Value | undefined {
   if (/^[+-]?\d+(\.\d+)?$/.test(s) && s.length <= MAX_EXACT_DIGITS) return exact(new Fraction(s));
   const x = Number(s);
-  if (!Number.isFinite(x) && s.length > MAX_EXACT_DIGITS) throw new WorkLimit(`a number of ${s.length.toLocaleString('en-US')} digits is too large to evaluate`);
+  if (!Number.isFinite(x) && s.length > MAX_EXACT_DIGITS)
+    throw new WorkLimit(`a number of ${s.length.toLocaleString('en-US')} digits is too large to evaluate`);
   return approx(x);
 }
 
@@ -118,22 +147,27 @@ function evaluateNode(e: MathJson, env: Env): Value | undefined {
       return acc;
     }
     case 'Subtract': {
-      const a = arg(0), b = arg(1);
+      const a = arg(0),
+        b = arg(1);
       return a && b ? sub(a, b) : undefined;
     }
     case 'Divide':
     case 'Rational': {
-      const a = arg(0), b = arg(1);
+      const a = arg(0),
+        b = arg(1);
       return a && b ? div(a, b) : undefined;
     }
     case 'Power': {
-      const a = arg(0), b = arg(1);
+      const a = arg(0),
+        b = arg(1);
       if (!a || !b) return undefined;
-      if (symbolName(args[0]!) === 'ExponentialE') return b.exact?.n === 0n ? exact(new Fraction(1)) : approx(Math.exp(toNumber(b)));
+      if (symbolName(args[0]!) === 'ExponentialE')
+        return b.exact?.n === 0n ? exact(new Fraction(1)) : approx(Math.exp(toNumber(b)));
       return power(a, b);
     }
     case 'Root': {
-      const a = arg(0), n = arg(1);
+      const a = arg(0),
+        n = arg(1);
       if (!a || !n || !n.exact || n.exact.d !== 1n || n.exact.n <= 0n) return undefined;
       return power(a, exact(new Fraction(1n, n.exact.n)));
     }
@@ -141,23 +175,30 @@ function evaluateNode(e: MathJson, env: Env): Value | undefined {
       const a = arg(0);
       const base = args.length > 1 ? arg(1) : exact(new Fraction(10));
       if (!a || !base) return undefined;
-      const x = toNumber(a), b = toNumber(base);
+      const x = toNumber(a),
+        b = toNumber(base);
       if (x <= 0 || b <= 0 || b === 1) return undefined;
       if (a.exact?.equals(1)) return exact(new Fraction(0));
       // Exact when the argument is an integer power of the base (log_2 8 = 3).
       if (a.exact && base.exact) {
         const guess = Math.round(Math.log(x) / Math.log(b));
-        if (guess !== 0 && Math.abs(guess) < 4000 && base.exact.pow(guess).equals(a.exact)) return exact(new Fraction(guess));
+        if (guess !== 0 && Math.abs(guess) < 4000 && base.exact.pow(guess).equals(a.exact))
+          return exact(new Fraction(guess));
       }
       return approx(Math.log(x) / Math.log(b));
     }
     case 'Binomial': {
-      const n = arg(0), k = arg(1);
+      const n = arg(0),
+        k = arg(1);
       if (!n || !k || !isInteger(n) || !isInteger(k)) return undefined;
-      const nn = toNumber(n), kk = toNumber(k);
+      const nn = toNumber(n),
+        kk = toNumber(k);
       if (kk < 0 || nn < 0 || kk > nn) return nn >= 0 ? exact(new Fraction(0)) : undefined;
       const terms = Math.min(kk, nn - kk);
-      if (terms > MAX_LOOP) throw new WorkLimit(`a binomial coefficient of ${terms.toLocaleString('en-US')} factors is too large to evaluate`);
+      if (terms > MAX_LOOP)
+        throw new WorkLimit(
+          `a binomial coefficient of ${terms.toLocaleString('en-US')} factors is too large to evaluate`,
+        );
       let r = new Fraction(1);
       for (let i = 0; i < terms; i++) r = r.mul(nn - i).div(i + 1);
       return exact(r);
@@ -176,11 +217,12 @@ function evaluateNode(e: MathJson, env: Env): Value | undefined {
     case 'Min': {
       const vs = args.map((a) => evaluate(a, env));
       if (vs.some((v) => !v)) return undefined;
-      const pick = (a: Value, b: Value) => ((toNumber(a) > toNumber(b)) === (head === 'Max') ? a : b);
+      const pick = (a: Value, b: Value) => (toNumber(a) > toNumber(b) === (head === 'Max') ? a : b);
       return (vs as Value[]).reduce(pick);
     }
     case 'Mod': {
-      const a = arg(0), b = arg(1);
+      const a = arg(0),
+        b = arg(1);
       if (!a?.exact || !b?.exact || b.exact.n === 0n) return undefined;
       return exact(a.exact.mod(b.exact));
     }
@@ -210,10 +252,15 @@ function evaluateIterated(head: 'Sum' | 'Product', args: MathJson[], env: Env): 
     if (head !== 'Sum' || rest.length) throw new UnsupportedExpression(`infinite ${head}`);
     return infiniteSum(body, name, lo, env, evaluate);
   }
-  const from = evaluate(lo, env), to = evaluate(hi, env);
+  const from = evaluate(lo, env),
+    to = evaluate(hi, env);
   if (!from || !to || !isInteger(from) || !isInteger(to)) return undefined;
-  const a = toNumber(from), b = toNumber(to);
-  if (b - a > MAX_LOOP) throw new WorkLimit(`a ${head === 'Sum' ? 'sum' : 'product'} over ${(b - a + 1).toLocaleString('en-US')} terms is too long to evaluate`);
+  const a = toNumber(from),
+    b = toNumber(to);
+  if (b - a > MAX_LOOP)
+    throw new WorkLimit(
+      `a ${head === 'Sum' ? 'sum' : 'product'} over ${(b - a + 1).toLocaleString('en-US')} terms is too long to evaluate`,
+    );
   const inner: MathJson = rest.length ? [head, body, ...rest] : body;
   let acc: Value | undefined = exact(new Fraction(head === 'Sum' ? 0 : 1));
   for (let i = a; i <= b; i++) {

@@ -15,7 +15,10 @@ export interface EvaluationBracket {
 const OPENERS: Array<{ open: RegExp; close: string[] }> = [
   { open: /^\\left\s*\[/, close: ['\\right]'] },
   { open: /^\\left\s*\./, close: ['\\right|', '\\right\\vert'] },
-  { open: /^\\(?:Big|big|bigg|Bigg)l?\s*\[/, close: ['\\Big]', '\\big]', '\\bigg]', '\\Bigg]', '\\Bigr]', '\\bigr]', '\\biggr]', '\\Biggr]'] },
+  {
+    open: /^\\(?:Big|big|bigg|Bigg)l?\s*\[/,
+    close: ['\\Big]', '\\big]', '\\bigg]', '\\Bigg]', '\\Bigr]', '\\bigr]', '\\biggr]', '\\Biggr]'],
+  },
   { open: /^\[/, close: [']'] },
 ];
 
@@ -50,8 +53,7 @@ function closing(text: string, from: number, close: string[]): { at: number; len
     } else if (text.startsWith('\\right', j)) {
       depth--;
       j += 5;
-    }
-    else if (text[j] === '\\') j++;
+    } else if (text[j] === '\\') j++;
     else if (text[j] === '{' || text[j] === '[') depth++;
     else if (text[j] === '}' || text[j] === ']') depth--;
     if (depth < 0) return undefined;

@@ -4,9 +4,28 @@
 // first: it is one factor (letters, digits, powers, braces, Greek letters, \frac, \sqrt) and ends at an operator,
 // a space, another function or anything else.
 
-const FUNCTIONS = new Set(['sin', 'cos', 'tan', 'cot', 'sec', 'csc', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'coth', 'ln', 'log', 'lg', 'exp']);
+const FUNCTIONS = new Set([
+  'sin',
+  'cos',
+  'tan',
+  'cot',
+  'sec',
+  'csc',
+  'arcsin',
+  'arccos',
+  'arctan',
+  'sinh',
+  'cosh',
+  'tanh',
+  'coth',
+  'ln',
+  'log',
+  'lg',
+  'exp',
+]);
 /** commands that are values, so they may be (part of) a bare argument */
-const VALUE_COMMANDS = /^\\(?:alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|phi|varphi|chi|psi|omega|infty)$/;
+const VALUE_COMMANDS =
+  /^\\(?:alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|phi|varphi|chi|psi|omega|infty)$/;
 
 /** A `{…}` group (or one character) starting at `i`; returns its end. */
 function groupEnd(text: string, i: number): number {

@@ -2,7 +2,15 @@
 // split into rows at `\\`, annotations (\text{…}, \label, \quad, &) blanked with spaces so offsets stay exact.
 import { rowsToClaims, chainLinks, trimmed, type ChainState } from './chains';
 import { cueBefore, cueWithin } from './reading-cues';
-import { IMPLICATION_OPS, RELATION_OPS, type Claim, type Extracted, type Link, type RelationOp, type Segment } from './claims';
+import {
+  IMPLICATION_OPS,
+  RELATION_OPS,
+  type Claim,
+  type Extracted,
+  type Link,
+  type RelationOp,
+  type Segment,
+} from './claims';
 
 export interface MathRegion {
   /** content offsets (delimiters excluded) */
@@ -13,7 +21,23 @@ export interface MathRegion {
   display: boolean;
 }
 
-const ENVIRONMENTS = ['align', 'align*', 'aligned', 'equation', 'equation*', 'gather', 'gather*', 'gathered', 'multline', 'multline*', 'eqnarray', 'eqnarray*', 'split', 'displaymath', 'math'];
+const ENVIRONMENTS = [
+  'align',
+  'align*',
+  'aligned',
+  'equation',
+  'equation*',
+  'gather',
+  'gather*',
+  'gathered',
+  'multline',
+  'multline*',
+  'eqnarray',
+  'eqnarray*',
+  'split',
+  'displaymath',
+  'math',
+];
 
 /** Blank `[start, end)` of `chars` (keeps newlines so line numbers do not move). */
 function blank(chars: string[], start: number, end: number): void {
@@ -32,7 +56,12 @@ export function findMathRegions(text: string, markdown: boolean): MathRegion[] {
       // fenced code: skip to the closing fence
       const fence = text.slice(i).match(/^ {0,3}(```|~~~)/)![1]!;
       const close = text.indexOf(`\n${fence}`, i + 3);
-      i = close < 0 ? n : text.indexOf('\n', close + 1 + fence.length) < 0 ? n : text.indexOf('\n', close + 1 + fence.length);
+      i =
+        close < 0
+          ? n
+          : text.indexOf('\n', close + 1 + fence.length) < 0
+            ? n
+            : text.indexOf('\n', close + 1 + fence.length);
       continue;
     }
     lineStart = c === '\n';
@@ -109,7 +138,8 @@ const BLANK_PATTERNS: RegExp[] = [
 const TEXT_PATTERN = /\\(?:text|mbox|textrm|textit|textbf|mathrm|operatorname)\{([^{}]*)\}/g;
 
 export function maskMath(text: string): string {
-  const chars = [...text].length === text.length ? text.split('') : Array.from({ length: text.length }, (_, k) => text[k]!);
+  const chars =
+    [...text].length === text.length ? text.split('') : Array.from({ length: text.length }, (_, k) => text[k]!);
   // `f(x) := …` and `\coloneqq` define: read as `=` (the definition cue is taken from the source, reading-cues.ts)
   for (const m of text.matchAll(/:=|\\coloneqq(?![A-Za-z])/g)) {
     blank(chars, m.index!, m.index! + m[0].length);
@@ -144,8 +174,10 @@ function regionRows(masked: string, region: MathRegion): Segment[] {
   });
 }
 
-const ASSUMPTION_WORDS = /\b(let|for|assume|assuming|suppose|where|with|given|if|when|take|since|fix|all|any|every)\b[^.$]{0,40}$/i;
-const SIMPLE_CONDITION = /^\s*[A-Za-z](?:_\{?\d+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\d+\}?)?)*\s*(?:<|>|\\le|\\leq|\\ge|\\geq|\\ne|\\neq|\\lt|\\gt|\\in)(?![A-Za-z])/;
+const ASSUMPTION_WORDS =
+  /\b(let|for|assume|assuming|suppose|where|with|given|if|when|take|since|fix|all|any|every)\b[^.$]{0,40}$/i;
+const SIMPLE_CONDITION =
+  /^\s*[A-Za-z](?:_\{?\d+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\d+\}?)?)*\s*(?:<|>|\\le|\\leq|\\ge|\\geq|\\ne|\\neq|\\lt|\\gt|\\in)(?![A-Za-z])/;
 
 export function extractLatex(text: string, markdown: boolean): Extracted {
   const masked = maskMath(text);
@@ -163,7 +195,12 @@ export function extractLatex(text: string, markdown: boolean): Extracted {
     previousEnd = region.end;
     const rows = regionRows(masked, region).map((row) => conditionTail(text, row, assumptions));
     const before = text.slice(Math.max(0, region.start - 60), region.start - 1);
-    if (!region.display && rows.length === 1 && SIMPLE_CONDITION.test(rows[0]!.text) && (ASSUMPTION_WORDS.test(before) || /\\in(?![A-Za-z])/.test(rows[0]!.text))) {
+    if (
+      !region.display &&
+      rows.length === 1 &&
+      SIMPLE_CONDITION.test(rows[0]!.text) &&
+      (ASSUMPTION_WORDS.test(before) || /\\in(?![A-Za-z])/.test(rows[0]!.text))
+    ) {
       for (const link of conditionLinks(rows[0]!)) assumptions.push({ link, syntax: 'latex', at: region.start });
       continue;
     }
@@ -171,16 +208,25 @@ export function extractLatex(text: string, markdown: boolean): Extracted {
     if (startsAfresh(rows)) state.carried = undefined;
     // "Start from $E$. Expanding gives $= …$": with no chain to continue, `= …` continues the expression just named.
     // Not when the prose says the expression was transformed first ("differentiating $E$ gives $= …$").
-    if (!state.carried && mention && startsWithRelation(rows) && !TRANSFORMED.test(text.slice(Math.max(0, mention.start - 80), region.open))) {
+    if (
+      !state.carried &&
+      mention &&
+      startsWithRelation(rows) &&
+      !TRANSFORMED.test(text.slice(Math.max(0, mention.start - 80), region.open))
+    ) {
       state.carried = mention;
     }
     mention = namedExpression(rows);
     const regionClaims = rowsToClaims(rows, 'latex', state);
     // LaTeX commands before it (`\end{equation}`) are not prose
-    const sentenceCue = cueBefore(text.slice(Math.max(0, region.open - 200), region.open).replace(/\\[A-Za-z]+\*?(\{[^{}]*\})?/g, ' '));
+    const sentenceCue = cueBefore(
+      text.slice(Math.max(0, region.open - 200), region.open).replace(/\\[A-Za-z]+\*?(\{[^{}]*\})?/g, ' '),
+    );
     for (const claim of regionClaims) {
       if (claim.kind !== 'link') continue;
-      const k = rows.findIndex((r, j) => claim.start >= r.start && (j + 1 === rows.length || claim.start < rows[j + 1]!.start));
+      const k = rows.findIndex(
+        (r, j) => claim.start >= r.start && (j + 1 === rows.length || claim.start < rows[j + 1]!.start),
+      );
       const rawRow = text.slice(rows[k]?.start ?? claim.start, k + 1 < rows.length ? rows[k + 1]!.start : region.end);
       const cue = cueWithin(rawRow) ?? sentenceCue;
       if (cue) claim.cue = cue;
@@ -190,12 +236,16 @@ export function extractLatex(text: string, markdown: boolean): Extracted {
   return { claims, assumptions };
 }
 
-const RELATION_SOURCE = `(?:${[...Object.keys(RELATION_OPS), ...Object.keys(IMPLICATION_OPS)].sort((a, b) => b.length - a.length).map((t) => t.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|')})(?![A-Za-z])`;
+const RELATION_SOURCE = `(?:${[...Object.keys(RELATION_OPS), ...Object.keys(IMPLICATION_OPS)]
+  .sort((a, b) => b.length - a.length)
+  .map((t) => t.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'))
+  .join('|')})(?![A-Za-z])`;
 const LEADING_RELATION = new RegExp(`^${RELATION_SOURCE}`);
 const ANY_RELATION = new RegExp(RELATION_SOURCE);
 
 /** Words that say an expression named in prose was changed before the `= …` that follows it. */
-const TRANSFORMED = /\b(?:deriv\w*|differentiat\w*|integra\w*|antideriv\w*|limits?|solv\w*|roots?|zeros?|both sides|taking|take the)\b/i;
+const TRANSFORMED =
+  /\b(?:deriv\w*|differentiat\w*|integra\w*|antideriv\w*|limits?|solv\w*|roots?|zeros?|both sides|taking|take the)\b/i;
 
 function startsWithRelation(rows: Segment[]): boolean {
   const first = rows.find((r) => r.text !== '');
@@ -210,7 +260,9 @@ function namedExpression(rows: Segment[]): Segment | undefined {
   const filled = rows.filter((r) => r.text !== '');
   if (filled.length !== 1 || ANY_RELATION.test(filled[0]!.text)) return undefined;
   const t = filled[0]!.text;
-  return /[-+*/^()]|\\(?:frac|sqrt|cdot|times|sum|int|ln|log|sin|cos|tan|exp)(?![A-Za-z])/.test(t) ? filled[0] : undefined;
+  return /[-+*/^()]|\\(?:frac|sqrt|cdot|times|sum|int|ln|log|sin|cos|tan|exp)(?![A-Za-z])/.test(t)
+    ? filled[0]
+    : undefined;
 }
 
 /** A display with a relation that does not start with one begins a new chain; `$x$` in prose changes nothing. */
@@ -230,7 +282,8 @@ function conditionTail(text: string, row: Segment, assumptions: Extracted['assum
   if (!m) return row;
   const tailStart = m.index! + m[0].length;
   const tail = trimmed(row.text, row.start, tailStart, row.text.length);
-  if (SIMPLE_CONDITION.test(tail.text)) for (const link of conditionLinks(tail)) assumptions.push({ link, syntax: 'latex', at: row.start });
+  if (SIMPLE_CONDITION.test(tail.text))
+    for (const link of conditionLinks(tail)) assumptions.push({ link, syntax: 'latex', at: row.start });
   return trimmed(row.text, row.start, 0, m.index!);
 }
 
@@ -248,8 +301,30 @@ function conditionLinks(row: Segment): ReturnType<typeof chainLinks>['links'] {
     const at = row.text.indexOf(name, offset - row.start) + row.start;
     offset = at + name.length;
     const lhs: Segment = { text: name, start: at, end: at + name.length };
-    const op: RelationOp = m[2] === '\\in' ? 'Equal' : ({ '<': 'Less', '\\lt': 'Less', '>': 'Greater', '\\gt': 'Greater', '\\le': 'LessEqual', '\\leq': 'LessEqual', '\\ge': 'GreaterEqual', '\\geq': 'GreaterEqual', '\\ne': 'NotEqual', '\\neq': 'NotEqual' } as const)[m[2]!]!;
-    links.push({ op, lhs, rhs: m[2] === '\\in' ? { ...rhs, text: `\\in ${rhs.text}` } : rhs, chainLength: 1, continuation: false });
+    const op: RelationOp =
+      m[2] === '\\in'
+        ? 'Equal'
+        : (
+            {
+              '<': 'Less',
+              '\\lt': 'Less',
+              '>': 'Greater',
+              '\\gt': 'Greater',
+              '\\le': 'LessEqual',
+              '\\leq': 'LessEqual',
+              '\\ge': 'GreaterEqual',
+              '\\geq': 'GreaterEqual',
+              '\\ne': 'NotEqual',
+              '\\neq': 'NotEqual',
+            } as const
+          )[m[2]!]!;
+    links.push({
+      op,
+      lhs,
+      rhs: m[2] === '\\in' ? { ...rhs, text: `\\in ${rhs.text}` } : rhs,
+      chainLength: 1,
+      continuation: false,
+    });
   }
   return links;
 }

@@ -36,7 +36,20 @@ export function symbolName(e: MathJson): string | undefined {
 export function freeSymbols(e: MathJson, bound: ReadonlySet<string> = new Set(), out = new Set<string>()): Set<string> {
   const name = symbolName(e);
   if (name !== undefined) {
-    if (!bound.has(name) && !(name in CONSTANTS) && !['Nothing', 'PositiveInfinity', 'NegativeInfinity', 'True', 'False', 'ComplexInfinity', 'NaN', 'Undefined'].includes(name)) {
+    if (
+      !bound.has(name) &&
+      !(name in CONSTANTS) &&
+      ![
+        'Nothing',
+        'PositiveInfinity',
+        'NegativeInfinity',
+        'True',
+        'False',
+        'ComplexInfinity',
+        'NaN',
+        'Undefined',
+      ].includes(name)
+    ) {
       out.add(name);
     }
     return out;
@@ -51,12 +64,14 @@ export function freeSymbols(e: MathJson, bound: ReadonlySet<string> = new Set(),
         if (idx) inner.add(idx);
         for (const b of (a as MathJson[]).slice(2)) freeSymbols(b, bound, out);
       }
-      if (headOf(a) === 'Function') for (const p of (a as MathJson[]).slice(2)) if (symbolName(p)) inner.add(symbolName(p)!);
+      if (headOf(a) === 'Function')
+        for (const p of (a as MathJson[]).slice(2)) if (symbolName(p)) inner.add(symbolName(p)!);
     }
     if (head === 'Limit' && args[0] && headOf(args[0]) === 'Function') {
       for (const a of args.slice(1)) freeSymbols(a, bound, out);
     }
-    for (const a of args) if (headOf(a) !== 'Limits') freeSymbols(headOf(a) === 'Function' ? (a as MathJson[])[1]! : a, inner, out);
+    for (const a of args)
+      if (headOf(a) !== 'Limits') freeSymbols(headOf(a) === 'Function' ? (a as MathJson[])[1]! : a, inner, out);
     return out;
   }
   if (head === 'D' && args.length >= 2) {

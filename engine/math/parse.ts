@@ -18,7 +18,10 @@ export class ParseFailure extends Error {}
 
 function findError(e: MathJson): string | undefined {
   if (!Array.isArray(e)) return undefined;
-  if (e[0] === 'Error') return JSON.stringify(e[1] ?? 'syntax error').replace(/"/g, '').replace(/^'|'$/g, '');
+  if (e[0] === 'Error')
+    return JSON.stringify(e[1] ?? 'syntax error')
+      .replace(/"/g, '')
+      .replace(/^'|'$/g, '');
   for (const a of e) {
     const found = findError(a);
     if (found) return found;
@@ -44,7 +47,8 @@ function numericValue(e: MathJson): number | undefined {
 /** log10 |e| for powers of numbers, where a double would overflow: `(10^{12})^{999999}` is 11,999,988 digits. */
 function decimalDigits(e: MathJson): number | undefined {
   if (Array.isArray(e) && e[0] === 'Power') {
-    const base = decimalDigits(e[1]!), exponent = numericValue(e[2]!);
+    const base = decimalDigits(e[1]!),
+      exponent = numericValue(e[2]!);
     return base === undefined || exponent === undefined ? undefined : base * exponent;
   }
   if (Array.isArray(e) && (e[0] === 'Delimiter' || e[0] === 'Negate') && e.length === 2) return decimalDigits(e[1]!);
@@ -60,7 +64,9 @@ function refuseHugePowers(e: MathJson): void {
   if (e[0] === 'Power') {
     const digits = decimalDigits(e);
     if (digits !== undefined && Math.abs(digits) > MAX_POWER_DIGITS) {
-      throw new WorkLimit(`a power of about ${Math.round(Math.abs(digits)).toLocaleString('en-US')} digits is too large to evaluate`);
+      throw new WorkLimit(
+        `a power of about ${Math.round(Math.abs(digits)).toLocaleString('en-US')} digits is too large to evaluate`,
+      );
     }
   }
   for (const a of e) refuseHugePowers(a);
@@ -69,7 +75,10 @@ function refuseHugePowers(e: MathJson): void {
 /** The CAS reads `1e+999999` (`1 e + 999999` too) as a number, and a fraction of it expands to all its digits. */
 function refuseHugeScientific(text: string): void {
   for (const m of text.matchAll(/\d\s*e\s*[+-]?\s*(\d+)/g)) {
-    if (Number(m[1]) > MAX_POWER_DIGITS) throw new WorkLimit(`a number of about ${Number(m[1]).toLocaleString('en-US')} digits ('${m[0]}') is too large to evaluate`);
+    if (Number(m[1]) > MAX_POWER_DIGITS)
+      throw new WorkLimit(
+        `a number of about ${Number(m[1]).toLocaleString('en-US')} digits ('${m[0]}') is too large to evaluate`,
+      );
   }
 }
 
@@ -93,10 +102,38 @@ export function parseLatex(text: string): MathJson {
 }
 
 const ASCII_FUNCTIONS: Record<string, string> = {
-  sin: 'Sin', cos: 'Cos', tan: 'Tan', cot: 'Cot', sec: 'Sec', csc: 'Csc', asin: 'Arcsin', acos: 'Arccos', atan: 'Arctan',
-  arcsin: 'Arcsin', arccos: 'Arccos', arctan: 'Arctan', sinh: 'Sinh', cosh: 'Cosh', tanh: 'Tanh', exp: 'Exp', ln: 'Ln',
-  sqrt: 'Sqrt', abs: 'Abs', floor: 'Floor', ceil: 'Ceil', log: 'Log', log2: 'Lb', log10: 'Lg', factorial: 'Factorial',
-  max: 'Max', min: 'Min', mod: 'Mod', cbrt: 'Cbrt', nthRoot: 'Root', binom: 'Binomial', combinations: 'Binomial',
+  sin: 'Sin',
+  cos: 'Cos',
+  tan: 'Tan',
+  cot: 'Cot',
+  sec: 'Sec',
+  csc: 'Csc',
+  asin: 'Arcsin',
+  acos: 'Arccos',
+  atan: 'Arctan',
+  arcsin: 'Arcsin',
+  arccos: 'Arccos',
+  arctan: 'Arctan',
+  sinh: 'Sinh',
+  cosh: 'Cosh',
+  tanh: 'Tanh',
+  exp: 'Exp',
+  ln: 'Ln',
+  sqrt: 'Sqrt',
+  abs: 'Abs',
+  floor: 'Floor',
+  ceil: 'Ceil',
+  log: 'Log',
+  log2: 'Lb',
+  log10: 'Lg',
+  factorial: 'Factorial',
+  max: 'Max',
+  min: 'Min',
+  mod: 'Mod',
+  cbrt: 'Cbrt',
+  nthRoot: 'Root',
+  binom: 'Binomial',
+  combinations: 'Binomial',
 };
 
 function fromMathjs(node: MathNode): MathJson {
@@ -118,15 +155,24 @@ function fromMathjs(node: MathNode): MathJson {
     case 'OperatorNode': {
       const args = (n.args as MathNode[]).map(fromMathjs);
       switch (n.fn as string) {
-        case 'add': return ['Add', ...args];
-        case 'subtract': return ['Subtract', args[0]!, args[1]!];
-        case 'multiply': return ['Multiply', ...args];
-        case 'divide': return ['Divide', args[0]!, args[1]!];
-        case 'pow': return ['Power', args[0]!, args[1]!];
-        case 'unaryMinus': return ['Negate', args[0]!];
-        case 'unaryPlus': return args[0]!;
-        case 'factorial': return ['Factorial', args[0]!];
-        case 'mod': return ['Mod', args[0]!, args[1]!];
+        case 'add':
+          return ['Add', ...args];
+        case 'subtract':
+          return ['Subtract', args[0]!, args[1]!];
+        case 'multiply':
+          return ['Multiply', ...args];
+        case 'divide':
+          return ['Divide', args[0]!, args[1]!];
+        case 'pow':
+          return ['Power', args[0]!, args[1]!];
+        case 'unaryMinus':
+          return ['Negate', args[0]!];
+        case 'unaryPlus':
+          return args[0]!;
+        case 'factorial':
+          return ['Factorial', args[0]!];
+        case 'mod':
+          return ['Mod', args[0]!, args[1]!];
       }
       throw new ParseFailure(`unsupported operator ${String(n.op)}`);
     }

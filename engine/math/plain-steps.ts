@@ -12,7 +12,15 @@ const COMMENT_PREFIX = /^(\s*(?:\/\/+|#+|--|;+|\*|\/\*+|%+|>)?\s*)/;
 function looksLikeMath(text: string): boolean {
   if (!/(^|[^<>=!])(=|<|>|<=|>=|!=)([^=]|$)/.test(text)) return false;
   const words = text.match(/[A-Za-z]{2,}/g) ?? [];
-  if (words.some((w) => !/^(sin|cos|tan|cot|sec|csc|asin|acos|atan|arcsin|arccos|arctan|sinh|cosh|tanh|exp|ln|log|log2|log10|sqrt|abs|floor|ceil|pi|max|min|mod|cbrt)$/.test(w))) return false;
+  if (
+    words.some(
+      (w) =>
+        !/^(sin|cos|tan|cot|sec|csc|asin|acos|atan|arcsin|arccos|arctan|sinh|cosh|tanh|exp|ln|log|log2|log10|sqrt|abs|floor|ceil|pi|max|min|mod|cbrt)$/.test(
+          w,
+        ),
+    )
+  )
+    return false;
   const sides = text.split(/<=>|==>|=>|<=|>=|!=|==|=|<|>/);
   return sides.every((s) => {
     try {
@@ -56,11 +64,15 @@ export function extractPlain(text: string): Extracted {
       contentStart += label[0].length;
       content = content.slice(label[0].length);
     }
-    const condition = content.match(/^\s*(?:for|assume|let|where|if)\s+([A-Za-z](?:\s*,\s*[A-Za-z])*\s*(?:<=|>=|<|>|!=)\s*-?[\d./]+)\s*[.,;]?\s*$/i);
+    const condition = content.match(
+      /^\s*(?:for|assume|let|where|if)\s+([A-Za-z](?:\s*,\s*[A-Za-z])*\s*(?:<=|>=|<|>|!=)\s*-?[\d./]+)\s*[.,;]?\s*$/i,
+    );
     if (condition) {
       flush();
       const m = condition[1]!.match(/^(.*?)(<=|>=|<|>|!=)(.*)$/)!;
-      const op = ({ '<': 'Less', '>': 'Greater', '<=': 'LessEqual', '>=': 'GreaterEqual', '!=': 'NotEqual' } as const)[m[2] as '<'];
+      const op = ({ '<': 'Less', '>': 'Greater', '<=': 'LessEqual', '>=': 'GreaterEqual', '!=': 'NotEqual' } as const)[
+        m[2] as '<'
+      ];
       const at = start + body.indexOf(condition[1]!);
       for (const name of m[1]!.split(',').map((s) => s.trim())) {
         const lhs = { text: name, start: at, end: at + name.length };
@@ -71,7 +83,11 @@ export function extractPlain(text: string): Extracted {
     }
     const trimmedContent = content.replace(/[\s.,;]+$/, '');
     const lead = trimmedContent.length - trimmedContent.trimStart().length;
-    const seg: Segment = { text: trimmedContent.trim(), start: contentStart + lead, end: contentStart + trimmedContent.length };
+    const seg: Segment = {
+      text: trimmedContent.trim(),
+      start: contentStart + lead,
+      end: contentStart + trimmedContent.length,
+    };
     const continues = /^(=|<=|>=|<|>|=>)/.test(seg.text) && block.length > 0;
     if (seg.text && (continues || looksLikeMath(seg.text.replace(/^(=|<=|>=|<|>|=>)/, '0 $1')))) {
       if (!continues) {
@@ -89,7 +105,13 @@ export function extractPlain(text: string): Extracted {
         lhs.end = lhs.start + lhs.text.length;
         const valueAt = start + c.end - c.value.length;
         const rhs: Segment = { text: c.value, start: valueAt, end: valueAt + c.value.length };
-        claims.push({ kind: 'link', syntax: 'ascii', link: { op: 'Equal', lhs, rhs, chainLength: 1, continuation: false }, start: lhs.start, end: rhs.end });
+        claims.push({
+          kind: 'link',
+          syntax: 'ascii',
+          link: { op: 'Equal', lhs, rhs, chainLength: 1, continuation: false },
+          start: lhs.start,
+          end: rhs.end,
+        });
       }
     }
   }
@@ -104,7 +126,13 @@ export function annotations(line: string, base: number): Claim[] {
     const exprStart = base + m.index! + 2;
     const lhs: Segment = { text: m[1]!, start: exprStart, end: exprStart + m[1]!.length };
     const rhs: Segment = { text: m[2]!, start: lhs.end + 1, end: lhs.end + 1 + m[2]!.length };
-    out.push({ kind: 'link', syntax: 'ascii', link: { op: 'Equal', lhs, rhs, chainLength: 1, continuation: false }, start: lhs.start, end: rhs.end });
+    out.push({
+      kind: 'link',
+      syntax: 'ascii',
+      link: { op: 'Equal', lhs, rhs, chainLength: 1, continuation: false },
+      start: lhs.start,
+      end: rhs.end,
+    });
   }
   return out;
 }

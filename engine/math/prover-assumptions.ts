@@ -40,7 +40,8 @@ function maskBlockComments(text: string, open: string, close: string, lineCommen
 export const maskCoqComments = (text: string): string => maskBlockComments(text, '(*', '*)');
 export const maskLeanComments = (text: string): string => maskBlockComments(text, '/-', '-/', '--');
 
-const COQ_THEOREM = /\b(?:Theorem|Lemma|Fact|Remark|Corollary|Proposition|Property|Example)\s+([A-Za-z_][A-Za-z0-9_']*)/g;
+const COQ_THEOREM =
+  /\b(?:Theorem|Lemma|Fact|Remark|Corollary|Proposition|Property|Example)\s+([A-Za-z_][A-Za-z0-9_']*)/g;
 const COQ_SCOPE = /\b(Module(?:\s+Type)?|Section|End)\s+(?:(?:Import|Export)\s+)?([A-Za-z_][A-Za-z0-9_']*)([^.]*)\./g;
 
 /** Coq theorems with their names qualified by the modules around them (sections add nothing to a name). */
@@ -52,7 +53,12 @@ export function coqTheorems(text: string): TheoremDecl[] {
     const [, kw, name, rest] = m;
     const at = m.index!;
     if (kw === 'End') events.push({ at, apply: (s) => void (s.length && s[s.length - 1]!.name === name && s.pop()) });
-    else if (!rest!.includes(':=')) events.push({ at, apply: (s) => void s.push({ kind: kw === 'Section' ? 'section' : kw === 'Module' ? 'module' : 'type', name: name!, at }) });
+    else if (!rest!.includes(':='))
+      events.push({
+        at,
+        apply: (s) =>
+          void s.push({ kind: kw === 'Section' ? 'section' : kw === 'Module' ? 'module' : 'type', name: name!, at }),
+      });
   }
   const out: TheoremDecl[] = [];
   const stack: Scope[] = [];
@@ -60,7 +66,10 @@ export function coqTheorems(text: string): TheoremDecl[] {
   for (const m of masked.matchAll(COQ_THEOREM)) {
     while (e < events.length && events[e]!.at < m.index!) events[e++]!.apply(stack);
     if (stack.some((s) => s.kind === 'type')) continue; // a module type's declarations are not constants
-    const prefix = stack.filter((s) => s.kind === 'module').map((s) => `${s.name}.`).join('');
+    const prefix = stack
+      .filter((s) => s.kind === 'module')
+      .map((s) => `${s.name}.`)
+      .join('');
     const start = m.index! + m[0].length - m[1]!.length;
     out.push({ name: prefix + m[1]!, start, end: start + m[1]!.length });
   }
@@ -70,7 +79,10 @@ export function coqTheorems(text: string): TheoremDecl[] {
 /** `Redirect "<file>" Print Assumptions <name>.` per theorem: each answer lands in its own file in the temp folder. */
 export function coqAssumptionCommands(theorems: TheoremDecl[]): { text: string; files: string[] } {
   const files = theorems.map((_, i) => `switchyard_assumptions_${i}`);
-  return { text: theorems.map((t, i) => `\nRedirect "${files[i]}" Print Assumptions ${t.name}.`).join(''), files: files.map((f) => `${f}.out`) };
+  return {
+    text: theorems.map((t, i) => `\nRedirect "${files[i]}" Print Assumptions ${t.name}.`).join(''),
+    files: files.map((f) => `${f}.out`),
+  };
 }
 
 export interface Dependence {
@@ -88,7 +100,13 @@ export function parseCoqAssumptions(output: string, admitted: Set<string>): Depe
   const axioms: string[] = [];
   let unproved = false;
   for (const line of output.split('\n')) {
-    if (!line.trim() || /^\s/.test(line) || /^[A-Z][A-Za-z ]*:$/.test(line.trim()) || /^Closed under the global context/.test(line)) continue;
+    if (
+      !line.trim() ||
+      /^\s/.test(line) ||
+      /^[A-Z][A-Za-z ]*:$/.test(line.trim()) ||
+      /^Closed under the global context/.test(line)
+    )
+      continue;
     const entry = /^(\S+) : /.exec(line);
     if (entry) {
       axioms.push(entry[1]!);
@@ -102,7 +120,8 @@ export function parseCoqAssumptions(output: string, admitted: Set<string>): Depe
   return { axioms, unproved };
 }
 
-const LEAN_THEOREM = /^[ \t]*(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|nonrec)\s+)*(?:theorem|lemma)\s+([^\s:({[⦃]+)/gm;
+const LEAN_THEOREM =
+  /^[ \t]*(?:@\[[^\]]*\]\s*)?(?:(?:private|protected|noncomputable|nonrec)\s+)*(?:theorem|lemma)\s+([^\s:({[⦃]+)/gm;
 const LEAN_SCOPE = /^[ \t]*(namespace|section|end)\b[ \t]*([^\s]*)/gm;
 
 /** Lean theorems, named with the namespaces around them. */
@@ -120,7 +139,9 @@ export function leanTheorems(text: string): TheoremDecl[] {
       else stack.push({ ns: ev.kw === 'namespace', name: ev.name });
     }
     const raw = m[1]!;
-    const name = raw.startsWith('_root_.') ? raw.slice('_root_.'.length) : [...stack.filter((s) => s.ns).map((s) => s.name), raw].join('.');
+    const name = raw.startsWith('_root_.')
+      ? raw.slice('_root_.'.length)
+      : [...stack.filter((s) => s.ns).map((s) => s.name), raw].join('.');
     const start = m.index! + m[0].length - raw.length;
     out.push({ name, start, end: start + raw.length });
   }
@@ -137,6 +158,9 @@ export function parseLeanAxioms(data: string): Dependence | undefined {
   if (/does not depend on any axioms/.test(data)) return { axioms: [], unproved: false };
   const m = /depends on axioms: \[([^\]]*)\]/.exec(data);
   if (!m) return undefined;
-  const axioms = m[1]!.split(',').map((s) => s.trim()).filter(Boolean);
+  const axioms = m[1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return { axioms, unproved: axioms.some((a) => LEAN_UNPROVED.has(a)) };
 }

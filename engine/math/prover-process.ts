@@ -28,7 +28,14 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-export function runProcess(cmd: string, args: string[], cwd: string, timeoutMs: number, signal?: AbortSignal, capBytes = OUTPUT_CAP_BYTES): Promise<RunResult> {
+export function runProcess(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  capBytes = OUTPUT_CAP_BYTES,
+): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     if (signal?.aborted) return reject(new DOMException('proof check cancelled', 'AbortError'));
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -70,7 +77,13 @@ export function runProcess(cmd: string, args: string[], cwd: string, timeoutMs: 
       child.stdout.destroy();
       child.stderr.destroy();
       if (signal?.aborted) return reject(new DOMException('proof check cancelled', 'AbortError'));
-      resolvePromise({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut, truncated });
+      resolvePromise({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        timedOut,
+        truncated,
+      });
     }
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (settled) return;

@@ -8,7 +8,17 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { ProofCheckParams, ProofCheckResult, ProofDiagnostic, ProverOutcome, TheoremCheck } from '../protocol';
 import { findOutsideFileAccess } from './coq-file-access';
-import { coqAssumptionCommands, coqTheorems, LEAN_FOUNDATIONS, leanAxiomCommands, leanTheorems, parseCoqAssumptions, parseLeanAxioms, type Dependence, type TheoremDecl } from './prover-assumptions';
+import {
+  coqAssumptionCommands,
+  coqTheorems,
+  LEAN_FOUNDATIONS,
+  leanAxiomCommands,
+  leanTheorems,
+  parseCoqAssumptions,
+  parseLeanAxioms,
+  type Dependence,
+  type TheoremDecl,
+} from './prover-assumptions';
 import type { ProverName } from './prover-kind';
 import { runProcess } from './prover-process';
 import { SourceMap } from './source-map';
@@ -52,12 +62,21 @@ export function findCoqGaps(text: string, map: SourceMap): ProofDiagnostic[] {
   const masked = text.replace(/\(\*[\s\S]*?\*\)/g, (c) => c.replace(/[^\n]/g, ' '));
   const out: ProofDiagnostic[] = [];
   for (const m of masked.matchAll(/\b(Admitted|admit|give_up)\b/g)) {
-    out.push({ range: map.range(m.index!, m.index! + m[0].length), severity: 'warning', message: `not proved: '${m[0]}' leaves a goal unproved` });
+    out.push({
+      range: map.range(m.index!, m.index! + m[0].length),
+      severity: 'warning',
+      message: `not proved: '${m[0]}' leaves a goal unproved`,
+    });
   }
   return out;
 }
 
-async function withSourceFile<T>(params: ProofCheckParams, ext: string, text: string, fn: (dir: string, file: string) => Promise<T>): Promise<T> {
+async function withSourceFile<T>(
+  params: ProofCheckParams,
+  ext: string,
+  text: string,
+  fn: (dir: string, file: string) => Promise<T>,
+): Promise<T> {
   // Check the buffer as the user sees it (it may be unsaved): a copy in a fresh private (0700) temp folder keeps the
   // module name, and the prover's cwd is that folder, so whatever the file writes by a relative name lands there.
   const name = params.filePath ? basename(params.filePath) : `Proof${ext}`;
@@ -72,21 +91,43 @@ async function withSourceFile<T>(params: ProofCheckParams, ext: string, text: st
 }
 
 /** Per-theorem results -> the outcome's `theorems`, `assuming` and the words after "proved". */
-function summarise(map: SourceMap, decls: TheoremDecl[], deps: Array<Dependence | undefined>, foundations: Set<string>): { theorems: TheoremCheck[]; assuming: string[]; unproved: TheoremCheck[]; unknown: TheoremCheck[] } {
+function summarise(
+  map: SourceMap,
+  decls: TheoremDecl[],
+  deps: Array<Dependence | undefined>,
+  foundations: Set<string>,
+): { theorems: TheoremCheck[]; assuming: string[]; unproved: TheoremCheck[]; unknown: TheoremCheck[] } {
   const theorems = decls.map((d, i): TheoremCheck => {
     const dep = deps[i];
-    return { name: d.name, range: map.range(d.start, d.end), axioms: dep?.axioms ?? [], unproved: dep?.unproved ?? false, ...(dep ? {} : { unknown: true }) };
+    return {
+      name: d.name,
+      range: map.range(d.start, d.end),
+      axioms: dep?.axioms ?? [],
+      unproved: dep?.unproved ?? false,
+      ...(dep ? {} : { unknown: true }),
+    };
   });
   const unprovedNames = new Set(theorems.filter((t) => t.unproved).map((t) => t.name));
-  const assuming = [...new Set(theorems.flatMap((t) => t.axioms))].filter((a) => !foundations.has(a) && !unprovedNames.has(a));
-  return { theorems, assuming, unproved: theorems.filter((t) => t.unproved), unknown: theorems.filter((t) => t.unknown) };
+  const assuming = [...new Set(theorems.flatMap((t) => t.axioms))].filter(
+    (a) => !foundations.has(a) && !unprovedNames.has(a),
+  );
+  return {
+    theorems,
+    assuming,
+    unproved: theorems.filter((t) => t.unproved),
+    unknown: theorems.filter((t) => t.unknown),
+  };
 }
 
 function provedWords(prover: string, assuming: string[]): string {
   return assuming.length ? `proved by ${prover}, assuming ${assuming.join(', ')}` : `proved by ${prover}`;
 }
 
-const refusedOutcome = (name: string, message: string): ProofCheckResult => ({ steps: [], proverDiagnostics: [], prover: { name, available: true, proved: false, refused: 'file-access', message } });
+const refusedOutcome = (name: string, message: string): ProofCheckResult => ({
+  steps: [],
+  proverDiagnostics: [],
+  prover: { name, available: true, proved: false, refused: 'file-access', message },
+});
 
 async function checkCoq(params: ProofCheckParams, signal?: AbortSignal): Promise<ProofCheckResult> {
   const coqc = params.provers?.coqc || 'coqc';
@@ -106,9 +147,20 @@ async function checkCoq(params: ProofCheckParams, signal?: AbortSignal): Promise
     const timeout = params.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const r = await runProcess(coqc, ['-q', file], dir, timeout, signal);
     if (r.missing) {
-      return { steps: [], prover: { name: 'coq', available: false, message: `coqc not found (${coqc}). Install Coq: 'sudo apt-get install coq' (Debian/Ubuntu), 'brew install coq' (macOS) or opam; or set switchyard.proof.coqcPath.` } };
+      return {
+        steps: [],
+        prover: {
+          name: 'coq',
+          available: false,
+          message: `coqc not found (${coqc}). Install Coq: 'sudo apt-get install coq' (Debian/Ubuntu), 'brew install coq' (macOS) or opam; or set switchyard.proof.coqcPath.`,
+        },
+      };
     }
-    if (r.timedOut) return { steps: [], prover: { name: 'coq', available: true, proved: false, message: `coqc did not finish within ${timeout} ms` } };
+    if (r.timedOut)
+      return {
+        steps: [],
+        prover: { name: 'coq', available: true, proved: false, message: `coqc did not finish within ${timeout} ms` },
+      };
     const all = parseCoqMessages(r.stderr + r.stdout, full, new SourceMap(full, params.origin));
     // Messages past the user's text come from the appended Print Assumptions lines: not the user's errors.
     const ours = all.filter((d) => d.range.start.line - (params.origin?.line ?? 0) >= userLines);
@@ -117,10 +169,28 @@ async function checkCoq(params: ProofCheckParams, signal?: AbortSignal): Promise
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     const gaps = gapDiagnostics.length;
     const admitted = new Set(decls.flatMap((d) => [d.name, d.name.split('.').pop()!]));
-    const deps = await Promise.all(appended.files.map((f) => readFile(join(dir, f), 'utf8').then((out) => parseCoqAssumptions(out, admitted), () => undefined)));
+    const deps = await Promise.all(
+      appended.files.map((f) =>
+        readFile(join(dir, f), 'utf8').then(
+          (out) => parseCoqAssumptions(out, admitted),
+          () => undefined,
+        ),
+      ),
+    );
     const s = summarise(map, decls, deps, new Set());
-    for (const t of s.unproved) diagnostics.push({ range: t.range, severity: 'warning', message: `not proved: '${t.name}' rests on ${t.axioms.join(', ')}` });
-    if (r.code === 0) for (const t of s.unknown) diagnostics.push({ range: t.range, severity: 'warning', message: `not proved: coqc could not list the assumptions of '${t.name}'` });
+    for (const t of s.unproved)
+      diagnostics.push({
+        range: t.range,
+        severity: 'warning',
+        message: `not proved: '${t.name}' rests on ${t.axioms.join(', ')}`,
+      });
+    if (r.code === 0)
+      for (const t of s.unknown)
+        diagnostics.push({
+          range: t.range,
+          severity: 'warning',
+          message: `not proved: coqc could not list the assumptions of '${t.name}'`,
+        });
     const failed = r.code !== 0 && ours.length === 0;
     const proved = r.code === 0 && gaps === 0 && s.unproved.length === 0 && s.unknown.length === 0;
     const message = failed
@@ -132,7 +202,14 @@ async function checkCoq(params: ProofCheckParams, signal?: AbortSignal): Promise
           : s.unknown.length
             ? `compiles, but the assumptions of ${s.unknown.map((t) => `'${t.name}'`).join(', ')} could not be listed: not proved`
             : provedWords('coqc', s.assuming);
-    const prover: ProverOutcome = { name: 'coq', available: true, proved, assuming: s.assuming, theorems: s.theorems, message };
+    const prover: ProverOutcome = {
+      name: 'coq',
+      available: true,
+      proved,
+      assuming: s.assuming,
+      theorems: s.theorems,
+      message,
+    };
     return { steps: [], proverDiagnostics: diagnostics, prover };
   });
 }
@@ -196,9 +273,20 @@ async function checkLean(params: ProofCheckParams, signal?: AbortSignal): Promis
     const { cmd, args } = leanCommand(params, join(dir, file));
     const r = await runProcess(cmd, args, dir, timeout, signal);
     if (r.missing) {
-      return { steps: [], prover: { name: 'lean', available: false, message: `Lean 4 not found (${cmd}). Install it with elan: 'curl https://raw.githubusercontent.com/leanprover/elan/master/elan-init.sh -sSf | sh'; or set switchyard.proof.leanPath.` } };
+      return {
+        steps: [],
+        prover: {
+          name: 'lean',
+          available: false,
+          message: `Lean 4 not found (${cmd}). Install it with elan: 'curl https://raw.githubusercontent.com/leanprover/elan/master/elan-init.sh -sSf | sh'; or set switchyard.proof.leanPath.`,
+        },
+      };
     }
-    if (r.timedOut) return { steps: [], prover: { name: 'lean', available: true, proved: false, message: `lean did not finish within ${timeout} ms` } };
+    if (r.timedOut)
+      return {
+        steps: [],
+        prover: { name: 'lean', available: true, proved: false, message: `lean did not finish within ${timeout} ms` },
+      };
     const diagnostics = parseLeanMessages(r.stdout, params.text, map, userLines);
     // `#print axioms` answers come back on the appended lines, one per theorem, in order.
     const answers = new Map<number, Dependence>();
@@ -206,8 +294,18 @@ async function checkLean(params: ProofCheckParams, signal?: AbortSignal): Promis
       const dep = msg.pos.line > userLines ? parseLeanAxioms(msg.data) : undefined;
       if (dep) answers.set(msg.pos.line - userLines - 1, dep);
     }
-    const s = summarise(map, decls, decls.map((_, i) => answers.get(i)), LEAN_FOUNDATIONS);
-    for (const t of s.unproved) diagnostics.push({ range: t.range, severity: 'warning', message: `not proved: '${t.name}' depends on ${t.axioms.join(', ')}` });
+    const s = summarise(
+      map,
+      decls,
+      decls.map((_, i) => answers.get(i)),
+      LEAN_FOUNDATIONS,
+    );
+    for (const t of s.unproved)
+      diagnostics.push({
+        range: t.range,
+        severity: 'warning',
+        message: `not proved: '${t.name}' depends on ${t.axioms.join(', ')}`,
+      });
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     // counted from the messages themselves, never by reading back the words this file gave the diagnostics
     const sorries = leanJson(r.stdout).filter((m) => m.pos.line <= userLines && usesSorry(m)).length;
@@ -220,10 +318,18 @@ async function checkLean(params: ProofCheckParams, signal?: AbortSignal): Promis
         : gaps
           ? `${gaps} declaration(s) use sorry: not proved`
           : `the axioms of ${s.unknown.map((t) => `'${t.name}'`).join(', ')} could not be listed: not proved`;
-    return { steps: [], proverDiagnostics: diagnostics, prover: { name: 'lean', available: true, proved, assuming: s.assuming, theorems: s.theorems, message } };
+    return {
+      steps: [],
+      proverDiagnostics: diagnostics,
+      prover: { name: 'lean', available: true, proved, assuming: s.assuming, theorems: s.theorems, message },
+    };
   });
 }
 
-export function checkWithProver(name: ProverName, params: ProofCheckParams, signal?: AbortSignal): Promise<ProofCheckResult> {
+export function checkWithProver(
+  name: ProverName,
+  params: ProofCheckParams,
+  signal?: AbortSignal,
+): Promise<ProofCheckResult> {
   return name === 'coq' ? checkCoq(params, signal) : checkLean(params, signal);
 }

@@ -3,9 +3,11 @@
 // every extractor; check.ts decides between condition and definition from the equation's shape.
 
 /** The cue words, longest first so "such that" wins over "such". */
-const CUE = /\b(solve[sd]?|solving|find|if|when|whenever|let|where|suppose|assume|assuming|given|such that|setting|equating|satisf(?:y|ies|ying)|define|defin(?:es|ing)|denote|equations?|unless|provided)\b/gi;
+const CUE =
+  /\b(solve[sd]?|solving|find|if|when|whenever|let|where|suppose|assume|assuming|given|such that|setting|equating|satisf(?:y|ies|ying)|define|defin(?:es|ing)|denote|equations?|unless|provided)\b/gi;
 /** Words after which what follows is claimed again: "if P then Q", "solve …, so we get …". */
-const SCOPE_END = /\b(then|hence|thus|therefore|so|gives?|giving|get|obtain|yields?|implies|shows?|which is|we have|holds?|check|verify|prove|show)\b/gi;
+const SCOPE_END =
+  /\b(then|hence|thus|therefore|so|gives?|giving|get|obtain|yields?|implies|shows?|which is|we have|holds?|check|verify|prove|show)\b/gi;
 
 /** The cue in the prose before a piece of math (from its sentence's start), unless a later word ends its scope. */
 export function cueBefore(prose: string): string | undefined {
@@ -19,7 +21,8 @@ export function cueBefore(prose: string): string | undefined {
   return cue.word;
 }
 
-const DOMAIN = /^\s*(?:all|every|any|each)\b|^\s*\}?\s*\$?\s*[A-Za-z](?:_\{?\d+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\d+\}?)?)*\s*(?:<|>|\\le|\\leq|\\ge|\\geq|\\ne|\\neq|\\lt|\\gt|\\in)(?![A-Za-z])/;
+const DOMAIN =
+  /^\s*(?:all|every|any|each)\b|^\s*\}?\s*\$?\s*[A-Za-z](?:_\{?\d+\}?)?(?:\s*,\s*[A-Za-z](?:_\{?\d+\}?)?)*\s*(?:<|>|\\le|\\leq|\\ge|\\geq|\\ne|\\neq|\\lt|\\gt|\\in)(?![A-Za-z])/;
 
 /** A cue inside the math itself: `:=`, `\coloneqq`, `\stackrel{def}{=}`, or a `\text{for …}` condition after it. */
 export function cueWithin(rawRow: string): string | undefined {

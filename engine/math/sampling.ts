@@ -19,7 +19,8 @@ export const freshBounds = (): Bounds => ({ excluded: [], integer: false, explic
 const NICE_POSITIVE = ['3/2', '2', '5/3', '3', '7/4', '1/2', '11/5', '4', '2/3', '13/4', '5', '3/7'];
 
 function positiveRational(next: () => number, k: number): Fraction {
-  if (k < NICE_POSITIVE.length && next() < 0.6) return new Fraction(NICE_POSITIVE[(k * 7 + Math.floor(next() * 5)) % NICE_POSITIVE.length]!);
+  if (k < NICE_POSITIVE.length && next() < 0.6)
+    return new Fraction(NICE_POSITIVE[(k * 7 + Math.floor(next() * 5)) % NICE_POSITIVE.length]!);
   const q = 1 + Math.floor(next() * 9);
   const p = 1 + Math.floor(next() * 40);
   return new Fraction(p, q);
@@ -29,7 +30,9 @@ function sampleOne(b: Bounds, next: () => number, k: number, mixedSign: boolean)
   for (let attempt = 0; attempt < 20; attempt++) {
     let v: Fraction;
     if (b.integer) {
-      const lo = b.lower ? b.lower.value.ceil().add(b.lower.strict && b.lower.value.d === 1n ? 1 : 0) : new Fraction(mixedSign ? 0 : 1);
+      const lo = b.lower
+        ? b.lower.value.ceil().add(b.lower.strict && b.lower.value.d === 1n ? 1 : 0)
+        : new Fraction(mixedSign ? 0 : 1);
       const hi = b.upper ? b.upper.value.floor().sub(b.upper.strict && b.upper.value.d === 1n ? 1 : 0) : lo.add(11);
       if (hi.compare(lo) < 0) return undefined;
       const span = Number(hi.sub(lo).valueOf());
@@ -54,7 +57,12 @@ function sampleOne(b: Bounds, next: () => number, k: number, mixedSign: boolean)
 }
 
 /** `count` points over `vars`; the first half positive, the rest with mixed signs (where the bounds allow). */
-export function samplePoints(vars: string[], bounds: ReadonlyMap<string, Bounds>, count: number, seed = 20240601): Env[] {
+export function samplePoints(
+  vars: string[],
+  bounds: ReadonlyMap<string, Bounds>,
+  count: number,
+  seed = 20240601,
+): Env[] {
   // seeded: the same document always gets the same points and counterexamples
   const next = seededRandom(seed + vars.join(',').length * 7919);
   const points: Env[] = [];

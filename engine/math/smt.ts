@@ -46,9 +46,7 @@ class Translator {
   readonly vars = new Map<string, Arith>();
   readonly side: BoolExpr[] = [];
   private fresh = 0;
-  constructor(
-    readonly ctx: Z3Context,
-  ) {}
+  constructor(readonly ctx: Z3Context) {}
 
   variable(name: string): Arith {
     let v = this.vars.get(name);
@@ -102,7 +100,8 @@ class Translator {
           this.side.push(base.neq(0));
           return this.num('1').div(this.power(base, -k));
         }
-        if (headOf(k!) === 'Rational' && (k as MathJson[])[1] === 1 && (k as MathJson[])[2] === 2) return this.sqrt(args[0]!);
+        if (headOf(k!) === 'Rational' && (k as MathJson[])[1] === 1 && (k as MathJson[])[2] === 2)
+          return this.sqrt(args[0]!);
         throw new NotTranslatable('non-integer power');
       }
       case 'Sqrt':
@@ -132,18 +131,26 @@ class Translator {
     const l = this.term(atom.lhs);
     const r = this.term(atom.rhs);
     switch (atom.op) {
-      case 'Equal': return l.eq(r);
-      case 'NotEqual': return l.neq(r);
-      case 'Less': return l.lt(r);
-      case 'LessEqual': return l.le(r);
-      case 'Greater': return l.gt(r);
-      case 'GreaterEqual': return l.ge(r);
+      case 'Equal':
+        return l.eq(r);
+      case 'NotEqual':
+        return l.neq(r);
+      case 'Less':
+        return l.lt(r);
+      case 'LessEqual':
+        return l.le(r);
+      case 'Greater':
+        return l.gt(r);
+      case 'GreaterEqual':
+        return l.ge(r);
     }
     throw new NotTranslatable(atom.op);
   }
 
   formula(f: SmtFormula): BoolExpr {
-    const clauses = f.map((conj) => (conj.length === 1 ? this.atom(conj[0]!) : this.ctx.And(...conj.map((a) => this.atom(a)))));
+    const clauses = f.map((conj) =>
+      conj.length === 1 ? this.atom(conj[0]!) : this.ctx.And(...conj.map((a) => this.atom(a))),
+    );
     return clauses.length === 1 ? clauses[0] : this.ctx.Or(...clauses);
   }
 }
@@ -154,15 +161,14 @@ const MAX_NUMBER_DIGITS = 200;
 function decimalToFraction(s: string): string {
   const m = s.match(/^([+-]?)(\d+)(?:\.(\d+))?$/);
   if (!m) throw new NotTranslatable(`number ${s.length > 40 ? `${s.slice(0, 20)}…` : s}`);
-  if (m[2]!.length + (m[3]?.length ?? 0) > MAX_NUMBER_DIGITS) throw new NotTranslatable(`a number of ${m[2]!.length + (m[3]?.length ?? 0)} digits`);
+  if (m[2]!.length + (m[3]?.length ?? 0) > MAX_NUMBER_DIGITS)
+    throw new NotTranslatable(`a number of ${m[2]!.length + (m[3]?.length ?? 0)} digits`);
   const frac = m[3] ?? '';
   return frac ? `${m[1]}${m[2]}${frac}/1${'0'.repeat(frac.length)}` : `${m[1]}${m[2]}`;
 }
 
 export type SmtOutcome =
-  | { status: 'unsat' }
-  | { status: 'sat'; model: Record<string, string> }
-  | { status: 'unknown'; reason: string };
+  { status: 'unsat' } | { status: 'sat'; model: Record<string, string> } | { status: 'unknown'; reason: string };
 
 /** Is `hypotheses ∧ ¬goal` satisfiable? unsat = the goal follows; sat comes with a model (exact or 20-digit decimals). */
 export async function findCounterModel(
@@ -181,7 +187,8 @@ export async function findCounterModel(
     hyp = hypotheses.map((h) => t.formula(h));
     goalExpr = t.formula(goal);
   } catch (err) {
-    if (err instanceof NotTranslatable) return { status: 'unknown', reason: `not expressible for the SMT solver (${err.message})` };
+    if (err instanceof NotTranslatable)
+      return { status: 'unknown', reason: `not expressible for the SMT solver (${err.message})` };
     throw err;
   }
   const solver = new ctx.Solver();
@@ -195,7 +202,12 @@ export async function findCounterModel(
   const values: Record<string, string> = {};
   for (const [name, v] of t.vars) {
     const val = model.eval(v, true);
-    values[name] = ctx.isRealVal(val) || ctx.isIntVal(val) ? fractionString(ctx.isIntVal(val) ? { numerator: val.value(), denominator: 1n } : val.value()) : val.asDecimal ? String(val.asDecimal(20)).replace(/\?$/, '') : String(val);
+    values[name] =
+      ctx.isRealVal(val) || ctx.isIntVal(val)
+        ? fractionString(ctx.isIntVal(val) ? { numerator: val.value(), denominator: 1n } : val.value())
+        : val.asDecimal
+          ? String(val.asDecimal(20)).replace(/\?$/, '')
+          : String(val);
   }
   return { status: 'sat', model: values };
 }

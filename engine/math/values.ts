@@ -4,7 +4,8 @@
 import Fraction from 'fraction.js';
 
 /** `tol`: absolute error bound of an approximation that is worse than rounding (quadrature, limits). */
-export type Value = { exact: Fraction; approx?: undefined; tol?: undefined } | { exact?: undefined; approx: number; tol?: number };
+export type Value =
+  { exact: Fraction; approx?: undefined; tol?: undefined } | { exact?: undefined; approx: number; tol?: number };
 export type Env = ReadonlyMap<string, Value>;
 
 export const MAX_EXACT_DIGITS = 4_000;
@@ -24,7 +25,8 @@ export function isInteger(v: Value): boolean {
 }
 
 /** Decimal digits of n and d together, estimated from hex (linear time: a decimal toString of a huge BigInt is not). */
-const digitsOf = (f: Fraction): number => (f.n.toString(16).length + f.d.toString(16).length) * Math.LOG10E * Math.log(16);
+const digitsOf = (f: Fraction): number =>
+  (f.n.toString(16).length + f.d.toString(16).length) * Math.LOG10E * Math.log(16);
 
 function tooBig(f: Fraction): boolean {
   return digitsOf(f) > MAX_EXACT_DIGITS;
@@ -62,7 +64,8 @@ export function power(base: Value, exponent: Value): Value | undefined {
     if (e.d === 1n) {
       if (b.n === 0n && e.s < 0n) return undefined;
       // the result's digits are about the base's times the exponent: a 4,000-digit base squared is too many already
-      if (e.n > 4000n || digitsOf(b) * Number(e.n) > 4 * MAX_EXACT_DIGITS) return approx(Math.pow(b.valueOf(), e.valueOf()));
+      if (e.n > 4000n || digitsOf(b) * Number(e.n) > 4 * MAX_EXACT_DIGITS)
+        return approx(Math.pow(b.valueOf(), e.valueOf()));
       const r = b.pow(e);
       return tooBig(r) ? approx(r.valueOf()) : exact(r);
     }
@@ -75,7 +78,7 @@ export function power(base: Value, exponent: Value): Value | undefined {
       return power(exact(signed), exact(new Fraction(e.s * e.n)));
     }
     const mag = Math.pow(b.abs().valueOf(), e.valueOf());
-    return approx(b.s < 0n && (e.n % 2n === 1n) ? -mag : mag);
+    return approx(b.s < 0n && e.n % 2n === 1n ? -mag : mag);
   }
   const b = toNumber(base);
   const e = toNumber(exponent);
@@ -112,6 +115,7 @@ export const CONSTANTS: Record<string, Value> = {
 /** Exact values print as fractions (3/2), approximate ones with 12 significant digits. */
 export function formatValue(v: Value | undefined): string {
   if (!v) return 'undefined';
-  if (v.exact) return v.exact.d === 1n ? v.exact.n.toString().replace(/^/, v.exact.s < 0n ? '-' : '') : v.exact.toFraction();
+  if (v.exact)
+    return v.exact.d === 1n ? v.exact.n.toString().replace(/^/, v.exact.s < 0n ? '-' : '') : v.exact.toFraction();
   return String(Number(v.approx!.toPrecision(12)));
 }

@@ -36,7 +36,8 @@ export interface CheckContext {
 }
 
 const SMT_TIMEOUT_MS = 4000;
-const smtTimeout = (ctx: CheckContext) => (ctx.deadline === undefined ? SMT_TIMEOUT_MS : Math.max(100, Math.min(SMT_TIMEOUT_MS, ctx.deadline - Date.now())));
+const smtTimeout = (ctx: CheckContext) =>
+  ctx.deadline === undefined ? SMT_TIMEOUT_MS : Math.max(100, Math.min(SMT_TIMEOUT_MS, ctx.deadline - Date.now()));
 
 const IDENTITY_POINTS = 16;
 /** evaluated nodes for all sample points of one relation together (see evaluate.ts's EVALUATION_WORK) */
@@ -47,7 +48,8 @@ type Comparison = 'equal' | 'different' | 'unclear';
 
 export function compareValues(a: Value, b: Value): Comparison {
   if (a.exact && b.exact) return a.exact.equals(b.exact) ? 'equal' : 'different';
-  const x = toNumber(a), y = toNumber(b);
+  const x = toNumber(a),
+    y = toNumber(b);
   const diff = Math.abs(x - y);
   const scale = Math.max(1, Math.abs(x), Math.abs(y));
   const tol = Math.max(a.tol ?? 0, b.tol ?? 0, 1e-10 * scale);
@@ -63,7 +65,9 @@ function holds(op: RelationOp, left: Value, right: Value): boolean | undefined {
   if (op === 'NotEqual') return c === 'unclear' ? undefined : c === 'different';
   if (c === 'unclear') return undefined;
   if (c === 'equal') return op === 'LessEqual' || op === 'GreaterEqual';
-  const less = toNumber(left) < toNumber(right) || (left.exact !== undefined && right.exact !== undefined && left.exact.compare(right.exact) < 0);
+  const less =
+    toNumber(left) < toNumber(right) ||
+    (left.exact !== undefined && right.exact !== undefined && left.exact.compare(right.exact) < 0);
   return op === 'Less' || op === 'LessEqual' ? less : !less;
 }
 
@@ -71,7 +75,11 @@ const pointRecord = (env: Env, vars: string[]): Record<string, string> =>
   Object.fromEntries(vars.map((v) => [v, formatValue(env.get(v))]));
 
 const describePoint = (cx: Record<string, string>) =>
-  Object.keys(cx).length ? `at ${Object.entries(cx).map(([k, v]) => `${k} = ${v}`).join(', ')}` : '';
+  Object.keys(cx).length
+    ? `at ${Object.entries(cx)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(', ')}`
+    : '';
 
 export interface ParsedLink {
   lhs: MathJson;
@@ -88,7 +96,8 @@ export function integerVariables(e: MathJson, out = new Set<string>()): Set<stri
   if (!Array.isArray(e)) return out;
   const head = e[0];
   if (head === 'Limits' && e.length >= 4) for (const b of e.slice(2)) for (const s of freeSymbols(b)) out.add(s);
-  if (head === 'Factorial' || head === 'Binomial') for (const a of e.slice(1)) for (const s of freeSymbols(a)) out.add(s);
+  if (head === 'Factorial' || head === 'Binomial')
+    for (const a of e.slice(1)) for (const s of freeSymbols(a)) out.add(s);
   if (head === 'Power' && typeof e[1] === 'number' && e[1] < 0) for (const s of freeSymbols(e[2]!)) out.add(s);
   for (const a of e.slice(1)) integerVariables(a, out);
   return out;
@@ -116,7 +125,7 @@ function sampleRelation(link: Link, parsed: ParsedLink, ctx: CheckContext): Verd
   let lhs = resolve(parsed.lhs, ctx.defs);
   let rhs = resolve(parsed.rhs, ctx.defs);
   let what = '';
-  const integralVar = op === 'Equal' ? indefiniteIntegralVariable(lhs) ?? indefiniteIntegralVariable(rhs) : undefined;
+  const integralVar = op === 'Equal' ? (indefiniteIntegralVariable(lhs) ?? indefiniteIntegralVariable(rhs)) : undefined;
   if (integralVar) {
     // ∫ f dx = F (+ C) holds iff F' = f: compare derivatives, so a dropped constant of integration is fine.
     lhs = derivativeOfSide(lhs, integralVar);
@@ -171,23 +180,56 @@ function sampleRelation(link: Link, parsed: ParsedLink, ctx: CheckContext): Verd
     }
   }
   if (vars.length === 0) {
-    if (valid === 1) return { verdict: 'verified', reason: 'evaluates-equal', detail: `both sides evaluate to ${describeClosed(lhs, rhs)}`, ...how };
-    return unclear ? { verdict: 'unknown', reason: 'float-precision', detail: 'the two sides agree only to floating-point precision', ...how } : { verdict: 'unknown', reason: 'no-real-value', detail: 'a side has no real value', ...how };
+    if (valid === 1)
+      return {
+        verdict: 'verified',
+        reason: 'evaluates-equal',
+        detail: `both sides evaluate to ${describeClosed(lhs, rhs)}`,
+        ...how,
+      };
+    return unclear
+      ? {
+          verdict: 'unknown',
+          reason: 'float-precision',
+          detail: 'the two sides agree only to floating-point precision',
+          ...how,
+        }
+      : { verdict: 'unknown', reason: 'no-real-value', detail: 'a side has no real value', ...how };
   }
   if (valid < MIN_VALID_POINTS) {
-    return { verdict: 'unknown', reason: 'few-domain-points', detail: `only ${valid} of ${points.length} sample points are in the domain of both sides: cannot check`, ...how };
+    return {
+      verdict: 'unknown',
+      reason: 'few-domain-points',
+      detail: `only ${valid} of ${points.length} sample points are in the domain of both sides: cannot check`,
+      ...how,
+    };
   }
   if (op === 'Equal') {
     const symbolic = simplifiesToZero(lhs, rhs) ? 'simplifies symbolically to a true identity; ' : '';
-    return { verdict: 'verified', reason: 'identity-sampled', detail: `${symbolic}identity holds at ${valid} random ${ints.size ? 'integer/' : ''}rational points in ${vars.join(', ')}${what}`, ...how };
+    return {
+      verdict: 'verified',
+      reason: 'identity-sampled',
+      detail: `${symbolic}identity holds at ${valid} random ${ints.size ? 'integer/' : ''}rational points in ${vars.join(', ')}${what}`,
+      ...how,
+    };
   }
-  return { verdict: 'unknown', reason: 'no-counterexample', detail: `no counterexample at ${valid} sample points (not proved)`, ...how };
+  return {
+    verdict: 'unknown',
+    reason: 'no-counterexample',
+    detail: `no counterexample at ${valid} sample points (not proved)`,
+    ...how,
+  };
 }
 
 /** The CAS's own simplification of lhs - rhs (reported alongside sampling, never instead of it). */
 function simplifiesToZero(lhs: MathJson, rhs: MathJson): boolean {
   try {
-    return computeEngine().box(['Subtract', lhs, rhs] as never).simplify().is(0) === true;
+    return (
+      computeEngine()
+        .box(['Subtract', lhs, rhs] as never)
+        .simplify()
+        .is(0) === true
+    );
   } catch {
     return false;
   }
@@ -202,15 +244,18 @@ function describeClosed(lhs: MathJson, rhs: MathJson): string {
 /** Free symbols of a formula's atoms. */
 function formulaSymbols(f: SmtFormula): string[] {
   const out = new Set<string>();
-  for (const conj of f) for (const a of conj) for (const e of [a.lhs, a.rhs]) for (const s of freeSymbols(e)) out.add(s);
+  for (const conj of f)
+    for (const a of conj) for (const e of [a.lhs, a.rhs]) for (const s of freeSymbols(e)) out.add(s);
   return [...out].sort();
 }
 
 function parseFormula(f: Formula, syntax: Syntax, ctx: CheckContext): SmtFormula {
-  return f.map((conj) => conj.map((link) => {
-    const p = parseLink(link, syntax);
-    return { op: link.op, lhs: resolve(p.lhs, ctx.defs), rhs: resolve(p.rhs, ctx.defs) } satisfies SmtAtom;
-  }));
+  return f.map((conj) =>
+    conj.map((link) => {
+      const p = parseLink(link, syntax);
+      return { op: link.op, lhs: resolve(p.lhs, ctx.defs), rhs: resolve(p.rhs, ctx.defs) } satisfies SmtAtom;
+    }),
+  );
 }
 
 function formulaHolds(f: SmtFormula, env: Env): boolean | undefined {
@@ -218,7 +263,8 @@ function formulaHolds(f: SmtFormula, env: Env): boolean | undefined {
   for (const conj of f) {
     let all = true;
     for (const a of conj) {
-      const l = evaluate(a.lhs, env), r = evaluate(a.rhs, env);
+      const l = evaluate(a.lhs, env),
+        r = evaluate(a.rhs, env);
       const h = l && r ? holds(a.op, l, r) : undefined;
       if (h === undefined) anyUnknown = true;
       if (h !== true) all = false;
@@ -234,9 +280,28 @@ function boundAtoms(vars: string[], ctx: CheckContext): SmtFormula[] {
   for (const v of vars) {
     const b = ctx.bounds.get(v);
     if (!b) continue;
-    if (b.lower) out.push([[{ op: b.lower.strict ? 'Greater' : 'GreaterEqual', lhs: v, rhs: ['Rational', Number(b.lower.value.s * b.lower.value.n), Number(b.lower.value.d)] }]]);
-    if (b.upper) out.push([[{ op: b.upper.strict ? 'Less' : 'LessEqual', lhs: v, rhs: ['Rational', Number(b.upper.value.s * b.upper.value.n), Number(b.upper.value.d)] }]]);
-    for (const e of b.excluded) out.push([[{ op: 'NotEqual', lhs: v, rhs: ['Rational', Number(e.s * e.n), Number(e.d)] }]]);
+    if (b.lower)
+      out.push([
+        [
+          {
+            op: b.lower.strict ? 'Greater' : 'GreaterEqual',
+            lhs: v,
+            rhs: ['Rational', Number(b.lower.value.s * b.lower.value.n), Number(b.lower.value.d)],
+          },
+        ],
+      ]);
+    if (b.upper)
+      out.push([
+        [
+          {
+            op: b.upper.strict ? 'Less' : 'LessEqual',
+            lhs: v,
+            rhs: ['Rational', Number(b.upper.value.s * b.upper.value.n), Number(b.upper.value.d)],
+          },
+        ],
+      ]);
+    for (const e of b.excluded)
+      out.push([[{ op: 'NotEqual', lhs: v, rhs: ['Rational', Number(e.s * e.n), Number(e.d)] }]]);
   }
   return out;
 }
@@ -253,7 +318,11 @@ function envFromModel(model: Record<string, string>, vars: string[]): Env | unde
 }
 
 /** P ⇒ Q (and Q ⇒ P for ⟺) by Z3, each counter-model confirmed by evaluation; `premiseName` words a failure. */
-export async function verifyImplication(claim: Extract<Claim, { kind: 'implication' }>, ctx: CheckContext, premiseName?: string): Promise<Verdict> {
+export async function verifyImplication(
+  claim: Extract<Claim, { kind: 'implication' }>,
+  ctx: CheckContext,
+  premiseName?: string,
+): Promise<Verdict> {
   const premise = parseFormula(claim.premise, claim.syntax, ctx);
   const conclusion = parseFormula(claim.conclusion, claim.syntax, ctx);
   const directions: Array<[SmtFormula, SmtFormula, string]> = [[premise, conclusion, '']];
@@ -273,10 +342,21 @@ export async function verifyImplication(claim: Extract<Claim, { kind: 'implicati
           counterexample: cx,
         };
       }
-      return { verdict: 'unknown', reason: 'smt-undecided', detail: `the SMT solver found a candidate counterexample ${describePoint(cx)} that could not be confirmed by evaluation` };
+      return {
+        verdict: 'unknown',
+        reason: 'smt-undecided',
+        detail: `the SMT solver found a candidate counterexample ${describePoint(cx)} that could not be confirmed by evaluation`,
+      };
     }
   }
-  return { verdict: 'verified', reason: 'smt-proved', detail: claim.op === 'iff' ? 'equivalence proved by the SMT solver (both directions)' : 'implication proved by the SMT solver' };
+  return {
+    verdict: 'verified',
+    reason: 'smt-proved',
+    detail:
+      claim.op === 'iff'
+        ? 'equivalence proved by the SMT solver (both directions)'
+        : 'implication proved by the SMT solver',
+  };
 }
 
 /** For inequalities without a sampled counterexample: try to prove them for all admissible values. */
@@ -284,14 +364,31 @@ export async function proveInequality(link: Link, parsed: ParsedLink, ctx: Check
   const lhs = resolve(parsed.lhs, ctx.defs);
   const rhs = resolve(parsed.rhs, ctx.defs);
   const vars = [...new Set([...freeSymbols(lhs), ...freeSymbols(rhs)])].sort();
-  const outcome = await findCounterModel(boundAtoms(vars, ctx), [[{ op: link.op, lhs, rhs }]], new Set(), smtTimeout(ctx));
-  if (outcome.status === 'unsat') return { verdict: 'verified', reason: 'smt-proved', detail: `${OP_SYMBOL[link.op]} proved for all admissible ${vars.join(', ')} by the SMT solver` };
+  const outcome = await findCounterModel(
+    boundAtoms(vars, ctx),
+    [[{ op: link.op, lhs, rhs }]],
+    new Set(),
+    smtTimeout(ctx),
+  );
+  if (outcome.status === 'unsat')
+    return {
+      verdict: 'verified',
+      reason: 'smt-proved',
+      detail: `${OP_SYMBOL[link.op]} proved for all admissible ${vars.join(', ')} by the SMT solver`,
+    };
   if (outcome.status === 'sat') {
     const env = envFromModel(outcome.model, vars);
-    const l = env && evaluate(lhs, env), r = env && evaluate(rhs, env);
+    const l = env && evaluate(lhs, env),
+      r = env && evaluate(rhs, env);
     if (l && r && holds(link.op, l, r) === false) {
       const cx = Object.fromEntries(vars.map((v) => [v, outcome.model[v]!]));
-      return { verdict: 'wrong', reason: 'sides-differ', detail: `the two sides are not ${OP_SYMBOL[link.op]}-related there (found by the SMT solver)`, counterexample: cx, values: { left: formatValue(l), right: formatValue(r) } };
+      return {
+        verdict: 'wrong',
+        reason: 'sides-differ',
+        detail: `the two sides are not ${OP_SYMBOL[link.op]}-related there (found by the SMT solver)`,
+        counterexample: cx,
+        values: { left: formatValue(l), right: formatValue(r) },
+      };
     }
   }
   return undefined;
@@ -300,10 +397,16 @@ export async function proveInequality(link: Link, parsed: ParsedLink, ctx: Check
 /** A definition `f(x) = …` / `y = …` or a condition `2x + 3 = 7`: not a claim to check. */
 export function isNotAClaim(link: Link, parsed: ParsedLink): 'definition' | 'condition' | undefined {
   if (hasCalculus(parsed.lhs) || hasCalculus(parsed.rhs)) return undefined;
-  const l = freeSymbols(parsed.lhs), r = freeSymbols(parsed.rhs);
+  const l = freeSymbols(parsed.lhs),
+    r = freeSymbols(parsed.rhs);
   if (l.size === 0 && r.size === 0) return undefined;
   const lhsName = symbolName(parsed.lhs);
-  if (link.op === 'Equal' && !link.continuation && (lhsName !== undefined || headOf(parsed.lhs)?.match(/^[A-Za-z]$/)) && !(lhsName && r.has(lhsName))) {
+  if (
+    link.op === 'Equal' &&
+    !link.continuation &&
+    (lhsName !== undefined || headOf(parsed.lhs)?.match(/^[A-Za-z]$/)) &&
+    !(lhsName && r.has(lhsName))
+  ) {
     return 'definition';
   }
   if (l.size === 0 || r.size === 0) return 'condition';
@@ -313,8 +416,13 @@ export function isNotAClaim(link: Link, parsed: ParsedLink): 'definition' | 'con
 /** An error raised while checking one step, as that step's verdict: unreadable, too much work, or not algebra. */
 export function errorVerdict(err: unknown): Verdict {
   if (err instanceof ParseFailure) return { verdict: 'unparsed', reason: 'unreadable', detail: err.message };
-  if (err instanceof WorkLimit) return { verdict: 'unknown', reason: 'work-limit', detail: `not checkable: ${err.message}` };
-  return { verdict: 'unknown', reason: 'not-algebra', detail: `not checkable by algebra: ${err instanceof Error ? err.message : String(err)}` };
+  if (err instanceof WorkLimit)
+    return { verdict: 'unknown', reason: 'work-limit', detail: `not checkable: ${err.message}` };
+  return {
+    verdict: 'unknown',
+    reason: 'not-algebra',
+    detail: `not checkable by algebra: ${err instanceof Error ? err.message : String(err)}`,
+  };
 }
 
 export { ParseFailure, UnsupportedExpression };

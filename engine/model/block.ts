@@ -31,7 +31,13 @@ const [HIDDEN, COS, SIN, MASK, PAST_LATENT] = BlockIO.in;
 const [HIDDEN_OUT, NEW_LATENT] = BlockIO.out;
 const [FFN_INPUT, ROUTER_LOGITS] = BlockIO.moeOut;
 
-export function blockGraph(cfg: ModelConfig, src: WeightSource, layer: number, softmaxScale: number, moe: boolean): Uint8Array {
+export function blockGraph(
+  cfg: ModelConfig,
+  src: WeightSource,
+  layer: number,
+  softmaxScale: number,
+  moe: boolean,
+): Uint8Array {
   const g = new GraphBuilder(`layer${layer}.attention`);
   const d = cfg.hidden_size;
   const R = cfg.qk_rope_head_dim;
@@ -74,7 +80,12 @@ export class Block {
   ) {}
 
   /** hidden [T, d] at positions cache.length.. -> hidden [T, d]; writes the layer's new latent rows to the cache. */
-  async forward(hidden: ort.Tensor, positions: PositionFeeds, cache: LatentCache, opts: BlockOptions = {}): Promise<{ hidden: ort.Tensor; routing?: Routing }> {
+  async forward(
+    hidden: ort.Tensor,
+    positions: PositionFeeds,
+    cache: LatentCache,
+    opts: BlockOptions = {},
+  ): Promise<{ hidden: ort.Tensor; routing?: Routing }> {
     const past = f32Tensor(cache.view(this.layer), [cache.length, cache.width]); // [P, r+R], zero-copy
     const feeds: BlockFeeds = { ...positions, [HIDDEN]: hidden, [PAST_LATENT]: past };
     const out = await this.graph.run(feeds);
@@ -83,7 +94,14 @@ export class Block {
     const T = hidden.dims[0];
     const logits = out[ROUTER_LOGITS].data as Float32Array;
     const h1 = out[HIDDEN_OUT].data as Float32Array;
-    const { hidden: h, routing } = await this.moe.forward(out[FFN_INPUT] as ort.Tensor, logits, h1, T, opts.selection, opts.routerScores);
+    const { hidden: h, routing } = await this.moe.forward(
+      out[FFN_INPUT] as ort.Tensor,
+      logits,
+      h1,
+      T,
+      opts.selection,
+      opts.routerScores,
+    );
     return { hidden: f32Tensor(h, [T, this.cfg.hidden_size]), routing };
   }
 

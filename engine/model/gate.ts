@@ -104,7 +104,13 @@ function mixingWeights(cfg: ModelConfig, scores: Float32Array, chosen: number[])
 }
 
 /** Routes T tokens from their [T, E] router logits. */
-export function route(cfg: ModelConfig, logits: Float32Array, T: number, biases: RouterBiases = {}, keepScores = false): Routing {
+export function route(
+  cfg: ModelConfig,
+  logits: Float32Array,
+  T: number,
+  biases: RouterBiases = {},
+  keepScores = false,
+): Routing {
   const E = cfg.n_routed_experts;
   const k = cfg.num_experts_per_tok;
   const ids = new Int32Array(T * k);

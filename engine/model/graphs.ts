@@ -81,7 +81,11 @@ async function buildAll(
   for (let l = 0; l < cfg.num_hidden_layers; l++) if (isMoeLayer(cfg, l)) layersMoe++;
   const total = 2 + cfg.num_hidden_layers + layersMoe;
   let done = 0;
-  const write = async (name: string, build: (file: ExternalDataFile) => Uint8Array, dataName = name.replace(/\.onnx$/, '.bin')) => {
+  const write = async (
+    name: string,
+    build: (file: ExternalDataFile) => Uint8Array,
+    dataName = name.replace(/\.onnx$/, '.bin'),
+  ) => {
     const file = new ExternalDataFile(join(tmp, dataName));
     try {
       writeFileSync(join(tmp, name), build(file), { mode: 0o600 });
@@ -99,7 +103,11 @@ async function buildAll(
     if (!moe) continue;
     const routed = new ExternalDataFile(join(tmp, `layer${l}.routed-experts.bin`));
     try {
-      await write(`layer${l}.experts.onnx`, (file) => expertsGraph(cfg, { ckpt, file, precision }, { ckpt, file: routed, precision }, l), `layer${l}.shared-experts.bin`);
+      await write(
+        `layer${l}.experts.onnx`,
+        (file) => expertsGraph(cfg, { ckpt, file, precision }, { ckpt, file: routed, precision }, l),
+        `layer${l}.shared-experts.bin`,
+      );
     } finally {
       routed.close();
     }

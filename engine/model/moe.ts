@@ -29,12 +29,22 @@ export function expertsGraph(cfg: ModelConfig, shared: WeightSource, routed: Wei
   const d = cfg.hidden_size;
   if (cfg.n_shared_experts > 0) {
     const x = g.input(ExpertsIO.sharedIn, ['T', d]);
-    const y = swigluMlp(g, shared, `${layerPrefix(layer)}mlp.shared_experts.`, x, d, cfg.n_shared_experts * cfg.moe_intermediate_size);
+    const y = swigluMlp(
+      g,
+      shared,
+      `${layerPrefix(layer)}mlp.shared_experts.`,
+      x,
+      d,
+      cfg.n_shared_experts * cfg.moe_intermediate_size,
+    );
     g.output(y, ExpertsIO.sharedOut, ['T', d]);
   }
   for (let e = 0; e < cfg.n_routed_experts; e++) {
     const x = g.input(ExpertsIO.routedIn(e), [`n${e}`, d]);
-    g.output(swigluMlp(g, routed, expertPrefix(layer, e), x, d, cfg.moe_intermediate_size), ExpertsIO.routedOut(e), [`n${e}`, d]);
+    g.output(swigluMlp(g, routed, expertPrefix(layer, e), x, d, cfg.moe_intermediate_size), ExpertsIO.routedOut(e), [
+      `n${e}`,
+      d,
+    ]);
   }
   return g.serialize();
 }
@@ -82,7 +92,14 @@ export class MoE {
    * x [T, d] the FFN input, logits [T, E] its router logits, h1 [T, d] the residual stream after attention.
    * Returns h1 + shared(x) + sum_k w_k * expert_k(x), computing each expert only on the rows dispatched to it.
    */
-  async forward(x: ort.Tensor, logits: Float32Array, h1: Float32Array, T: number, selection?: Float32Array, keepScores = false): Promise<MoeResult> {
+  async forward(
+    x: ort.Tensor,
+    logits: Float32Array,
+    h1: Float32Array,
+    T: number,
+    selection?: Float32Array,
+    keepScores = false,
+  ): Promise<MoeResult> {
     const cfg = this.cfg;
     const d = cfg.hidden_size;
     const E = cfg.n_routed_experts;

@@ -17,7 +17,8 @@ export function ropeInvFreq(cfg: ModelConfig): Float32Array {
   const y = cfg.rope_scaling;
   if (!y) return freqs;
   // the rotation count at which a dimension completes `rot` turns over the original context
-  const correctionDim = (rot: number) => (dim * Math.log(y.originalMaxPositionEmbeddings / (rot * 2 * Math.PI))) / (2 * Math.log(base));
+  const correctionDim = (rot: number) =>
+    (dim * Math.log(y.originalMaxPositionEmbeddings / (rot * 2 * Math.PI))) / (2 * Math.log(base));
   const low = Math.max(Math.floor(correctionDim(y.beta_fast)), 0);
   let high = Math.min(Math.ceil(correctionDim(y.beta_slow)), dim - 1);
   if (low === high) high += 0.001;

@@ -24,7 +24,12 @@ export const HeadIO = { in: ['hidden'], out: ['logits'] } as const;
 export function embedGraph(cfg: ModelConfig, src: WeightSource): Uint8Array {
   const g = new GraphBuilder('embed');
   const ids = g.input(EmbedIO.in[0], ['T'], DataType.INT64);
-  const table = g.weight('model.embed_tokens.weight', src.ckpt.readF32('model.embed_tokens.weight'), [cfg.vocab_size, cfg.hidden_size], src.file);
+  const table = g.weight(
+    'model.embed_tokens.weight',
+    src.ckpt.readF32('model.embed_tokens.weight'),
+    [cfg.vocab_size, cfg.hidden_size],
+    src.file,
+  );
   g.output(g.op('Gather', [table, ids], { axis: 0 }), EmbedIO.out[0], ['T', cfg.hidden_size]);
   return g.serialize();
 }
@@ -84,7 +89,9 @@ export class Transformer {
     for (let l = 0; l < cfg.num_hidden_layers; l++) {
       const graph = await createSession(files.attention[l], opts.threads);
       const e = files.experts[l];
-      const moe = e ? new MoE(cfg, await createSession(e, opts.threads, opts.prepackExperts), opts.correctionBias[l], opts.dispatch) : undefined;
+      const moe = e
+        ? new MoE(cfg, await createSession(e, opts.threads, opts.prepackExperts), opts.correctionBias[l], opts.dispatch)
+        : undefined;
       blocks.push(new Block(cfg, l, graph, moe));
     }
     return new Transformer(cfg, embed, blocks, head);
@@ -100,7 +107,11 @@ export class Transformer {
     const T = tokens.length;
     const P = cache.length;
     cache.reserve(T);
-    const ids = new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [T]);
+    const ids = new ort.Tensor(
+      'int64',
+      BigInt64Array.from(tokens, (t) => BigInt(t)),
+      [T],
+    );
     let hidden = (await this.embed.run({ [EmbedIO.in[0]]: ids }))[EmbedIO.out[0]]; // [T, d]
     const { cos, sin } = ropeTables(this.invFreq, P, T);
     const positions: PositionFeeds = {
@@ -110,13 +121,18 @@ export class Transformer {
     };
     const routing: Routing[] = []; // one per MoE layer so far, so routing.length is the next MoE layer's index
     for (const block of this.blocks) {
-      const out = await block.forward(hidden, positions, cache, { selection: opts.selectionBias?.[routing.length], routerScores: opts.routerScores });
+      const out = await block.forward(hidden, positions, cache, {
+        selection: opts.selectionBias?.[routing.length],
+        routerScores: opts.routerScores,
+      });
       hidden = out.hidden;
       if (out.routing) routing.push(out.routing);
     }
     cache.commit(tokens);
     const rows = opts.allLogits ? T : 1;
-    const last = opts.allLogits ? hidden : f32Tensor((hidden.data as Float32Array).subarray((T - 1) * d, T * d), [1, d]);
+    const last = opts.allLogits
+      ? hidden
+      : f32Tensor((hidden.data as Float32Array).subarray((T - 1) * d, T * d), [1, d]);
     const logits = (await this.head.run({ [HeadIO.in[0]]: last }))[HeadIO.out[0]].data as Float32Array; // [rows, V]
     return { logits, rows, routing };
   }

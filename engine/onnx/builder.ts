@@ -118,13 +118,21 @@ export class GraphBuilder {
   }
 
   /** Adds a node; returns its output names (fresh ones unless given). */
-  node(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs?: string[] | number, domain?: string): string[] {
-    const outs =
-      Array.isArray(outputs) ? outputs : Array.from({ length: outputs ?? 1 }, () => `${op.toLowerCase()}_${this.counter++}`);
+  node(
+    op: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    outputs?: string[] | number,
+    domain?: string,
+  ): string[] {
+    const outs = Array.isArray(outputs)
+      ? outputs
+      : Array.from({ length: outputs ?? 1 }, () => `${op.toLowerCase()}_${this.counter++}`);
     if (domain === 'com.microsoft') this.usesMicrosoft = true;
     const attribute: onnx.IAttributeProto[] = Object.entries(attrs).map(([name, v]) => {
       const A = onnx.AttributeProto.AttributeType;
-      if (typeof v === 'number') return Number.isInteger(v) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
+      if (typeof v === 'number')
+        return Number.isInteger(v) ? { name, type: A.INT, i: v } : { name, type: A.FLOAT, f: v };
       if (typeof v === 'string') return { name, type: A.STRING, s: Buffer.from(v) };
       if (Array.isArray(v)) return { name, type: A.INTS, ints: v };
       if ('float' in v) return { name, type: A.FLOAT, f: v.float };

@@ -3,7 +3,20 @@
 // weights, so it is private to the user (folders 0700, files 0600); its key is the content (not name, size and mtime,
 // which a swapped file can keep) so graphs are never reused for other weights.
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { EngineError } from '../errors';
@@ -88,7 +101,10 @@ export async function ensureCached(job: CachedBuild, cacheRoot: string = default
     // a root that exists is left as it is (it may be a shared folder the user chose); each build folder is private
     mkdirSync(cacheRoot, { recursive: true, mode: 0o700 });
   } catch (e) {
-    throw new EngineError(`cannot build the graphs in ${cacheRoot}: ${(e as Error).message}`, EngineErrorCodes.BadInput);
+    throw new EngineError(
+      `cannot build the graphs in ${cacheRoot}: ${(e as Error).message}`,
+      EngineErrorCodes.BadInput,
+    );
   }
   const dir = join(cacheRoot, `${job.name}-${key}`);
   if (existsSync(join(dir, 'manifest.json'))) return dir;
@@ -113,7 +129,10 @@ export async function ensureCached(job: CachedBuild, cacheRoot: string = default
       // the folder could not even be created
     }
     if (e instanceof EngineError) throw e;
-    throw new EngineError(`cannot build the graphs in ${cacheRoot}: ${(e as Error).message}`, EngineErrorCodes.BadInput);
+    throw new EngineError(
+      `cannot build the graphs in ${cacheRoot}: ${(e as Error).message}`,
+      EngineErrorCodes.BadInput,
+    );
   }
   return dir;
 }

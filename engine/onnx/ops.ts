@@ -18,12 +18,31 @@ export interface WeightSource {
  * y = x W^T for a checkpoint weight W [N, K], quantized to `bits` with MatMulNBits. accuracy_level 4 (activations
  * quantized to int8 per block, int32 accumulation) is the only fast CPU kernel for 8-bit weights.
  */
-export function quantizedLinear(g: GraphBuilder, src: WeightSource, name: string, w: Float32Array, N: number, K: number, x: string): string {
+export function quantizedLinear(
+  g: GraphBuilder,
+  src: WeightSource,
+  name: string,
+  w: Float32Array,
+  N: number,
+  K: number,
+  x: string,
+): string {
   const bits = src.precision === 'int4' ? 4 : 8;
   const q = quantizeBlockwise(w, N, K, bits);
-  const B = g.rawWeight(`${name}.q${bits}`, q.packed, [N, q.blocks, (QUANT_BLOCK_SIZE * bits) / 8], DataType.UINT8, src.file);
+  const B = g.rawWeight(
+    `${name}.q${bits}`,
+    q.packed,
+    [N, q.blocks, (QUANT_BLOCK_SIZE * bits) / 8],
+    DataType.UINT8,
+    src.file,
+  );
   const scales = g.weight(`${name}.scales`, q.scales, [N * q.blocks], src.file);
-  return g.op('MatMulNBits', [x, B, scales], { K, N, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: 4 }, 'com.microsoft');
+  return g.op(
+    'MatMulNBits',
+    [x, B, scales],
+    { K, N, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: 4 },
+    'com.microsoft',
+  );
 }
 
 /** [rows, cols] -> [cols, rows] */
@@ -55,7 +74,14 @@ export function rmsNorm(g: GraphBuilder, x: string, weight: string, eps: number)
 }
 
 /** down(silu(gate(x)) * up(x)), with gate and up fused into one [d, 2I] MatMul. */
-export function swigluMlp(g: GraphBuilder, src: WeightSource, prefix: string, x: string, d: number, inter: number): string {
+export function swigluMlp(
+  g: GraphBuilder,
+  src: WeightSource,
+  prefix: string,
+  x: string,
+  d: number,
+  inter: number,
+): string {
   if (src.precision === 'int8' || src.precision === 'int4') {
     // gate and up rows stacked: one [2I, d] quantized projection
     const gateUpRows = new Float32Array(2 * inter * d);
@@ -64,7 +90,15 @@ export function swigluMlp(g: GraphBuilder, src: WeightSource, prefix: string, x:
     const gu = quantizedLinear(g, src, `${prefix}gate_up_proj.weight`, gateUpRows, 2 * inter, d, x);
     const [gt, u] = g.node('Split', [gu, g.constI64([inter, inter])], { axis: -1 }, 2);
     const act = g.op('Mul', [g.op('Mul', [gt, g.op('Sigmoid', [gt])]), u]);
-    return quantizedLinear(g, src, `${prefix}down_proj.weight`, src.ckpt.readF32(`${prefix}down_proj.weight`), d, inter, act);
+    return quantizedLinear(
+      g,
+      src,
+      `${prefix}down_proj.weight`,
+      src.ckpt.readF32(`${prefix}down_proj.weight`),
+      d,
+      inter,
+      act,
+    );
   }
   const gate = transpose(src.ckpt.readF32(`${prefix}gate_proj.weight`), inter, d);
   const up = transpose(src.ckpt.readF32(`${prefix}up_proj.weight`), inter, d);

@@ -13,7 +13,13 @@ export interface QuantizedWeight {
 export const QUANT_BLOCK_SIZE = 32;
 
 /** w is [N, K] row-major (output features first). */
-export function quantizeBlockwise(w: Float32Array, N: number, K: number, bits: 4 | 8, blockSize = QUANT_BLOCK_SIZE): QuantizedWeight {
+export function quantizeBlockwise(
+  w: Float32Array,
+  N: number,
+  K: number,
+  bits: 4 | 8,
+  blockSize = QUANT_BLOCK_SIZE,
+): QuantizedWeight {
   const blocks = Math.ceil(K / blockSize);
   const bytesPerBlock = (blockSize * bits) / 8;
   const packed = new Uint8Array(N * blocks * bytesPerBlock);
@@ -43,7 +49,13 @@ export function quantizeBlockwise(w: Float32Array, N: number, K: number, bits: 4
 }
 
 /** The float32 values the quantized weight stands for (to measure the quantization error). */
-export function dequantize(q: QuantizedWeight, N: number, K: number, bits: 4 | 8, blockSize = QUANT_BLOCK_SIZE): Float32Array {
+export function dequantize(
+  q: QuantizedWeight,
+  N: number,
+  K: number,
+  bits: 4 | 8,
+  blockSize = QUANT_BLOCK_SIZE,
+): Float32Array {
   const out = new Float32Array(N * K);
   const bytesPerBlock = (blockSize * bits) / 8;
   const zero = bits === 8 ? 128 : 8;

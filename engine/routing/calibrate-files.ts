@@ -27,11 +27,15 @@ export interface CalibrateFilesOptions {
 function corpusOf(model: LoadedModel, spec: string[], domain: CalibrationDomain): DomainCorpus {
   const tokenizer = model.tokenizer;
   if (!tokenizer) {
-    throw new EngineError(`${model.info.path} has no tokenizer.json: calibration needs text, not token ids`, EngineErrorCodes.BadInput);
+    throw new EngineError(
+      `${model.info.path} has no tokenizer.json: calibration needs text, not token ids`,
+      EngineErrorCodes.BadInput,
+    );
   }
   const files = expandPaths(spec);
   const docs = readDocuments(files);
-  if (docs.length === 0) throw new EngineError(`no ${domain} text files in ${spec.join(', ')}`, EngineErrorCodes.BadInput);
+  if (docs.length === 0)
+    throw new EngineError(`no ${domain} text files in ${spec.join(', ')}`, EngineErrorCodes.BadInput);
   return {
     files: files.map(displayPath),
     bytes: docs.reduce((n, d) => n + Buffer.byteLength(d.text), 0),
@@ -57,9 +61,10 @@ export async function calibrateFiles(
   const dir = resolve(modelDir);
   const path = resolve(opts.out ?? defaultProfilePath(dir));
   const fingerprint = checkpointFingerprint(dir);
-  const corpora = Object.fromEntries(
-    CALIBRATION_DOMAINS.map((d) => [d, corpusOf(model, opts.paths[d], d)]),
-  ) as Record<CalibrationDomain, DomainCorpus>;
+  const corpora = Object.fromEntries(CALIBRATION_DOMAINS.map((d) => [d, corpusOf(model, opts.paths[d], d)])) as Record<
+    CalibrationDomain,
+    DomainCorpus
+  >;
   const description =
     opts.description ??
     CALIBRATION_DOMAINS.map((d) => `${d}: ${corpora[d].files.length} files, ${corpora[d].bytes} bytes`).join('; ');

@@ -25,7 +25,7 @@ export interface DomainCorpus {
 export function windows(length: number, w: CalibrationWindow): { start: number; end: number; first: number }[] {
   if (w.context >= w.tokens) throw new RangeError('window context must be shorter than the window');
   const out: { start: number; end: number; first: number }[] = [];
-  for (let start = 0; start < length; ) {
+  for (let start = 0; start < length;) {
     const end = Math.min(length, start + w.tokens);
     out.push({ start, end, first: start === 0 ? 0 : w.context });
     if (end === length) break;

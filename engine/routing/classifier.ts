@@ -15,7 +15,11 @@ const CODE_CUES: Cue[] = [
   { pattern: /```/g, weight: 3 },
   { pattern: /`[^`\n]+`/g, weight: 1 },
   { pattern: /[;{}]\s*$/gm, weight: 1 },
-  { pattern: /\b(def|class|import|return|const|let|var|fn|func|struct|enum|public|private|static|async|await|lambda|elif|println|printf|console\.log)\b/g, weight: 1.5 },
+  {
+    pattern:
+      /\b(def|class|import|return|const|let|var|fn|func|struct|enum|public|private|static|async|await|lambda|elif|println|printf|console\.log)\b/g,
+    weight: 1.5,
+  },
   { pattern: /=>|::|->|\+\+|!==|===|&&|\|\|/g, weight: 1 },
   { pattern: /\b[a-z]+[A-Z][A-Za-z]*\b|\b[a-z]+_[a-z_]+\b/g, weight: 0.5 },
   { pattern: /\b\w+\([^()\n]*\)/g, weight: 0.5 },
@@ -27,7 +31,11 @@ const CODE_CUES: Cue[] = [
 ];
 
 const MATH_CUES: Cue[] = [
-  { pattern: /\\(frac|int|sum|prod|sqrt|lim|infty|alpha|beta|gamma|delta|epsilon|theta|lambda|pi|sigma|cdot|times|leq|geq|neq|mathbb|mathrm|begin|end|partial|nabla|binom|log|ln|sin|cos)\b/g, weight: 2 },
+  {
+    pattern:
+      /\\(frac|int|sum|prod|sqrt|lim|infty|alpha|beta|gamma|delta|epsilon|theta|lambda|pi|sigma|cdot|times|leq|geq|neq|mathbb|mathrm|begin|end|partial|nabla|binom|log|ln|sin|cos)\b/g,
+    weight: 2,
+  },
   { pattern: /\$[^$\n]+\$/g, weight: 2 },
   { pattern: /[\w)]\s*\^\s*[\d{(a-z]/gi, weight: 1.5 },
   { pattern: /\b[fgh]\([a-z]\)/g, weight: 1.5 },

@@ -33,7 +33,10 @@ function walk(path: string, out: string[]): void {
 
 /** Expands `a,b,folder` into files (folders recursively, without README / licence files). */
 export function expandPaths(spec: string | string[]): string[] {
-  const parts = (Array.isArray(spec) ? spec : [spec]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const parts = (Array.isArray(spec) ? spec : [spec])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   const files: string[] = [];
   for (const p of parts) walk(p, files);
   return files;
@@ -55,7 +58,8 @@ export function readDocuments(files: string[]): TextDocument[] {
       } catch {
         throw new EngineError(`${file}:${i + 1}: not valid JSON`, EngineErrorCodes.BadInput);
       }
-      if (typeof text !== 'string') throw new EngineError(`${file}:${i + 1}: no "text" string`, EngineErrorCodes.BadInput);
+      if (typeof text !== 'string')
+        throw new EngineError(`${file}:${i + 1}: no "text" string`, EngineErrorCodes.BadInput);
       docs.push({ file, text });
     });
   }

@@ -6,7 +6,13 @@ import type { SelectionBias } from '../runtime/api';
 import { classifyDomain } from './classifier';
 import { type RoutingProfile, PROFILE_FILE, selectionBias } from './profile';
 import { existsSync, readFileSync } from 'node:fs';
-import { type CheckpointShape, checkProfileFits, defaultProfilePath, loadProfileFor, parseProfile } from './profile-file';
+import {
+  type CheckpointShape,
+  checkProfileFits,
+  defaultProfilePath,
+  loadProfileFor,
+  parseProfile,
+} from './profile-file';
 import { keptExperts } from './residency';
 import type { CalibrationDomain } from './stats';
 
@@ -23,7 +29,11 @@ export class ModelRouting {
    * The model's routing, or undefined when the folder has no profile; throws EngineError for a profile made for other
    * weights. Without `shape` (before the model is loaded) only the fingerprint is checked: call fits() after loading.
    */
-  static load(modelDir: string, shape?: CheckpointShape, path = defaultProfilePath(modelDir)): ModelRouting | undefined {
+  static load(
+    modelDir: string,
+    shape?: CheckpointShape,
+    path = defaultProfilePath(modelDir),
+  ): ModelRouting | undefined {
     if (shape) {
       const profile = loadProfileFor(modelDir, shape, path);
       return profile ? new ModelRouting(profile, path) : undefined;
@@ -36,7 +46,10 @@ export class ModelRouting {
 
   /** Whether the profile's layers and experts match a loaded model's. */
   fits(shape: CheckpointShape): boolean {
-    return this.profile.checkpoint.moeLayers === shape.moeLayers && this.profile.checkpoint.routedExperts === shape.routedExperts;
+    return (
+      this.profile.checkpoint.moeLayers === shape.moeLayers &&
+      this.profile.checkpoint.routedExperts === shape.routedExperts
+    );
   }
 
   get defaultStrength(): number {
@@ -61,7 +74,11 @@ export class ModelRouting {
  * The `routing/profile` answer for a served model: the profile its requests are skewed by, else why there is none
  * (`refused`: the reason a profile next to it was not applied at load).
  */
-export function routingProfileResult(model: ModelInfo, routing: ModelRouting | undefined, refused?: string): RoutingProfileResult {
+export function routingProfileResult(
+  model: ModelInfo,
+  routing: ModelRouting | undefined,
+  refused?: string,
+): RoutingProfileResult {
   if (model.backend === 'openai-compatible') {
     return {
       reason: `Routing skew is off: requests go to ${model.path} over the OpenAI API, which carries no per-request expert bias and reports no expert counts.`,
@@ -69,5 +86,7 @@ export function routingProfileResult(model: ModelInfo, routing: ModelRouting | u
   }
   if (routing) return { profile: routing.profile };
   if (refused) return { reason: `Routing skew is off: ${refused}` };
-  return { reason: `${model.name} has no routing profile (${PROFILE_FILE}); create one with the engine's calibrate command.` };
+  return {
+    reason: `${model.name} has no routing profile (${PROFILE_FILE}); create one with the engine's calibrate command.`,
+  };
 }

@@ -44,7 +44,12 @@ export function parseProfile(text: string, path: string): RoutingProfile {
     throw bad(path, `version ${String(p.version)} is not supported (this engine reads version ${PROFILE_VERSION})`);
   }
   const ck = p.checkpoint;
-  if (!ck || typeof ck.fingerprint !== 'string' || !Number.isInteger(ck.moeLayers) || !Number.isInteger(ck.routedExperts)) {
+  if (
+    !ck ||
+    typeof ck.fingerprint !== 'string' ||
+    !Number.isInteger(ck.moeLayers) ||
+    !Number.isInteger(ck.routedExperts)
+  ) {
     throw bad(path, 'missing checkpoint identity (fingerprint, moeLayers, routedExperts)');
   }
   if (!Array.isArray(p.layers) || p.layers.length !== ck.moeLayers) {

@@ -108,7 +108,8 @@ function pooledSpread(stats: Record<CalibrationDomain, DomainStats>, l: number):
     sum += stats[d].scoreSpreadSums[l];
     n += stats[d].scoreSpreadTokens[l];
   }
-  if (n === 0) throw new Error(`no router scores were recorded for MoE layer ${l}; the engine must return routerScores`);
+  if (n === 0)
+    throw new Error(`no router scores were recorded for MoE layer ${l}; the engine must return routerScores`);
   return sum / n;
 }
 

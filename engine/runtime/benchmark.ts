@@ -28,7 +28,12 @@ export async function measureGeneration(
   maxTokens: number,
   opts: { usePrefixCache?: boolean } = {},
 ): Promise<GenerationMeasurement> {
-  const r = await model.generate(prompt, { maxTokens, temperature: 0, ignoreEos: true, usePrefixCache: opts.usePrefixCache ?? false });
+  const r = await model.generate(prompt, {
+    maxTokens,
+    temperature: 0,
+    ignoreEos: true,
+    usePrefixCache: opts.usePrefixCache ?? false,
+  });
   return {
     prompt_tokens: prompt.length,
     generated_tokens: r.tokens.length,

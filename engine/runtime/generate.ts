@@ -42,7 +42,11 @@ export function selectionKey(bias: Float32Array[] | undefined): string {
 /** No text rule: nothing cuts, everything can be shown at once. */
 const NO_STOP_RULE: StreamStopRule = { check: () => undefined, safeLength: (text) => text.length };
 
-export async function generate(ctx: GenerationContext, prompt: number[], opts: GenerateOptions): Promise<GenerateResult> {
+export async function generate(
+  ctx: GenerationContext,
+  prompt: number[],
+  opts: GenerateOptions,
+): Promise<GenerateResult> {
   const start = performance.now();
   const deadline = opts.timeBudgetMs !== undefined ? start + opts.timeBudgetMs : Infinity;
   const counts = Array.from({ length: ctx.moeLayers }, () => new Array<number>(ctx.routedExperts).fill(0));
@@ -76,7 +80,9 @@ export async function generate(ctx: GenerationContext, prompt: number[], opts: G
         if (i > 0 && opts.signal?.aborted) stopReason = 'cancelled';
         else if (i > 0 && performance.now() > deadline) stopReason = 'time';
         if (stopReason !== 'length') break;
-        step = await ctx.transformer.step(rest.slice(i, i + PREFILL_CHUNK), cache, { selectionBias: ctx.selectionBias });
+        step = await ctx.transformer.step(rest.slice(i, i + PREFILL_CHUNK), cache, {
+          selectionBias: ctx.selectionBias,
+        });
         countExperts(counts, step);
       }
       prefillMs = performance.now() - t0;

@@ -14,7 +14,8 @@ export const WEIGHT_MEMORY_SHARE = 1 / 3;
 /** Float32 weights up to this size stay float32 (quantizing them would buy little speed). */
 export const SMALL_MODEL_BYTES = 1024 ** 3;
 
-const isExpertProjection = (name: string) => /\.mlp\.(experts\.\d+|shared_experts)\.(gate|up|down)_proj\.weight$/.test(name);
+const isExpertProjection = (name: string) =>
+  /\.mlp\.(experts\.\d+|shared_experts)\.(gate|up|down)_proj\.weight$/.test(name);
 
 /** Estimated bytes of a model's weights at a precision. */
 export function weightBytes(tensors: readonly ExpectedTensor[], precision: WeightPrecision): number {

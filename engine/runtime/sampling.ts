@@ -69,7 +69,7 @@ export class Sampler {
     if (topP > 0 && topP < 1) {
       const mass = topK > 0 && topK < V ? probs.reduce((a, b) => a + b, 0) : total;
       let acc = 0;
-      for (n = 0; n < probs.length; ) {
+      for (n = 0; n < probs.length;) {
         acc += probs[n++];
         if (acc >= topP * mass) break;
       }
@@ -116,7 +116,7 @@ function largest(logits: Float32Array, k: number): number[] {
   for (let i = 0; i < logits.length; i++) {
     if (heap.length < k) {
       heap.push(i);
-      for (let c = heap.length - 1; c > 0; ) {
+      for (let c = heap.length - 1; c > 0;) {
         const p = (c - 1) >> 1;
         if (!less(heap[c], heap[p])) break;
         [heap[c], heap[p]] = [heap[p], heap[c]];

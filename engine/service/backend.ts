@@ -1,7 +1,15 @@
 // A backend turns prompts into streamed text: the local runtime (local-backend.ts) or an OpenAI-compatible server
 // (../openai/client/remote-backend.ts). What both share (the stop pipeline in stop/, streaming, time budget, queueing) is
 // applied by engine-service.ts, so a completion ends the same way wherever it was generated.
-import type { ChatMessage, GenerationStats, ModelInfo, SamplingParams, StopReason, CalibrateParams, CalibrateResult } from '../protocol';
+import type {
+  ChatMessage,
+  GenerationStats,
+  ModelInfo,
+  SamplingParams,
+  StopReason,
+  CalibrateParams,
+  CalibrateResult,
+} from '../protocol';
 import type { SelectionBias, Tokenizer } from '../runtime/api';
 import type { FimRequest } from './fim';
 

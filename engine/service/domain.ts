@@ -33,7 +33,10 @@ export function resolveRouting(
 
 /** What chat's `auto` is classified from: the user's messages. */
 export function userText(messages: readonly ChatMessage[]): string {
-  return messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+  return messages
+    .filter((m) => m.role === 'user')
+    .map((m) => m.content)
+    .join('\n');
 }
 
 /** undefined (no skew) without a profile, without a domain, and at strength 0. */

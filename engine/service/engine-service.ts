@@ -76,12 +76,21 @@ export class EngineService {
   tokenizer(): Tokenizer {
     const backend = this.backend;
     if (!backend) throw new EngineError('no model loaded', EngineErrorCodes.NoModelLoaded);
-    if (!backend.tokenizer) throw new EngineError(`'${backend.info.name}' is served by another server: its tokenizer is not here`, EngineErrorCodes.NotAvailable);
+    if (!backend.tokenizer)
+      throw new EngineError(
+        `'${backend.info.name}' is served by another server: its tokenizer is not here`,
+        EngineErrorCodes.NotAvailable,
+      );
     return backend.tokenizer();
   }
   get queueState(): { inFlight: number; waiting: number; waitingHttp: number; httpWaitingLimit: number } {
     const q = this.queue;
-    return { inFlight: q.inFlight, waiting: q.queued, waitingHttp: q.queuedIn('http'), httpWaitingLimit: q.waitingLimit('http') };
+    return {
+      inFlight: q.inFlight,
+      waiting: q.queued,
+      waitingHttp: q.queuedIn('http'),
+      httpWaitingLimit: q.waitingLimit('http'),
+    };
   }
 
   /** How many requests of a lane may wait for the model; more are refused with Busy (the HTTP server sets its own). */
@@ -134,7 +143,8 @@ export class EngineService {
     }
     // what the client sees: whether requests are skewed, not merely whether a file is there
     if (!params.validateOnly) opts.routingProfile = routing !== undefined;
-    if (params.validateOnly && this.options.validateModel) return (await this.options.validateModel(params.path, opts)).info;
+    if (params.validateOnly && this.options.validateModel)
+      return (await this.options.validateModel(params.path, opts)).info;
     const model = await this.options.loadModel(params.path, opts);
     const backend = new LocalBackend(model, params.path);
     if (params.validateOnly) {
@@ -143,7 +153,10 @@ export class EngineService {
     }
     if (routing && !routing.fits(model.info)) {
       await model.dispose();
-      throw new EngineError(`${routing.path} was made for another expert layout than ${params.path}`, EngineErrorCodes.BadInput);
+      throw new EngineError(
+        `${routing.path} was made for another expert layout than ${params.path}`,
+        EngineErrorCodes.BadInput,
+      );
     }
     return this.useBackend(backend, routing, refused);
   }
@@ -176,7 +189,9 @@ export class EngineService {
   /** Fill in the middle without the editor's line rules (the HTTP server's /v1/completions with `suffix`). */
   async fill(req: FimRequest, params: SamplingParams, stream: StreamOptions = {}): Promise<GenerationResult> {
     const backend = this.requireBackend();
-    return this.generate(resolveRouting('complete', undefined), params, textStops(params), stream, (o) => backend.fill(req, o));
+    return this.generate(resolveRouting('complete', undefined), params, textStops(params), stream, (o) =>
+      backend.fill(req, o),
+    );
   }
 
   /** Calibrates the loaded local model (queued like a generation) and applies the new profile at once. */
@@ -227,47 +242,54 @@ export class EngineService {
     stream: StreamOptions,
     run: (opts: BackendGenerateOptions) => Promise<BackendResult>,
   ): Promise<GenerationResult> {
-    if (!(params.maxTokens >= 1)) throw new EngineError(`maxTokens must be at least 1 (got ${params.maxTokens})`, EngineErrorCodes.BadInput);
-    return this.queue.run(async () => {
-      const gate = new StreamGate(stops, stream.onDelta);
-      const controller = new AbortController();
-      const onCancel = () => controller.abort();
-      stream.signal?.addEventListener('abort', onCancel, { once: true });
-      const budget = new TimeBudget(params.timeBudgetMs, () => controller.abort());
-      gate.onDecision = () => controller.abort();
-      const started = performance.now();
-      let result: BackendResult | undefined;
-      let failure: unknown;
-      try {
-        if (stream.signal?.aborted) throw new CancelledError();
-        const { timeBudgetMs: _budget, ...sampling } = params;
-        result = await run({
-          ...sampling,
-          signal: controller.signal,
-          onText: (t) => gate.push(t, started),
-          shouldStop: (textSoFar) => gate.shouldStop(textSoFar),
-          selectionBias: selectionBiasFor(this.routing, routing),
-        });
-      } catch (err) {
-        failure = err;
-      } finally {
-        budget.clear();
-        stream.signal?.removeEventListener('abort', onCancel);
-      }
-      const timedOut = budget.ranOut;
-      const userCancelled = stream.signal?.aborted === true && !gate.decision && !timedOut;
-      if (failure !== undefined && !userCancelled && !gate.decision && !timedOut) throw failure;
+    if (!(params.maxTokens >= 1))
+      throw new EngineError(`maxTokens must be at least 1 (got ${params.maxTokens})`, EngineErrorCodes.BadInput);
+    return this.queue.run(
+      async () => {
+        const gate = new StreamGate(stops, stream.onDelta);
+        const controller = new AbortController();
+        const onCancel = () => controller.abort();
+        stream.signal?.addEventListener('abort', onCancel, { once: true });
+        const budget = new TimeBudget(params.timeBudgetMs, () => controller.abort());
+        gate.onDecision = () => controller.abort();
+        const started = performance.now();
+        let result: BackendResult | undefined;
+        let failure: unknown;
+        try {
+          if (stream.signal?.aborted) throw new CancelledError();
+          const { timeBudgetMs: _budget, ...sampling } = params;
+          result = await run({
+            ...sampling,
+            signal: controller.signal,
+            onText: (t) => gate.push(t, started),
+            shouldStop: (textSoFar) => gate.shouldStop(textSoFar),
+            selectionBias: selectionBiasFor(this.routing, routing),
+          });
+        } catch (err) {
+          failure = err;
+        } finally {
+          budget.clear();
+          stream.signal?.removeEventListener('abort', onCancel);
+        }
+        const timedOut = budget.ranOut;
+        const userCancelled = stream.signal?.aborted === true && !gate.decision && !timedOut;
+        if (failure !== undefined && !userCancelled && !gate.decision && !timedOut) throw failure;
 
-      const finished = gate.finish(result?.text);
-      const stopReason = gate.decision?.reason ?? (timedOut ? 'time' : userCancelled ? 'cancelled' : (result?.stopReason ?? 'cancelled'));
-      const stats: GenerationStats = {
-        ...(result?.stats ?? gate.fallbackStats(performance.now() - started)),
-        ...(routing.domain ? { domain: routing.domain } : {}),
-      };
-      this.lastGeneration = stats;
-      const out = { text: finished, stopReason, stats };
-      if (userCancelled) throw new CancelledGenerationError(out);
-      return out;
-    }, stream.signal, stream.lane);
+        const finished = gate.finish(result?.text);
+        const stopReason =
+          gate.decision?.reason ??
+          (timedOut ? 'time' : userCancelled ? 'cancelled' : (result?.stopReason ?? 'cancelled'));
+        const stats: GenerationStats = {
+          ...(result?.stats ?? gate.fallbackStats(performance.now() - started)),
+          ...(routing.domain ? { domain: routing.domain } : {}),
+        };
+        this.lastGeneration = stats;
+        const out = { text: finished, stopReason, stats };
+        if (userCancelled) throw new CancelledGenerationError(out);
+        return out;
+      },
+      stream.signal,
+      stream.lane,
+    );
   }
 }

@@ -1,6 +1,13 @@
 // The local runtime as a backend: text in the model family's format -> tokens -> LoadedModel.generate -> text.
 import { EngineError } from '../errors';
-import { EngineErrorCodes, type CalibrateParams, type CalibrateResult, type ChatMessage, type FimFormat, type ModelInfo } from '../protocol';
+import {
+  EngineErrorCodes,
+  type CalibrateParams,
+  type CalibrateResult,
+  type ChatMessage,
+  type FimFormat,
+  type ModelInfo,
+} from '../protocol';
 import { calibrateFiles } from '../routing/calibrate-files';
 import type { LoadedModel, Tokenizer } from '../runtime/api';
 import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
@@ -118,7 +125,10 @@ export class LocalBackend implements Backend {
       prefix = prefix.slice(Math.floor(prefix.length * (1 - ratio)));
       suffix = suffix.slice(0, Math.floor(suffix.length * ratio));
     }
-    throw new EngineError(`cannot fit the completion prompt into the context of model '${this.info.name}'`, EngineErrorCodes.BadInput);
+    throw new EngineError(
+      `cannot fit the completion prompt into the context of model '${this.info.name}'`,
+      EngineErrorCodes.BadInput,
+    );
   }
 
   private async generate(prompt: number[], opts: BackendGenerateOptions): Promise<BackendResult> {

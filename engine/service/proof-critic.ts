@@ -15,7 +15,10 @@ export function modelCritic(service: EngineService, signal: AbortSignal) {
       {
         messages: [
           { role: 'system', content: INSTRUCTION },
-          { role: 'user', content: `Context:\n${context}\n\nStep (line ${step.line}): ${step.text}\nChecker: ${step.detail}` },
+          {
+            role: 'user',
+            content: `Context:\n${context}\n\nStep (line ${step.line}): ${step.text}\nChecker: ${step.detail}`,
+          },
         ],
         maxTokens: 96,
         temperature: 0,

@@ -10,7 +10,11 @@ export const estimateTokens = (text: string): number => Math.ceil(Buffer.byteLen
  * Drops the oldest non-system messages until the rest fits `contextLength - replyTokens`; the system prompt and the
  * last message (the question) are always kept. `dropped` counts the messages left out.
  */
-export function trimToContext(messages: ChatMessage[], contextLength: number | undefined, replyTokens: number): { messages: ChatMessage[]; dropped: number } {
+export function trimToContext(
+  messages: ChatMessage[],
+  contextLength: number | undefined,
+  replyTokens: number,
+): { messages: ChatMessage[]; dropped: number } {
   if (contextLength === undefined) return { messages, dropped: 0 };
   // a reply budget larger than half the context would leave no room for the question: the engine shortens it anyway
   const budget = contextLength - Math.min(replyTokens, Math.floor(contextLength / 2));

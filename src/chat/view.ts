@@ -64,7 +64,11 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     this.describe();
     this.viewStore.add(this.engine.onDidChangeState(() => this.describe()));
     // VS Code ignores the handler's promise: a failure here must be reported, not left an unhandled rejection
-    this.viewStore.add(view.webview.onDidReceiveMessage((m: WebviewMessage) => void this.onMessage(m).catch((err) => this.reportFailure(m.type, err))));
+    this.viewStore.add(
+      view.webview.onDidReceiveMessage(
+        (m: WebviewMessage) => void this.onMessage(m).catch((err) => this.reportFailure(m.type, err)),
+      ),
+    );
     this.viewStore.add(
       view.onDidDispose(() => {
         if (this.view !== view) return;
@@ -85,7 +89,11 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
   private describe(): void {
     if (!this.view) return;
     const m = this.engine.model;
-    this.view.description = !m ? undefined : m.backend === 'openai-compatible' ? `${m.name} · remote: ${hostOf(m.path)}` : m.name;
+    this.view.description = !m
+      ? undefined
+      : m.backend === 'openai-compatible'
+        ? `${m.name} · remote: ${hostOf(m.path)}`
+        : m.name;
   }
 
   /** For tests: the view's title line. */
@@ -139,7 +147,11 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
       this.post({ type: 'delta', replyIndex, text: d.text });
     });
     const { maxTokens, temperature, systemPrompt } = chatSettings();
-    const { messages, dropped } = trimToContext(toEngineMessages(turns.slice(0, -1), systemPrompt), this.engine.model?.contextLength, maxTokens);
+    const { messages, dropped } = trimToContext(
+      toEngineMessages(turns.slice(0, -1), systemPrompt),
+      this.engine.model?.contextLength,
+      maxTokens,
+    );
     if (dropped) this.post({ type: 'trimmed', dropped });
     try {
       const result = await this.engine.request(
@@ -163,7 +175,12 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     } finally {
       deltaSub.dispose();
       cts.dispose();
-      this.finishedEmitter.fire({ text: reply.content, stopReason: reply.stopReason, error: reply.error, trimmed: dropped });
+      this.finishedEmitter.fire({
+        text: reply.content,
+        stopReason: reply.stopReason,
+        error: reply.error,
+        trimmed: dropped,
+      });
       slot.release();
       void vscode.commands.executeCommand('setContext', 'switchyard.chatBusy', this.gate.busy);
       await this.history.save();
@@ -206,7 +223,8 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
         return this.newChat();
       case 'attachSelection':
         this.pendingAttachment = selectionAttachment();
-        if (!this.pendingAttachment) void vscode.window.showInformationMessage('Switchyard: select some text in an editor first.');
+        if (!this.pendingAttachment)
+          void vscode.window.showInformationMessage('Switchyard: select some text in an editor first.');
         this.post({ type: 'attach', attachment: this.pendingAttachment });
         return;
       case 'insert':
@@ -243,7 +261,9 @@ export function selectionAttachment(editor = vscode.window.activeTextEditor): At
 }
 
 async function insertAtCursor(code: string): Promise<void> {
-  const editor = vscode.window.visibleTextEditors.find((e) => e === vscode.window.activeTextEditor) ?? vscode.window.visibleTextEditors[0];
+  const editor =
+    vscode.window.visibleTextEditors.find((e) => e === vscode.window.activeTextEditor) ??
+    vscode.window.visibleTextEditors[0];
   if (!editor) {
     void vscode.window.showInformationMessage('Switchyard: open an editor to insert the code into.');
     return;

@@ -12,8 +12,13 @@ export async function setRemoteApiKey(keys: ApiKeys, key?: string): Promise<bool
   if (!origin) {
     // Not awaited: the command answers at once, the message waits for the user.
     void vscode.window
-      .showErrorMessage('Switchyard: set switchyard.remote.baseUrl first: a remote key is kept for one server, so it is never sent to another.', 'Open Settings')
-      .then((pick) => pick && vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard.remote.baseUrl'));
+      .showErrorMessage(
+        'Switchyard: set switchyard.remote.baseUrl first: a remote key is kept for one server, so it is never sent to another.',
+        'Open Settings',
+      )
+      .then(
+        (pick) => pick && vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard.remote.baseUrl'),
+      );
     return false;
   }
   const value =
@@ -21,13 +26,17 @@ export async function setRemoteApiKey(keys: ApiKeys, key?: string): Promise<bool
       ? key
       : await vscode.window.showInputBox({
           title: `API key for ${origin}`,
-          prompt: 'Kept in VS Code\'s secret storage, sent as "Authorization: Bearer" to this server only. Empty: remove the key.',
+          prompt:
+            'Kept in VS Code\'s secret storage, sent as "Authorization: Bearer" to this server only. Empty: remove the key.',
           password: true,
           ignoreFocusOut: true,
         });
   if (value === undefined) return false;
   await keys.setRemoteKey(baseUrl, value.trim());
-  void vscode.window.setStatusBarMessage(`Switchyard: API key for ${origin} ${value.trim() ? 'saved' : 'removed'}`, 3000);
+  void vscode.window.setStatusBarMessage(
+    `Switchyard: API key for ${origin} ${value.trim() ? 'saved' : 'removed'}`,
+    3000,
+  );
   return true;
 }
 
@@ -36,7 +45,7 @@ export async function setServerApiKey(keys: ApiKeys, key?: string): Promise<bool
     typeof key === 'string'
       ? key
       : await vscode.window.showInputBox({
-          title: 'API key of Switchyard\'s local OpenAI-compatible server',
+          title: "API key of Switchyard's local OpenAI-compatible server",
           prompt: 'Other tools must send it as "Authorization: Bearer". Empty: no key (only allowed on 127.0.0.1).',
           password: true,
           ignoreFocusOut: true,

@@ -21,7 +21,9 @@ export async function selectModel(engine: EngineSupervisor, folder?: vscode.Uri)
       () => engine.validateModel(picked.fsPath),
     );
     // User settings: a model path is machine-specific and restricted in workspaces anyway.
-    await vscode.workspace.getConfiguration('switchyard').update('modelPath', picked.fsPath, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('switchyard')
+      .update('modelPath', picked.fsPath, vscode.ConfigurationTarget.Global);
     void vscode.window.showInformationMessage(
       `Switchyard: using ${info.name} (${info.modelType}, ${(info.parameters / 1e6).toFixed(1)}M parameters).`,
     );

@@ -37,7 +37,11 @@ export function globToRegExp(glob: string): RegExp {
       const end = glob.indexOf('}', i);
       if (end < 0) re += '\\{';
       else {
-        re += `(?:${glob.slice(i + 1, end).split(',').map((p) => globToRegExp(p).source.slice(1, -1)).join('|')})`;
+        re += `(?:${glob
+          .slice(i + 1, end)
+          .split(',')
+          .map((p) => globToRegExp(p).source.slice(1, -1))
+          .join('|')})`;
         i = end;
       }
     } else if (c === '[') {
@@ -63,7 +67,9 @@ export interface ContextPolicy {
 
 /** The candidates that may lend a chunk. A glob without a `/` matches the base name anywhere, as in .gitignore. */
 export function allowedContext(candidates: CandidateFile[], policy: ContextPolicy): CandidateFile[] {
-  const globs = policy.exclude.filter((g) => g.trim()).map((g) => ({ re: globToRegExp(g.trim().replace(/^\.\//, '')), base: !g.includes('/') }));
+  const globs = policy.exclude
+    .filter((g) => g.trim())
+    .map((g) => ({ re: globToRegExp(g.trim().replace(/^\.\//, '')), base: !g.includes('/') }));
   return candidates.filter((c) => {
     if (!policy.languageEnabled(c.languageId) || isSecretLike(c.filePath)) return false;
     if (c.diskPath !== undefined && policy.gitIgnored(c.diskPath)) return false;

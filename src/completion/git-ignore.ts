@@ -12,7 +12,13 @@ export type IgnoreCheck = (fsPaths: string[]) => Promise<Set<string>>;
 /** The working tree a path is in (the nearest folder above it holding `.git`), or undefined outside any repository. */
 export async function repositoryRoot(fsPath: string): Promise<string | undefined> {
   for (let dir = path.dirname(fsPath); ; dir = path.dirname(dir)) {
-    if (await fs.stat(path.join(dir, '.git')).then(() => true, () => false)) return dir;
+    if (
+      await fs.stat(path.join(dir, '.git')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return dir;
     if (path.dirname(dir) === dir) return undefined;
   }
 }
@@ -29,7 +35,8 @@ export function gitCliCheck(timeoutMs: number, git = 'git'): IgnoreCheck {
       if (root !== undefined) byRoot.set(root, [...(byRoot.get(root) ?? []), p]);
     }
     const ignored = new Set<string>();
-    for (const [root, paths] of byRoot) for (const p of await checkIgnoreIn(root, paths, timeoutMs, git)) ignored.add(p);
+    for (const [root, paths] of byRoot)
+      for (const p of await checkIgnoreIn(root, paths, timeoutMs, git)) ignored.add(p);
     return ignored;
   };
 }
@@ -38,12 +45,17 @@ function checkIgnoreIn(root: string, paths: string[], timeoutMs: number, git: st
   return new Promise((resolve, reject) => {
     // relative to the work tree: an absolute path through a symbolic link would be "outside the repository" to git;
     // -z both ways: paths with spaces or non-ASCII characters come back as given, not quoted
-    const child = execFile(git, ['check-ignore', '-z', '--stdin'], { cwd: root, timeout: timeoutMs, windowsHide: true }, (err, stdout) => {
-      // exit 1: none of them is ignored; anything else (fatal error, killed after the timeout, no git) is no answer
-      if (err && (err as { code?: unknown }).code !== 1) return reject(err);
-      const out = stdout.split('\0').filter(Boolean);
-      resolve(out.map((p) => path.resolve(root, p)));
-    });
+    const child = execFile(
+      git,
+      ['check-ignore', '-z', '--stdin'],
+      { cwd: root, timeout: timeoutMs, windowsHide: true },
+      (err, stdout) => {
+        // exit 1: none of them is ignored; anything else (fatal error, killed after the timeout, no git) is no answer
+        if (err && (err as { code?: unknown }).code !== 1) return reject(err);
+        const out = stdout.split('\0').filter(Boolean);
+        resolve(out.map((p) => path.resolve(root, p)));
+      },
+    );
     child.stdin?.on('error', () => undefined); // git gone before reading: the exit callback reports it
     child.stdin?.end(paths.map((p) => path.relative(root, p)).join('\0'));
   });

@@ -19,13 +19,19 @@ export function createIgnoredFiles(log: (line: string) => void): { files: Ignore
     ttlMs: TTL_MS,
     onError: (err) => {
       const msg = err instanceof Error ? err.message : String(err);
-      if (msg !== lastError) log(`context chunks: git could not say which files it ignores, open files lend none until it can: ${msg}`);
+      if (msg !== lastError)
+        log(`context chunks: git could not say which files it ignores, open files lend none until it can: ${msg}`);
       lastError = msg;
     },
   });
   const watcher = vscode.workspace.createFileSystemWatcher('**/.gitignore');
   const invalidate = () => files.invalidate();
-  const subs = [watcher, watcher.onDidCreate(invalidate), watcher.onDidChange(invalidate), watcher.onDidDelete(invalidate)];
+  const subs = [
+    watcher,
+    watcher.onDidCreate(invalidate),
+    watcher.onDidChange(invalidate),
+    watcher.onDidDelete(invalidate),
+  ];
   return { files, watcher: vscode.Disposable.from(...subs) };
 }
 
@@ -40,7 +46,9 @@ function viaGitExtension(fallback: IgnoreCheck): IgnoreCheck {
       byRepo.set(repo, [...(byRepo.get(repo) ?? []), p]);
     }
     const answers = await Promise.all(
-      [...byRepo].map(([repo, paths]) => (repo ? withTimeout(repo.checkIgnore(paths), CHECK_TIMEOUT_MS) : fallback(paths))),
+      [...byRepo].map(([repo, paths]) =>
+        repo ? withTimeout(repo.checkIgnore(paths), CHECK_TIMEOUT_MS) : fallback(paths),
+      ),
     );
     return new Set(answers.flatMap((s) => [...s]));
   };
@@ -58,6 +66,8 @@ function gitApi(): GitApi | undefined {
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+  );
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -32,17 +32,21 @@ export class SwitchyardInlineProvider extends Disposable implements vscode.Inlin
     private readonly onStats: (s: GenerationStats) => void,
   ) {
     super();
-    this.pipeline = this._register(new CompletionPipeline((params, token) => engine.request(CompleteRequest, params, token), completionSettings()));
+    this.pipeline = this._register(
+      new CompletionPipeline((params, token) => engine.request(CompleteRequest, params, token), completionSettings()),
+    );
     const ignored = createIgnoredFiles((line) => log.warn(line));
     this.ignored = ignored.files;
     // checked when opened, so that the first completion after it need not leave the file out
-    const prefetch = (docs: readonly vscode.TextDocument[]) => this.ignored.prefetch(docs.filter((d) => d.uri.scheme === 'file').map((d) => d.uri.fsPath));
+    const prefetch = (docs: readonly vscode.TextDocument[]) =>
+      this.ignored.prefetch(docs.filter((d) => d.uri.scheme === 'file').map((d) => d.uri.fsPath));
     prefetch(vscode.workspace.textDocuments);
     this._register(ignored.watcher);
     this._register(vscode.workspace.onDidOpenTextDocument((d) => prefetch([d])));
     this._register(
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length > 0 && e.document === vscode.window.activeTextEditor?.document) this.pipeline.recordKeystroke();
+        if (e.contentChanges.length > 0 && e.document === vscode.window.activeTextEditor?.document)
+          this.pipeline.recordKeystroke();
       }),
     );
     this._register(
@@ -66,7 +70,8 @@ export class SwitchyardInlineProvider extends Disposable implements vscode.Inlin
     if (switchedOff) return undefined;
     if (this.engine.state === 'failed' || this.engine.state === 'crashed') return undefined;
     const editor = vscode.window.activeTextEditor;
-    const tabSize = editor?.document === document && typeof editor.options.tabSize === 'number' ? editor.options.tabSize : 4;
+    const tabSize =
+      editor?.document === document && typeof editor.options.tabSize === 'number' ? editor.options.tabSize : 4;
     try {
       const suggestion = await this.pipeline.suggest(
         {

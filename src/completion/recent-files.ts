@@ -17,7 +17,11 @@ export class RecentFiles extends Disposable {
         this.touch(e.document.uri.toString(), e.document.offsetAt(change.range.start));
       }),
     );
-    this._register(vscode.window.onDidChangeActiveTextEditor((ed) => ed && isFile(ed.document) && this.touch(ed.document.uri.toString())));
+    this._register(
+      vscode.window.onDidChangeActiveTextEditor(
+        (ed) => ed && isFile(ed.document) && this.touch(ed.document.uri.toString()),
+      ),
+    );
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.used.delete(d.uri.toString())));
   }
 

@@ -34,7 +34,7 @@ export class ApiKeys extends Disposable {
 
   async remoteKey(baseUrl: string): Promise<string | undefined> {
     const origin = serverOrigin(baseUrl);
-    return origin ? ((await this.secrets.get(REMOTE_PREFIX + origin)) || undefined) : undefined;
+    return origin ? (await this.secrets.get(REMOTE_PREFIX + origin)) || undefined : undefined;
   }
 
   /** An empty key removes it. */

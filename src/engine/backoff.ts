@@ -11,7 +11,12 @@ export interface BackoffPolicy {
   maxQuickCrashes: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 30_000, healthyAfterMs: 60_000, maxQuickCrashes: 5 };
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  initialMs: 500,
+  maxMs: 30_000,
+  healthyAfterMs: 60_000,
+  maxQuickCrashes: 5,
+};
 
 export class RestartBackoff {
   private quickCrashes = 0;

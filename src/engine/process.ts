@@ -1,7 +1,12 @@
 // One engine subprocess: Node running dist/engine.js, JSON-RPC over its stdin/stdout, logs on its stderr.
 import { ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  MessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
 import { ShutdownRequest } from '../../engine/protocol';
 
 export interface SpawnOptions {

@@ -18,7 +18,12 @@ interface Token {
   onCancellationRequested(listener: () => void): { dispose(): void };
 }
 
-export function settleOnCancel<R>(request: Promise<R>, token: Token, method: string, graceMs = CANCEL_GRACE_MS): Promise<R> {
+export function settleOnCancel<R>(
+  request: Promise<R>,
+  token: Token,
+  method: string,
+  graceMs = CANCEL_GRACE_MS,
+): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let done = false;

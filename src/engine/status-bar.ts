@@ -17,7 +17,9 @@ const ICONS: Record<EngineState, string> = {
 const PRECISION: Record<WeightPrecision, string> = { f32: 'float32', int8: 'int8 experts', int4: 'int4 experts' };
 
 export class EngineStatusBar extends Disposable {
-  private readonly item = this._register(vscode.window.createStatusBarItem('switchyard.status', vscode.StatusBarAlignment.Right, 100));
+  private readonly item = this._register(
+    vscode.window.createStatusBarItem('switchyard.status', vscode.StatusBarAlignment.Right, 100),
+  );
   private lastStats: GenerationStats | undefined;
 
   constructor(
@@ -45,7 +47,10 @@ export class EngineStatusBar extends Disposable {
     const info = this.engine.model;
     const model = info?.name;
     const remote = info?.backend === 'openai-compatible';
-    const speed = this.lastStats && this.lastStats.decodeTokensPerS > 0 ? ` ${this.lastStats.decodeTokensPerS.toFixed(0)} tok/s` : '';
+    const speed =
+      this.lastStats && this.lastStats.decodeTokensPerS > 0
+        ? ` ${this.lastStats.decodeTokensPerS.toFixed(0)} tok/s`
+        : '';
     const off = this.inlineEnabled() ? '' : ' (completions off)';
     // A cloud instead of the robot when the model runs elsewhere: the user's code leaves the machine.
     const icon = remote && state === 'ready' ? '$(cloud)' : ICONS[state];

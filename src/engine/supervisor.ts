@@ -135,7 +135,8 @@ export class EngineSupervisor extends Disposable {
     if (this.disposed) return Promise.reject(new Error('the engine client is shut down'));
     if (this.proc && !this.proc.hasExited && !this.starting) return Promise.resolve();
     // After a failed load or given-up restarts, only an explicit restart() tries again (no respawn per keystroke).
-    if (this._state === 'failed' && !this.starting) return Promise.reject(new Error(this._lastError ?? 'the engine failed'));
+    if (this._state === 'failed' && !this.starting)
+      return Promise.reject(new Error(this._lastError ?? 'the engine failed'));
     this.starting ??= this.launch().finally(() => (this.starting = undefined));
     return this.starting;
   }
@@ -193,7 +194,11 @@ export class EngineSupervisor extends Disposable {
       return await settleOnCancel(fn(proc.connection, source.token), source.token, method);
     } catch (err) {
       const silentMs = this.hung.get(proc);
-      if (silentMs !== undefined) throw new Error(`the engine stopped answering (${Math.round(silentMs / 1000)} s without a reply) and was restarted; send it again`, { cause: err });
+      if (silentMs !== undefined)
+        throw new Error(
+          `the engine stopped answering (${Math.round(silentMs / 1000)} s without a reply) and was restarted; send it again`,
+          { cause: err },
+        );
       throw err;
     } finally {
       link?.dispose();
@@ -213,10 +218,16 @@ export class EngineSupervisor extends Disposable {
       return this.request(ModelLoadRequest, { path, validateOnly: true });
     }
     const cfg = await this.config();
-    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
+    const proc = EngineProcess.spawn({
+      ...cfg.spawn,
+      onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)),
+    });
     try {
       const exited = proc.exited.then((e) => Promise.reject(new Error(`the engine exited (${describeExit(e)})`)));
-      await Promise.race([proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }), exited]);
+      await Promise.race([
+        proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }),
+        exited,
+      ]);
       return await Promise.race([proc.connection.sendRequest(ModelLoadRequest, { path, validateOnly: true }), exited]);
     } finally {
       await proc.stop();
@@ -260,7 +271,9 @@ export class EngineSupervisor extends Disposable {
       }
       this._serving = await proc.connection.sendRequest(ServeStartRequest, params);
       this._servingError = undefined;
-      this.log(`serving the OpenAI API at ${this._serving.url} as '${this._serving.modelId}'${params.apiKey ? ' (API key required)' : ''}`);
+      this.log(
+        `serving the OpenAI API at ${this._serving.url} as '${this._serving.modelId}'${params.apiKey ? ' (API key required)' : ''}`,
+      );
     } catch (err) {
       this._serving = undefined;
       this._servingError = errorMessage(err);
@@ -274,7 +287,9 @@ export class EngineSupervisor extends Disposable {
     this._serving = undefined;
     this._servingError = undefined;
     if (was) {
-      await proc.connection.sendRequest(ServeStopRequest).catch((err) => this.log(`serve/stop failed: ${errorMessage(err)}`));
+      await proc.connection
+        .sendRequest(ServeStopRequest)
+        .catch((err) => this.log(`serve/stop failed: ${errorMessage(err)}`));
       this.log(`stopped serving at ${was.url}`);
     }
     this.servingEmitter.fire();
@@ -291,7 +306,10 @@ export class EngineSupervisor extends Disposable {
       this.setState('failed');
       throw new Error(this._lastError, { cause: err });
     }
-    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
+    const proc = EngineProcess.spawn({
+      ...cfg.spawn,
+      onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)),
+    });
     this.proc = proc;
     this._starts++;
     this.log(`engine started (pid ${proc.pid}) with ${cfg.spawn.enginePath}`);
@@ -317,7 +335,10 @@ export class EngineSupervisor extends Disposable {
         this.log(`connected: requests go to ${this._model.path} (routing skew is off over the OpenAI API)`);
       } else {
         this.log(`engine ${init.engineVersion}: loading ${cfg.modelPath}`);
-        this._model = await proc.connection.sendRequest(ModelLoadRequest, { path: cfg.modelPath, precision: cfg.precision });
+        this._model = await proc.connection.sendRequest(ModelLoadRequest, {
+          path: cfg.modelPath,
+          precision: cfg.precision,
+        });
         this.log(`model ${this._model.name} loaded (${this._model.parameters} parameters)`);
       }
       this.endProgress();
@@ -367,7 +388,8 @@ export class EngineSupervisor extends Disposable {
     if (this.starting) return; // launch() reports it
     const restartInMs = this.backoff.nextDelay(Date.now() - proc.startedAt);
     this.setState(restartInMs === undefined ? 'failed' : 'crashed');
-    if (restartInMs === undefined) this._lastError = `the engine keeps ${silentMs !== undefined ? 'hanging' : 'crashing'} (${describeExit(exit)})`;
+    if (restartInMs === undefined)
+      this._lastError = `the engine keeps ${silentMs !== undefined ? 'hanging' : 'crashing'} (${describeExit(exit)})`;
     this.crashEmitter.fire({ exit, restartInMs, ...(silentMs !== undefined ? { hung: { silentMs } } : {}) });
     if (restartInMs !== undefined) {
       this.restartTimer = setTimeout(() => {

@@ -53,7 +53,13 @@ export class Watchdog implements IDisposable {
       bound.unref?.();
     });
     // A rejected ping (the connection closed) is the exit handler's business, not a hang.
-    const answer = await Promise.race([this.ping().then(() => 'answered' as const, () => 'closed' as const), late]);
+    const answer = await Promise.race([
+      this.ping().then(
+        () => 'answered' as const,
+        () => 'closed' as const,
+      ),
+      late,
+    ]);
     clearTimeout(bound);
     if (this.stopped) return;
     if (answer === 'late') {

@@ -4,8 +4,21 @@
 import * as vscode from 'vscode';
 import type { CancellationToken } from 'vscode';
 import type { RequestType } from 'vscode-jsonrpc';
-import { ProofCheckRequest, type ProofCheckParams, type ProofCheckResult, type ProofStep, type SourceRange } from '../../engine/protocol';
-import { askAboutStep, counterexampleReport, DIAGNOSTIC_SOURCE, premiseMessage, stepMessage, summaryLine } from './format';
+import {
+  ProofCheckRequest,
+  type ProofCheckParams,
+  type ProofCheckResult,
+  type ProofStep,
+  type SourceRange,
+} from '../../engine/protocol';
+import {
+  askAboutStep,
+  counterexampleReport,
+  DIAGNOSTIC_SOURCE,
+  premiseMessage,
+  stepMessage,
+  summaryLine,
+} from './format';
 import { proofTimeoutMs } from '../config';
 import { MANAGE_TRUST_COMMAND, MANAGE_TRUST_LABEL, refuseUntrusted } from './prover-trust';
 import { CommandIds } from '../commands/ids';
@@ -23,18 +36,32 @@ const toRange = (r: SourceRange) => new vscode.Range(r.start.line, r.start.chara
 /** Diagnostics keep the step they came from, so code actions can show its counterexample or ask about it. */
 class StepDiagnostic extends vscode.Diagnostic {
   constructor(readonly step: ProofStep) {
-    super(toRange(step.range), stepMessage(step), step.verdict === 'wrong' ? vscode.DiagnosticSeverity.Error : step.verdict === 'unparsed' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information);
+    super(
+      toRange(step.range),
+      stepMessage(step),
+      step.verdict === 'wrong'
+        ? vscode.DiagnosticSeverity.Error
+        : step.verdict === 'unparsed'
+          ? vscode.DiagnosticSeverity.Warning
+          : vscode.DiagnosticSeverity.Information,
+    );
     this.source = DIAGNOSTIC_SOURCE;
     this.code = step.verdict;
   }
 }
 
-const SEVERITY = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, information: vscode.DiagnosticSeverity.Information } as const;
+const SEVERITY = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+} as const;
 
 /** Prover paths run programs: in an untrusted workspace only the user's own (global) settings count. */
 function proverPath(name: 'coqcPath' | 'leanPath'): string | undefined {
   const inspected = vscode.workspace.getConfiguration('switchyard.proof').inspect<string>(name);
-  const value = vscode.workspace.isTrusted ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue) : inspected?.globalValue;
+  const value = vscode.workspace.isTrusted
+    ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue)
+    : inspected?.globalValue;
   return value || undefined;
 }
 
@@ -78,7 +105,8 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
     this.diagnostics.delete(uri);
     this.verified.delete(uri.toString());
     this.stepDiagnostics.delete(uri.toString());
-    for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === uri.toString()) e.setDecorations(this.verifiedDecoration, []);
+    for (const e of vscode.window.visibleTextEditors)
+      if (e.document.uri.toString() === uri.toString()) e.setDecorations(this.verifiedDecoration, []);
   }
 
   private decorate(editor: vscode.TextEditor): void {
@@ -100,7 +128,8 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
       provers: { coqc: proverPath('coqcPath'), lean: proverPath('leanPath') },
       timeoutMs: proofTimeoutMs(),
     };
-    const result = refuseUntrusted(params, this.isTrusted()) ?? (await this.engine.sendRequest(ProofCheckRequest, params, token));
+    const result =
+      refuseUntrusted(params, this.isTrusted()) ?? (await this.engine.sendRequest(ProofCheckRequest, params, token));
     this.show(doc, result);
     return result;
   }
@@ -112,7 +141,11 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
     const diagnostics: vscode.Diagnostic[] = [...stepDiagnostics];
     // What was read as a condition or definition, so the user sees why it was not checked.
     for (const p of result.premises ?? []) {
-      const diagnostic = new vscode.Diagnostic(toRange(p.range), premiseMessage(p, result), vscode.DiagnosticSeverity.Information);
+      const diagnostic = new vscode.Diagnostic(
+        toRange(p.range),
+        premiseMessage(p, result),
+        vscode.DiagnosticSeverity.Information,
+      );
       diagnostic.source = DIAGNOSTIC_SOURCE;
       diagnostic.code = p.kind;
       diagnostics.push(diagnostic);
@@ -123,7 +156,10 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
       diagnostics.push(diagnostic);
     }
     this.diagnostics.set(doc.uri, diagnostics);
-    this.verified.set(doc.uri.toString(), result.steps.filter((s) => s.verdict === 'verified').map((s) => toRange(s.range)));
+    this.verified.set(
+      doc.uri.toString(),
+      result.steps.filter((s) => s.verdict === 'verified').map((s) => toRange(s.range)),
+    );
     for (const e of vscode.window.visibleTextEditors) if (e.document === doc) this.decorate(e);
   }
 
@@ -146,9 +182,17 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
       );
       const line = summaryLine(result);
       if (result.prover?.refused === 'untrusted-workspace') {
-        void vscode.window.showWarningMessage(`Check Proof: ${line}`, MANAGE_TRUST_LABEL).then((pick) => pick === MANAGE_TRUST_LABEL && vscode.commands.executeCommand(MANAGE_TRUST_COMMAND));
-      } else if (result.prover && !result.prover.available) void vscode.window.showWarningMessage(`Check Proof: ${line}`);
-      else if (result.steps.some((s) => s.verdict === 'wrong') || result.prover?.proved === false || result.prover?.assuming?.length) void vscode.window.showWarningMessage(`Check Proof: ${line}`);
+        void vscode.window
+          .showWarningMessage(`Check Proof: ${line}`, MANAGE_TRUST_LABEL)
+          .then((pick) => pick === MANAGE_TRUST_LABEL && vscode.commands.executeCommand(MANAGE_TRUST_COMMAND));
+      } else if (result.prover && !result.prover.available)
+        void vscode.window.showWarningMessage(`Check Proof: ${line}`);
+      else if (
+        result.steps.some((s) => s.verdict === 'wrong') ||
+        result.prover?.proved === false ||
+        result.prover?.assuming?.length
+      )
+        void vscode.window.showWarningMessage(`Check Proof: ${line}`);
       else void vscode.window.showInformationMessage(`Check Proof: ${line}`);
       return result;
     } catch (err) {
@@ -161,10 +205,18 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
     }
   }
 
-  provideCodeActions(document: vscode.TextDocument, range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
-    const ours = (this.stepDiagnostics.get(document.uri.toString()) ?? []).filter((d) => d.range.intersection(range) !== undefined);
-    const wanted = context.diagnostics.length ? ours.filter((d) => context.diagnostics.some((c) => c.range.isEqual(d.range) && c.message === d.message)) : ours;
+    const ours = (this.stepDiagnostics.get(document.uri.toString()) ?? []).filter(
+      (d) => d.range.intersection(range) !== undefined,
+    );
+    const wanted = context.diagnostics.length
+      ? ours.filter((d) => context.diagnostics.some((c) => c.range.isEqual(d.range) && c.message === d.message))
+      : ours;
     for (const d of wanted.length ? wanted : ours) {
       if (d.step.counterexample) {
         const a = new vscode.CodeAction('Show counterexample', vscode.CodeActionKind.QuickFix);
@@ -194,10 +246,19 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
   askModel(step: ProofStep, uri?: vscode.Uri): void {
     const doc = uri ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) : undefined;
     const from = Math.max(0, step.range.start.line - 8);
-    const context = doc ? doc.getText(new vscode.Range(from, 0, Math.min(doc.lineCount - 1, step.range.end.line + 2), 0)) : step.text;
+    const context = doc
+      ? doc.getText(new vscode.Range(from, 0, Math.min(doc.lineCount - 1, step.range.end.line + 2), 0))
+      : step.text;
     const text = askAboutStep(step, context);
     if (this.openChat) this.openChat(text);
-    else void vscode.env.clipboard.writeText(text).then(() => vscode.window.showInformationMessage('Check Proof: the question was copied; paste it into the Switchyard chat.'));
+    else
+      void vscode.env.clipboard
+        .writeText(text)
+        .then(() =>
+          vscode.window.showInformationMessage(
+            'Check Proof: the question was copied; paste it into the Switchyard chat.',
+          ),
+        );
   }
 
   dispose(): void {
@@ -207,7 +268,11 @@ export class CheckProofController implements vscode.Disposable, vscode.CodeActio
 }
 
 /** Wires Check Proof into the extension (called from extension.ts). */
-export function registerCheckProof(context: vscode.ExtensionContext, engine: ProofEngine, openChat?: (text: string) => void): CheckProofController {
+export function registerCheckProof(
+  context: vscode.ExtensionContext,
+  engine: ProofEngine,
+  openChat?: (text: string) => void,
+): CheckProofController {
   const controller = new CheckProofController(engine, openChat);
   const languages = ['latex', 'tex', 'markdown', 'plaintext', 'coq', 'lean', 'lean4'].map((language) => ({ language }));
   context.subscriptions.push(
@@ -215,7 +280,11 @@ export function registerCheckProof(context: vscode.ExtensionContext, engine: Pro
     vscode.commands.registerCommand(CHECK_PROOF, () => controller.run()),
     vscode.commands.registerCommand(SHOW_COUNTEREXAMPLE, (step: ProofStep) => controller.showCounterexample(step)),
     vscode.commands.registerCommand(ASK_MODEL, (step: ProofStep, uri?: vscode.Uri) => controller.askModel(step, uri)),
-    vscode.languages.registerCodeActionsProvider([...languages, { scheme: 'file' }, { scheme: 'untitled' }], controller, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
+    vscode.languages.registerCodeActionsProvider(
+      [...languages, { scheme: 'file' }, { scheme: 'untitled' }],
+      controller,
+      { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] },
+    ),
   );
   return controller;
 }

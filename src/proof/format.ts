@@ -11,7 +11,8 @@ export function formatPoint(cx: Record<string, string> | undefined): string {
 }
 
 /** " (left side = 25/4, right side = 13/4)" */
-const valuesText = (step: ProofStep) => (step.values ? ` (left side = ${step.values.left}, right side = ${step.values.right})` : '');
+const valuesText = (step: ProofStep) =>
+  step.values ? ` (left side = ${step.values.left}, right side = ${step.values.right})` : '';
 
 /**
  * Error message of a wrong step: the counterexample first, since that is what the user acts on. The point and the
@@ -55,7 +56,8 @@ function gaps(prover: ProverOutcome): string[] {
 function proverSummary(result: ProofCheckResult, prover: ProverOutcome): string {
   if (!prover.available) return prover.message ?? `${prover.name} is not installed`;
   if (prover.refused) return `${prover.name}: not run: ${REFUSAL[prover.refused]}`;
-  if (prover.proved) return `${prover.name}: proved${prover.assuming?.length ? `, assuming ${prover.assuming.join(', ')}` : ''}`;
+  if (prover.proved)
+    return `${prover.name}: proved${prover.assuming?.length ? `, assuming ${prover.assuming.join(', ')}` : ''}`;
   const errors = result.proverDiagnostics?.filter((d) => d.severity === 'error').length ?? 0;
   const why = gaps(prover);
   const counted = errors ? ` (${errors} error${errors > 1 ? 's' : ''})` : '';
@@ -69,7 +71,8 @@ export function summaryLine(result: ProofCheckResult): string {
   const n = result.steps.length;
   const premises = premiseCount(result);
   if (n === 0 && premises) return `No claims to check: ${premises}.`;
-  if (n === 0) return 'No checkable steps found (math in $…$, $$…$$, \\[…\\], align/equation environments, or plain a = b lines).';
+  if (n === 0)
+    return 'No checkable steps found (math in $…$, $$…$$, \\[…\\], align/equation environments, or plain a = b lines).';
   const count = (v: ProofStep['verdict']) => result.steps.filter((s) => s.verdict === v).length;
   const parts = [`${count('verified')} verified`, `${count('wrong')} wrong`, `${count('unknown')} not checkable`];
   if (count('unparsed')) parts.push(`${count('unparsed')} unreadable`);
@@ -79,7 +82,9 @@ export function summaryLine(result: ProofCheckResult): string {
 /** "2 equations read as conditions or definitions, not checked" ('' when none). */
 export function premiseCount(result: ProofCheckResult): string {
   const n = result.premises?.length ?? 0;
-  return n ? `${n} equation${n === 1 ? '' : 's'} read as condition${n === 1 ? '' : 's'} or definition${n === 1 ? '' : 's'}, not checked` : '';
+  return n
+    ? `${n} equation${n === 1 ? '' : 's'} read as condition${n === 1 ? '' : 's'} or definition${n === 1 ? '' : 's'}, not checked`
+    : '';
 }
 
 const SHAPE_REASON: Record<Extract<ProofPremise['cue'], { by: 'shape' }>['shape'], string> = {
@@ -112,6 +117,9 @@ export function counterexampleReport(step: ProofStep): string {
 export function askAboutStep(step: ProofStep, context: string): string {
   const point = formatPoint(step.counterexample);
   const at = point ? ` at ${point}${valuesText(step)}` : '';
-  const verdict = step.verdict === 'wrong' ? `The algebra check says it is wrong${at}: ${step.detail}.` : `The algebra check could not decide it (${step.detail}).`;
+  const verdict =
+    step.verdict === 'wrong'
+      ? `The algebra check says it is wrong${at}: ${step.detail}.`
+      : `The algebra check could not decide it (${step.detail}).`;
   return `Does this step of my derivation follow from what comes before it?\n\nStep (line ${step.line}):\n$$${step.text}$$\n\n${verdict}\n\nContext:\n${context}`;
 }

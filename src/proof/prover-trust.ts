@@ -11,9 +11,16 @@ export const MANAGE_TRUST_LABEL = 'Manage Workspace Trust';
 const PROGRAM = { coq: 'coqc', lean: 'lean' } as const;
 
 /** The result to show instead of running a prover, or undefined when the check may go to the engine. */
-export function refuseUntrusted(params: Pick<ProofCheckParams, 'languageId' | 'filePath'>, trusted: boolean): ProofCheckResult | undefined {
+export function refuseUntrusted(
+  params: Pick<ProofCheckParams, 'languageId' | 'filePath'>,
+  trusted: boolean,
+): ProofCheckResult | undefined {
   const name = proverFor(params);
   if (!name || trusted) return undefined;
   const message = `not run: this workspace is not trusted, and ${PROGRAM[name]} would run code from this file. Trust the workspace to check it (${MANAGE_TRUST_LABEL}).`;
-  return { steps: [], proverDiagnostics: [], prover: { name, available: true, proved: false, refused: 'untrusted-workspace', message } };
+  return {
+    steps: [],
+    proverDiagnostics: [],
+    prover: { name, available: true, proved: false, refused: 'untrusted-workspace', message },
+  };
 }

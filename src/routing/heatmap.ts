@@ -16,7 +16,10 @@ export interface HeatmapInput {
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 const CELL = 18;
@@ -43,12 +46,16 @@ export function heatmapSvg(h: HeatmapInput): string {
   );
   for (let e = 0; e < experts; e++) {
     if (experts <= 32 || e % 4 === 0) {
-      parts.push(`<text class="axis" x="${LEFT + e * (CELL + GAP) + CELL / 2}" y="14" text-anchor="middle">${e}</text>`);
+      parts.push(
+        `<text class="axis" x="${LEFT + e * (CELL + GAP) + CELL / 2}" y="14" text-anchor="middle">${e}</text>`,
+      );
     }
   }
   h.values.forEach((row, l) => {
     const y = TOP + l * (CELL + GAP);
-    parts.push(`<text class="axis" x="${LEFT - 6}" y="${y + CELL - 5}" text-anchor="end">layer ${h.layers[l] ?? l}</text>`);
+    parts.push(
+      `<text class="axis" x="${LEFT - 6}" y="${y + CELL - 5}" text-anchor="end">layer ${h.layers[l] ?? l}</text>`,
+    );
     row.forEach((v, e) => {
       const x = LEFT + e * (CELL + GAP);
       const level = max > 0 ? v / max : 0;

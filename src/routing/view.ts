@@ -24,12 +24,19 @@ class ExpertRoutingPanel extends Disposable {
 
   async show(): Promise<void> {
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel('switchyard.expertRouting', 'Switchyard: Expert Routing', vscode.ViewColumn.Beside, {
-        enableScripts: true,
-        localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')],
-      });
+      const panel = vscode.window.createWebviewPanel(
+        'switchyard.expertRouting',
+        'Switchyard: Expert Routing',
+        vscode.ViewColumn.Beside,
+        {
+          enableScripts: true,
+          localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media')],
+        },
+      );
       this.panel = panel;
-      this.panelStore.add(panel.webview.onDidReceiveMessage((m: { type?: string }) => m?.type === 'refresh' && void this.render()));
+      this.panelStore.add(
+        panel.webview.onDidReceiveMessage((m: { type?: string }) => m?.type === 'refresh' && void this.render()),
+      );
       this.panelStore.add(panel.onDidChangeViewState((e) => e.webviewPanel.visible && void this.render()));
       this.panelStore.add(
         panel.onDidDispose(() => {
@@ -51,13 +58,18 @@ class ExpertRoutingPanel extends Disposable {
       const page = await pageFor(this.engine);
       panel.webview.html = routingHtml(page, nonce());
     } catch (err) {
-      void vscode.window.showErrorMessage(`Switchyard: cannot read the engine's routing stats: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(
+        `Switchyard: cannot read the engine's routing stats: ${(err as Error).message}`,
+      );
     }
   }
 }
 
 /** Registers the command; the returned Disposable also closes the panel. */
-export function registerExpertRouting(context: vscode.ExtensionContext, engine: RoutingEngineClient): vscode.Disposable {
+export function registerExpertRouting(
+  context: vscode.ExtensionContext,
+  engine: RoutingEngineClient,
+): vscode.Disposable {
   const panel = new ExpertRoutingPanel(context.extensionUri, engine);
   const command = vscode.commands.registerCommand(SHOW_EXPERT_ROUTING, () => panel.show());
   const disposable = vscode.Disposable.from(command, panel);

@@ -53,8 +53,13 @@ describe('the .vsix that `npm run package` built', function () {
     assert.ok(fs.existsSync(VSIX), 'switchyard.vsix is missing: run-package.sh builds it with `npm run package`');
     const entries = unzip('-Z1', VSIX).split('\n').filter(Boolean);
     // vsce's own two files sit beside extension/, which holds the extension as it is installed
-    assert.deepEqual(entries.filter((e) => !e.startsWith('extension/')).sort(), ['[Content_Types].xml', 'extension.vsixmanifest']);
-    files = entries.filter((e) => e.startsWith('extension/') && !e.endsWith('/')).map((e) => e.slice('extension/'.length));
+    assert.deepEqual(entries.filter((e) => !e.startsWith('extension/')).sort(), [
+      '[Content_Types].xml',
+      'extension.vsixmanifest',
+    ]);
+    files = entries
+      .filter((e) => e.startsWith('extension/') && !e.endsWith('/'))
+      .map((e) => e.slice('extension/'.length));
   });
 
   it('is a manifest whose entry point and README are in the archive', () => {
@@ -64,7 +69,7 @@ describe('the .vsix that `npm run package` built', function () {
     assert.match(unzip('-p', VSIX, 'extension.vsixmanifest'), /Path="extension\/readme\.md"/);
   });
 
-  it('shows the README\'s images from the archive itself (relative links kept, each image packed)', () => {
+  it("shows the README's images from the archive itself (relative links kept, each image packed)", () => {
     const images = Array.from(read('readme.md').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g), (m) => m[1]);
     assert.ok(images.length > 0, 'the README shows a screenshot');
     for (const src of images) {
@@ -74,19 +79,30 @@ describe('the .vsix that `npm run package` built', function () {
   });
 
   it('holds the production bundles, without source maps', () => {
-    for (const bundle of ['dist/extension.js', 'dist/engine.js']) assert.ok(!read(bundle).includes('sourceMappingURL'), bundle);
+    for (const bundle of ['dist/extension.js', 'dist/engine.js'])
+      assert.ok(!read(bundle).includes('sourceMappingURL'), bundle);
   });
 
   it('holds the bundles, webview assets, onnxruntime binaries of every platform and the default model', () => {
     const required = [...REQUIRED];
     if (fs.existsSync(path.join(ROOT, 'engine/models/default/config.json'))) {
-      required.push('engine/models/default/config.json', 'engine/models/default/model.safetensors', 'engine/models/default/tokenizer.json');
+      required.push(
+        'engine/models/default/config.json',
+        'engine/models/default/model.safetensors',
+        'engine/models/default/tokenizer.json',
+      );
     }
-    assert.deepEqual(required.filter((f) => !files.includes(f)), []);
+    assert.deepEqual(
+      required.filter((f) => !files.includes(f)),
+      [],
+    );
   });
 
   it('holds nothing else: no sources, tests, source maps, caches or bundled-in dependencies', () => {
-    assert.deepEqual(files.filter((f) => !ALLOWED.some((re) => re.test(f))), []);
+    assert.deepEqual(
+      files.filter((f) => !ALLOWED.some((re) => re.test(f))),
+      [],
+    );
   });
 
   it('carries every package the bundles still require at run time', () => {
@@ -96,7 +112,10 @@ describe('the .vsix that `npm run package` built', function () {
       const required = new Set(Array.from(src.matchAll(/\brequire\("([^"./][^"]*)"\)/g), (m) => m[1]));
       for (const mod of required) {
         if (builtins.has(mod) || mod === 'vscode') continue;
-        assert.ok(files.includes(`node_modules/${mod}/package.json`), `${bundle} requires ${mod}, which the .vsix lacks`);
+        assert.ok(
+          files.includes(`node_modules/${mod}/package.json`),
+          `${bundle} requires ${mod}, which the .vsix lacks`,
+        );
       }
     }
   });

@@ -20,7 +20,11 @@ describe('chat renderer in Chromium', function () {
       format: 'iife',
       target: 'es2022',
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+    });
     page = await browser.newPage();
     await page.setContent('<!DOCTYPE html><html><body><div id="out"></div></body></html>');
     await page.addScriptTag({ content: out.outputFiles[0].text });
@@ -38,12 +42,18 @@ describe('chat renderer in Chromium', function () {
         attributes: ArrayLike<{ name: string; value: string }>;
         querySelectorAll(s: string): ArrayLike<El>;
       }
-      const w = globalThis as unknown as { renderMarkdown(s: string): string; pwned?: number; document: { getElementById(id: string): El } };
+      const w = globalThis as unknown as {
+        renderMarkdown(s: string): string;
+        pwned?: number;
+        document: { getElementById(id: string): El };
+      };
       w.pwned = 0;
       const out = w.document.getElementById('out');
       out.innerHTML = w.renderMarkdown(text);
       await new Promise((r) => setTimeout(r, 300)); // let an image error or a timer fire, were there one
-      const attrs = Array.from(out.querySelectorAll('*')).flatMap((el) => Array.from(el.attributes).map((a) => `${a.name}=${a.value}`));
+      const attrs = Array.from(out.querySelectorAll('*')).flatMap((el) =>
+        Array.from(el.attributes).map((a) => `${a.name}=${a.value}`),
+      );
       return {
         pwned: w.pwned,
         html: out.innerHTML,

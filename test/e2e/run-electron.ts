@@ -7,14 +7,23 @@ import { prepareTestModel, suiteSettings } from './test-model';
 import { prepareRun, ROOT } from './vscode-server';
 
 async function main(): Promise<number> {
-  const model = process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
+  const model =
+    process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
   const dirs = prepareRun('electron', suiteSettings(model));
-  if (!fs.existsSync(path.join(ROOT, 'out/test/suite/index.js'))) throw new Error('out/test/suite/index.js missing: run `node esbuild.js`');
+  if (!fs.existsSync(path.join(ROOT, 'out/test/suite/index.js')))
+    throw new Error('out/test/suite/index.js missing: run `node esbuild.js`');
   await runTests({
     version: process.env.SWITCHYARD_VSCODE_VERSION ?? '1.100.3',
     extensionDevelopmentPath: ROOT,
     extensionTestsPath: path.join(ROOT, 'out/test/suite/index.js'),
-    launchArgs: [dirs.workspace, '--user-data-dir', dirs.user, '--disable-workspace-trust', '--disable-extensions', '--skip-welcome'],
+    launchArgs: [
+      dirs.workspace,
+      '--user-data-dir',
+      dirs.user,
+      '--disable-workspace-trust',
+      '--disable-extensions',
+      '--skip-welcome',
+    ],
   });
   return 0;
 }

@@ -8,9 +8,13 @@ import { launchBrowser, prepareRun, ROOT, startServer, workbenchUrl, isNoise } f
 const TIMEOUT_MS = Number(process.env.SWITCHYARD_SUITE_TIMEOUT_MS ?? 6 * 60_000);
 
 async function main(): Promise<number> {
-  const model = process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
+  const model =
+    process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
   const dirs = prepareRun('suite', suiteSettings(model));
-  const server = await startServer(dirs, { SWITCHYARD_TEST_WORKSPACE: dirs.workspace, SWITCHYARD_TEST_ARTIFACTS: dirs.artifacts });
+  const server = await startServer(dirs, {
+    SWITCHYARD_TEST_WORKSPACE: dirs.workspace,
+    SWITCHYARD_TEST_ARTIFACTS: dirs.artifacts,
+  });
   const browser = await launchBrowser(dirs);
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((r) => (finish = r));

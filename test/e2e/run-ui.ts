@@ -10,7 +10,8 @@ const NBSP = /\u00a0/g;
 const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
 
 async function main(): Promise<number> {
-  const model = process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
+  const model =
+    process.env.SWITCHYARD_TEST_MODEL ?? prepareTestModel(path.join(ROOT, '.vscode-test/models/v3-tiny-bytes'));
   const dirs = prepareRun('ui', {
     ...testModelSettings(model),
     'switchyard.completion.maxLines': 1,
@@ -34,7 +35,10 @@ async function main(): Promise<number> {
       await page.waitForTimeout(100);
     }
     // The engine is ready once the status bar shows the speed-less ready state or a model tooltip.
-    await page.waitForSelector('[id="switchyard.switchyard.switchyard.status"], .statusbar-item[aria-label*="Switchyard engine ready"]', { timeout: 60_000 });
+    await page.waitForSelector(
+      '[id="switchyard.switchyard.switchyard.status"], .statusbar-item[aria-label*="Switchyard engine ready"]',
+      { timeout: 60_000 },
+    );
 
     // --- inline completion: open matrix.ts, type at its end, wait for ghost text, accept it with Tab.
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'matrix.ts' }).click();
@@ -67,8 +71,14 @@ async function main(): Promise<number> {
     const ghostAfter = (await page.locator(GHOST).allTextContents()).join('').replace(NBSP, ' ');
     assert.notEqual(ghostAfter, ghost, 'the accepted ghost text is gone after Tab');
     await shot(page, '2-accepted');
-    assert.ok(lineAfter.length > lineBefore.length, `Tab inserted the suggestion: ${JSON.stringify({ lineBefore, lineAfter, ghost })}`);
-    assert.ok(lineAfter.includes(ghost.split('\n')[0].trimEnd()), `the line holds the ghost text: ${JSON.stringify({ lineAfter, ghost })}`);
+    assert.ok(
+      lineAfter.length > lineBefore.length,
+      `Tab inserted the suggestion: ${JSON.stringify({ lineBefore, lineAfter, ghost })}`,
+    );
+    assert.ok(
+      lineAfter.includes(ghost.split('\n')[0].trimEnd()),
+      `the line holds the ghost text: ${JSON.stringify({ lineAfter, ghost })}`,
+    );
     console.log(`completion: ghost ${JSON.stringify(ghost)} accepted -> ${JSON.stringify(lineAfter)}`);
 
     // --- chat: open the Switchyard view, send a message, read the streamed reply.
@@ -109,7 +119,11 @@ async function currentLineText(page: Page): Promise<string> {
       cloneNode(deep: boolean): Node;
       querySelectorAll(s: string): ArrayLike<{ remove(): void }>;
     }
-    const d = (globalThis as unknown as { document: { querySelector(s: string): Node | null; querySelectorAll(s: string): ArrayLike<Node> } }).document;
+    const d = (
+      globalThis as unknown as {
+        document: { querySelector(s: string): Node | null; querySelectorAll(s: string): ArrayLike<Node> };
+      }
+    ).document;
     const cur = d.querySelector('.editor-instance .monaco-editor .view-overlays .current-line');
     if (!cur) return '';
     const top = cur.getBoundingClientRect().top;

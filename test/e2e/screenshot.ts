@@ -15,7 +15,9 @@ async function command(page: Page, title: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { model: { type: 'string', default: path.join(ROOT, 'engine/models/default') } } });
+  const { values } = parseArgs({
+    options: { model: { type: 'string', default: path.join(ROOT, 'engine/models/default') } },
+  });
   const dirs = prepareRun('screenshot', {
     'switchyard.modelPath': values.model,
     'switchyard.completion.enabled': false,

@@ -21,11 +21,15 @@ describe('npm start (VS Code server mode)', function () {
   let output = '';
 
   before(async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/start.ts', '--server', '--port', '0', '--run', 'start-test'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DISPLAY: '' },
-    });
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/e2e/start.ts', '--server', '--port', '0', '--run', 'start-test'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, DISPLAY: '' },
+      },
+    );
     url = await new Promise<URL>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no address printed:\n${output}`)), 200_000);
       const onData = (b: Buffer) => {

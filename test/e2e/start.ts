@@ -13,7 +13,11 @@ function hasDesktopCode(): boolean {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: 'string', default: '8123' }, server: { type: 'boolean', default: false }, run: { type: 'string', default: 'start' } },
+    options: {
+      port: { type: 'string', default: '8123' },
+      server: { type: 'boolean', default: false },
+      run: { type: 'string', default: 'start' },
+    },
   });
   execFileSync(process.execPath, [path.join(ROOT, 'esbuild.js')], { stdio: 'inherit' });
   // Persistent folders: your settings, chat history and the sample workspace survive restarts.
@@ -21,7 +25,9 @@ async function main(): Promise<void> {
 
   if (!values.server && hasDesktopCode()) {
     console.log(`Opening desktop VS Code on ${dirs.workspace} with Switchyard in development mode…`);
-    spawn('code', ['--extensionDevelopmentPath', ROOT, '--user-data-dir', dirs.user, dirs.workspace], { stdio: 'inherit' });
+    spawn('code', ['--extensionDevelopmentPath', ROOT, '--user-data-dir', dirs.user, dirs.workspace], {
+      stdio: 'inherit',
+    });
     return;
   }
   execFileSync('bash', [path.join(ROOT, 'test/setup/install-vscode-server.sh')], { stdio: 'inherit' });
@@ -33,7 +39,9 @@ async function main(): Promise<void> {
       'the server refuses requests without it, so other users of this machine and web pages cannot reach it.',
   );
   if (process.env.DISPLAY || process.platform === 'darwin') {
-    spawn(process.platform === 'darwin' ? 'open' : 'xdg-open', [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+    spawn(process.platform === 'darwin' ? 'open' : 'xdg-open', [url], { stdio: 'ignore', detached: true })
+      .on('error', () => undefined)
+      .unref();
   }
   const stop = () => {
     server.stop();

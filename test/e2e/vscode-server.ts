@@ -7,7 +7,10 @@ import * as path from 'node:path';
 import { chromium, BrowserContext, Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const SERVER_MAIN = path.join(ROOT, '.vscode-test/code-server/node_modules/code-server/lib/vscode/out/server-main.js');
+export const SERVER_MAIN = path.join(
+  ROOT,
+  '.vscode-test/code-server/node_modules/code-server/lib/vscode/out/server-main.js',
+);
 export const CHROMIUM = process.env.SWITCHYARD_CHROMIUM ?? '/usr/bin/chromium';
 
 export interface RunDirs {
@@ -29,9 +32,11 @@ export function prepareRun(name: string, userSettings: Record<string, unknown>, 
     profile: path.join(root, 'chromium'),
     artifacts: path.join(ROOT, '.vscode-test/artifacts', name),
   };
-  for (const d of ['server', 'user/User', 'ext', 'agent', 'tmp', 'chromium']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  for (const d of ['server', 'user/User', 'ext', 'agent', 'tmp', 'chromium'])
+    fs.mkdirSync(path.join(root, d), { recursive: true });
   fs.mkdirSync(dirs.artifacts, { recursive: true });
-  if (!fs.existsSync(dirs.workspace)) fs.cpSync(path.join(ROOT, 'test/e2e/workspace'), dirs.workspace, { recursive: true });
+  if (!fs.existsSync(dirs.workspace))
+    fs.cpSync(path.join(ROOT, 'test/e2e/workspace'), dirs.workspace, { recursive: true });
   const settingsFile = path.join(dirs.user, 'User/settings.json');
   if (!fresh && fs.existsSync(settingsFile)) return dirs; // keep what the user changed since
   fs.writeFileSync(
@@ -76,7 +81,8 @@ export function startServer(
   log = (s: string) => process.stderr.write(s),
   port = 0,
 ): Promise<Server> {
-  if (!fs.existsSync(SERVER_MAIN)) throw new Error(`VS Code server missing at ${SERVER_MAIN}: run test/setup/install-vscode-server.sh`);
+  if (!fs.existsSync(SERVER_MAIN))
+    throw new Error(`VS Code server missing at ${SERVER_MAIN}: run test/setup/install-vscode-server.sh`);
   const token = randomBytes(24).toString('hex');
   const tokenFile = path.join(dirs.root, 'connection-token');
   fs.rmSync(tokenFile, { force: true });
@@ -85,13 +91,19 @@ export function startServer(
     process.execPath,
     [
       SERVER_MAIN,
-      '--host', '127.0.0.1',
-      '--port', String(port),
-      '--connection-token-file', tokenFile,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--connection-token-file',
+      tokenFile,
       '--accept-server-license-terms',
-      '--server-data-dir', path.join(dirs.root, 'server'),
-      '--user-data-dir', dirs.user,
-      '--extensions-dir', path.join(dirs.root, 'ext'),
+      '--server-data-dir',
+      path.join(dirs.root, 'server'),
+      '--user-data-dir',
+      dirs.user,
+      '--extensions-dir',
+      path.join(dirs.root, 'ext'),
       '--disable-telemetry',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
@@ -99,7 +111,12 @@ export function startServer(
     {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, VSCODE_AGENT_FOLDER: path.join(dirs.root, 'agent'), TMPDIR: path.join(dirs.root, 'tmp'), ...env },
+      env: {
+        ...process.env,
+        VSCODE_AGENT_FOLDER: path.join(dirs.root, 'agent'),
+        TMPDIR: path.join(dirs.root, 'tmp'),
+        ...env,
+      },
     },
   );
   const stop = () => {

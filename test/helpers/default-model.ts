@@ -36,5 +36,7 @@ export function parityLogits(name: string): Float32Array {
 }
 
 export function modelSha256(): string {
-  return createHash('sha256').update(readFileSync(join(DEFAULT_MODEL, 'model.safetensors'))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(join(DEFAULT_MODEL, 'model.safetensors')))
+    .digest('hex');
 }

@@ -4,9 +4,22 @@
 //   'ignore-cancel'  never answers and ignores $/cancelRequest, while the main loop stays free
 //   'echo'           answers with the last user message
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { ChatRequest, InitializeRequest, ModelLoadRequest, PingRequest, PROTOCOL_VERSION, ShutdownRequest, type ChatParams, type ChatResult, type ModelInfo } from '../../engine/protocol';
+import {
+  ChatRequest,
+  InitializeRequest,
+  ModelLoadRequest,
+  PingRequest,
+  PROTOCOL_VERSION,
+  ShutdownRequest,
+  type ChatParams,
+  type ChatResult,
+  type ModelInfo,
+} from '../../engine/protocol';
 
-const connection = createMessageConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+const connection = createMessageConnection(
+  new StreamMessageReader(process.stdin),
+  new StreamMessageWriter(process.stdout),
+);
 const mode = process.env.FAKE_ENGINE_CHAT ?? 'echo';
 const model: ModelInfo = {
   path: '/fake',
@@ -31,7 +44,18 @@ connection.onRequest(ChatRequest, (params: ChatParams): Promise<ChatResult> => {
   if (mode === 'hang') for (;;);
   if (mode === 'ignore-cancel') return new Promise<ChatResult>(() => undefined);
   const text = params.messages[params.messages.length - 1]?.content ?? '';
-  return Promise.resolve({ text, stopReason: 'stop', stats: { promptTokens: 1, reusedTokens: 0, generatedTokens: 1, prefillTokensPerS: 0, decodeTokensPerS: 0, timeToFirstTokenMs: 0 } });
+  return Promise.resolve({
+    text,
+    stopReason: 'stop',
+    stats: {
+      promptTokens: 1,
+      reusedTokens: 0,
+      generatedTokens: 1,
+      prefillTokensPerS: 0,
+      decodeTokensPerS: 0,
+      timeToFirstTokenMs: 0,
+    },
+  });
 });
 connection.listen();
 process.stdin.on('end', () => process.exit(0));

@@ -6,10 +6,18 @@ import type { WatchdogPolicy } from '../../src/engine/watchdog';
 
 const ROOT = join(__dirname, '../..');
 
-export function fakeEngineSupervisor(mode: 'hang' | 'ignore-cancel' | 'echo', policy: WatchdogPolicy = { intervalMs: 100, timeoutMs: 600 }): EngineSupervisor {
+export function fakeEngineSupervisor(
+  mode: 'hang' | 'ignore-cancel' | 'echo',
+  policy: WatchdogPolicy = { intervalMs: 100, timeoutMs: 600 },
+): EngineSupervisor {
   return new EngineSupervisor(
     () => ({
-      spawn: { enginePath: join(ROOT, 'test/helpers/fake-engine-main.ts'), env: { NODE_OPTIONS: '--import tsx', FAKE_ENGINE_CHAT: mode }, cwd: ROOT, onStderrLine: () => undefined },
+      spawn: {
+        enginePath: join(ROOT, 'test/helpers/fake-engine-main.ts'),
+        env: { NODE_OPTIONS: '--import tsx', FAKE_ENGINE_CHAT: mode },
+        cwd: ROOT,
+        onStderrLine: () => undefined,
+      },
       modelPath: '/fake',
       threads: 1,
     }),

@@ -14,7 +14,11 @@ export interface FakeProverOptions {
   floodBytes?: number;
 }
 
-export function makeFakeProver(opts: FakeProverOptions = {}): { path: string; recordFile: string; childPidFile: string } {
+export function makeFakeProver(opts: FakeProverOptions = {}): {
+  path: string;
+  recordFile: string;
+  childPidFile: string;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-fake-prover-'));
   const recordFile = join(dir, 'record.json');
   const childPidFile = join(dir, 'child.pid');

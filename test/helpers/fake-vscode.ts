@@ -54,8 +54,12 @@ export function installFakeVscode(surface: Record<string, unknown> = {}): void {
   m.loaded = true;
   m.exports = fake;
   require.cache[FAKE_PATH] = m;
-  const resolve = (Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string })._resolveFilename;
-  (Module as unknown as { _resolveFilename: typeof resolve })._resolveFilename = function (request: string, ...rest: unknown[]) {
+  const resolve = (Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string })
+    ._resolveFilename;
+  (Module as unknown as { _resolveFilename: typeof resolve })._resolveFilename = function (
+    request: string,
+    ...rest: unknown[]
+  ) {
     return request === 'vscode' ? FAKE_PATH : resolve.call(this, request, ...rest);
   };
 }

@@ -24,8 +24,35 @@ export function fuzzSeed(): number {
 }
 
 const ODD_VALUES: readonly unknown[] = [
-  null, true, false, 0, -1, 1, 2 ** 31, -(2 ** 31), 2 ** 53, 1e308, -1e308, 0.5, -0.5, 5e7, 1e12, '', 'x', '0', '-1', '../x',
-  '/etc/passwd', '\u0000', 'é'.repeat(300), [], [0], [-1, 2 ** 62], {}, { a: 1 }, [[[[[[]]]]]],
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1,
+  2 ** 31,
+  -(2 ** 31),
+  2 ** 53,
+  1e308,
+  -1e308,
+  0.5,
+  -0.5,
+  5e7,
+  1e12,
+  '',
+  'x',
+  '0',
+  '-1',
+  '../x',
+  '/etc/passwd',
+  '\u0000',
+  'é'.repeat(300),
+  [],
+  [0],
+  [-1, 2 ** 62],
+  {},
+  { a: 1 },
+  [[[[[[]]]]]],
 ];
 
 /** A random value of an odd kind: a number at an edge, a string where a number was, a list, an object. */
@@ -80,5 +107,9 @@ export function mutateBytes(bytes: Buffer, rng: Rng): Buffer {
   }
   if (r < 0.7) return out.subarray(0, rng.int(out.length));
   const at = rng.int(out.length);
-  return Buffer.concat([out.subarray(0, at), Buffer.from(Array.from({ length: 1 + rng.int(16) }, () => rng.int(256))), out.subarray(at)]);
+  return Buffer.concat([
+    out.subarray(0, at),
+    Buffer.from(Array.from({ length: 1 + rng.int(16) }, () => rng.int(256))),
+    out.subarray(at),
+  ]);
 }

@@ -8,7 +8,17 @@ import { mulberry32, randomDocument } from './latex-fuzz';
 const REASONS: Record<StepVerdict, ReadonlySet<StepReason>> = {
   verified: new Set(['evaluates-equal', 'identity-sampled', 'smt-proved', 'rounds']),
   wrong: new Set(['sides-differ', 'outside-domain', 'does-not-follow', 'does-not-round']),
-  unknown: new Set(['few-domain-points', 'no-real-value', 'float-precision', 'no-counterexample', 'smt-undecided', 'not-algebra', 'work-limit', 'time-budget', 'free-variables']),
+  unknown: new Set([
+    'few-domain-points',
+    'no-real-value',
+    'float-precision',
+    'no-counterexample',
+    'smt-undecided',
+    'not-algebra',
+    'work-limit',
+    'time-budget',
+    'free-variables',
+  ]),
   unparsed: new Set(['unreadable']),
 };
 
@@ -26,7 +36,14 @@ async function main(): Promise<void> {
       if (!r || !Array.isArray(r.steps)) problem = `no result: ${JSON.stringify(r)}`;
       else {
         const lines = text.split('\n').length;
-        const bad = r.steps.find((s) => !REASONS[s.verdict]?.has(s.reason) || s.range.start.line < 0 || s.range.end.line >= lines || typeof s.detail !== 'string' || !s.detail);
+        const bad = r.steps.find(
+          (s) =>
+            !REASONS[s.verdict]?.has(s.reason) ||
+            s.range.start.line < 0 ||
+            s.range.end.line >= lines ||
+            typeof s.detail !== 'string' ||
+            !s.detail,
+        );
         if (bad) problem = `malformed step: ${JSON.stringify(bad)}`;
       }
     } catch (err) {

@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { FIXTURES, type FixtureName, tempDir } from './fixture-models';
 
 export const FAMILY_TOKENS = {
-  qwen: ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|fim_pad|>', '<|file_sep|>', '<|repo_name|>'],
+  qwen: [
+    '<|endoftext|>',
+    '<|im_start|>',
+    '<|im_end|>',
+    '<|fim_prefix|>',
+    '<|fim_middle|>',
+    '<|fim_suffix|>',
+    '<|fim_pad|>',
+    '<|file_sep|>',
+    '<|repo_name|>',
+  ],
   deepseek: ['<｜begin▁of▁sentence｜>', '<｜end▁of▁sentence｜>', '<｜fim▁begin｜>', '<｜fim▁hole｜>', '<｜fim▁end｜>'],
   none: ['<|endoftext|>'],
 } as const;
@@ -27,7 +37,8 @@ export const CODE_MERGES: readonly (readonly [string, string])[] = [
 ];
 
 /** The ChatML template of the Qwen family, for tests that need a tokenizer with its own chat template. */
-export const CHATML_TEMPLATE = '{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}';
+export const CHATML_TEMPLATE =
+  '{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}';
 
 export interface MadeUpTokenizerOptions {
   /** whose special tokens (and so which FIM format) the tokenizer has; default qwen */
@@ -46,7 +57,8 @@ function bytesToUnicode(): string[] {
   for (let b = 0xae; b <= 0xff; b++) printable.push(b);
   const map: string[] = new Array(256);
   let extra = 0;
-  for (let b = 0; b < 256; b++) map[b] = printable.includes(b) ? String.fromCharCode(b) : String.fromCharCode(256 + extra++);
+  for (let b = 0; b < 256; b++)
+    map[b] = printable.includes(b) ? String.fromCharCode(b) : String.fromCharCode(256 + extra++);
   return map;
 }
 
@@ -67,7 +79,10 @@ export function writeMadeUpTokenizer(dir: string, opts: MadeUpTokenizerOptions =
   let next = 256;
   for (const [a, b] of merges) vocab[a + b] = next++;
   const firstSpecial = vocabSize - specials.length;
-  if (next > firstSpecial) throw new Error(`made-up tokenizer: ${next} byte and merged tokens + ${specials.length} special tokens exceed vocab_size ${vocabSize}`);
+  if (next > firstSpecial)
+    throw new Error(
+      `made-up tokenizer: ${next} byte and merged tokens + ${specials.length} special tokens exceed vocab_size ${vocabSize}`,
+    );
   const filler = fillerPieces();
   while (next < firstSpecial) {
     const piece = filler.next().value as string;

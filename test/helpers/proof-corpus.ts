@@ -21,7 +21,11 @@ export function readManifest(dir: string): CorpusEntry[] {
  * `everyDocumentHasSteps`: each document yields steps and each wrong step's range starts on its line (the main corpus;
  * a held-out correct version may be all conditions, with no step to check).
  */
-export function plantedErrorCases(dir: string, manifest: readonly CorpusEntry[], { everyDocumentHasSteps }: { everyDocumentHasSteps: boolean }): void {
+export function plantedErrorCases(
+  dir: string,
+  manifest: readonly CorpusEntry[],
+  { everyDocumentHasSteps }: { everyDocumentHasSteps: boolean },
+): void {
   for (const entry of manifest) {
     const title = entry.plantedError
       ? `finds the planted ${entry.plantedError.kind} error on line ${entry.plantedError.line} of ${entry.file}, with a counterexample that re-evaluates as a refutation`
@@ -35,12 +39,18 @@ export function plantedErrorCases(dir: string, manifest: readonly CorpusEntry[],
         assert.deepEqual(wrong, [], 'false alarm');
         return;
       }
-      assert.ok(wrong.length > 0, `missed: ${JSON.stringify(steps.map((s: ProofStep) => [s.line, s.verdict, s.detail]))}`);
+      assert.ok(
+        wrong.length > 0,
+        `missed: ${JSON.stringify(steps.map((s: ProofStep) => [s.line, s.verdict, s.detail]))}`,
+      );
       for (const step of wrong) {
         assert.equal(step.line, entry.plantedError.line);
         if (everyDocumentHasSteps) assert.equal(step.range.start.line + 1, step.line);
         assert.ok(step.counterexample, 'a wrong verdict carries a counterexample');
-        assert.ok(refutes(step, entry.language === 'plaintext' ? 'ascii' : 'latex'), `counterexample does not re-evaluate: ${JSON.stringify(step)}`);
+        assert.ok(
+          refutes(step, entry.language === 'plaintext' ? 'ascii' : 'latex'),
+          `counterexample does not re-evaluate: ${JSON.stringify(step)}`,
+        );
       }
     });
   }

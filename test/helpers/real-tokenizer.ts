@@ -11,10 +11,13 @@ export function realTokenizerFolder(pkg: string): string {
   const models = join(dirname(require.resolve(pkg)), '..', 'models');
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-real-tokenizer-'));
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(join(models, f), join(dir, f));
-  const tok = JSON.parse(readFileSync(join(models, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> }; added_tokens: { id: number }[] };
-  const size = [...Object.values(tok.model.vocab), ...tok.added_tokens.map((t) => t.id)].reduce((a, b) => Math.max(a, b), 0) + 1;
+  const tok = JSON.parse(readFileSync(join(models, 'tokenizer.json'), 'utf8')) as {
+    model: { vocab: Record<string, number> };
+    added_tokens: { id: number }[];
+  };
+  const size =
+    [...Object.values(tok.model.vocab), ...tok.added_tokens.map((t) => t.id)].reduce((a, b) => Math.max(a, b), 0) + 1;
   const config = JSON.parse(readFileSync(join(FIXTURES, 'v3-tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, vocab_size: size }));
   return dir;
 }
-

@@ -15,7 +15,14 @@ export class ScriptedModel implements LoadedModel {
     private readonly reply: string[],
     private readonly opts: { delayMs?: number; specials?: string[] } = {},
   ) {
-    const specials = opts.specials ?? ['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>', '<|endoftext|>', '<|im_start|>', '<|im_end|>'];
+    const specials = opts.specials ?? [
+      '<|fim_prefix|>',
+      '<|fim_suffix|>',
+      '<|fim_middle|>',
+      '<|endoftext|>',
+      '<|im_start|>',
+      '<|im_end|>',
+    ];
     this.info = {
       path: '/nonexistent/scripted',
       name: 'scripted',
@@ -40,7 +47,7 @@ export class ScriptedModel implements LoadedModel {
     this.tokenizer = {
       encode: (text) => {
         const ids: number[] = [];
-        for (let i = 0; i < text.length; ) {
+        for (let i = 0; i < text.length;) {
           const s = specials.findIndex((t) => text.startsWith(t, i));
           if (s >= 0) {
             ids.push(0x10000 + s);
@@ -94,7 +101,14 @@ export class ScriptedModel implements LoadedModel {
       tokens: [],
       text,
       stopReason,
-      stats: { promptTokens: prompt.length, reusedTokens: 0, generatedTokens: n, prefillTokensPerS: 0, decodeTokensPerS: 0, timeToFirstTokenMs: 0 },
+      stats: {
+        promptTokens: prompt.length,
+        reusedTokens: 0,
+        generatedTokens: n,
+        prefillTokensPerS: 0,
+        decodeTokensPerS: 0,
+        timeToFirstTokenMs: 0,
+      },
     };
   }
 

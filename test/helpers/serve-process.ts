@@ -14,12 +14,40 @@ export async function serveWith(
   env: Record<string, string>,
   model: string,
   ...args: string[]
-): Promise<{ child: ChildProcess; url: string; model: string; auth: boolean; exited: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'engine', 'cli.ts'), 'serve', '--model', model, '--port', '0', '--threads', '1', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SWITCHYARD_API_KEY: undefined, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'switchyard-cache-')), ...env },
-  });
+): Promise<{
+  child: ChildProcess;
+  url: string;
+  model: string;
+  auth: boolean;
+  exited: Promise<number | null>;
+  stderr: () => string;
+}> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'engine', 'cli.ts'),
+      'serve',
+      '--model',
+      model,
+      '--port',
+      '0',
+      '--threads',
+      '1',
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        SWITCHYARD_API_KEY: undefined,
+        XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'switchyard-cache-')),
+        ...env,
+      },
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let err = '';
   child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
@@ -34,4 +62,3 @@ export async function serveWith(
   const address = JSON.parse(line) as { url: string; model: string; auth: boolean };
   return { child, ...address, exited, stderr: () => err };
 }
-

@@ -11,7 +11,9 @@ describe('activation', () => {
 
   it('registers every command of the manifest', async () => {
     await api();
-    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { contributes: { commands: { command: string }[] } };
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+      contributes: { commands: { command: string }[] };
+    };
     const declared = manifest.contributes.commands.map((c) => c.command);
     for (const id of [
       'switchyard.checkProof',

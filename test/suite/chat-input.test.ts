@@ -26,12 +26,20 @@ function fakeView() {
       cspSource: 'vscode-resource:',
       asWebviewUri: (u: vscode.Uri) => u,
       postMessage: async (m: HostMessage) => (posted.push(m), true),
-      onDidReceiveMessage: (fn: (m: WebviewMessage) => void) => (listeners.add(fn), { dispose: () => listeners.delete(fn) }),
+      onDidReceiveMessage: (fn: (m: WebviewMessage) => void) => (
+        listeners.add(fn),
+        { dispose: () => listeners.delete(fn) }
+      ),
     },
     onDidDispose: (fn: () => void) => (disposeListeners.add(fn), { dispose: () => disposeListeners.delete(fn) }),
     description: undefined as string | undefined,
   };
-  return { view: view as unknown as vscode.WebviewView, posted, listeners, send: (m: WebviewMessage) => listeners.forEach((l) => l(m)) };
+  return {
+    view: view as unknown as vscode.WebviewView,
+    posted,
+    listeners,
+    send: (m: WebviewMessage) => listeners.forEach((l) => l(m)),
+  };
 }
 
 function fakeEngine(contextLength?: number): EngineSupervisor {
@@ -42,7 +50,8 @@ function fakeEngine(contextLength?: number): EngineSupervisor {
     onDelta: () => never,
     request: (_t: unknown, _p: unknown, token: vscode.CancellationToken) =>
       new Promise((resolve, reject) => {
-        if (/second/.test(JSON.stringify(_p))) return resolve({ text: 'ok', stopReason: 'stop', stats: { decodeTokensPerS: 0 } });
+        if (/second/.test(JSON.stringify(_p)))
+          return resolve({ text: 'ok', stopReason: 'stop', stats: { decodeTokensPerS: 0 } });
         token.onCancellationRequested(() => setTimeout(() => reject(new Error('cancelled')), 200));
       }),
   } as unknown as EngineSupervisor;
@@ -50,7 +59,11 @@ function fakeEngine(contextLength?: number): EngineSupervisor {
 
 const memento = (): vscode.Memento => {
   const data = new Map<string, unknown>();
-  return { keys: () => [...data.keys()], get: (k: string, d?: unknown) => (data.has(k) ? data.get(k) : d), update: async (k: string, v: unknown) => void data.set(k, v) } as vscode.Memento;
+  return {
+    keys: () => [...data.keys()],
+    get: (k: string, d?: unknown) => (data.has(k) ? data.get(k) : d),
+    update: async (k: string, v: unknown) => void data.set(k, v),
+  } as vscode.Memento;
 };
 
 const until = async (what: string, probe: () => boolean, ms = 5000) => {
@@ -77,7 +90,10 @@ describe('chat input: Stop and New Chat never drop what the user typed', functio
     v.send({ type: 'send', id: 3, text: 'second' });
     await until('second accepted', () => v.posted.some((m) => m.type === 'accepted' && m.id === 3));
     await until('second answered', () => replies.some((r) => r.text === 'ok'));
-    assert.deepEqual(chat.turns.map((t) => t.content), ['second', 'ok']);
+    assert.deepEqual(
+      chat.turns.map((t) => t.content),
+      ['second', 'ok'],
+    );
     chat.dispose();
   });
 

@@ -37,7 +37,11 @@ describe('inline completion (real engine)', function () {
       const triggers = a.completion.pipeline.counters.triggers;
       const off = a.observed.completionCalls.switchedOff;
       await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-      await until('VS Code to ask the provider', () => a.observed.completionCalls.switchedOff > off || undefined, 10_000);
+      await until(
+        'VS Code to ask the provider',
+        () => a.observed.completionCalls.switchedOff > off || undefined,
+        10_000,
+      );
       assert.equal(a.completion.pipeline.counters.triggers, triggers, 'switched off: nothing reached the pipeline');
     } finally {
       await cfg.update('completion.languages', undefined, vscode.ConfigurationTarget.Global);
@@ -52,7 +56,8 @@ describe('context chunks: git-ignored files', () => {
     try {
       execFileSync('git', ['init', '-q'], { cwd: root });
       fs.writeFileSync(path.join(root, '.gitignore'), 'generated.ts\n');
-      for (const f of ['kept.ts', 'generated.ts']) fs.writeFileSync(path.join(root, f), `export const ${f.split('.')[0]} = 1;\n`);
+      for (const f of ['kept.ts', 'generated.ts'])
+        fs.writeFileSync(path.join(root, f), `export const ${f.split('.')[0]} = 1;\n`);
       const [kept, generated] = ['kept.ts', 'generated.ts'].map((f) => path.join(root, f));
       for (const f of [kept, generated]) await vscode.workspace.openTextDocument(f);
       // opening a document starts its check; until it answers, the file counts as ignored

@@ -33,7 +33,10 @@ describe('engine (real subprocess)', function () {
         break;
       }
     }
-    assert.ok(prefix !== undefined, 'every candidate prompt ends by itself within 32 tokens: the test model cannot show a cancel');
+    assert.ok(
+      prefix !== undefined,
+      'every candidate prompt ends by itself within 32 tokens: the test model cannot show a cancel',
+    );
 
     const cts = new vscode.CancellationTokenSource();
     const streamId = 'cancel-test';
@@ -44,7 +47,9 @@ describe('engine (real subprocess)', function () {
       if (deltas === 2) cts.cancel();
     });
     try {
-      const r = await a.engine.request(CompleteRequest, request(prefix, 48, streamId), cts.token).catch((e: Error) => e);
+      const r = await a.engine
+        .request(CompleteRequest, request(prefix, 48, streamId), cts.token)
+        .catch((e: Error) => e);
       if (!(r instanceof Error)) assert.equal(r.stopReason, 'cancelled');
     } finally {
       sub.dispose();
@@ -64,7 +69,11 @@ describe('engine (real subprocess)', function () {
     await assert.rejects(a.engine.validateModel(folder), /config\.json|model|checkpoint/i);
     const before = vscode.workspace.getConfiguration('switchyard').inspect('modelPath')?.globalValue;
     assert.equal(await vscode.commands.executeCommand('switchyard.selectModel', vscode.Uri.file(folder)), false);
-    assert.equal(vscode.workspace.getConfiguration('switchyard').inspect('modelPath')?.globalValue, before, 'nothing saved');
+    assert.equal(
+      vscode.workspace.getConfiguration('switchyard').inspect('modelPath')?.globalValue,
+      before,
+      'nothing saved',
+    );
   });
 
   it('loads the model in the precision switchyard.engine.precision asks for, and says so in the status bar', async () => {
@@ -74,14 +83,28 @@ describe('engine (real subprocess)', function () {
     const cfg = vscode.workspace.getConfiguration('switchyard');
     await cfg.update('engine.precision', 'int8', vscode.ConfigurationTarget.Global);
     try {
-      await until('the int8 model', () => (a.engine.state === 'ready' && a.engine.model?.precision === 'int8') || undefined, 60_000);
+      await until(
+        'the int8 model',
+        () => (a.engine.state === 'ready' && a.engine.model?.precision === 'int8') || undefined,
+        60_000,
+      );
       assert.match(a.statusBar.tooltipText, /int8 experts/);
-      const r = await a.engine.request(CompleteRequest, { prefix: 'x = ', suffix: '', languageId: 'python', maxTokens: 2, temperature: 0 });
+      const r = await a.engine.request(CompleteRequest, {
+        prefix: 'x = ',
+        suffix: '',
+        languageId: 'python',
+        maxTokens: 2,
+        temperature: 0,
+      });
       assert.ok(r.stats.generatedTokens > 0);
     } finally {
       await cfg.update('engine.precision', undefined, vscode.ConfigurationTarget.Global);
     }
-    await until('the float32 model again', () => (a.engine.state === 'ready' && a.engine.model?.precision === 'f32') || undefined, 60_000);
+    await until(
+      'the float32 model again',
+      () => (a.engine.state === 'ready' && a.engine.model?.precision === 'f32') || undefined,
+      60_000,
+    );
   });
 
   it('restarts a killed engine, which then serves again', async () => {
@@ -94,7 +117,13 @@ describe('engine (real subprocess)', function () {
     await until('the engine to be back', () => a.engine.starts > starts && a.engine.state === 'ready', 60_000);
     assert.notEqual(a.engine.pid, pid);
     assert.equal(isAlive(pid), false);
-    const r = await a.engine.request(CompleteRequest, { prefix: 'x = ', suffix: '', languageId: 'python', maxTokens: 4, temperature: 0 });
+    const r = await a.engine.request(CompleteRequest, {
+      prefix: 'x = ',
+      suffix: '',
+      languageId: 'python',
+      maxTokens: 4,
+      temperature: 0,
+    });
     assert.ok(r.stats.generatedTokens > 0);
   });
 });

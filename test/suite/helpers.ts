@@ -23,7 +23,11 @@ export function workspaceFile(name: string): vscode.Uri {
   return vscode.Uri.joinPath(folder.uri, name);
 }
 
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await probe();
@@ -46,7 +50,10 @@ export function isAlive(pid: number): boolean {
  * Opens a Python file, asks VS Code for an inline suggestion at the cursor and commits it, until the file changed.
  * Shared by the local-engine and the remote-backend tests, so both prove the same user-visible thing.
  */
-export async function commitSuggestion(a: SwitchyardApi, name = 'complete-me.py'): Promise<{ before: string; text: string }> {
+export async function commitSuggestion(
+  a: SwitchyardApi,
+  name = 'complete-me.py',
+): Promise<{ before: string; text: string }> {
   const uri = workspaceFile(name);
   const before = 'def add(a, b):\n    return ';
   await vscode.workspace.fs.writeFile(uri, Buffer.from(`${before}\n`));
@@ -108,7 +115,9 @@ export async function chatOnce(a: SwitchyardApi, message: string): Promise<ChatO
 export function assertStreamedReply(o: ChatOutcome): void {
   if (o.reply.error) throw new Error(`the reply failed: ${o.reply.error}`);
   if (o.reply.text.length === 0) throw new Error('empty reply');
-  if (o.deltasBeforeDone === 0) throw new Error(`no delta arrived before the reply was done (${o.deltas.length} in all)`);
-  if (o.deltas.join('') !== o.reply.text) throw new Error(`deltas ${JSON.stringify(o.deltas.join(''))} != reply ${JSON.stringify(o.reply.text)}`);
+  if (o.deltasBeforeDone === 0)
+    throw new Error(`no delta arrived before the reply was done (${o.deltas.length} in all)`);
+  if (o.deltas.join('') !== o.reply.text)
+    throw new Error(`deltas ${JSON.stringify(o.deltas.join(''))} != reply ${JSON.stringify(o.reply.text)}`);
   if (o.kept !== o.reply.text) throw new Error('the history keeps another text than the reply');
 }

@@ -42,7 +42,11 @@ function folder(): string {
   return f.uri.fsPath;
 }
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = await probe();
@@ -52,7 +56,10 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
   }
 }
 
-async function checkFile(name: string, text: string): Promise<{ uri: vscode.Uri; result: ProofCheckResult; editor: vscode.TextEditor }> {
+async function checkFile(
+  name: string,
+  text: string,
+): Promise<{ uri: vscode.Uri; result: ProofCheckResult; editor: vscode.TextEditor }> {
   const file = path.join(folder(), name);
   fs.writeFileSync(file, text);
   const doc = await vscode.workspace.openTextDocument(file);
@@ -72,7 +79,10 @@ describe('Check Proof', function () {
     const ext = vscode.extensions.getExtension('switchyard.switchyard');
     assert.ok(ext, 'the extension is installed');
     await ext.activate();
-    assert.ok((await vscode.commands.getCommands(true)).includes('switchyard.checkProof'), 'switchyard.checkProof is registered');
+    assert.ok(
+      (await vscode.commands.getCommands(true)).includes('switchyard.checkProof'),
+      'switchyard.checkProof is registered',
+    );
     execFileSync('coqc', ['--version']); // the test runner installs Debian's coq; fail loudly otherwise
   });
 
@@ -90,7 +100,15 @@ describe('Check Proof', function () {
       return e.length ? e : undefined;
     });
     assert.equal(errors.length, 1);
-    assert.deepEqual([errors[0]!.range.start.line, errors[0]!.range.start.character, errors[0]!.range.end.line, errors[0]!.range.end.character], [3, 20, 3, 31]);
+    assert.deepEqual(
+      [
+        errors[0]!.range.start.line,
+        errors[0]!.range.start.character,
+        errors[0]!.range.end.line,
+        errors[0]!.range.end.character,
+      ],
+      [3, 20, 3, 31],
+    );
     assert.match(errors[0]!.message, /Unable to unify/);
   });
 
@@ -102,7 +120,9 @@ describe('Check Proof', function () {
 
     const bad = await checkFile('ProofBad.v', BAD_V);
     await until('the error', () => (proofDiagnostics(bad.uri).length ? true : undefined));
-    await bad.editor.edit((e) => e.replace(new vscode.Range(1, 0, 4, 0), GOOD_V.split('\n').slice(1, 6).join('\n') + '\n'));
+    await bad.editor.edit((e) =>
+      e.replace(new vscode.Range(1, 0, 4, 0), GOOD_V.split('\n').slice(1, 6).join('\n') + '\n'),
+    );
     const fixed = await vscode.commands.executeCommand<ProofCheckResult>('switchyard.checkProof');
     assert.equal(fixed?.prover?.proved, true);
     assert.deepEqual(proofDiagnostics(bad.uri), []);
@@ -111,7 +131,10 @@ describe('Check Proof', function () {
   it('reports a wrong derivation step as an Error with its counterexample, offering both code actions', async function () {
     created.push(path.join(folder(), 'proof-derivation.md'));
     const { uri, result } = await checkFile('proof-derivation.md', DERIVATION_MD);
-    assert.deepEqual(result.steps.map((s) => s.verdict), ['verified', 'wrong', 'unknown']);
+    assert.deepEqual(
+      result.steps.map((s) => s.verdict),
+      ['verified', 'wrong', 'unknown'],
+    );
     const diags = proofDiagnostics(uri);
     const error = diags.find((d) => d.severity === vscode.DiagnosticSeverity.Error)!;
     assert.equal(error.range.start.line, 5);
@@ -125,39 +148,83 @@ describe('Check Proof', function () {
     // failing if the actions never come.
     let empty = 0;
     const calls = (await api()).proof.codeActionCalls;
-    const titles = await until('both code actions', async () => {
-      const before = calls.count;
-      const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, error.range);
-      if (actions.length > 0) return actions.map((a) => a.title);
-      empty++;
-      const asked = calls.recent
-        .slice(calls.recent.length - Math.min(calls.recent.length, calls.count - before))
-        .map((c) => `${c.range.start.line}:${c.range.start.character}-${c.range.end.line}:${c.range.end.character} ${c.trigger === vscode.CodeActionTriggerKind.Invoke ? 'invoked' : 'automatic'}: ${c.actions} actions`);
-      console.log(`[proof.test] code actions came back empty (${empty}); the provider answered ${asked.join(' | ') || 'nothing'}; diagnostics: ${proofDiagnostics(uri).length}`);
-      return undefined;
-    }, 10_000);
+    const titles = await until(
+      'both code actions',
+      async () => {
+        const before = calls.count;
+        const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+          'vscode.executeCodeActionProvider',
+          uri,
+          error.range,
+        );
+        if (actions.length > 0) return actions.map((a) => a.title);
+        empty++;
+        const asked = calls.recent
+          .slice(calls.recent.length - Math.min(calls.recent.length, calls.count - before))
+          .map(
+            (c) =>
+              `${c.range.start.line}:${c.range.start.character}-${c.range.end.line}:${c.range.end.character} ${c.trigger === vscode.CodeActionTriggerKind.Invoke ? 'invoked' : 'automatic'}: ${c.actions} actions`,
+          );
+        console.log(
+          `[proof.test] code actions came back empty (${empty}); the provider answered ${asked.join(' | ') || 'nothing'}; diagnostics: ${proofDiagnostics(uri).length}`,
+        );
+        return undefined;
+      },
+      10_000,
+    );
     assert.ok(titles.includes('Show counterexample'), titles.join(', '));
     assert.ok(titles.includes('Ask the model about this step'), titles.join(', '));
   });
 
   it('reads a chain continued across $$ blocks, checks a lone false identity, and shows conditions as Information', async () => {
     created.push(path.join(folder(), 'ProofStyles.md'));
-    const text = ['Solve $2x + 3 = x + 7$.', '', '$$(a-b)^2 = (a-b)(a-b)$$', '$$= a^2 - 2ab + b^2$$', '$$= a^2 + b^2$$', '', '$$\\ln(ab) = \\ln a \\cdot \\ln b$$', ''].join('\n');
+    const text = [
+      'Solve $2x + 3 = x + 7$.',
+      '',
+      '$$(a-b)^2 = (a-b)(a-b)$$',
+      '$$= a^2 - 2ab + b^2$$',
+      '$$= a^2 + b^2$$',
+      '',
+      '$$\\ln(ab) = \\ln a \\cdot \\ln b$$',
+      '',
+    ].join('\n');
     const { uri, result } = await checkFile('ProofStyles.md', text);
-    assert.deepEqual(result.steps.map((s) => [s.line, s.verdict]), [[3, 'verified'], [4, 'verified'], [5, 'wrong'], [7, 'wrong']]);
-    assert.deepEqual(result.premises?.map((p) => [p.line, p.kind]), [[1, 'condition']]);
+    assert.deepEqual(
+      result.steps.map((s) => [s.line, s.verdict]),
+      [
+        [3, 'verified'],
+        [4, 'verified'],
+        [5, 'wrong'],
+        [7, 'wrong'],
+      ],
+    );
+    assert.deepEqual(
+      result.premises?.map((p) => [p.line, p.kind]),
+      [[1, 'condition']],
+    );
     const diagnostics = await until('the diagnostics', () => {
       const d = proofDiagnostics(uri);
       return d.length >= 3 ? d : undefined;
     });
-    assert.deepEqual(diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.range.start.line).sort(), [4, 6]);
+    assert.deepEqual(
+      diagnostics
+        .filter((d) => d.severity === vscode.DiagnosticSeverity.Error)
+        .map((d) => d.range.start.line)
+        .sort(),
+      [4, 6],
+    );
     const info = diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Information);
-    assert.deepEqual(info.map((d) => [d.range.start.line, d.code]), [[0, 'condition']]);
+    assert.deepEqual(
+      info.map((d) => [d.range.start.line, d.code]),
+      [[0, 'condition']],
+    );
   });
 
   it('in an untrusted workspace sends no .v file to the engine and says why (the controller asked with isTrusted false)', async () => {
     const sent: unknown[] = [];
-    const engine = { sendRequest: async <P, R>(_t: unknown, p: P): Promise<R> => (sent.push(p), { steps: [] } as unknown as R) };
+    const engine = {
+      sendRequest: async <P, R>(_t: unknown, p: P): Promise<R> => (sent.push(p), { steps: [] } as unknown as R),
+    };
     const controller = new CheckProofController(engine, undefined, () => false);
     try {
       const file = path.join(folder(), 'untrusted.v');

@@ -23,7 +23,18 @@ async function startServe(model: string, apiKey: string): Promise<ServeProcess> 
   const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
   const child = spawn(
     process.execPath,
-    [path.join(ext.extensionPath, 'dist/cli.js'), 'serve', '--model', model, '--port', '0', '--api-key', apiKey, '--threads', '1'],
+    [
+      path.join(ext.extensionPath, 'dist/cli.js'),
+      'serve',
+      '--model',
+      model,
+      '--port',
+      '0',
+      '--api-key',
+      apiKey,
+      '--threads',
+      '1',
+    ],
     { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const log: string[] = [];
@@ -51,12 +62,21 @@ describe('remote backend and local server (real servers on loopback)', function 
   });
 
   after(async () => {
-    await configure({ backend: undefined, 'remote.baseUrl': undefined, 'remote.model': undefined, 'remote.fimFormat': undefined });
+    await configure({
+      backend: undefined,
+      'remote.baseUrl': undefined,
+      'remote.model': undefined,
+      'remote.fimFormat': undefined,
+    });
     await configure({ 'server.enabled': undefined, 'server.port': undefined, 'server.allowOrigins': undefined });
     serve?.child.kill('SIGTERM');
     const a = await api();
     await vscode.commands.executeCommand('switchyard.setRemoteApiKey', '');
-    await until('the local engine to be back', () => a.engine.state === 'ready' && a.engine.model?.backend === 'local', 60_000);
+    await until(
+      'the local engine to be back',
+      () => a.engine.state === 'ready' && a.engine.model?.backend === 'local',
+      60_000,
+    );
   });
 
   it('serves the loaded model to other tools over the OpenAI API, behind the key from secret storage', async () => {
@@ -72,8 +92,13 @@ describe('remote backend and local server (real servers on loopback)', function 
 
     const unauthorised = await fetch(`${serving.url}/models`);
     assert.equal(unauthorised.status, 401, 'no key, no model');
-    const models = (await (await fetch(`${serving.url}/models`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as { data: { id: string }[] };
-    assert.deepEqual(models.data.map((m) => m.id), [serving.modelId]);
+    const models = (await (
+      await fetch(`${serving.url}/models`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).json()) as { data: { id: string }[] };
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      [serving.modelId],
+    );
     const r = await fetch(`${serving.url}/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
@@ -85,8 +110,13 @@ describe('remote backend and local server (real servers on loopback)', function 
 
     // A web page's origin in switchyard.server.allowOrigins: the server moves (port 0: a new port) and lets that page in.
     await configure({ 'server.allowOrigins': ['http://localhost:3000', 'localhost:3000'] });
-    const moved = await until('the server to restart', () => (a.engine.serving !== serving ? a.engine.serving : undefined), 30_000);
-    const from = (origin: string) => fetch(`${moved.url}/models`, { headers: { authorization: `Bearer ${KEY}`, origin } });
+    const moved = await until(
+      'the server to restart',
+      () => (a.engine.serving !== serving ? a.engine.serving : undefined),
+      30_000,
+    );
+    const from = (origin: string) =>
+      fetch(`${moved.url}/models`, { headers: { authorization: `Bearer ${KEY}`, origin } });
     const page = await from('http://localhost:3000');
     assert.equal(page.status, 200);
     assert.equal(page.headers.get('access-control-allow-origin'), 'http://localhost:3000');
@@ -112,7 +142,11 @@ describe('remote backend and local server (real servers on loopback)', function 
     await configure({ 'remote.baseUrl': serve.url, 'remote.model': serve.model, 'remote.fimFormat': 'qwen' });
     assert.equal(await vscode.commands.executeCommand('switchyard.setRemoteApiKey', KEY), true);
     await configure({ backend: 'openai-compatible' });
-    await until('the engine to use the server', () => (a.engine.state === 'ready' && a.engine.model?.backend === 'openai-compatible') || undefined, 60_000);
+    await until(
+      'the engine to use the server',
+      () => (a.engine.state === 'ready' && a.engine.model?.backend === 'openai-compatible') || undefined,
+      60_000,
+    );
     assert.equal(a.engine.model!.path, serve.url);
     assert.match(a.statusBar.text, /\$\(cloud\)/);
     assert.match(a.statusBar.tooltipText, /Routing skew is off/);
@@ -124,21 +158,35 @@ describe('remote backend and local server (real servers on loopback)', function 
     const { before, text } = await commitSuggestion(a, 'remote-complete.py');
     assert.ok(a.completion.pipeline.counters.requests > requests, 'the pipeline asked');
     assert.ok(text.startsWith(before) && text.length > before.length + 1, JSON.stringify(text));
-    assert.ok(serve.log.some((l) => /POST \/v1\/completions 200/.test(l)), `the server answered a completion:\n${serve.log.join('\n')}`);
+    assert.ok(
+      serve.log.some((l) => /POST \/v1\/completions 200/.test(l)),
+      `the server answered a completion:\n${serve.log.join('\n')}`,
+    );
 
     assertStreamedReply(await chatOnce(a, 'Write a Python function that adds two numbers.'));
-    assert.ok(serve.log.some((l) => /POST \/v1\/chat\/completions 200/.test(l)), `the server answered the chat:\n${serve.log.join('\n')}`);
+    assert.ok(
+      serve.log.some((l) => /POST \/v1\/chat\/completions 200/.test(l)),
+      `the server answered the chat:\n${serve.log.join('\n')}`,
+    );
   });
 
   it('names the server and the fix when it refuses the key, and recovers once the key is right', async () => {
     const a = await api();
     assert.ok(serve, 'the previous test started the server');
     await vscode.commands.executeCommand('switchyard.setRemoteApiKey', 'wrong-key');
-    await until('the refused key to be reported', () => (a.engine.state === 'failed' ? a.engine.lastError : undefined), 60_000);
+    await until(
+      'the refused key to be reported',
+      () => (a.engine.state === 'failed' ? a.engine.lastError : undefined),
+      60_000,
+    );
     assert.match(a.engine.lastError!, /401|key/i);
     assert.ok(a.engine.lastError!.includes('127.0.0.1'), a.engine.lastError);
     await vscode.commands.executeCommand('switchyard.setRemoteApiKey', KEY);
-    await until('the engine to reconnect', () => (a.engine.state === 'ready' && a.engine.model?.backend === 'openai-compatible') || undefined, 60_000);
+    await until(
+      'the engine to reconnect',
+      () => (a.engine.state === 'ready' && a.engine.model?.backend === 'openai-compatible') || undefined,
+      60_000,
+    );
   });
 
   it('reports a server that is gone on the next request instead of hanging', async () => {

@@ -59,7 +59,8 @@ async function errorDetail(res: Response): Promise<string> {
   const body = await res.text().catch(() => '');
   try {
     const parsed = JSON.parse(body) as { error?: { message?: string } | string; message?: string; detail?: string };
-    const message = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? parsed.detail);
+    const message =
+      typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? parsed.detail);
     if (message) return String(message).slice(0, 300);
   } catch {
     // not JSON: fall through to the raw text
@@ -80,7 +81,9 @@ export class RemoteHttpClient {
     try {
       url = new URL(server.baseUrl);
     } catch {
-      throw new RemoteError(`remote base URL '${server.baseUrl}' is not a URL: set switchyard.remote.baseUrl to e.g. http://localhost:8000/v1`);
+      throw new RemoteError(
+        `remote base URL '${server.baseUrl}' is not a URL: set switchyard.remote.baseUrl to e.g. http://localhost:8000/v1`,
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new RemoteError(`remote base URL '${server.baseUrl}' must start with http:// or https://`);
@@ -121,12 +124,16 @@ export class RemoteHttpClient {
           try {
             data = JSON.parse(event.data);
           } catch {
-            malformed = new RemoteError(`${this.name} sent a malformed stream event (not JSON): ${JSON.stringify(event.data.slice(0, 80))}`);
+            malformed = new RemoteError(
+              `${this.name} sent a malformed stream event (not JSON): ${JSON.stringify(event.data.slice(0, 80))}`,
+            );
             return;
           }
           const error = (data as { error?: { message?: string } }).error;
           if (error) {
-            malformed = new RemoteError(`${this.name} reported an error mid-stream: ${error.message ?? JSON.stringify(error)}`);
+            malformed = new RemoteError(
+              `${this.name} reported an error mid-stream: ${error.message ?? JSON.stringify(error)}`,
+            );
             return;
           }
           events++;
@@ -168,7 +175,9 @@ export class RemoteHttpClient {
       try {
         return JSON.parse(text) as T;
       } catch {
-        throw new RemoteError(`${this.name} answered with something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+        throw new RemoteError(
+          `${this.name} answered with something that is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+        );
       }
     } finally {
       watchdog.dispose();
@@ -177,11 +186,19 @@ export class RemoteHttpClient {
 
   /** One request with retries of 429 / 503; resolves with a 2xx response or throws a RemoteError. The watchdog
    * (the caller's, so it keeps guarding the body) aborts on the user's signal or on silence. */
-  private async request(method: string, path: string, body: unknown, signal: AbortSignal, watchdog: Watchdog): Promise<Response> {
+  private async request(
+    method: string,
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+    watchdog: Watchdog,
+  ): Promise<Response> {
     const retries = this.server.retries ?? 3;
     const backoff = this.server.backoffMs ?? 500;
     const maxWait = this.server.maxRetryAfterMs ?? 30_000;
-    const headers: Record<string, string> = { accept: body === undefined ? 'application/json' : 'application/json, text/event-stream' };
+    const headers: Record<string, string> = {
+      accept: body === undefined ? 'application/json' : 'application/json, text/event-stream',
+    };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.server.apiKey) headers.authorization = `Bearer ${this.server.apiKey}`;
     for (let attempt = 0; ; attempt++) {
@@ -202,7 +219,10 @@ export class RemoteHttpClient {
         const asked = parseRetryAfter(res.headers.get('retry-after'));
         await res.body?.cancel().catch(() => undefined);
         if (asked !== undefined && asked > maxWait) {
-          throw new RemoteError(`${this.name} is ${res.status === 429 ? 'rate limiting' : 'unavailable'} (HTTP ${res.status}) and asks to retry in ${Math.ceil(asked / 1000)} s`, res.status);
+          throw new RemoteError(
+            `${this.name} is ${res.status === 429 ? 'rate limiting' : 'unavailable'} (HTTP ${res.status}) and asks to retry in ${Math.ceil(asked / 1000)} s`,
+            res.status,
+          );
         }
         watchdog.pause(); // waiting on the server's request is not the server being silent
         await sleep(asked ?? backoff * 2 ** attempt, signal);
@@ -227,7 +247,11 @@ export class RemoteHttpClient {
         s,
       );
     }
-    if (RETRIED.has(s)) return new RemoteError(`${this.name} stayed ${s === 429 ? 'rate limited' : 'unavailable'} (HTTP ${s}: ${detail}) after retrying`, s);
+    if (RETRIED.has(s))
+      return new RemoteError(
+        `${this.name} stayed ${s === 429 ? 'rate limited' : 'unavailable'} (HTTP ${s}: ${detail}) after retrying`,
+        s,
+      );
     return new RemoteError(`${this.name} answered HTTP ${s} on ${path}: ${detail}`, s);
   }
 
@@ -242,7 +266,9 @@ export class RemoteHttpClient {
     if (userSignal.aborted) return new CancelledError();
     const cause = networkCause(err);
     if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(cause)) {
-      return new RemoteError(`cannot reach ${this.name} (${cause}): is the server running, and is switchyard.remote.baseUrl right?`);
+      return new RemoteError(
+        `cannot reach ${this.name} (${cause}): is the server running, and is switchyard.remote.baseUrl right?`,
+      );
     }
     return new RemoteError(`${this.name}: ${what} (${cause}): the server may have crashed or closed the connection`);
   }

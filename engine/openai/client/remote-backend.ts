@@ -3,9 +3,23 @@
 // take one); chat goes to /chat/completions, where the server applies the model's template. Always streamed, so a
 // cancel or a stop rule ends the HTTP request at once.
 import { EngineError } from '../../errors';
-import { EngineErrorCodes, type ChatMessage, type FimFormat, type ModelInfo, type RemoteConnectParams, type StopReason } from '../../protocol';
+import {
+  EngineErrorCodes,
+  type ChatMessage,
+  type FimFormat,
+  type ModelInfo,
+  type RemoteConnectParams,
+  type StopReason,
+} from '../../protocol';
 import { emptyStats, type Backend, type BackendGenerateOptions, type BackendResult } from '../../service/backend';
-import { buildFimPrompt, contextAsComments, FIM_FORMATS, fimFormatByName, guessFimFormatFromModelName, type FimRequest } from '../../service/fim';
+import {
+  buildFimPrompt,
+  contextAsComments,
+  FIM_FORMATS,
+  fimFormatByName,
+  guessFimFormatFromModelName,
+  type FimRequest,
+} from '../../service/fim';
 import type { ModelList, StreamChoice, StreamChunk } from '../schema';
 import { RemoteError, RemoteHttpClient } from './http-client';
 
@@ -85,7 +99,10 @@ export class RemoteBackend implements Backend {
     // nothing held: every request owns its connection
   }
 
-  private completions(fields: { prompt: string; suffix?: string }, opts: BackendGenerateOptions): Promise<BackendResult> {
+  private completions(
+    fields: { prompt: string; suffix?: string },
+    opts: BackendGenerateOptions,
+  ): Promise<BackendResult> {
     return this.run('/completions', fields, opts, (c) => c.text ?? '');
   }
 
@@ -132,14 +149,16 @@ export class RemoteBackend implements Backend {
     stats.generatedTokens = usage?.completion_tokens ?? pieces;
     stats.timeToFirstTokenMs = firstMs ?? elapsed;
     const decodeMs = elapsed - (firstMs ?? elapsed);
-    stats.decodeTokensPerS = decodeMs > 0 && stats.generatedTokens > 1 ? ((stats.generatedTokens - 1) * 1000) / decodeMs : 0;
+    stats.decodeTokensPerS =
+      decodeMs > 0 && stats.generatedTokens > 1 ? ((stats.generatedTokens - 1) * 1000) / decodeMs : 0;
     return { text, stopReason: stopReasonOf(finish, (opts.stop ?? []).length > 0), stats };
   }
 }
 
 /** Check the server and the model once (so a wrong URL, key or model name is reported at connect time). */
 export async function connectRemoteBackend(params: RemoteConnectParams, signal: AbortSignal): Promise<Backend> {
-  if (!params.model) throw new EngineError('no remote model name: set switchyard.remote.model', EngineErrorCodes.BadInput);
+  if (!params.model)
+    throw new EngineError('no remote model name: set switchyard.remote.model', EngineErrorCodes.BadInput);
   const client = new RemoteHttpClient({
     baseUrl: params.baseUrl,
     apiKey: params.apiKey,

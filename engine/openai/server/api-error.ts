@@ -45,6 +45,12 @@ export function decodePathPart(part: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new ApiError(400, `malformed percent-escape in the URL path: '${part.slice(0, 100)}'`, 'invalid_request_error', null, 'bad_url');
+    throw new ApiError(
+      400,
+      `malformed percent-escape in the URL path: '${part.slice(0, 100)}'`,
+      'invalid_request_error',
+      null,
+      'bad_url',
+    );
   }
 }

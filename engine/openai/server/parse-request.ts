@@ -10,7 +10,8 @@ type Body = Record<string, unknown>;
 function optionalNumber(body: Body, key: string, min: number, max: number): number | undefined {
   const v = body[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw bad(key, `'${key}' must be a number in [${min}, ${max}]`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+    throw bad(key, `'${key}' must be a number in [${min}, ${max}]`);
   return v;
 }
 
@@ -34,10 +35,13 @@ function stopList(body: Body): string[] | undefined {
 function refuseUnsupported(body: Body): void {
   const n = body.n;
   if (n !== undefined && n !== null && n !== 1) throw bad('n', "only 'n': 1 is supported");
-  if (body.best_of !== undefined && body.best_of !== null && body.best_of !== 1) throw bad('best_of', "only 'best_of': 1 is supported");
+  if (body.best_of !== undefined && body.best_of !== null && body.best_of !== 1)
+    throw bad('best_of', "only 'best_of': 1 is supported");
   if (body.echo === true) throw bad('echo', "'echo' is not supported");
-  if (body.logprobs !== undefined && body.logprobs !== null && body.logprobs !== false) throw bad('logprobs', "'logprobs' is not supported");
-  if (Array.isArray(body.tools) && body.tools.length > 0) throw bad('tools', "'tools' (function calling) is not supported");
+  if (body.logprobs !== undefined && body.logprobs !== null && body.logprobs !== false)
+    throw bad('logprobs', "'logprobs' is not supported");
+  if (Array.isArray(body.tools) && body.tools.length > 0)
+    throw bad('tools', "'tools' (function calling) is not supported");
 }
 
 export interface CommonRequest {
@@ -49,10 +53,12 @@ export interface CommonRequest {
 
 function common(body: Body, defaultMaxTokens: number): CommonRequest {
   if (typeof body.model !== 'string' || body.model === '') throw bad('model', "'model' is required");
-  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw bad('stream', "'stream' must be a boolean");
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean')
+    throw bad('stream', "'stream' must be a boolean");
   refuseUnsupported(body);
   const streamOptions = body.stream_options as { include_usage?: unknown } | undefined | null;
-  const maxTokens = optionalInteger(body, 'max_tokens', 1) ?? optionalInteger(body, 'max_completion_tokens', 1) ?? defaultMaxTokens;
+  const maxTokens =
+    optionalInteger(body, 'max_tokens', 1) ?? optionalInteger(body, 'max_completion_tokens', 1) ?? defaultMaxTokens;
   return {
     model: body.model,
     stream: body.stream === true,
@@ -78,9 +84,11 @@ export function parseCompletionRequest(body: Body): CompletionRequest {
   const base = common(body, 16);
   let prompt = body.prompt;
   if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === 'string') prompt = prompt[0];
-  if (typeof prompt !== 'string') throw bad('prompt', "'prompt' must be a string (one prompt per request; token ids are not supported)");
+  if (typeof prompt !== 'string')
+    throw bad('prompt', "'prompt' must be a string (one prompt per request; token ids are not supported)");
   const suffix = body.suffix;
-  if (suffix !== undefined && suffix !== null && typeof suffix !== 'string') throw bad('suffix', "'suffix' must be a string");
+  if (suffix !== undefined && suffix !== null && typeof suffix !== 'string')
+    throw bad('suffix', "'suffix' must be a string");
   return { ...base, prompt, suffix: typeof suffix === 'string' ? suffix : undefined };
 }
 
@@ -106,11 +114,15 @@ function contentText(content: unknown, at: number): string {
 
 export function parseChatRequest(body: Body): ChatCompletionRequest {
   const base = common(body, 1024);
-  if (!Array.isArray(body.messages) || body.messages.length === 0) throw bad('messages', "'messages' must be a non-empty list");
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    throw bad('messages', "'messages' must be a non-empty list");
   const messages = body.messages.map((m: { role?: unknown; content?: unknown }, i: number): ChatMessage => {
     const role = m?.role === 'developer' ? 'system' : m?.role;
     if (role !== 'system' && role !== 'user' && role !== 'assistant') {
-      throw bad(`messages[${i}].role`, `role ${JSON.stringify(m?.role)} is not supported (system, developer, user, assistant)`);
+      throw bad(
+        `messages[${i}].role`,
+        `role ${JSON.stringify(m?.role)} is not supported (system, developer, user, assistant)`,
+      );
     }
     return { role, content: m.content === null && role === 'assistant' ? '' : contentText(m.content, i) };
   });

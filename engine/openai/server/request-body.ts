@@ -12,7 +12,8 @@ export interface BodyLimits {
 
 export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const tooBig = () => new ApiError(413, `request body over ${limits.maxBytes} bytes`, 'invalid_request_error', null, 'body_too_large');
+    const tooBig = () =>
+      new ApiError(413, `request body over ${limits.maxBytes} bytes`, 'invalid_request_error', null, 'body_too_large');
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > limits.maxBytes) {
       // Node already parsed the header as a number; stop reading, answer, and close the connection after it
@@ -33,7 +34,19 @@ export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<
         req.resume(); // drain what still arrives; the response closes the connection
       } else resolve(value!);
     };
-    const timer = setTimeout(() => settle(new ApiError(408, `request body not received within ${limits.timeoutMs} ms`, 'invalid_request_error', null, 'body_timeout')), limits.timeoutMs);
+    const timer = setTimeout(
+      () =>
+        settle(
+          new ApiError(
+            408,
+            `request body not received within ${limits.timeoutMs} ms`,
+            'invalid_request_error',
+            null,
+            'body_timeout',
+          ),
+        ),
+      limits.timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limits.maxBytes) settle(tooBig());
@@ -51,7 +64,8 @@ export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<
         settle(new ApiError(400, `request body is not JSON: ${(err as Error).message}`));
         return;
       }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) settle(new ApiError(400, 'request body is not a JSON object'));
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        settle(new ApiError(400, 'request body is not a JSON object'));
       else settle(undefined, body as Record<string, unknown>);
     });
   });

@@ -26,7 +26,10 @@ export class HostCheck {
   private readonly names: Set<string>;
   private readonly anyIp: boolean;
 
-  constructor(bindHost: string, private readonly port: number) {
+  constructor(
+    bindHost: string,
+    private readonly port: number,
+  ) {
     const bind = bracketed(bindHost);
     this.anyIp = WILDCARD.has(bindHost.trim());
     const names = [bind];
@@ -41,9 +44,16 @@ export class HostCheck {
     const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/i.exec(raw.trim());
     const name = m?.[1].toLowerCase();
     const port = m?.[2] === undefined ? 80 : Number(m[2]);
-    const known = name !== undefined && (this.names.has(name) || (this.anyIp && isIP(name.replace(/^\[|\]$/g, '')) !== 0));
+    const known =
+      name !== undefined && (this.names.has(name) || (this.anyIp && isIP(name.replace(/^\[|\]$/g, '')) !== 0));
     if (!known || port !== this.port) {
-      throw new ApiError(421, `Host '${raw.slice(0, 100)}' is not this server's address (port ${this.port})`, 'invalid_request_error', null, 'bad_host');
+      throw new ApiError(
+        421,
+        `Host '${raw.slice(0, 100)}' is not this server's address (port ${this.port})`,
+        'invalid_request_error',
+        null,
+        'bad_host',
+      );
     }
   }
 }
@@ -61,7 +71,13 @@ export class OriginCheck {
     const origin = req.headers.origin;
     if (origin === undefined) return undefined;
     if (this.allowed.has('*') || this.allowed.has(origin.toLowerCase())) return origin;
-    throw new ApiError(403, `requests from the browser origin '${origin.slice(0, 100)}' are refused (serve --allow-origin adds one)`, 'invalid_request_error', null, 'origin_not_allowed');
+    throw new ApiError(
+      403,
+      `requests from the browser origin '${origin.slice(0, 100)}' are refused (serve --allow-origin adds one)`,
+      'invalid_request_error',
+      null,
+      'origin_not_allowed',
+    );
   }
 }
 
@@ -69,8 +85,17 @@ export class OriginCheck {
 export function requireJson(req: IncomingMessage): void {
   const type = (req.headers['content-type'] ?? '').toLowerCase();
   const [media, ...params] = type.split(';').map((s) => s.trim());
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (media !== 'application/json' || (charset !== undefined && charset !== 'utf-8')) {
-    throw new ApiError(415, `request body must be 'Content-Type: application/json' (got '${type.slice(0, 100)}')`, 'invalid_request_error', null, 'unsupported_media_type');
+    throw new ApiError(
+      415,
+      `request body must be 'Content-Type: application/json' (got '${type.slice(0, 100)}')`,
+      'invalid_request_error',
+      null,
+      'unsupported_media_type',
+    );
   }
 }

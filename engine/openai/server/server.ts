@@ -10,7 +10,15 @@ import type { EngineService, GenerationResult, StreamOptions } from '../../servi
 import { readJsonBody } from './request-body';
 import { HostCheck, OriginCheck, requireJson } from './request-guard';
 import { detokenizeRoute, tokenizeRoute } from './tokenize-routes';
-import { finishReason, usage, type FinishReason, type ModelList, type ModelObject, type StreamChoice, type StreamChunk } from '../schema';
+import {
+  finishReason,
+  usage,
+  type FinishReason,
+  type ModelList,
+  type ModelObject,
+  type StreamChoice,
+  type StreamChunk,
+} from '../schema';
 import { ApiError, apiErrorOf, decodePathPart } from './api-error';
 import { parseChatRequest, parseCompletionRequest, type CommonRequest } from './parse-request';
 
@@ -98,7 +106,11 @@ export class OpenAIServer {
     private readonly service: EngineService,
     private readonly options: OpenAIServerOptions,
   ) {
-    if (options.apiKey === '') throw new EngineError('the API key is empty: give a key, or none to serve without one', EngineErrorCodes.BadInput);
+    if (options.apiKey === '')
+      throw new EngineError(
+        'the API key is empty: give a key, or none to serve without one',
+        EngineErrorCodes.BadInput,
+      );
     this.apiKey = options.apiKey ? Buffer.from(options.apiKey) : undefined;
     this.log = options.log ?? (() => undefined);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -120,8 +132,18 @@ export class OpenAIServer {
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
       if (socket.writable && err.code !== 'ECONNRESET') {
         const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-        const text = JSON.stringify(new ApiError(status, `malformed request (${err.code ?? 'parse error'})`, 'invalid_request_error', null, 'bad_request').toJSON());
-        socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+        const text = JSON.stringify(
+          new ApiError(
+            status,
+            `malformed request (${err.code ?? 'parse error'})`,
+            'invalid_request_error',
+            null,
+            'bad_request',
+          ).toJSON(),
+        );
+        socket.end(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+        );
       } else socket.destroy();
     });
     // a client idle on the socket is not held forever
@@ -186,9 +208,16 @@ export class OpenAIServer {
         return;
       }
       const tokenRoute = path === '/tokenize' ? tokenizeRoute : path === '/detokenize' ? detokenizeRoute : undefined;
-      if (!path.startsWith('/v1/') && !tokenRoute) throw new ApiError(404, `no route ${req.method} ${path}`, 'invalid_request_error', null, 'not_found');
+      if (!path.startsWith('/v1/') && !tokenRoute)
+        throw new ApiError(404, `no route ${req.method} ${path}`, 'invalid_request_error', null, 'not_found');
       if (!this.authorised(req)) {
-        throw new ApiError(401, 'missing or wrong API key: send Authorization: Bearer <key> (the key the server was started with)', 'invalid_request_error', null, 'invalid_api_key');
+        throw new ApiError(
+          401,
+          'missing or wrong API key: send Authorization: Bearer <key> (the key the server was started with)',
+          'invalid_request_error',
+          null,
+          'invalid_api_key',
+        );
       }
       if (tokenRoute) {
         // llama.cpp's paths, outside /v1; the same checks as any POST
@@ -233,9 +262,19 @@ export class OpenAIServer {
   private bounded(request: CommonRequest, promptChars: number): CommonRequest {
     const maxChars = this.contextTokens() * this.limits.promptCharsPerToken;
     if (promptChars > maxChars) {
-      throw new ApiError(400, `prompt of ${promptChars} characters is too long for the model's context (at most ${maxChars} characters are read)`, 'invalid_request_error', 'prompt', 'context_length_exceeded');
+      throw new ApiError(
+        400,
+        `prompt of ${promptChars} characters is too long for the model's context (at most ${maxChars} characters are read)`,
+        'invalid_request_error',
+        'prompt',
+        'context_length_exceeded',
+      );
     }
-    const sampling = { ...request.sampling, maxTokens: Math.min(request.sampling.maxTokens, this.limits.maxTokens), timeBudgetMs: this.limits.timeBudgetMs };
+    const sampling = {
+      ...request.sampling,
+      maxTokens: Math.min(request.sampling.maxTokens, this.limits.maxTokens),
+      timeBudgetMs: this.limits.timeBudgetMs,
+    };
     return { ...request, sampling };
   }
 
@@ -247,7 +286,8 @@ export class OpenAIServer {
   private fail(res: ServerResponse, err: unknown): void {
     if (err instanceof CancelledError || res.destroyed) return; // the client left; nobody to tell
     const api = apiErrorOf(err);
-    if (api.status >= 500 && !(err instanceof EngineError)) this.log(`internal error: ${err instanceof Error ? err.stack : String(err)}`);
+    if (api.status >= 500 && !(err instanceof EngineError))
+      this.log(`internal error: ${err instanceof Error ? err.stack : String(err)}`);
     if (res.headersSent) {
       // mid-stream: the error travels as an event, then the stream ends
       if (!res.writableEnded) {
@@ -264,7 +304,13 @@ export class OpenAIServer {
   }
 
   private unknownModel(id: string): ApiError {
-    return new ApiError(404, `the model '${id}' does not exist; this server serves '${this.options.modelId}'`, 'invalid_request_error', 'model', 'model_not_found');
+    return new ApiError(
+      404,
+      `the model '${id}' does not exist; this server serves '${this.options.modelId}'`,
+      'invalid_request_error',
+      'model',
+      'model_not_found',
+    );
   }
 
   private checkModel(request: CommonRequest): void {
@@ -294,7 +340,11 @@ export class OpenAIServer {
     });
     const run = (stream: StreamOptions) =>
       request.suffix !== undefined
-        ? this.service.fill({ prefix: request.prompt, suffix: request.suffix, languageId: 'plaintext' }, request.sampling, stream)
+        ? this.service.fill(
+            { prefix: request.prompt, suffix: request.suffix, languageId: 'plaintext' },
+            request.sampling,
+            stream,
+          )
         : this.service.text(request.prompt, request.sampling, stream);
     await this.respond(res, request, run, chunk, (result) => ({
       ...chunk(result.text, finishReason(result.stopReason)),
@@ -305,11 +355,21 @@ export class OpenAIServer {
   private async chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const parsed = parseChatRequest(await this.body(req));
     this.checkModel(parsed);
-    const request = { ...parsed, ...this.bounded(parsed, parsed.messages.reduce((n, m) => n + m.content.length, 0)) };
+    const request = {
+      ...parsed,
+      ...this.bounded(
+        parsed,
+        parsed.messages.reduce((n, m) => n + m.content.length, 0),
+      ),
+    };
     const id = `chatcmpl-${randomUUID()}`;
     let first = true;
     const chunk = (text: string, finish: FinishReason | null): StreamChunk => {
-      const delta: StreamChoice['delta'] = first ? { role: 'assistant', content: text } : finish ? {} : { content: text };
+      const delta: StreamChoice['delta'] = first
+        ? { role: 'assistant', content: text }
+        : finish
+          ? {}
+          : { content: text };
       first = false;
       return {
         id,
@@ -329,7 +389,14 @@ export class OpenAIServer {
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: this.options.modelId,
-        choices: [{ index: 0, message: { role: 'assistant', content: result.text }, logprobs: null, finish_reason: finishReason(result.stopReason) }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: result.text },
+            logprobs: null,
+            finish_reason: finishReason(result.stopReason),
+          },
+        ],
         usage: usage(result.stats.promptTokens, result.stats.generatedTokens),
       }),
     );
@@ -359,7 +426,11 @@ export class OpenAIServer {
     const events = open();
     events.send(chunk('', finishReason(result.stopReason)));
     if (request.includeUsage) {
-      events.send({ ...chunk('', null), choices: [], usage: usage(result.stats.promptTokens, result.stats.generatedTokens) });
+      events.send({
+        ...chunk('', null),
+        choices: [],
+        usage: usage(result.stats.promptTokens, result.stats.generatedTokens),
+      });
     }
     events.end();
   }

@@ -16,7 +16,8 @@ export class SharedServer {
 
   async start(params: ServeParams): Promise<ServeResult> {
     const model = this.service.model;
-    if (!model) throw new EngineError('no model loaded: send model/load before serve/start', EngineErrorCodes.NoModelLoaded);
+    if (!model)
+      throw new EngineError('no model loaded: send model/load before serve/start', EngineErrorCodes.NoModelLoaded);
     await this.stop();
     const host = params.host ?? '127.0.0.1';
     const modelId = params.modelId ?? model.name;
@@ -33,7 +34,9 @@ export class SharedServer {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new EngineError(
-        code === 'EADDRINUSE' ? `port ${params.port ?? 8012} on ${host} is already in use: choose another port` : `cannot listen on ${host}: ${(err as Error).message}`,
+        code === 'EADDRINUSE'
+          ? `port ${params.port ?? 8012} on ${host} is already in use: choose another port`
+          : `cannot listen on ${host}: ${(err as Error).message}`,
         EngineErrorCodes.BadInput,
       );
     }

@@ -18,7 +18,8 @@ export function indentWidth(line: string, tabSize = 4): number {
 /** Lines that close the block at its own indentation (kept, then the completion ends). */
 const CLOSER = /^\s*(\}|\)|\]|end\b|fi\b|done\b|esac\b|\\end\{)/;
 /** Lines that continue the statement at its own indentation (`} else {`, `elif`, `except`, …). */
-const CONTINUATION = /^\s*(\}\s*(else|catch|finally|while)\b|else\b|elif\b|elsif\b|except\b|finally\b|catch\b|case\b|default\b)/;
+const CONTINUATION =
+  /^\s*(\}\s*(else|catch|finally|while)\b|else\b|elif\b|elsif\b|except\b|finally\b|catch\b|case\b|default\b)/;
 
 export interface BlockEndOptions {
   /** the text before the cursor (its last line decides the block's indentation) */

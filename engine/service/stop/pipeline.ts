@@ -48,7 +48,9 @@ export function stopPipeline(rules: readonly TextStopRule[], tidy: (text: string
  * cursor on it), stop strings, repetition and the code after the cursor. A suggestion of nothing but white space is
  * nothing, and white space ending in a line break is not shown.
  */
-export function completionStops(params: Pick<CompleteParams, 'prefix' | 'suffix' | 'maxLines' | 'stop' | 'tabSize'>): StopPipeline {
+export function completionStops(
+  params: Pick<CompleteParams, 'prefix' | 'suffix' | 'maxLines' | 'stop' | 'tabSize'>,
+): StopPipeline {
   const lineEnd = params.suffix.indexOf('\n');
   const restOfLine = lineEnd < 0 ? params.suffix : params.suffix.slice(0, lineEnd);
   const maxLines = /\S/.test(restOfLine) ? 1 : params.maxLines;

@@ -53,7 +53,11 @@ export function repeatedRuns(text: string, from = 0, minChars = 0, repeats = min
       const start = lo + 1;
       const end = i + p + 1;
       const length = end - start;
-      if (length >= Math.max(minChars, repeats(p) * p) && !covered[start] && /[\p{L}\p{N}]/u.test(text.slice(start, start + p))) {
+      if (
+        length >= Math.max(minChars, repeats(p) * p) &&
+        !covered[start] &&
+        /[\p{L}\p{N}]/u.test(text.slice(start, start + p))
+      ) {
         runs.push({ start, end, period: p });
         covered.fill(1, start, end);
       }

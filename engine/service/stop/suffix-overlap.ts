@@ -9,7 +9,10 @@ import { cutBefore, type TextStopRule } from './rule';
 
 export function suffixOverlapRule(suffix: string): TextStopRule {
   const suffixHead = suffix.split('\n')[0];
-  const firstSuffixLine = suffix.split('\n').find((l) => l.trim() !== '')?.trim();
+  const firstSuffixLine = suffix
+    .split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim();
   return {
     check: () => undefined,
     final(text) {
@@ -58,7 +61,13 @@ export function trimSuffixOverlap(completion: string, suffix: string): string {
         // Only a repeat when the following lines agree as well (a lone `}` often legitimately appears twice).
         const restMatches = linesAgree(lines.slice(i + 1), suffixLines.slice(suffixLines.indexOf(firstSuffixLine) + 1));
         if (restMatches || i === lines.length - 1 || lines.slice(i + 1).every((l) => l.trim() === '')) {
-          out = i === 0 ? '' : lines.slice(0, i).join('\n').replace(/(\n[ \t]*)+$/, '');
+          out =
+            i === 0
+              ? ''
+              : lines
+                  .slice(0, i)
+                  .join('\n')
+                  .replace(/(\n[ \t]*)+$/, '');
           break;
         }
       }

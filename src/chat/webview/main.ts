@@ -170,7 +170,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       showNotice('');
       break;
     case 'trimmed':
-      showNotice(`The ${m.dropped} oldest message${m.dropped === 1 ? '' : 's'} no longer fit the model's context and ${m.dropped === 1 ? 'was' : 'were'} left out of this reply. New chat starts afresh.`);
+      showNotice(
+        `The ${m.dropped} oldest message${m.dropped === 1 ? '' : 's'} no longer fit the model's context and ${m.dropped === 1 ? 'was' : 'were'} left out of this reply. New chat starts afresh.`,
+      );
       break;
     case 'refused':
       composer.refused(m.id);

@@ -65,7 +65,8 @@ describe('ggml block formats (bench/gguf/ggml-blocks.ts)', () => {
         for (let b = 0; b < 8; b++) {
           const block = x.subarray(b * 32, (b + 1) * 32);
           const amax = Math.max(...Array.from(block, Math.abs));
-          for (let j = 0; j < 32; j++) assert.ok(Math.abs(y[b * 32 + j] - block[j]) <= amax * bound + 1e-7, `seed ${seed} block ${b} value ${j}`);
+          for (let j = 0; j < 32; j++)
+            assert.ok(Math.abs(y[b * 32 + j] - block[j]) <= amax * bound + 1e-7, `seed ${seed} block ${b} value ${j}`);
         }
       }
     });
@@ -78,10 +79,23 @@ describe('GGUF files of the fixtures (bench/gguf/)', function () {
   const llamaLogits = (file: string, tokens: number[]): number[][] =>
     (
       JSON.parse(
-        execFileSync(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bench/gguf/llama-peer.ts'), 'logits', '--model', file, '--tokens', tokens.join(','), '--threads', '1'], {
-          encoding: 'utf8',
-          maxBuffer: 256 << 20,
-        }),
+        execFileSync(
+          join(ROOT, 'node_modules/.bin/tsx'),
+          [
+            join(ROOT, 'bench/gguf/llama-peer.ts'),
+            'logits',
+            '--model',
+            file,
+            '--tokens',
+            tokens.join(','),
+            '--threads',
+            '1',
+          ],
+          {
+            encoding: 'utf8',
+            maxBuffer: 256 << 20,
+          },
+        ),
       ) as { logits: number[][] }
     ).logits;
   const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -132,7 +146,10 @@ describe('GGUF files of the fixtures (bench/gguf/)', function () {
   it('a V2-Lite layout (q_proj, no q LoRA; greedy softmax routing) at 27 layers: llama.cpp agrees with the engine within 1e-4', async () => {
     // llama.cpp tells V2-Lite (no q LoRA) from the other DeepSeek-V2 models by its 27 layers alone, and refuses a
     // shallower one; the fixture's dimensions at that depth, random weights
-    const config = JSON.parse(readFileSync(join(FIXTURES, 'v2lite-tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(readFileSync(join(FIXTURES, 'v2lite-tiny', 'config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const ckpt = join(dir, 'v2lite-27');
     writeRandomCheckpoint(ckpt, { ...config, num_hidden_layers: 27 }, 'F32');
     const file = join(dir, 'v2lite-27.gguf');
@@ -157,7 +174,18 @@ describe('GGUF files of the fixtures (bench/gguf/)', function () {
       writeGguf(
         dequantized,
         metadata,
-        tensors.map((t) => (t.type === 'F32' ? t : { ...t, type: 'F32' as GgmlType, data: () => { const x = t.data(); return decode(t.type, encode(t.type, x), x.length); } })),
+        tensors.map((t) =>
+          t.type === 'F32'
+            ? t
+            : {
+                ...t,
+                type: 'F32' as GgmlType,
+                data: () => {
+                  const x = t.data();
+                  return decode(t.type, encode(t.type, x), x.length);
+                },
+              },
+        ),
       );
       const tokens = readGolden('v3-tiny').prompts[1].tokens;
       const q = llamaLogits(quantized, tokens);

@@ -21,8 +21,13 @@ function importsOf(source: string): Import[] {
   const found: Import[] = [];
   for (const m of source.matchAll(IMPORT)) {
     const target = m[4] ?? m[5] ?? m[6];
-    const names = /^\{([^}]*)\}$/.exec((m[3] ?? '').trim())?.[1].split(',').map((n) => n.trim()).filter(Boolean);
-    const typeOnly = m[2] !== undefined || (names !== undefined && names.length > 0 && names.every((n) => n.startsWith('type ')));
+    const names = /^\{([^}]*)\}$/
+      .exec((m[3] ?? '').trim())?.[1]
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean);
+    const typeOnly =
+      m[2] !== undefined || (names !== undefined && names.length > 0 && names.every((n) => n.startsWith('type ')));
     found.push({ target, typeOnly });
   }
   return found;
@@ -113,8 +118,26 @@ describe('engine/ import graph', () => {
       for (const [a, b] of edges) g.set(a, (g.get(a) ?? new Map<string, string>()).set(b, `${a}.ts`));
       return g;
     };
-    assert.deepEqual(findCycle(graph([['x', 'y'], ['y', 'z'], ['z', 'y']])), ['y -> z (y.ts)', 'z -> y (z.ts)']);
-    assert.equal(findCycle(graph([['x', 'y'], ['y', 'z'], ['x', 'z']])), undefined);
+    assert.deepEqual(
+      findCycle(
+        graph([
+          ['x', 'y'],
+          ['y', 'z'],
+          ['z', 'y'],
+        ]),
+      ),
+      ['y -> z (y.ts)', 'z -> y (z.ts)'],
+    );
+    assert.equal(
+      findCycle(
+        graph([
+          ['x', 'y'],
+          ['y', 'z'],
+          ['x', 'z'],
+        ]),
+      ),
+      undefined,
+    );
   });
 
   it('has no cycle between its folders (imports that load code)', () => {
@@ -125,6 +148,9 @@ describe('engine/ import graph', () => {
   it('service/ never imports openai/, not even a type: the server and the remote backend sit on top of it', () => {
     const service = folderGraph({ withTypes: true }).get('service');
     assert.equal(service?.get('openai'), undefined, service?.get('openai'));
-    assert.ok(folderGraph({ withTypes: false }).get('openai')?.has('service'), 'openai/ uses service/ (the graph is read)');
+    assert.ok(
+      folderGraph({ withTypes: false }).get('openai')?.has('service'),
+      'openai/ uses service/ (the graph is read)',
+    );
   });
 });

@@ -6,7 +6,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  CancellationTokenSource,
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import OpenAI from 'openai';
 import * as p from '../../../engine/protocol';
 import { fixtureWithMadeUpTokenizer } from '../../helpers/made-up-tokenizer';
@@ -46,7 +52,10 @@ function frames(stdout: Buffer): unknown[] {
   let at = 0;
   while (at < stdout.length) {
     const headerEnd = stdout.indexOf('\r\n\r\n', at);
-    assert.ok(headerEnd > at, `bytes outside a frame at ${at}: ${JSON.stringify(stdout.subarray(at, at + 40).toString())}`);
+    assert.ok(
+      headerEnd > at,
+      `bytes outside a frame at ${at}: ${JSON.stringify(stdout.subarray(at, at + 40).toString())}`,
+    );
     const header = stdout.subarray(at, headerEnd).toString('ascii');
     const m = /^Content-Length: (\d+)$/im.exec(header);
     assert.ok(m, `bad header ${JSON.stringify(header)}`);
@@ -70,9 +79,16 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
   });
 
   it('initializes, refuses another protocol version, and loads a fixture model, reporting the first build as it goes', async () => {
-    const init = await engine.conn.sendRequest(p.InitializeRequest, { protocolVersion: p.PROTOCOL_VERSION, threads: 1 });
+    const init = await engine.conn.sendRequest(p.InitializeRequest, {
+      protocolVersion: p.PROTOCOL_VERSION,
+      threads: 1,
+    });
     assert.equal(init.protocolVersion, p.PROTOCOL_VERSION);
-    await assert.rejects(engine.conn.sendRequest(p.InitializeRequest, { protocolVersion: 99 }), (e: { code?: number; message?: string }) => e.code === p.EngineErrorCodes.BadInput && /protocol version 99/.test(e.message ?? ''));
+    await assert.rejects(
+      engine.conn.sendRequest(p.InitializeRequest, { protocolVersion: 99 }),
+      (e: { code?: number; message?: string }) =>
+        e.code === p.EngineErrorCodes.BadInput && /protocol version 99/.test(e.message ?? ''),
+    );
     const progress: p.ModelProgress[] = [];
     const sub = engine.conn.onNotification(p.ModelProgressNotification, (m) => progress.push(m));
     const info = await engine.conn.sendRequest(p.ModelLoadRequest, { path: model });
@@ -81,7 +97,10 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
     assert.equal(info.backend, 'local');
     // the engine's graph cache is fresh: one notification per graph, before the reply, counting up to the total
     const total = 2 + info.layers + info.moeLayers;
-    assert.deepEqual(progress.map((m) => m.done), Array.from({ length: total }, (_, i) => i + 1));
+    assert.deepEqual(
+      progress.map((m) => m.done),
+      Array.from({ length: total }, (_, i) => i + 1),
+    );
     assert.ok(progress.every((m) => m.total === total && m.path === model));
     // the same checkpoint again comes from the cache: nothing to report
     progress.length = 0;
@@ -91,11 +110,14 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
   });
 
   it('a broken checkpoint is a BadCheckpoint error naming the folder, and the loaded model stays', async () => {
-    await assert.rejects(engine.conn.sendRequest(p.ModelLoadRequest, { path: '/nonexistent/model' }), (e: { code?: number; message?: string }) => {
-      assert.equal(e.code, p.EngineErrorCodes.BadCheckpoint);
-      assert.match(e.message ?? '', /\/nonexistent\/model/);
-      return true;
-    });
+    await assert.rejects(
+      engine.conn.sendRequest(p.ModelLoadRequest, { path: '/nonexistent/model' }),
+      (e: { code?: number; message?: string }) => {
+        assert.equal(e.code, p.EngineErrorCodes.BadCheckpoint);
+        assert.match(e.message ?? '', /\/nonexistent\/model/);
+        return true;
+      },
+    );
     assert.equal((await engine.conn.sendRequest(p.StatsRequest)).model?.path, model);
   });
 
@@ -104,11 +126,18 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
     const sub = engine.conn.onNotification(p.GenerationDeltaNotification, (d) => {
       if (d.streamId === 'chat-1') deltas.push(d.text);
     });
-    const r = await engine.conn.sendRequest(p.ChatRequest, { messages: [{ role: 'user', content: 'hello' }], maxTokens: 12, temperature: 0, streamId: 'chat-1' });
+    const r = await engine.conn.sendRequest(p.ChatRequest, {
+      messages: [{ role: 'user', content: 'hello' }],
+      maxTokens: 12,
+      temperature: 0,
+      streamId: 'chat-1',
+    });
     sub.dispose();
     assert.ok(deltas.length > 0);
     assert.equal(deltas.join(''), r.text);
-    const c = await engine.conn.sendRequest(p.CompleteRequest, { prefix: 'x = ', suffix: '', languageId: 'python', maxTokens: 4 }).catch((e: { code?: number }) => e);
+    const c = await engine.conn
+      .sendRequest(p.CompleteRequest, { prefix: 'x = ', suffix: '', languageId: 'python', maxTokens: 4 })
+      .catch((e: { code?: number }) => e);
     assert.equal((c as { code?: number }).code, p.EngineErrorCodes.BadInput, 'this model has no FIM tokens');
   });
 
@@ -119,7 +148,11 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
       if (d.streamId === 'chat-2' && ++n === 2) source.cancel();
     });
     const err = await engine.conn
-      .sendRequest(p.ChatRequest, { messages: [{ role: 'user', content: 'hello' }], maxTokens: 180, temperature: 0, streamId: 'chat-2' }, source.token)
+      .sendRequest(
+        p.ChatRequest,
+        { messages: [{ role: 'user', content: 'hello' }], maxTokens: 180, temperature: 0, streamId: 'chat-2' },
+        source.token,
+      )
       .catch((e: { code?: number; data?: p.ChatResult }) => e);
     sub.dispose();
     assert.equal((err as { code?: number }).code, p.EngineErrorCodes.Cancelled);
@@ -133,8 +166,15 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
 
   it('proof/check answers through engine/math: a wrong identity comes back wrong with its counterexample', async () => {
     const text = 'We have\n$$ (a+b)^2 = a^2 + 2ab + b^2 $$\nand\n$$ (a-b)^2 = a^2 + b^2 $$\n';
-    const r = await engine.conn.sendRequest(p.ProofCheckRequest, { text, languageId: 'latex', origin: { line: 10, character: 0 } });
-    assert.deepEqual(r.steps.map((s) => s.verdict), ['verified', 'wrong']);
+    const r = await engine.conn.sendRequest(p.ProofCheckRequest, {
+      text,
+      languageId: 'latex',
+      origin: { line: 10, character: 0 },
+    });
+    assert.deepEqual(
+      r.steps.map((s) => s.verdict),
+      ['verified', 'wrong'],
+    );
     assert.equal(r.steps[1].range.start.line, 13, 'ranges in document coordinates');
     assert.ok(r.steps[1].counterexample && 'a' in r.steps[1].counterexample);
   });
@@ -143,15 +183,28 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
     const { url, modelId } = await engine.conn.sendRequest(p.ServeStartRequest, { port: 0, apiKey: 'tool-key' });
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     const client = new OpenAI({ baseURL: url, apiKey: 'tool-key', maxRetries: 0 });
-    const viaHttp = await client.chat.completions.create({ model: modelId, messages: [{ role: 'user', content: 'hello' }], max_tokens: 6, temperature: 0 });
-    const viaRpc = await engine.conn.sendRequest(p.ChatRequest, { messages: [{ role: 'user', content: 'hello' }], maxTokens: 6, temperature: 0, streamId: 'same' });
+    const viaHttp = await client.chat.completions.create({
+      model: modelId,
+      messages: [{ role: 'user', content: 'hello' }],
+      max_tokens: 6,
+      temperature: 0,
+    });
+    const viaRpc = await engine.conn.sendRequest(p.ChatRequest, {
+      messages: [{ role: 'user', content: 'hello' }],
+      maxTokens: 6,
+      temperature: 0,
+      streamId: 'same',
+    });
     assert.equal(viaHttp.choices[0].message.content, viaRpc.text, 'one model serves both');
     await engine.conn.sendRequest(p.ServeStopRequest);
     await assert.rejects(fetch(`${url}/models`));
   });
 
   it('calibrate names what is missing: a domain without texts', async () => {
-    await assert.rejects(engine.conn.sendRequest(p.CalibrateRequest, { code: [], math: [], general: [] }), /no code text files/);
+    await assert.rejects(
+      engine.conn.sendRequest(p.CalibrateRequest, { code: [], math: [], general: [] }),
+      /no code text files/,
+    );
   });
 
   it('stdout carries only Content-Length frames; logs go to stderr; shutdown answers, then the process exits 0', async () => {

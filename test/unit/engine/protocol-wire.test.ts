@@ -4,7 +4,13 @@ import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { CompleteParams, CompleteRequest, CompleteResult, EngineErrorCodes, GenerationDeltaNotification } from '../../../engine/protocol';
+import {
+  CompleteParams,
+  CompleteRequest,
+  CompleteResult,
+  EngineErrorCodes,
+  GenerationDeltaNotification,
+} from '../../../engine/protocol';
 
 function pipePair() {
   const toServer = new PassThrough();
@@ -17,7 +23,14 @@ function pipePair() {
 }
 
 const params = (prefix: string): CompleteParams => ({ prefix, suffix: '', languageId: 'python', maxTokens: 8 });
-const stats = { promptTokens: 0, reusedTokens: 0, generatedTokens: 0, prefillTokensPerS: 0, decodeTokensPerS: 0, timeToFirstTokenMs: 0 };
+const stats = {
+  promptTokens: 0,
+  reusedTokens: 0,
+  generatedTokens: 0,
+  prefillTokensPerS: 0,
+  decodeTokensPerS: 0,
+  timeToFirstTokenMs: 0,
+};
 
 describe('engine/framing (in-memory pipes)', () => {
   it('frames messages by byte length, so multi-byte FIM markers arrive intact', async () => {
@@ -61,7 +74,8 @@ describe('engine/framing (in-memory pipes)', () => {
   it('delivers streamed deltas before the final result', async () => {
     const { client, server } = pipePair();
     server.onRequest(CompleteRequest, async (p) => {
-      for (const t of ['a', 'b', 'c']) await server.sendNotification(GenerationDeltaNotification, { streamId: p.streamId!, text: t });
+      for (const t of ['a', 'b', 'c'])
+        await server.sendNotification(GenerationDeltaNotification, { streamId: p.streamId!, text: t });
       return { text: 'abc', stopReason: 'eos', stats } satisfies CompleteResult;
     });
     server.listen();

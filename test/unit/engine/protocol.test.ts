@@ -7,7 +7,18 @@ describe('protocol', () => {
       .filter((v): v is { method: string } => typeof v === 'object' && v !== null && 'method' in v)
       .map((v) => v.method);
     assert.equal(new Set(methods).size, methods.length);
-    for (const m of ['initialize', 'model/load', 'complete', 'chat', 'proof/check', 'stats', 'routing/profile', 'calibrate', 'shutdown', 'ping']) {
+    for (const m of [
+      'initialize',
+      'model/load',
+      'complete',
+      'chat',
+      'proof/check',
+      'stats',
+      'routing/profile',
+      'calibrate',
+      'shutdown',
+      'ping',
+    ]) {
       assert.ok(methods.includes(m), `missing ${m}`);
     }
   });

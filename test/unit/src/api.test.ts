@@ -10,7 +10,10 @@ describe('api/observe with fake feature events', () => {
   it('records every finished reply and counts provider calls, until its subscription is disposed', () => {
     const replies = new Emitter<FinishedReply>();
     const calls = new Emitter<ProvideCall>();
-    const { observed, subscription } = observe({ onDidProvide: calls.event } as never, { onDidFinishReply: replies.event } as never);
+    const { observed, subscription } = observe(
+      { onDidProvide: calls.event } as never,
+      { onDidFinishReply: replies.event } as never,
+    );
     replies.fire({ text: 'a', trimmed: 0 });
     calls.fire({ switchedOff: true });
     calls.fire({ switchedOff: false });
@@ -18,7 +21,10 @@ describe('api/observe with fake feature events', () => {
     subscription.dispose();
     replies.fire({ text: 'after', trimmed: 0 });
     calls.fire({ switchedOff: true });
-    assert.deepEqual(observed.chatReplies.map((r) => r.text), ['a', 'b']);
+    assert.deepEqual(
+      observed.chatReplies.map((r) => r.text),
+      ['a', 'b'],
+    );
     assert.deepEqual(observed.completionCalls, { total: 2, switchedOff: 1 });
   });
 });

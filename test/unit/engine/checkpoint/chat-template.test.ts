@@ -26,15 +26,31 @@ describe('chat prompts', () => {
   ];
 
   it("renders the checkpoint's Jinja chat_template with its BOS / EOS tokens", () => {
-    const dir = folder({ 'tokenizer_config.json': JSON.stringify({ chat_template: TEMPLATE, bos_token: { content: '<s>' }, eos_token: '</s>' }) });
+    const dir = folder({
+      'tokenizer_config.json': JSON.stringify({
+        chat_template: TEMPLATE,
+        bos_token: { content: '<s>' },
+        eos_token: '</s>',
+      }),
+    });
     const f = new ChatFormatter(readTokenizerConfig(dir));
     assert.ok(f.hasTemplate);
-    assert.equal(f.format(messages), '<s>Be brief.\n\nUser: What is 2+2?\n\nAssistant: 4</s>User: And 3+3?\n\nAssistant:');
+    assert.equal(
+      f.format(messages),
+      '<s>Be brief.\n\nUser: What is 2+2?\n\nAssistant: 4</s>User: And 3+3?\n\nAssistant:',
+    );
   });
 
   it('finds the template in chat_template.jinja or a named list, and falls back to ChatML without one', () => {
     assert.ok(new ChatFormatter(readTokenizerConfig(folder({ 'chat_template.jinja': TEMPLATE }))).hasTemplate);
-    const listed = folder({ 'tokenizer_config.json': JSON.stringify({ chat_template: [{ name: 'tool_use', template: 'x' }, { name: 'default', template: TEMPLATE }] }) });
+    const listed = folder({
+      'tokenizer_config.json': JSON.stringify({
+        chat_template: [
+          { name: 'tool_use', template: 'x' },
+          { name: 'default', template: TEMPLATE },
+        ],
+      }),
+    });
     assert.ok(new ChatFormatter(readTokenizerConfig(listed)).format(messages).endsWith('Assistant:'));
     const plain = new ChatFormatter(readTokenizerConfig(folder({})));
     assert.equal(plain.hasTemplate, false);
@@ -45,10 +61,17 @@ describe('chat prompts', () => {
   });
 
   it("reports a template's raise_exception and a template that does not parse as errors naming the cause", () => {
-    const strict = "{% if messages[0]['role'] != 'user' %}{{ raise_exception('Conversation must start with the user') }}{% endif %}ok";
+    const strict =
+      "{% if messages[0]['role'] != 'user' %}{{ raise_exception('Conversation must start with the user') }}{% endif %}ok";
     const f = new ChatFormatter({ chatTemplate: strict });
-    assert.throws(() => f.format([{ role: 'assistant', content: 'x' }]), /chat template cannot format this conversation: Conversation must start with the user/);
-    assert.throws(() => new ChatFormatter({ chatTemplate: '{% for %}' }), /chat_template in tokenizer_config.json does not parse/);
+    assert.throws(
+      () => f.format([{ role: 'assistant', content: 'x' }]),
+      /chat template cannot format this conversation: Conversation must start with the user/,
+    );
+    assert.throws(
+      () => new ChatFormatter({ chatTemplate: '{% for %}' }),
+      /chat_template in tokenizer_config.json does not parse/,
+    );
     const bad = folder({ 'tokenizer_config.json': '{ nope' });
     assert.throws(() => readTokenizerConfig(bad), /tokenizer_config\.json: not valid JSON/);
   });

@@ -17,7 +17,9 @@ describe('checkpoint loading', () => {
 
   it('a BF16 checkpoint in 3 shards with an index equals the F32 checkpoint of the same (rounded) weights', async () => {
     const sharded = writeVariant('v3-tiny', { dtype: 'BF16', shards: 3 });
-    const rounded = writeVariant('v3-tiny', { tensors: (ts) => ts.map((t) => ({ ...t, data: () => bf16Round(t.data()) })) });
+    const rounded = writeVariant('v3-tiny', {
+      tensors: (ts) => ts.map((t) => ({ ...t, data: () => bf16Round(t.data()) })),
+    });
     const a = await loadModel(sharded, opts);
     const b = await loadModel(rounded, opts);
     const ra = await a.forward(prompt);
@@ -33,7 +35,9 @@ describe('checkpoint loading', () => {
       config: { num_nextn_predict_layers: 1 },
       tensors: (ts) => [
         ...ts,
-        ...ts.filter((t) => t.name.startsWith('model.layers.2.')).map((t) => ({ ...t, name: t.name.replace('layers.2.', 'layers.3.') })),
+        ...ts
+          .filter((t) => t.name.startsWith('model.layers.2.'))
+          .map((t) => ({ ...t, name: t.name.replace('layers.2.', 'layers.3.') })),
         { name: 'model.layers.3.eh_proj.weight', shape: [64, 128], data: () => new Float32Array(64 * 128) },
       ],
     });
@@ -49,14 +53,18 @@ describe('checkpoint loading', () => {
   const broken: [string, () => string, RegExp][] = [
     [
       'a missing tensor',
-      () => writeVariant('v3-tiny', { tensors: (ts) => ts.filter((t) => t.name !== 'model.layers.1.mlp.experts.3.up_proj.weight') }),
+      () =>
+        writeVariant('v3-tiny', {
+          tensors: (ts) => ts.filter((t) => t.name !== 'model.layers.1.mlp.experts.3.up_proj.weight'),
+        }),
       /checkpoint has no tensor 'model\.layers\.1\.mlp\.experts\.3\.up_proj\.weight'/,
     ],
     [
       'a tensor of the wrong shape',
       () =>
         writeVariant('v3-tiny', {
-          tensors: (ts) => ts.map((t) => (t.name === 'model.layers.0.self_attn.o_proj.weight' ? { ...t, shape: [96, 64] } : t)),
+          tensors: (ts) =>
+            ts.map((t) => (t.name === 'model.layers.0.self_attn.o_proj.weight' ? { ...t, shape: [96, 64] } : t)),
         }),
       /model\.safetensors: tensor 'model\.layers\.0\.self_attn\.o_proj\.weight' has shape \[96,64\] but config\.json implies \[64,96\]/,
     ],
@@ -65,7 +73,11 @@ describe('checkpoint loading', () => {
       () => writeVariant('v3-tiny', { tensors: (ts) => ts.filter((t) => !t.name.endsWith('e_score_correction_bias')) }),
       /no tensor 'model\.layers\.1\.mlp\.gate\.e_score_correction_bias'/,
     ],
-    ['an unknown model_type', () => writeVariant('v3-tiny', { config: { model_type: 'mixtral' } }), /config\.json: field 'model_type'/],
+    [
+      'an unknown model_type',
+      () => writeVariant('v3-tiny', { config: { model_type: 'mixtral' } }),
+      /config\.json: field 'model_type'/,
+    ],
     [
       'a missing safetensors file',
       () => {
@@ -97,13 +109,19 @@ describe('checkpoint loading', () => {
   for (const [what, make, msg] of broken) {
     it(`rejects ${what} with an EngineError naming it`, async () => {
       const dir = make();
-      assert.throws(() => validateModelDir(dir), (e: unknown) => e instanceof EngineError && msg.test(e.message));
+      assert.throws(
+        () => validateModelDir(dir),
+        (e: unknown) => e instanceof EngineError && msg.test(e.message),
+      );
       await assert.rejects(loadModel(dir, opts), (e: unknown) => e instanceof EngineError && msg.test(e.message));
     });
   }
 
   it('rejects a precision it cannot run', () => {
     const precision = 'fp8' as unknown as 'int4';
-    assert.throws(() => validateModelDir(copyFixture('v3-tiny'), { precision }), /precision 'fp8' is not supported \(auto, f32, int8, int4 are\)/);
+    assert.throws(
+      () => validateModelDir(copyFixture('v3-tiny'), { precision }),
+      /precision 'fp8' is not supported \(auto, f32, int8, int4 are\)/,
+    );
   });
 });

@@ -5,7 +5,8 @@ import { parseConfig } from '../../../../engine/checkpoint/config';
 import { EngineError } from '../../../../engine/errors';
 import { FIXTURES } from '../../../helpers/fixture-models';
 
-const fixtureConfig = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name, 'config.json'), 'utf8')) as Record<string, unknown>;
+const fixtureConfig = (name: string) =>
+  JSON.parse(readFileSync(join(FIXTURES, name, 'config.json'), 'utf8')) as Record<string, unknown>;
 
 describe('ModelConfig from config.json', () => {
   it('reads the V2-Lite and V3 fixture configs, YaRN included', () => {
@@ -17,7 +18,13 @@ describe('ModelConfig from config.json', () => {
     const v3 = parseConfig(fixtureConfig('v3-tiny-yarn'));
     assert.equal(v3.q_lora_rank, 48);
     assert.equal(v3.scoring_func, 'sigmoid');
-    assert.deepEqual(v3.rope_scaling, { factor: 4, originalMaxPositionEmbeddings: 64, beta_fast: 32, beta_slow: 1, mscale_all_dim: 1 });
+    assert.deepEqual(v3.rope_scaling, {
+      factor: 4,
+      originalMaxPositionEmbeddings: 64,
+      beta_fast: 32,
+      beta_slow: 1,
+      mscale_all_dim: 1,
+    });
   });
 
   const rejects: [string, Record<string, unknown>, RegExp][] = [
@@ -36,7 +43,10 @@ describe('ModelConfig from config.json', () => {
     it(`rejects ${what}, naming the field`, () => {
       const c = { ...fixtureConfig('v3-tiny'), ...edit };
       for (const [k, v] of Object.entries(edit)) if (v === undefined) delete c[k];
-      assert.throws(() => parseConfig(c), (e: unknown) => e instanceof EngineError && msg.test(e.message));
+      assert.throws(
+        () => parseConfig(c),
+        (e: unknown) => e instanceof EngineError && msg.test(e.message),
+      );
     });
   }
 });

@@ -27,7 +27,8 @@ function fuzz(name: string, file: string, attempt: (rng: Rng, i: number) => void
       attempt(rng, i);
     } catch (e) {
       const clear = e instanceof EngineError && e.message.includes(file) && e.message.length < 2000;
-      if (!clear && bad.length < 5) bad.push(`#${i}: ${e instanceof Error ? `${e.name}: ${e.message.slice(0, 300)}` : String(e)}`);
+      if (!clear && bad.length < 5)
+        bad.push(`#${i}: ${e instanceof Error ? `${e.name}: ${e.message.slice(0, 300)}` : String(e)}`);
     }
     // a loader that takes seconds on a small file is the start of a hang (a crafted id once stalled one for a minute)
     const took = performance.now() - t0;
@@ -50,17 +51,24 @@ describe('fuzzing the checkpoint loaders (seeded, 1,000 files each)', function (
     const dir = tempDir('fuzz-st');
     const file = join(dir, 'model.safetensors');
     const values = Float32Array.from({ length: 48 }, (_, i) => i / 7);
-    writeSafetensors(file, [
-      { name: 'a', shape: [4, 6], data: () => values.subarray(0, 24) },
-      { name: 'b', shape: [2, 3, 4], data: () => values.subarray(24) },
-      { name: 'c', shape: [8], data: () => values.subarray(0, 8) },
-    ], 'BF16');
+    writeSafetensors(
+      file,
+      [
+        { name: 'a', shape: [4, 6], data: () => values.subarray(0, 24) },
+        { name: 'b', shape: [2, 3, 4], data: () => values.subarray(24) },
+        { name: 'c', shape: [8], data: () => values.subarray(0, 8) },
+      ],
+      'BF16',
+    );
     const original = readFileSync(file);
     const headerLen = Number(original.readBigUInt64LE(0));
     const header = JSON.parse(original.subarray(8, 8 + headerLen).toString('utf8')) as unknown;
     const data = original.subarray(8 + headerLen);
     fuzz('safetensors', file, (rng) => {
-      writeFileSync(file, rng.next() < 0.7 ? safetensorsBytes(mutateJson(header, rng), data) : mutateBytes(original, rng));
+      writeFileSync(
+        file,
+        rng.next() < 0.7 ? safetensorsBytes(mutateJson(header, rng), data) : mutateBytes(original, rng),
+      );
       const ckpt = new SafetensorsCheckpoint(dir);
       for (const name of ckpt.tensors.keys()) ckpt.readF32(name);
     });
@@ -72,7 +80,10 @@ describe('fuzzing the checkpoint loaders (seeded, 1,000 files each)', function (
     const text = readFileSync(join(FIXTURES, 'v3-tiny', 'config.json'), 'utf8');
     const base = JSON.parse(text) as unknown;
     fuzz('config.json', file, (rng) => {
-      writeFileSync(file, rng.next() < 0.8 ? JSON.stringify(mutateJson(base, rng)) : mutateBytes(Buffer.from(text), rng));
+      writeFileSync(
+        file,
+        rng.next() < 0.8 ? JSON.stringify(mutateJson(base, rng)) : mutateBytes(Buffer.from(text), rng),
+      );
       parameterCounts(readConfig(dir));
     });
   });
@@ -84,7 +95,10 @@ describe('fuzzing the checkpoint loaders (seeded, 1,000 files each)', function (
     const base = JSON.parse(text) as unknown;
     const cfg = readConfig(dir);
     fuzz('tokenizer.json', file, (rng) => {
-      writeFileSync(file, rng.next() < 0.8 ? JSON.stringify(mutateJson(base, rng)) : mutateBytes(Buffer.from(text), rng));
+      writeFileSync(
+        file,
+        rng.next() < 0.8 ? JSON.stringify(mutateJson(base, rng)) : mutateBytes(Buffer.from(text), rng),
+      );
       const tok = CheckpointTokenizer.load(dir, cfg);
       if (tok) tok.decode(tok.encode('def x(): return 1'));
     });

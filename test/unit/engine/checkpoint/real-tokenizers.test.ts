@@ -14,12 +14,21 @@ import { realTokenizerFolder as folderFor } from '../../../helpers/real-tokenize
 
 interface Reference {
   encode(text: string, opts: { add_special_tokens: boolean }): number[];
-  apply_chat_template(messages: { role: string; content: string }[], opts: { tokenize: false; add_generation_prompt: boolean }): string;
+  apply_chat_template(
+    messages: { role: string; content: string }[],
+    opts: { tokenize: false; add_generation_prompt: boolean },
+  ): string;
 }
 
 const TEXTS: [string, string][] = [
-  ['Python', 'def fib(n: int) -> int:\n    """The n-th Fibonacci number."""\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n'],
-  ['TypeScript', "export const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);\n\tconsole.log(`${sum([1, 2, 3])}`);"],
+  [
+    'Python',
+    'def fib(n: int) -> int:\n    """The n-th Fibonacci number."""\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n',
+  ],
+  [
+    'TypeScript',
+    'export const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);\n\tconsole.log(`${sum([1, 2, 3])}`);',
+  ],
   ['LaTeX', '\\begin{align*}\n(a+b)^2 &= a^2 + 2ab + b^2 \\\\\n\\int_0^1 x^2\\,dx &= \\frac{1}{3}\n\\end{align*}'],
   ['numbers', 'pi = 3.14159265358979, e = 2.718281828, n = 1234567890'],
   ['Chinese', '快速排序是一种分治算法：选一个基准，把数组分成两部分。'],
@@ -64,7 +73,9 @@ for (const { name, pkg, fim, referenceTemplate } of [
     it('finds its fill-in-the-middle tokens, and a FIM prompt encodes each as one special token', () => {
       assert.equal(engine.fim?.name, fim);
       const f = engine.fim!;
-      const ids = engine.encode(buildFimPrompt(f, { prefix: 'def f(x):\n    ', suffix: '\n    return y\n', languageId: 'python' }));
+      const ids = engine.encode(
+        buildFimPrompt(f, { prefix: 'def f(x):\n    ', suffix: '\n    return y\n', languageId: 'python' }),
+      );
       for (const token of [f.prefix, f.suffix, f.middle]) {
         const id = engine.tokenToId(token);
         assert.ok(id !== undefined, `${token} is in the vocabulary`);
@@ -74,7 +85,10 @@ for (const { name, pkg, fim, referenceTemplate } of [
 
     it('knows its BOS and EOS tokens from tokenizer_config.json', () => {
       const config = readTokenizerConfig(dir);
-      assert.ok(config.eosToken && engine.eosIds.includes(engine.tokenToId(config.eosToken)!), `EOS ${config.eosToken}`);
+      assert.ok(
+        config.eosToken && engine.eosIds.includes(engine.tokenToId(config.eosToken)!),
+        `EOS ${config.eosToken}`,
+      );
       if (config.bosToken) assert.equal(engine.bosId, engine.tokenToId(config.bosToken));
     });
 

@@ -28,7 +28,10 @@ describe('safetensors reader', () => {
     const dir = tmp();
     writeSafetensors(join(dir, 'a.safetensors'), [{ name: 'x', shape: [24], data: () => values }]);
     writeSafetensors(join(dir, 'b.safetensors'), [{ name: 'y', shape: [2, 12], data: () => values }], 'BF16');
-    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { x: 'a.safetensors', y: 'b.safetensors' } }));
+    writeFileSync(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ weight_map: { x: 'a.safetensors', y: 'b.safetensors' } }),
+    );
     const ckpt = new SafetensorsCheckpoint(dir);
     assert.deepEqual(ckpt.readF32('y'), values);
     assert.equal(ckpt.files.length, 2);
@@ -37,14 +40,23 @@ describe('safetensors reader', () => {
   it('names the shard the index lists but the folder lacks', () => {
     const dir = tmp();
     writeSafetensors(join(dir, 'a.safetensors'), [{ name: 'x', shape: [24], data: () => values }]);
-    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { x: 'a.safetensors', y: 'gone.safetensors' } }));
-    assert.throws(() => new SafetensorsCheckpoint(dir), /gone\.safetensors: listed in model\.safetensors\.index\.json but missing/);
+    writeFileSync(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ weight_map: { x: 'a.safetensors', y: 'gone.safetensors' } }),
+    );
+    assert.throws(
+      () => new SafetensorsCheckpoint(dir),
+      /gone\.safetensors: listed in model\.safetensors\.index\.json but missing/,
+    );
   });
 
   it('names the file and tensor of a truncated file', () => {
     const dir = tmp();
     const f = join(dir, 'model.safetensors');
-    writeSafetensors(f, [{ name: 'first', shape: [24], data: () => values }, { name: 'second', shape: [24], data: () => values }]);
+    writeSafetensors(f, [
+      { name: 'first', shape: [24], data: () => values },
+      { name: 'second', shape: [24], data: () => values },
+    ]);
     truncateSync(f, statSync(f).size - 10);
     assert.throws(() => readHeader(f), /model\.safetensors: truncated: tensor 'second' ends at byte/);
   });

@@ -19,7 +19,16 @@ function folder(files: Record<string, string>): string {
 describe('tokenizer_config.json and the context length', () => {
   it('reads special tokens as strings or AddedToken objects, and a listed chat template', () => {
     const c = readTokenizerConfig(
-      folder({ 'tokenizer_config.json': JSON.stringify({ bos_token: { content: '<s>' }, eos_token: '</s>', chat_template: [{ name: 'tool', template: 'T' }, { name: 'default', template: 'D' }] }) }),
+      folder({
+        'tokenizer_config.json': JSON.stringify({
+          bos_token: { content: '<s>' },
+          eos_token: '</s>',
+          chat_template: [
+            { name: 'tool', template: 'T' },
+            { name: 'default', template: 'D' },
+          ],
+        }),
+      }),
     );
     assert.equal(c.bosToken, '<s>');
     assert.equal(c.eosToken, '</s>');
@@ -29,12 +38,18 @@ describe('tokenizer_config.json and the context length', () => {
   it("perplexity's default window is model_max_length capped at 1024, else 256", () => {
     assert.equal(defaultContext(folder({ 'tokenizer_config.json': JSON.stringify({ model_max_length: 512 }) })), 512);
     assert.equal(defaultContext(folder({ 'tokenizer_config.json': JSON.stringify({ model_max_length: 1e30 }) })), 1024);
-    assert.equal(defaultContext(folder({ 'tokenizer_config.json': JSON.stringify({ model_max_length: 'long' }) })), 256);
+    assert.equal(
+      defaultContext(folder({ 'tokenizer_config.json': JSON.stringify({ model_max_length: 'long' }) })),
+      256,
+    );
     assert.equal(defaultContext(folder({})), 256);
   });
 
   it("the context length is config.json's max_position_embeddings, in ModelInfo, 4096 when the file does not say", () => {
-    const config = JSON.parse(readFileSync(join(FIXTURES, 'v3-tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(readFileSync(join(FIXTURES, 'v3-tiny', 'config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     assert.equal(validateModelDir(join(FIXTURES, 'v3-tiny')).info.contextLength, config.max_position_embeddings);
     const without = { ...config };
     delete without.max_position_embeddings;

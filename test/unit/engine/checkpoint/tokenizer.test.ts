@@ -4,7 +4,12 @@ import * as assert from 'node:assert/strict';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { stopStringsRule } from '../../../../engine/service/stop/stop-strings';
 import { testCacheDir } from '../../../helpers/fixture-models';
-import { CHATML_TEMPLATE, CODE_MERGES, FAMILY_TOKENS, fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
+import {
+  CHATML_TEMPLATE,
+  CODE_MERGES,
+  FAMILY_TOKENS,
+  fixtureWithMadeUpTokenizer,
+} from '../../../helpers/made-up-tokenizer';
 
 describe('tokenizer.json', () => {
   let model: Awaited<ReturnType<typeof loadModel>>;
@@ -17,7 +22,8 @@ describe('tokenizer.json', () => {
 
   it('round-trips text, unicode included, and applies the merges', () => {
     const tok = model.tokenizer!;
-    for (const text of ['def f(x):\n    return x', '∀ε>0 ∃δ: |x−a|<δ ⇒ 😀']) assert.equal(tok.decode(tok.encode(text)), text);
+    for (const text of ['def f(x):\n    return x', '∀ε>0 ∃δ: |x−a|<δ ⇒ 😀'])
+      assert.equal(tok.decode(tok.encode(text)), text);
     assert.ok(tok.encode('def return').length === 3, 'def, Ġ, return... merged');
   });
 
@@ -49,7 +55,12 @@ describe('tokenizer.json', () => {
     // stop at a piece of the free-running output: the text ends right before it
     const stop = free.text.slice(3, 5);
     const streamed: string[] = [];
-    const cut = await model.generate(prompt, { maxTokens: 12, ignoreEos: true, stopRule: stopStringsRule([stop]), onToken: (_id, t) => streamed.push(t) });
+    const cut = await model.generate(prompt, {
+      maxTokens: 12,
+      ignoreEos: true,
+      stopRule: stopStringsRule([stop]),
+      onToken: (_id, t) => streamed.push(t),
+    });
     assert.equal(cut.stopReason, 'stop');
     assert.equal(cut.text, free.text.slice(0, free.text.indexOf(stop)));
     assert.equal(streamed.join(''), cut.text);

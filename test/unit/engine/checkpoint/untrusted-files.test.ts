@@ -28,7 +28,10 @@ describe('untrusted checkpoint files: safetensors offsets, index paths, config s
     const f = join(dir, 'model.safetensors');
     craft(f, { w: { dtype: 'F32', shape: [268435456], data_offsets: [-1073741824, 0] } });
     const before = process.memoryUsage().arrayBuffers;
-    assert.throws(() => new SafetensorsCheckpoint(dir).readF32('w'), engineError(/model\.safetensors: tensor 'w' has data_offsets/));
+    assert.throws(
+      () => new SafetensorsCheckpoint(dir).readF32('w'),
+      engineError(/model\.safetensors: tensor 'w' has data_offsets/),
+    );
     assert.ok(process.memoryUsage().arrayBuffers - before < 100e6, 'nothing large was allocated');
     for (const offsets of [[0.5, 4.5], ['0', '4'], [4], null]) {
       craft(f, { w: { dtype: 'F32', shape: [1], data_offsets: offsets } }, 8);
@@ -42,7 +45,14 @@ describe('untrusted checkpoint files: safetensors offsets, index paths, config s
 
   it('tensors that share bytes are refused', () => {
     const f = join(tempDir('st-trust'), 'model.safetensors');
-    craft(f, { a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } }, 24);
+    craft(
+      f,
+      {
+        a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
+        b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] },
+      },
+      24,
+    );
     assert.throws(() => readHeader(f), engineError(/tensors 'a' and 'b' overlap/));
   });
 
@@ -52,9 +62,19 @@ describe('untrusted checkpoint files: safetensors offsets, index paths, config s
     mkdirSync(dir);
     const values = new Float32Array(4);
     writeSafetensors(join(root, 'outside.safetensors'), [{ name: 'x', shape: [4], data: () => values }]);
-    for (const path of ['../outside.safetensors', join(root, 'outside.safetensors'), 'sub/../../outside.safetensors', '.hidden.safetensors', 7]) {
+    for (const path of [
+      '../outside.safetensors',
+      join(root, 'outside.safetensors'),
+      'sub/../../outside.safetensors',
+      '.hidden.safetensors',
+      7,
+    ]) {
       writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { x: path } }));
-      assert.throws(() => new SafetensorsCheckpoint(dir), engineError(/index\.json: weight_map\['x'\] is .* not a \.safetensors file in the model folder/), String(path));
+      assert.throws(
+        () => new SafetensorsCheckpoint(dir),
+        engineError(/index\.json: weight_map\['x'\] is .* not a \.safetensors file in the model folder/),
+        String(path),
+      );
     }
   });
 
@@ -64,13 +84,21 @@ describe('untrusted checkpoint files: safetensors offsets, index paths, config s
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ n_routed_experts: 5e7 }, /field 'n_routed_experts' is 50000000, over the supported maximum/],
       [{ vocab_size: 1e9 }, /field 'vocab_size' is 1000000000, over/],
-      [{ num_hidden_layers: 1024, first_k_dense_replace: 0, n_routed_experts: 4096, n_group: 1, topk_group: 1 }, /tensors, over the supported/],
+      [
+        { num_hidden_layers: 1024, first_k_dense_replace: 0, n_routed_experts: 4096, n_group: 1, topk_group: 1 },
+        /tensors, over the supported/,
+      ],
       [{ hidden_size: 65536, vocab_size: 4_000_000 }, /always-resident parameters .* more than this machine's/],
       [{ eos_token_id: ['x'] }, /field 'eos_token_id' must be a token id/],
     ];
     for (const [change, pattern] of cases) {
       writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...base, ...change }));
-      assert.throws(() => readConfig(dir), (e: unknown) => e instanceof EngineError && e.message.startsWith(join(dir, 'config.json')) && pattern.test(e.message), JSON.stringify(change));
+      assert.throws(
+        () => readConfig(dir),
+        (e: unknown) =>
+          e instanceof EngineError && e.message.startsWith(join(dir, 'config.json')) && pattern.test(e.message),
+        JSON.stringify(change),
+      );
     }
   });
 
@@ -81,7 +109,10 @@ describe('untrusted checkpoint files: safetensors offsets, index paths, config s
     json.added_tokens[0].id = 2 ** 31;
     writeFileSync(file, JSON.stringify(json));
     const t0 = performance.now();
-    assert.throws(() => CheckpointTokenizer.load(dir, readConfig(dir)), engineError(/tokenizer\.json: an added token has id 2147483648, not a token id below/));
+    assert.throws(
+      () => CheckpointTokenizer.load(dir, readConfig(dir)),
+      engineError(/tokenizer\.json: an added token has id 2147483648, not a token id below/),
+    );
     assert.ok(performance.now() - t0 < 1000);
   });
 });

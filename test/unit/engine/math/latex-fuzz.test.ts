@@ -22,10 +22,14 @@ interface Failure {
 
 function runFuzz(): Promise<{ failures: Failure[]; hung?: Failure; checked: number }> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, '../../../helpers/latex-fuzz-child.ts'), [String(SEED), String(COUNT), String(BUDGET_MS)], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
+    const child = fork(
+      join(__dirname, '../../../helpers/latex-fuzz-child.ts'),
+      [String(SEED), String(COUNT), String(BUDGET_MS)],
+      {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     const failures: Failure[] = [];
@@ -36,7 +40,11 @@ function runFuzz(): Promise<{ failures: Failure[]; hung?: Failure; checked: numb
       clearTimeout(timer);
       timer = setTimeout(() => {
         child.kill('SIGKILL');
-        resolve({ failures, checked, hung: current && { ...current, problem: `no result within ${HANG_MS} ms (budget ${BUDGET_MS} ms)` } });
+        resolve({
+          failures,
+          checked,
+          hung: current && { ...current, problem: `no result within ${HANG_MS} ms (budget ${BUDGET_MS} ms)` },
+        });
       }, HANG_MS);
     };
     child.on('message', (m: { kind: string; i: number; text: string; languageId: string; problem?: string }) => {
@@ -53,7 +61,12 @@ function runFuzz(): Promise<{ failures: Failure[]; hung?: Failure; checked: numb
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      if (signal !== 'SIGKILL' && checked < COUNT) reject(new Error(`the fuzz child died (${code ?? signal}) after ${checked} documents, seed ${SEED}, at ${JSON.stringify(current)}:\n${stderr}`));
+      if (signal !== 'SIGKILL' && checked < COUNT)
+        reject(
+          new Error(
+            `the fuzz child died (${code ?? signal}) after ${checked} documents, seed ${SEED}, at ${JSON.stringify(current)}:\n${stderr}`,
+          ),
+        );
     });
     arm();
   });
@@ -66,7 +79,11 @@ describe('Check Proof fuzz: random LaTeX (seeded, bounded in time)', function ()
     const t0 = Date.now();
     const { failures, hung, checked } = await runFuzz();
     const where = `seed ${SEED} (repeat with FUZZ_SEED=${SEED})`;
-    assert.equal(hung, undefined, `a call hung, ${where}, document #${hung?.i} (${hung?.languageId}): ${JSON.stringify(hung?.text)}`);
+    assert.equal(
+      hung,
+      undefined,
+      `a call hung, ${where}, document #${hung?.i} (${hung?.languageId}): ${JSON.stringify(hung?.text)}`,
+    );
     assert.deepEqual(failures.slice(0, 3), [], `${failures.length} failure(s), ${where}`);
     assert.equal(checked, COUNT);
     console.log(`    ${COUNT} documents in ${Date.now() - t0} ms (seed ${SEED})`);

@@ -6,7 +6,9 @@ import { parseAscii, parseLatex, ParseFailure } from '../../../../engine/math/pa
 
 describe('math parsing', () => {
   it('runs the pinned Compute Engine 0.140.0 (a plain install on Node 20 picks 0.27, which misreads d/dx)', () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '../../../../node_modules/@cortex-js/compute-engine/package.json'), 'utf8'));
+    const pkg = JSON.parse(
+      readFileSync(join(__dirname, '../../../../node_modules/@cortex-js/compute-engine/package.json'), 'utf8'),
+    );
     assert.equal(pkg.version, '0.140.0');
     const lock = JSON.parse(readFileSync(join(__dirname, '../../../../package-lock.json'), 'utf8'));
     assert.equal(lock.packages['node_modules/@cortex-js/compute-engine'].version, '0.140.0');
@@ -22,7 +24,10 @@ describe('math parsing', () => {
 
   it('refuses malformed input with a message naming it instead of guessing', () => {
     assert.throws(() => parseLatex('\\frac{1}{'), ParseFailure);
-    assert.throws(() => parseAscii('3 * (4 +'), (e: Error) => e instanceof ParseFailure && /cannot parse '3 \* \(4 \+'/.test(e.message));
+    assert.throws(
+      () => parseAscii('3 * (4 +'),
+      (e: Error) => e instanceof ParseFailure && /cannot parse '3 \* \(4 \+'/.test(e.message),
+    );
   });
 });
 
@@ -68,7 +73,11 @@ describe('evaluation brackets of a definite integral, read as F(b) - F(a)', () =
     assert.deepEqual(parseLatex('\\left[x^2\\right]_1^3'), ['Add', ['Power', 3, 2], ['Negate', ['Power', 1, 2]]]);
     assert.deepEqual(parseLatex('\\Big[x^2\\Big]_{1}^{3}'), parseLatex('\\left[x^2\\right]_1^3'));
     assert.deepEqual(parseLatex('[x^2]_1^3 + 1'), ['Add', ['Add', ['Power', 3, 2], ['Negate', ['Power', 1, 2]]], 1]);
-    assert.deepEqual(parseLatex('\\left[-\\cos x\\right]_0^{\\pi}'), ['Add', ['Negate', ['Cos', 'Pi']], ['Negate', ['Negate', ['Cos', 0]]]]);
+    assert.deepEqual(parseLatex('\\left[-\\cos x\\right]_0^{\\pi}'), [
+      'Add',
+      ['Negate', ['Cos', 'Pi']],
+      ['Negate', ['Negate', ['Cos', 0]]],
+    ]);
     assert.deepEqual(parseLatex('[0, 1]'), ['List', 0, 1]);
   });
 

@@ -18,7 +18,10 @@ describe('prover trust boundary', function () {
   describe('coqc (real) on a file that reaches outside its folder', () => {
     it('refuses Redirect / Extraction to an absolute path before coqc runs, naming the command and line; nothing is written', async () => {
       const out = scratch();
-      for (const [command, target] of [['Redirect', join(out, 'pwned')], ['Extraction', join(out, 'pwned.ml')]] as const) {
+      for (const [command, target] of [
+        ['Redirect', join(out, 'pwned')],
+        ['Extraction', join(out, 'pwned.ml')],
+      ] as const) {
         const text = `Definition x := 1.\n(* a comment *)\n${command} "${target}" ${command === 'Redirect' ? 'Print x' : 'x'}.\n`;
         const r = await checkProof({ text, languageId: 'coq', filePath: join(out, 'A.v') });
         assert.equal(r.prover?.proved, false);
@@ -34,14 +37,18 @@ describe('prover trust boundary', function () {
       assert.equal(findOutsideFileAccess('Goal True.\nDrop.')?.line, 2);
       assert.equal(findOutsideFileAccess('Load "../secret".')?.command, 'Load');
       assert.equal(findOutsideFileAccess('Add Rec LoadPath "/home/u/lib" as L.')?.command, 'Add Rec LoadPath');
-      assert.equal(findOutsideFileAccess('Set Extraction Output Directory "~/x".')?.command, 'Set Extraction Output Directory');
+      assert.equal(
+        findOutsideFileAccess('Set Extraction Output Directory "~/x".')?.command,
+        'Set Extraction Output Directory',
+      );
       assert.equal(findOutsideFileAccess('(* Redirect "/etc/x" Print nat. *) Definition Cdx := 1.'), undefined);
       assert.equal(findOutsideFileAccess('Load Helper. Extraction "out.ml" nat.'), undefined);
     });
 
     it('runs coqc on a copy in a private temp folder: a relative Extraction lands there, not beside the file', async () => {
       const folder = scratch();
-      const text = 'Require Extraction.\nDefinition two := 2.\nExtraction "two.ml" two.\nTheorem t : two = 2.\nProof. reflexivity. Qed.\n';
+      const text =
+        'Require Extraction.\nDefinition two := 2.\nExtraction "two.ml" two.\nTheorem t : two = 2.\nProof. reflexivity. Qed.\n';
       const r = await checkProof({ text, languageId: 'coq', filePath: join(folder, 'T.v') });
       assert.equal(r.prover?.proved, true, r.prover?.message);
       assert.deepEqual(readdirSync(folder), []);
@@ -51,21 +58,29 @@ describe('prover trust boundary', function () {
 
   describe('axioms and escape hatches (real coqc)', () => {
     it("reports 'proved, assuming cheat' for 1 = 2 proved from Axiom cheat, per theorem, in a typed field", async () => {
-      const text = 'Axiom cheat : forall P, P.\nModule M.\nTheorem bad : 1 = 2.\nProof. apply cheat. Qed.\nEnd M.\nExample ok : 1 = 1.\nProof. reflexivity. Qed.\n';
+      const text =
+        'Axiom cheat : forall P, P.\nModule M.\nTheorem bad : 1 = 2.\nProof. apply cheat. Qed.\nEnd M.\nExample ok : 1 = 1.\nProof. reflexivity. Qed.\n';
       const r = await checkProof({ text, languageId: 'coq' });
       assert.deepEqual(r.prover?.assuming, ['cheat']);
       assert.match(r.prover!.message!, /assuming cheat/);
       const [bad, ok] = r.prover!.theorems!;
-      assert.deepEqual({ name: bad!.name, axioms: bad!.axioms, unproved: bad!.unproved }, { name: 'M.bad', axioms: ['cheat'], unproved: false });
+      assert.deepEqual(
+        { name: bad!.name, axioms: bad!.axioms, unproved: bad!.unproved },
+        { name: 'M.bad', axioms: ['cheat'], unproved: false },
+      );
       assert.deepEqual(bad!.range, { start: { line: 2, character: 8 }, end: { line: 2, character: 11 } });
       assert.deepEqual(ok!.axioms, []);
     });
 
     it('a theorem resting on an Admitted lemma or on a switched-off guard checker is not proved', async () => {
-      const admitted = await checkProof({ text: 'Lemma adm : 2 = 3.\nProof. Admitted.\nLemma uses : 2 = 3.\nProof. exact adm. Qed.\n', languageId: 'coq' });
+      const admitted = await checkProof({
+        text: 'Lemma adm : 2 = 3.\nProof. Admitted.\nLemma uses : 2 = 3.\nProof. exact adm. Qed.\n',
+        languageId: 'coq',
+      });
       assert.equal(admitted.prover?.proved, false);
       assert.equal(admitted.prover!.theorems!.find((t) => t.name === 'uses')!.unproved, true);
-      const guard = 'Unset Guard Checking.\nFixpoint loop (n : nat) : False := loop n.\nSet Guard Checking.\nTheorem f : False.\nProof. exact (loop 0). Qed.\n';
+      const guard =
+        'Unset Guard Checking.\nFixpoint loop (n : nat) : False := loop n.\nSet Guard Checking.\nTheorem f : False.\nProof. exact (loop 0). Qed.\n';
       const g = await checkProof({ text: guard, languageId: 'coq' });
       assert.equal(g.prover?.proved, false);
       assert.match(g.prover!.theorems![0]!.axioms[0]!, /assumed to be guarded/);
@@ -79,9 +94,22 @@ describe('prover trust boundary', function () {
     });
 
     it('names theorems as the prover does (modules, namespaces) and reads Print Assumptions answers', () => {
-      assert.deepEqual(coqTheorems('Module A.\nSection S.\nLemma l : True. Qed.\nEnd S.\nEnd A.\nModule B := A.\nTheorem u : True.').map((t) => t.name), ['A.l', 'u']);
-      assert.deepEqual(leanTheorems('namespace A\n-- theorem fake : True\ntheorem x : True := trivial\nend A\n@[simp] private theorem y : True := trivial').map((t) => t.name), ['A.x', 'y']);
-      assert.deepEqual(parseCoqAssumptions('Axioms:\nclassic : forall P : Prop,\n          P \\/ ~ P\n', new Set()), { axioms: ['classic'], unproved: false });
+      assert.deepEqual(
+        coqTheorems(
+          'Module A.\nSection S.\nLemma l : True. Qed.\nEnd S.\nEnd A.\nModule B := A.\nTheorem u : True.',
+        ).map((t) => t.name),
+        ['A.l', 'u'],
+      );
+      assert.deepEqual(
+        leanTheorems(
+          'namespace A\n-- theorem fake : True\ntheorem x : True := trivial\nend A\n@[simp] private theorem y : True := trivial',
+        ).map((t) => t.name),
+        ['A.x', 'y'],
+      );
+      assert.deepEqual(parseCoqAssumptions('Axioms:\nclassic : forall P : Prop,\n          P \\/ ~ P\n', new Set()), {
+        axioms: ['classic'],
+        unproved: false,
+      });
     });
   });
 
@@ -98,7 +126,12 @@ describe('prover trust boundary', function () {
       process.env.PATH = `${lakeDir}:${path}`;
       let r: Awaited<ReturnType<typeof checkProof>>;
       try {
-        r = await checkProof({ text: 'theorem t : True := trivial\n', languageId: 'lean', filePath: join(project, 'T.lean'), provers: { lean: fake.path } });
+        r = await checkProof({
+          text: 'theorem t : True := trivial\n',
+          languageId: 'lean',
+          filePath: join(project, 'T.lean'),
+          provers: { lean: fake.path },
+        });
       } finally {
         process.env.PATH = path;
       }
@@ -114,13 +147,18 @@ describe('prover trust boundary', function () {
     });
 
     it('sorry through any macro is not proved; native_decide is proved, assuming Lean.ofReduceBool; foundations are not listed', async () => {
-      const text = 'theorem a : 1 = 2 := by my_tactic\ntheorem b : 2 + 2 = 4 := by native_decide\ntheorem c : True := by simp\n';
+      const text =
+        'theorem a : 1 = 2 := by my_tactic\ntheorem b : 2 + 2 = 4 := by native_decide\ntheorem c : True := by simp\n';
       const fake = makeFakeProver({ axioms: { a: ['sorryAx'], b: ['propext', 'Lean.ofReduceBool'], c: ['propext'] } });
       const r = await checkProof({ text, languageId: 'lean', provers: { lean: fake.path } });
       assert.equal(r.prover?.proved, false);
       assert.equal(r.prover!.theorems![0]!.unproved, true);
       const only = makeFakeProver({ axioms: { b: ['propext', 'Lean.ofReduceBool'], c: ['propext'] } });
-      const r2 = await checkProof({ text: text.split('\n').slice(1).join('\n'), languageId: 'lean', provers: { lean: only.path } });
+      const r2 = await checkProof({
+        text: text.split('\n').slice(1).join('\n'),
+        languageId: 'lean',
+        provers: { lean: only.path },
+      });
       assert.equal(r2.prover?.proved, true);
       assert.deepEqual(r2.prover?.assuming, ['Lean.ofReduceBool']);
       assert.deepEqual(r2.proverDiagnostics, []);
@@ -129,7 +167,12 @@ describe('prover trust boundary', function () {
     it('a timeout kills the prover and the child it started (process group), without waiting for the child', async () => {
       const fake = makeFakeProver({ spawnChildThenSleepMs: 20_000 });
       const t0 = Date.now();
-      const r = await checkProof({ text: 'theorem t : True := trivial\n', languageId: 'lean', provers: { lean: fake.path }, timeoutMs: 500 });
+      const r = await checkProof({
+        text: 'theorem t : True := trivial\n',
+        languageId: 'lean',
+        provers: { lean: fake.path },
+        timeoutMs: 500,
+      });
       assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
       assert.match(r.prover!.message!, /did not finish within 500 ms/);
       const child = Number(readFileSync(fake.childPidFile, 'utf8'));

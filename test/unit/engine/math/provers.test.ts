@@ -47,7 +47,11 @@ describe('formal provers', function () {
     });
 
     it('counts Admitted as not proved even though coqc exits 0', async () => {
-      const r = await checkProof({ text: read('Admitted.v'), languageId: 'coq', filePath: join(fixtures, 'Admitted.v') });
+      const r = await checkProof({
+        text: read('Admitted.v'),
+        languageId: 'coq',
+        filePath: join(fixtures, 'Admitted.v'),
+      });
       assert.equal(r.prover?.proved, false);
       assert.match(r.prover!.message!, /admitted/);
       const gap = r.proverDiagnostics!.find((d) => /not proved/.test(d.message))!;
@@ -60,7 +64,8 @@ describe('formal provers', function () {
     });
 
     it('stops a run that exceeds its timeout and one that is cancelled', async () => {
-      const slow = 'Goal True. Proof. Timeout 100 repeat (idtac). exact I. Qed.\nFixpoint f (n : nat) : nat := match n with 0 => 0 | S m => f m end.\nEval vm_compute in (f (Nat.pow 2 60)).\n';
+      const slow =
+        'Goal True. Proof. Timeout 100 repeat (idtac). exact I. Qed.\nFixpoint f (n : nat) : nat := match n with 0 => 0 | S m => f m end.\nEval vm_compute in (f (Nat.pow 2 60)).\n';
       const timed = await checkProof({ text: slow, languageId: 'coq', timeoutMs: 300 });
       assert.equal(timed.prover?.proved, false);
       assert.match(timed.prover!.message!, /did not finish within 300 ms/);
@@ -72,10 +77,18 @@ describe('formal provers', function () {
   });
 
   it('says when a prover is not installed and how to install it', async () => {
-    const coq = await checkProof({ text: 'Goal True. exact I. Qed.', languageId: 'coq', provers: { coqc: '/nonexistent/coqc' } });
+    const coq = await checkProof({
+      text: 'Goal True. exact I. Qed.',
+      languageId: 'coq',
+      provers: { coqc: '/nonexistent/coqc' },
+    });
     assert.equal(coq.prover?.available, false);
     assert.match(coq.prover!.message!, /not found.*apt-get install coq/);
-    const lean = await checkProof({ text: 'theorem t : 1 + 1 = 2 := rfl', languageId: 'lean', provers: { lean: '/nonexistent/lean' } });
+    const lean = await checkProof({
+      text: 'theorem t : 1 + 1 = 2 := rfl',
+      languageId: 'lean',
+      provers: { lean: '/nonexistent/lean' },
+    });
     assert.equal(lean.prover?.available, false);
     assert.match(lean.prover!.message!, /Lean 4 not found.*elan/);
   });
@@ -83,7 +96,12 @@ describe('formal provers', function () {
   it('reads lean --json messages (fake boundary: recorded output), code-point columns -> UTF-16, sorry = not proved', () => {
     const text = 'theorem 𝔸 : True := by\n  sorry\n';
     const output = [
-      JSON.stringify({ severity: 'warning', pos: { line: 1, column: 8 }, endPos: { line: 1, column: 9 }, data: "declaration uses 'sorry'" }),
+      JSON.stringify({
+        severity: 'warning',
+        pos: { line: 1, column: 8 },
+        endPos: { line: 1, column: 9 },
+        data: "declaration uses 'sorry'",
+      }),
     ].join('\n');
     const [d] = parseLeanMessages(output, text, new SourceMap(text));
     assert.equal(d!.severity, 'warning');

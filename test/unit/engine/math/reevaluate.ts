@@ -31,19 +31,28 @@ function asciiAt(expr: string, point: Record<string, string>): Sample {
 }
 
 const differ = (a: Sample, b: Sample) =>
-  Number.isNaN(a.re) || Number.isNaN(b.re) || Math.abs(a.re - b.re) + Math.abs(a.im - b.im) > 1e-6 * Math.max(1, Math.abs(a.re), Math.abs(b.re));
+  Number.isNaN(a.re) ||
+  Number.isNaN(b.re) ||
+  Math.abs(a.re - b.re) + Math.abs(a.im - b.im) > 1e-6 * Math.max(1, Math.abs(a.re), Math.abs(b.re));
 
 function relationHolds(relation: string, a: Sample, b: Sample): boolean {
-  if (a.im !== 0 || b.im !== 0 || Number.isNaN(a.re) || Number.isNaN(b.re)) return relation === '≠' ? differ(a, b) : false;
+  if (a.im !== 0 || b.im !== 0 || Number.isNaN(a.re) || Number.isNaN(b.re))
+    return relation === '≠' ? differ(a, b) : false;
   const d = a.re - b.re;
   const eps = 1e-9 * Math.max(1, Math.abs(a.re), Math.abs(b.re));
   switch (relation) {
-    case '=': return Math.abs(d) <= eps;
-    case '≠': return Math.abs(d) > eps;
-    case '<': return d < -eps;
-    case '≤': return d <= eps;
-    case '>': return d > eps;
-    case '≥': return d >= -eps;
+    case '=':
+      return Math.abs(d) <= eps;
+    case '≠':
+      return Math.abs(d) > eps;
+    case '<':
+      return d < -eps;
+    case '≤':
+      return d <= eps;
+    case '>':
+      return d > eps;
+    case '≥':
+      return d >= -eps;
   }
   throw new Error(`relation ${relation}`);
 }
@@ -54,7 +63,15 @@ function atomsHold(text: string, point: Record<string, string>, disjunction: boo
     // a chained comparison `0 < x < 1` holds when each consecutive pair does
     const parts = atom.split(/(\\geq|\\leq|\\ge|\\le|\\neq|\\ne|=|<|>)(?![A-Za-z])/);
     const values = parts.filter((_, i) => i % 2 === 0).map((e) => latexAt(e.replace(/&/g, ''), point));
-    return parts.every((rel, i) => i % 2 === 0 || relationHolds({ '\\geq': '≥', '\\ge': '≥', '\\leq': '≤', '\\le': '≤', '\\neq': '≠', '\\ne': '≠' }[rel] ?? rel, values[(i - 1) / 2]!, values[(i + 1) / 2]!));
+    return parts.every(
+      (rel, i) =>
+        i % 2 === 0 ||
+        relationHolds(
+          { '\\geq': '≥', '\\ge': '≥', '\\leq': '≤', '\\le': '≤', '\\neq': '≠', '\\ne': '≠' }[rel] ?? rel,
+          values[(i - 1) / 2]!,
+          values[(i + 1) / 2]!,
+        ),
+    );
   });
   return disjunction ? results.some(Boolean) : results.every(Boolean);
 }

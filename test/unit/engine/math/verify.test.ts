@@ -5,7 +5,8 @@ import { formatValue } from '../../../../engine/math/values';
 import { parseLatex } from '../../../../engine/math/parse';
 import { shutdownSmt } from '../../../../engine/math/smt';
 
-const verdicts = async (text: string, languageId = 'markdown') => (await checkProof({ text, languageId })).steps.map((s) => s.verdict);
+const verdicts = async (text: string, languageId = 'markdown') =>
+  (await checkProof({ text, languageId })).steps.map((s) => s.verdict);
 const one = async (text: string) => (await checkProof({ text, languageId: 'markdown' })).steps[0]!;
 
 describe('verification engine', function () {
@@ -22,7 +23,9 @@ describe('verification engine', function () {
   it('verifies identities and refutes a wrong one with an exact rational counterexample', async () => {
     assert.deepEqual(await verdicts('$$\\frac{x^2-1}{x-1} = x + 1 = (x+1)^1$$'), ['verified', 'verified']);
     assert.equal((await one('$$(a+b)^3 = a^3 + 3a^2b + 3ab^2 + b^3 = a^3 + b^3$$')).verdict, 'verified');
-    const wrong = (await checkProof({ text: '$$(a+b)^3 = a^3 + 3a^2b + 3ab^2 + b^3 = a^3 + b^3$$', languageId: 'markdown' })).steps[1]!;
+    const wrong = (
+      await checkProof({ text: '$$(a+b)^3 = a^3 + 3a^2b + 3ab^2 + b^3 = a^3 + b^3$$', languageId: 'markdown' })
+    ).steps[1]!;
     assert.equal(wrong.verdict, 'wrong');
     assert.match(wrong.counterexample!.a!, /^-?\d+(\/\d+)?$/);
     assert.notEqual(wrong.values!.left, wrong.values!.right);
@@ -30,7 +33,8 @@ describe('verification engine', function () {
 
   it('respects stated domains: ln(ab) = ln a + ln b holds for positives and is a domain error for negatives', async () => {
     assert.deepEqual(await verdicts('For $a, b > 0$: $\\ln(ab) = \\ln a + \\ln b$'), ['verified']);
-    const s = (await checkProof({ text: 'For $a, b < 0$: $\\ln(ab) = \\ln a + \\ln b$', languageId: 'markdown' })).steps[0]!;
+    const s = (await checkProof({ text: 'For $a, b < 0$: $\\ln(ab) = \\ln a + \\ln b$', languageId: 'markdown' }))
+      .steps[0]!;
     assert.equal(s.verdict, 'wrong');
     assert.match(s.detail, /undefined/);
     assert.ok(Number(eval(s.counterexample!.a!)) < 0);
@@ -51,7 +55,12 @@ describe('verification engine', function () {
   });
 
   it('sums convergent infinite series numerically and refuses divergent ones', async () => {
-    assert.deepEqual(await verdicts('$$\\sum_{k=1}^{\\infty} \\frac{1}{k^2} = \\frac{\\pi^2}{6}$$ and $$\\sum_{k=0}^{\\infty} \\frac{1}{3^k} = 2$$'), ['verified', 'wrong']);
+    assert.deepEqual(
+      await verdicts(
+        '$$\\sum_{k=1}^{\\infty} \\frac{1}{k^2} = \\frac{\\pi^2}{6}$$ and $$\\sum_{k=0}^{\\infty} \\frac{1}{3^k} = 2$$',
+      ),
+      ['verified', 'wrong'],
+    );
     const s = await one('$$\\sum_{k=1}^{\\infty} \\frac{1}{k} = 10$$');
     assert.equal(s.verdict, 'unknown');
   });
@@ -83,9 +92,16 @@ describe('verification engine', function () {
   it('checks equation rows without arrows as solving steps, and leaves systems and value lists alone', async () => {
     const solving = '$$\\begin{aligned}\n3x + 1 &= 10 \\\\\n3x &= 9 \\\\\nx &= 4\n\\end{aligned}$$';
     const { steps } = await checkProof({ text: solving, languageId: 'markdown' });
-    assert.deepEqual(steps.map((s) => [s.line, s.verdict]), [[3, 'verified'], [4, 'wrong']]);
+    assert.deepEqual(
+      steps.map((s) => [s.line, s.verdict]),
+      [
+        [3, 'verified'],
+        [4, 'wrong'],
+      ],
+    );
     assert.equal(steps[1]!.counterexample!.x, '3');
-    const system = '$$\\begin{aligned}\nx + y &= 5 \\\\\nx - y &= 1\n\\end{aligned}$$\n\n$$\\begin{aligned}\nx &= 2 \\\\\nx &= 3\n\\end{aligned}$$';
+    const system =
+      '$$\\begin{aligned}\nx + y &= 5 \\\\\nx - y &= 1\n\\end{aligned}$$\n\n$$\\begin{aligned}\nx &= 2 \\\\\nx &= 3\n\\end{aligned}$$';
     assert.deepEqual((await checkProof({ text: system, languageId: 'markdown' })).steps, []);
   });
 
@@ -96,10 +112,17 @@ describe('verification engine', function () {
       return 'looks plausible';
     };
     const { steps } = await checkProof(
-      { text: '$$1 + 1 = 2$$\n\n$$1 + 1 = 3$$\n\n$$\\Gamma(x) = \\Gamma(x)$$', languageId: 'markdown', withModelCritique: true },
+      {
+        text: '$$1 + 1 = 2$$\n\n$$1 + 1 = 3$$\n\n$$\\Gamma(x) = \\Gamma(x)$$',
+        languageId: 'markdown',
+        withModelCritique: true,
+      },
       { critic },
     );
-    assert.deepEqual(steps.map((s) => s.verdict), ['verified', 'wrong', 'unknown']);
+    assert.deepEqual(
+      steps.map((s) => s.verdict),
+      ['verified', 'wrong', 'unknown'],
+    );
     assert.deepEqual(asked, ['\\Gamma(x) = \\Gamma(x)']);
     assert.match(steps[2]!.modelOpinion!, /^model opinion/);
     assert.equal(steps[1]!.modelOpinion, undefined);
@@ -113,7 +136,10 @@ describe('verification engine', function () {
       { text: '$$1 + 1 = 3$$\n\n$$\\Gamma(x) = \\Gamma(x)$$', languageId: 'markdown', withModelCritique: true },
       { critic },
     );
-    assert.deepEqual(steps.map((s) => s.verdict), ['wrong', 'unknown']);
+    assert.deepEqual(
+      steps.map((s) => s.verdict),
+      ['wrong', 'unknown'],
+    );
     assert.equal(steps[1]!.modelOpinion, undefined);
     assert.match(steps[1]!.detail, /model could not be asked: prompt of 420 tokens/);
   });
@@ -133,6 +159,8 @@ describe('verification engine', function () {
   it('stops when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(checkProof({ text: '$1 = 1$', languageId: 'markdown' }, { signal: controller.signal }), { name: 'AbortError' });
+    await assert.rejects(checkProof({ text: '$1 = 1$', languageId: 'markdown' }, { signal: controller.signal }), {
+      name: 'AbortError',
+    });
   });
 });

@@ -23,11 +23,25 @@ const variants: [string, Record<string, unknown>][] = [
       topk_group: 2,
       n_shared_experts: 2,
       first_k_dense_replace: 0,
-      rope_scaling: { type: 'yarn', factor: 40, original_max_position_embeddings: 16, beta_fast: 32, beta_slow: 1, mscale: 0.707, mscale_all_dim: 0.707 },
+      rope_scaling: {
+        type: 'yarn',
+        factor: 40,
+        original_max_position_embeddings: 16,
+        beta_fast: 32,
+        beta_slow: 1,
+        mscale: 0.707,
+        mscale_all_dim: 0.707,
+      },
     },
   ],
-  ['V3 noaux_tc with one expert per token, no shared experts, two dense layers', { num_experts_per_tok: 1, n_shared_experts: 0, first_k_dense_replace: 2, num_hidden_layers: 4 }],
-  ['plain q_proj with v_head_dim larger than the rope part and 8 groups of 2', { q_lora_rank: null, v_head_dim: 32, n_group: 8, topk_group: 3 }],
+  [
+    'V3 noaux_tc with one expert per token, no shared experts, two dense layers',
+    { num_experts_per_tok: 1, n_shared_experts: 0, first_k_dense_replace: 2, num_hidden_layers: 4 },
+  ],
+  [
+    'plain q_proj with v_head_dim larger than the rope part and 8 groups of 2',
+    { q_lora_rank: null, v_head_dim: 32, n_group: 8, topk_group: 3 },
+  ],
 ];
 
 describe('unseen checkpoint shapes', () => {
@@ -42,7 +56,8 @@ describe('unseen checkpoint shapes', () => {
       prefill.logits.forEach((row, t) => assert.ok(maxAbsDiff(row, decode.logits[t]) <= 1e-4, `position ${t}`));
       assert.deepEqual(decode.experts, prefill.experts);
       assert.equal(prefill.experts.length, model.info.moeLayers);
-      for (const layer of prefill.experts) for (const ids of layer) assert.equal(new Set(ids).size, model.info.activeExperts);
+      for (const layer of prefill.experts)
+        for (const ids of layer) assert.equal(new Set(ids).size, model.info.activeExperts);
       const gen = await model.generate(tokens, { maxTokens: 4, ignoreEos: true, usePrefixCache: false });
       const chain = [...tokens];
       for (let i = 0; i < 4; i++) {

@@ -32,7 +32,14 @@ describe('gate', () => {
   });
 
   it('noaux_tc (V3): correction bias used for choice only, groups scored by the sum of their top two', () => {
-    const c = cfg({ topk_method: 'noaux_tc', scoring_func: 'sigmoid', n_group: 4, topk_group: 2, norm_topk_prob: true, routed_scaling_factor: 2.5 });
+    const c = cfg({
+      topk_method: 'noaux_tc',
+      scoring_func: 'sigmoid',
+      n_group: 4,
+      topk_group: 2,
+      norm_topk_prob: true,
+      routed_scaling_factor: 2.5,
+    });
     const correction = new Float32Array([0, 0, 0, 0, 0, 0, 0, 2]); // lifts expert 7 (group 3) over group 0's sum
     const r = route(c, logits, 1, { correction });
     // group sums with bias: g0 0.95+0.52, g1 0.55+0.57, g2 0.88+0.92, g3 0.27+2.73 -> keep g3, g2 -> top-2: 7, 5

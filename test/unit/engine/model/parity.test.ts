@@ -3,7 +3,15 @@
 import * as assert from 'node:assert/strict';
 import type { LoadedModel } from '../../../../engine/runtime/api';
 import { loadModel } from '../../../../engine/runtime/load-model';
-import { FIXTURE_NAMES, FIXTURES, argmax, goldenTensor, maxAbsDiff, readGolden, testCacheDir } from '../../../helpers/fixture-models';
+import {
+  FIXTURE_NAMES,
+  FIXTURES,
+  argmax,
+  goldenTensor,
+  maxAbsDiff,
+  readGolden,
+  testCacheDir,
+} from '../../../helpers/fixture-models';
 import { join } from 'node:path';
 
 const TOL = 1e-4;
@@ -23,13 +31,19 @@ for (const name of FIXTURE_NAMES) {
         const ref = goldenTensor(name, `p${pi}.prefill_logits`);
         const V = model.info.vocabSize;
         assert.equal(r.logits.length, p.tokens.length);
-        r.logits.forEach((row, t) => assert.ok(maxAbsDiff(row, ref.subarray(t * V, (t + 1) * V)) <= TOL, `position ${t}`));
+        r.logits.forEach((row, t) =>
+          assert.ok(maxAbsDiff(row, ref.subarray(t * V, (t + 1) * V)) <= TOL, `position ${t}`),
+        );
         assert.equal(r.experts.length, p.routing.length);
         p.routing.forEach((layer, m) => {
           layer.expert_indices.forEach((want, t) => {
             // compared as a map id -> weight (order within a token is by selection score)
             const got = new Map(r.experts[m][t].map((e, j) => [e, r.expertWeights[m][t][j]]));
-            assert.deepEqual([...got.keys()].sort((a, b) => a - b), [...want].sort((a, b) => a - b), `layer ${layer.layer} token ${t}`);
+            assert.deepEqual(
+              [...got.keys()].sort((a, b) => a - b),
+              [...want].sort((a, b) => a - b),
+              `layer ${layer.layer} token ${t}`,
+            );
             want.forEach((e, j) => assert.ok(Math.abs((got.get(e) as number) - layer.expert_weights[t][j]) < 1e-5));
           });
         });
@@ -39,17 +53,27 @@ for (const name of FIXTURE_NAMES) {
         const dec = await model.forward(p.tokens, { decode: true });
         const ref = goldenTensor(name, `p${pi}.prefill_logits`);
         const V = model.info.vocabSize;
-        dec.logits.forEach((row, t) => assert.ok(maxAbsDiff(row, ref.subarray(t * V, (t + 1) * V)) <= TOL, `position ${t}`));
+        dec.logits.forEach((row, t) =>
+          assert.ok(maxAbsDiff(row, ref.subarray(t * V, (t + 1) * V)) <= TOL, `position ${t}`),
+        );
         p.routing.forEach((layer, m) =>
           layer.expert_indices.forEach((want, t) =>
-            assert.deepEqual([...dec.experts[m][t]].sort((a, b) => a - b), [...want].sort((a, b) => a - b)),
+            assert.deepEqual(
+              [...dec.experts[m][t]].sort((a, b) => a - b),
+              [...want].sort((a, b) => a - b),
+            ),
           ),
         );
       });
 
       it(`p${pi}: greedy generation continues with the reference's 16 tokens and step logits`, async () => {
         const steps = goldenTensor(name, `p${pi}.greedy_step_logits`);
-        const res = await model.generate(p.tokens, { maxTokens: 16, temperature: 0, usePrefixCache: false, ignoreEos: true });
+        const res = await model.generate(p.tokens, {
+          maxTokens: 16,
+          temperature: 0,
+          usePrefixCache: false,
+          ignoreEos: true,
+        });
         assert.deepEqual(res.tokens, p.greedy.new_tokens);
         // the reference's chosen tokens are the argmax of its step logits: a sanity check of the golden data itself
         const V = model.info.vocabSize;

@@ -62,7 +62,8 @@ describe('graph cache', () => {
     assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
     const [built] = readdirSync(cacheDir);
     assert.equal(statSync(join(cacheDir, built)).mode & 0o777, 0o700);
-    for (const f of readdirSync(join(cacheDir, built))) assert.equal(statSync(join(cacheDir, built, f)).mode & 0o777, 0o600, f);
+    for (const f of readdirSync(join(cacheDir, built)))
+      assert.equal(statSync(join(cacheDir, built, f)).mode & 0o777, 0o600, f);
   });
 
   it('keeps routed experts in their own files: nothing resident before a request, part of them after one token', async () => {
@@ -93,6 +94,9 @@ describe('graph cache', () => {
     assert.deepEqual((await b.forward([0, 5, 9])).logits, want);
     await b.dispose();
     const notADir = join(ckpt, 'config.json', 'graphs');
-    await assert.rejects(loadModel(ckpt, { threads: 1, cacheDir: notADir }), (e: unknown) => e instanceof EngineError && /cannot build the graphs in .*config\.json\/graphs/.test(e.message));
+    await assert.rejects(
+      loadModel(ckpt, { threads: 1, cacheDir: notADir }),
+      (e: unknown) => e instanceof EngineError && /cannot build the graphs in .*config\.json\/graphs/.test(e.message),
+    );
   });
 });

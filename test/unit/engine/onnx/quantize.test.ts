@@ -36,7 +36,19 @@ describe('quantized expert weights', () => {
       const file = new ExternalDataFile(join(dir, 'w.bin'));
       const g = new GraphBuilder('mnb');
       const input = g.input('x', ['M', K]);
-      g.output(quantizedLinear(g, { ckpt: undefined as never, file, precision: bits === 8 ? 'int8' : 'int4' }, 'w', w, N, K, input), 'y', ['M', N]);
+      g.output(
+        quantizedLinear(
+          g,
+          { ckpt: undefined as never, file, precision: bits === 8 ? 'int8' : 'int4' },
+          'w',
+          w,
+          N,
+          K,
+          input,
+        ),
+        'y',
+        ['M', N],
+      );
       file.close();
       writeFileSync(join(dir, 'm.onnx'), g.serialize());
       const session = await ort.InferenceSession.create(join(dir, 'm.onnx'), { intraOpNumThreads: 1 });
@@ -68,7 +80,9 @@ describe('quantized expert weights', () => {
       const [rq, rf] = [await quant.forward(prompt), await f32.forward(prompt)];
       const deviation = Math.max(...rq.logits.map((row, t) => maxAbsDiff(row, rf.logits[t])));
       const agree = rq.logits.filter((row, t) => argmax(row) === argmax(rf.logits[t])).length / prompt.length;
-      process.stdout.write(`      ${precision} vs f32 on v3-tiny: max |logit diff| ${deviation.toFixed(4)}, argmax agreement ${(agree * 100).toFixed(0)}%\n`);
+      process.stdout.write(
+        `      ${precision} vs f32 on v3-tiny: max |logit diff| ${deviation.toFixed(4)}, argmax agreement ${(agree * 100).toFixed(0)}%\n`,
+      );
       assert.ok(deviation > 0, 'quantized weights are in use');
       if (precision === 'int8') {
         assert.ok(deviation < 0.5, `int8 deviation ${deviation}`);

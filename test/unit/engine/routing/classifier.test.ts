@@ -10,7 +10,10 @@ interface Labelled {
 
 function load(name: string): Labelled[] {
   const path = join(__dirname, '../../../../engine/routing/data', name);
-  return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Labelled);
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Labelled);
 }
 
 function accuracy(rows: Labelled[]): number {

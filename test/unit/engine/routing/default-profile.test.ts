@@ -9,11 +9,14 @@ import { moeLayerCount } from '../../../../engine/checkpoint/config';
 
 const DEFAULT_MODEL = join(__dirname, '../../../../engine/models/default');
 
-describe('the default model\'s routing profile', () => {
+describe("the default model's routing profile", () => {
   it('belongs to the shipped weights (else: npm run bench:routing -- --calibrate)', function () {
     if (!existsSync(join(DEFAULT_MODEL, 'config.json'))) this.skip();
     const cfg = readConfig(DEFAULT_MODEL);
-    const routing = ModelRouting.load(DEFAULT_MODEL, { moeLayers: moeLayerCount(cfg), routedExperts: cfg.n_routed_experts });
+    const routing = ModelRouting.load(DEFAULT_MODEL, {
+      moeLayers: moeLayerCount(cfg),
+      routedExperts: cfg.n_routed_experts,
+    });
     assert.ok(routing, 'engine/models/default/switchyard-routing.json is missing');
     assert.ok(routing.defaultStrength >= 0);
     for (const d of ['code', 'math', 'general'] as const) assert.ok(routing.profile.corpus[d].tokens > 1000, d);

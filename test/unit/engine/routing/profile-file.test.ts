@@ -45,7 +45,9 @@ describe('routing profile file', () => {
     assert.throws(
       () => loadProfileFor(dir, { moeLayers: 2, routedExperts: 16 }),
       (err: unknown) =>
-        err instanceof EngineError && /calibrated for another checkpoint/.test(err.message) && /calibrate --model/.test(err.message),
+        err instanceof EngineError &&
+        /calibrated for another checkpoint/.test(err.message) &&
+        /calibrate --model/.test(err.message),
     );
   });
 
@@ -64,7 +66,10 @@ describe('routing profile file', () => {
     assert.throws(() => parseProfile(JSON.stringify(future), 'p.json'), /version \d+ is not supported/);
     const short = profileFor('sha256:x');
     short.layers[1].bias.code = [1, 2];
-    assert.throws(() => parseProfile(JSON.stringify(short), 'p.json'), /layers\[1\]\.bias\.code must be 16 finite numbers/);
+    assert.throws(
+      () => parseProfile(JSON.stringify(short), 'p.json'),
+      /layers\[1\]\.bias\.code must be 16 finite numbers/,
+    );
   });
 
   it('refuses a profile made for another expert layout', () => {

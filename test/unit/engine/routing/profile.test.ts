@@ -1,5 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { LOG_RATIO_CLIP, domainBias, deriveProfile, selectionBias, smoothedShares } from '../../../../engine/routing/profile';
+import {
+  LOG_RATIO_CLIP,
+  domainBias,
+  deriveProfile,
+  selectionBias,
+  smoothedShares,
+} from '../../../../engine/routing/profile';
 import { keptExperts, touchedFraction } from '../../../../engine/routing/residency';
 import { type DomainStats, accumulate, emptyStats } from '../../../../engine/routing/stats';
 import { windows } from '../../../../engine/routing/calibration';
@@ -102,7 +108,13 @@ describe('kept experts', () => {
   });
 
   it('counts the touched fraction of (layer, expert) pairs', () => {
-    assert.equal(touchedFraction([[1, 0, 3, 0], [0, 0, 0, 2]]), 3 / 8);
+    assert.equal(
+      touchedFraction([
+        [1, 0, 3, 0],
+        [0, 0, 0, 2],
+      ]),
+      3 / 8,
+    );
     assert.equal(touchedFraction([]), 0);
   });
 });
@@ -112,18 +124,25 @@ describe('calibration windows and accumulation', () => {
     const ws = windows(20, { tokens: 8, context: 2 });
     const counted: number[] = [];
     for (const w of ws) for (let i = w.start + w.first; i < w.end; i++) counted.push(i);
-    assert.deepEqual(counted, Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      counted,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     assert.ok(ws.slice(1).every((w) => w.first === 2));
   });
 
   it('skips the context rows of a window when counting', () => {
     const s = emptyStats(1, 3);
-    accumulate(s, {
-      logits: [],
-      experts: [[[0], [1], [2]]],
-      expertWeights: [[[1], [0.5], [0.25]]],
-      routerScores: [[Float32Array.of(1, 0, 0), Float32Array.of(0, 1, 0), Float32Array.of(0, 0, 1)]],
-    }, 1);
+    accumulate(
+      s,
+      {
+        logits: [],
+        experts: [[[0], [1], [2]]],
+        expertWeights: [[[1], [0.5], [0.25]]],
+        routerScores: [[Float32Array.of(1, 0, 0), Float32Array.of(0, 1, 0), Float32Array.of(0, 0, 1)]],
+      },
+      1,
+    );
     assert.equal(s.tokens, 2);
     assert.deepEqual(s.counts[0], [0, 1, 1]);
     assert.deepEqual(s.weightSums[0], [0, 0.5, 0.25]);
@@ -134,7 +153,13 @@ describe('calibration windows and accumulation', () => {
 describe('kept experts for several domains', () => {
   it('ranks by the summed frequency of the domains, so an assistant keeps what code and math use', () => {
     const p = deriveProfile({
-      checkpoint: { fingerprint: 'sha256:x', modelType: 'deepseek_v3', moeLayers: 1, routedExperts: 4, activeExperts: 1 },
+      checkpoint: {
+        fingerprint: 'sha256:x',
+        modelType: 'deepseek_v3',
+        moeLayers: 1,
+        routedExperts: 4,
+        activeExperts: 1,
+      },
       firstMoeLayer: 1,
       stats: {
         code: statsOf([50, 0, 0, 50]),

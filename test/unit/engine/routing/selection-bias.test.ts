@@ -16,7 +16,9 @@ const f32 = Math.fround;
 
 function sameBits(a: ForwardResult, b: ForwardResult): void {
   assert.equal(a.logits.length, b.logits.length);
-  a.logits.forEach((row, t) => assert.ok(Buffer.from(row.buffer).equals(Buffer.from(b.logits[t].buffer)), `logits row ${t}`));
+  a.logits.forEach((row, t) =>
+    assert.ok(Buffer.from(row.buffer).equals(Buffer.from(b.logits[t].buffer)), `logits row ${t}`),
+  );
   assert.deepEqual(a.experts, b.experts);
   assert.deepEqual(a.expertWeights, b.expertWeights);
 }
@@ -132,7 +134,11 @@ describe('kept experts on the softmax (V2) router', () => {
       [0, 2, 4, 6],
       [1, 3, 5, 7],
     ];
-    const model = await loadModel(join(FIXTURES, 'v2lite-tiny'), { threads: 1, cacheDir: testCacheDir(), keptExperts: kept });
+    const model = await loadModel(join(FIXTURES, 'v2lite-tiny'), {
+      threads: 1,
+      cacheDir: testCacheDir(),
+      keptExperts: kept,
+    });
     try {
       const r = await model.forward(fixtureSequence('code', 20, 3), { routerScores: true });
       r.experts.forEach((layer, m) =>

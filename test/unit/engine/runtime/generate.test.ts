@@ -81,7 +81,10 @@ describe('generation (v3-tiny)', () => {
     assert.deepEqual(second.tokens, greedy);
     // the routers saw only the 10 new prompt tokens and the 15 decode steps: the cached 30 were not run again
     for (const layer of second.stats.expertCounts as number[][]) {
-      assert.equal(layer.reduce((a, b) => a + b, 0), (prompt.length - 30 + 15) * model.info.activeExperts);
+      assert.equal(
+        layer.reduce((a, b) => a + b, 0),
+        (prompt.length - 30 + 15) * model.info.activeExperts,
+      );
     }
     // identical prompt again: everything but the last token comes from the cache
     const third = await model.generate(prompt, { maxTokens: 4, ignoreEos: true });
@@ -113,7 +116,9 @@ describe('generation (v3-tiny)', () => {
       const same = [...skew.experts[0][t]].sort().join() === [...base.experts[0][t]].sort().join();
       if (same) {
         const w = new Map(base.experts[0][t].map((e, j) => [e, base.expertWeights[0][t][j]]));
-        skew.experts[0][t].forEach((e, j) => assert.ok(Math.abs((w.get(e) as number) - skew.expertWeights[0][t][j]) < 1e-6));
+        skew.experts[0][t].forEach((e, j) =>
+          assert.ok(Math.abs((w.get(e) as number) - skew.expertWeights[0][t][j]) < 1e-6),
+        );
       }
     }
     // v3-tiny renormalises the top-k weights and scales them by 2.5; a +10 bias would dominate them if it leaked in
@@ -127,14 +132,20 @@ describe('generation (v3-tiny)', () => {
     for (const layer of counts) {
       assert.equal(layer.length, model.info.routedExperts);
       // prompt tokens plus 3 decode steps, k experts each (the 4th token is sampled, not run)
-      assert.equal(layer.reduce((a, b) => a + b, 0), (prompt.length + 3) * model.info.activeExperts);
+      assert.equal(
+        layer.reduce((a, b) => a + b, 0),
+        (prompt.length + 3) * model.info.activeExperts,
+      );
     }
   });
 
   it('rejects token ids out of range and malformed biases with clear errors', async () => {
     await assert.rejects(async () => model.forward([0, 512]), /token id 512 is out of range \(vocab_size 512\)/);
     await assert.rejects(async () => model.forward([0, -1]), /token id -1 is out of range/);
-    await assert.rejects(async () => model.forward([0], { selectionBias: [new Float32Array(16)] }), /selectionBias has 1 layers, the model has 2/);
+    await assert.rejects(
+      async () => model.forward([0], { selectionBias: [new Float32Array(16)] }),
+      /selectionBias has 1 layers, the model has 2/,
+    );
   });
 
   it('keptExperts restricts every selection to the kept experts of each layer', async () => {
@@ -142,11 +153,20 @@ describe('generation (v3-tiny)', () => {
       [0, 1, 2, 3, 4, 5, 6, 7],
       [8, 9, 10, 11, 12, 13, 14, 15],
     ];
-    const pruned = await loadModel(join(FIXTURES, 'v3-tiny'), { threads: 1, cacheDir: testCacheDir(), keptExperts: kept });
+    const pruned = await loadModel(join(FIXTURES, 'v3-tiny'), {
+      threads: 1,
+      cacheDir: testCacheDir(),
+      keptExperts: kept,
+    });
     const r = await pruned.forward(prompt);
-    r.experts.forEach((layer, m) => layer.forEach((ids) => ids.forEach((e) => assert.ok(kept[m].includes(e), `layer ${m} chose ${e}`))));
+    r.experts.forEach((layer, m) =>
+      layer.forEach((ids) => ids.forEach((e) => assert.ok(kept[m].includes(e), `layer ${m} chose ${e}`))),
+    );
     await pruned.dispose();
-    await assert.rejects(loadModel(join(FIXTURES, 'v3-tiny'), { threads: 1, cacheDir: testCacheDir(), keptExperts: [[0, 1]] }), /keptExperts has 1 layers/);
+    await assert.rejects(
+      loadModel(join(FIXTURES, 'v3-tiny'), { threads: 1, cacheDir: testCacheDir(), keptExperts: [[0, 1]] }),
+      /keptExperts has 1 layers/,
+    );
   });
 
   it('prefills long prompts in chunks: same next token as one full prefill, and a spent budget stops after one chunk', async () => {
@@ -160,7 +180,10 @@ describe('generation (v3-tiny)', () => {
     assert.equal(stopped.stopReason, 'time');
     assert.deepEqual(stopped.tokens, []);
     for (const layer of stopped.stats.expertCounts as number[][]) {
-      assert.equal(layer.reduce((a, b) => a + b, 0), PREFILL_CHUNK * model.info.activeExperts);
+      assert.equal(
+        layer.reduce((a, b) => a + b, 0),
+        PREFILL_CHUNK * model.info.activeExperts,
+      );
     }
   });
 });

@@ -17,7 +17,9 @@ describe('runtime/precision (auto)', () => {
     const int4 = weightBytes(v2lite, 'int4');
     assert.ok(f32 > int8 && int8 > int4, `${f32} ${int8} ${int4}`);
     // the non-expert tensors stay float32, so no precision goes below their size
-    const rest = v2lite.filter((t) => !/mlp\.(experts|shared_experts)\./.test(t.name)).reduce((n, t) => n + 4 * t.shape.reduce((a, b) => a * b, 1), 0);
+    const rest = v2lite
+      .filter((t) => !/mlp\.(experts|shared_experts)\./.test(t.name))
+      .reduce((n, t) => n + 4 * t.shape.reduce((a, b) => a * b, 1), 0);
     assert.ok(int4 > rest);
   });
 
@@ -35,7 +37,14 @@ describe('runtime/precision (auto)', () => {
   it('quantizes a large model even where its float32 weights would fit: int8 is the faster default', () => {
     // a V2-Lite-like shape: 7.4 GB in float32, 2.5 GB with int8 experts
     const cfg = { ...readConfig(join(FIXTURES, 'v2lite-tiny')) };
-    Object.assign(cfg, { hidden_size: 2048, num_hidden_layers: 4, n_routed_experts: 64, moe_intermediate_size: 1408, vocab_size: 32000, num_attention_heads: 16 });
+    Object.assign(cfg, {
+      hidden_size: 2048,
+      num_hidden_layers: 4,
+      n_routed_experts: 64,
+      moe_intermediate_size: 1408,
+      vocab_size: 32000,
+      num_attention_heads: 16,
+    });
     const shape = expectedTensors(cfg);
     assert.ok(weightBytes(shape, 'f32') > SMALL_MODEL_BYTES);
     assert.equal(choosePrecision(shape, 128 * GB), 'int8');
@@ -43,7 +52,11 @@ describe('runtime/precision (auto)', () => {
   });
 
   it('model/load with auto reports the precision it chose', async () => {
-    const big = await loadModel(join(FIXTURES, 'v2lite-tiny'), { precision: 'auto', threads: 1, cacheDir: testCacheDir() });
+    const big = await loadModel(join(FIXTURES, 'v2lite-tiny'), {
+      precision: 'auto',
+      threads: 1,
+      cacheDir: testCacheDir(),
+    });
     try {
       assert.equal(big.info.precision, 'f32');
     } finally {

@@ -11,7 +11,7 @@ function expected(logits: number[], T: number, k: number, p: number): Map<number
   let n = order.length;
   if (p < 1) {
     let acc = 0;
-    for (n = 0; n < order.length; ) {
+    for (n = 0; n < order.length;) {
       acc += w[n++] / total;
       if (acc >= p) break;
     }
@@ -28,7 +28,10 @@ describe('sampling', () => {
     const a = new Sampler({ temperature: 1, seed: 3 });
     const b = new Sampler({ temperature: 1, seed: 3 });
     const sa = Array.from({ length: 50 }, () => a.sample(logits));
-    assert.deepEqual(Array.from({ length: 50 }, () => b.sample(logits)), sa);
+    assert.deepEqual(
+      Array.from({ length: 50 }, () => b.sample(logits)),
+      sa,
+    );
   });
 
   for (const [T, k, p] of [
@@ -50,7 +53,10 @@ describe('sampling', () => {
       }
       for (const [id, prob] of want) {
         const got = (counts.get(id) ?? 0) / N;
-        assert.ok(Math.abs(got - prob) < 4 * Math.sqrt((prob * (1 - prob)) / N) + 1e-3, `token ${id}: ${got} vs ${prob}`);
+        assert.ok(
+          Math.abs(got - prob) < 4 * Math.sqrt((prob * (1 - prob)) / N) + 1e-3,
+          `token ${id}: ${got} vs ${prob}`,
+        );
       }
     });
   }

@@ -18,14 +18,18 @@ describe('routing choice of a request', () => {
   let model: ModelRouting;
   before(() => {
     dir = fixtureWeightsCopy();
-    saveProfile(madeUpProfile(checkpointFingerprint(dir), { codeBias, mathBias, defaultStrength: 2 }), defaultProfilePath(dir));
+    saveProfile(
+      madeUpProfile(checkpointFingerprint(dir), { codeBias, mathBias, defaultStrength: 2 }),
+      defaultProfilePath(dir),
+    );
     model = ModelRouting.load(dir, MADE_UP_LAYOUT) as ModelRouting;
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const biasOf = (r: ReturnType<typeof resolveRouting>) => selectionBiasFor(model, r)?.map((layer) => Array.from(layer));
+  const biasOf = (r: ReturnType<typeof resolveRouting>) =>
+    selectionBiasFor(model, r)?.map((layer) => Array.from(layer));
 
-  it('completions are code at the profile\'s default strength unless the client says', () => {
+  it("completions are code at the profile's default strength unless the client says", () => {
     const plain = resolveRouting('complete', undefined, model);
     assert.deepEqual(plain, { domain: 'code', strength: undefined });
     assert.deepEqual(biasOf(plain), [codeBias.map((b) => b * 2), codeBias.map((b) => b * 2)]);
@@ -33,10 +37,13 @@ describe('routing choice of a request', () => {
     assert.deepEqual(biasOf(math), [mathBias.map((b) => b * 4), mathBias.map((b) => b * 4)]);
   });
 
-  it('classifies chat from the user\'s messages, and leaves `auto` completions undecided', () => {
+  it("classifies chat from the user's messages, and leaves `auto` completions undecided", () => {
     const messages = [
       { role: 'system' as const, content: 'def f(x): return x  # system text is not classified' },
-      { role: 'user' as const, content: 'Prove that the integral of 2x dx from 0 to 1 equals 1, using the derivative of x^2.' },
+      {
+        role: 'user' as const,
+        content: 'Prove that the integral of 2x dx from 0 to 1 equals 1, using the derivative of x^2.',
+      },
     ];
     assert.equal(userText(messages), messages[1].content);
     assert.equal(resolveRouting('chat', undefined, model, userText(messages)).domain, 'math');
@@ -58,6 +65,9 @@ describe('routing choice of a request', () => {
   });
 
   it('refuses a negative strength', () => {
-    assert.throws(() => selectionBiasFor(model, { domain: 'code', strength: -1 }), /routing strength must be a finite number >= 0/);
+    assert.throws(
+      () => selectionBiasFor(model, { domain: 'code', strength: -1 }),
+      /routing strength must be a finite number >= 0/,
+    );
   });
 });

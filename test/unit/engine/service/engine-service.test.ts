@@ -20,7 +20,15 @@ const fim = { prefix: 'def f(x):\n    ', suffix: '\n', languageId: 'python', max
 
 describe('engine service (scripted model at the runtime boundary)', () => {
   it('sends the FIM prompt in the detected format and stops at the end of the block, streaming only kept text', async () => {
-    const { model, service } = await scripted(['y = x', ' * 2\n', '    return y\n', '\n', 'def g', '():\n', '    pass\n']);
+    const { model, service } = await scripted([
+      'y = x',
+      ' * 2\n',
+      '    return y\n',
+      '\n',
+      'def g',
+      '():\n',
+      '    pass\n',
+    ]);
     const deltas: string[] = [];
     const r = await service.complete(fim, { onDelta: (d) => deltas.push(d) });
     assert.equal(model.prompts[0], '<|fim_prefix|>def f(x):\n    <|fim_suffix|>\n<|fim_middle|>');
@@ -38,23 +46,32 @@ describe('engine service (scripted model at the runtime boundary)', () => {
   });
 
   it('ends at the time budget with what was generated so far', async () => {
-    const { service } = await scripted(Array.from({ length: 50 }, () => 'x'), { delayMs: 10 });
+    const { service } = await scripted(
+      Array.from({ length: 50 }, () => 'x'),
+      { delayMs: 10 },
+    );
     const r = await service.complete({ ...fim, timeBudgetMs: 60 });
     assert.equal(r.stopReason, 'time');
     assert.ok(r.text.length > 0 && r.text.length < 50, `got ${r.text.length} characters`);
   });
 
   it('a cancelled chat rejects with Cancelled and carries the partial reply', async () => {
-    const { service } = await scripted(Array.from({ length: 50 }, (_, i) => `w${i} `), { delayMs: 5 });
+    const { service } = await scripted(
+      Array.from({ length: 50 }, (_, i) => `w${i} `),
+      { delayMs: 5 },
+    );
     const ctl = new AbortController();
     const deltas: string[] = [];
-    const pending = service.chat({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 100, streamId: 's' }, {
-      signal: ctl.signal,
-      onDelta: (d) => {
-        deltas.push(d);
-        if (deltas.length === 3) ctl.abort();
+    const pending = service.chat(
+      { messages: [{ role: 'user', content: 'hi' }], maxTokens: 100, streamId: 's' },
+      {
+        signal: ctl.signal,
+        onDelta: (d) => {
+          deltas.push(d);
+          if (deltas.length === 3) ctl.abort();
+        },
       },
-    });
+    );
     const err = await pending.then(
       () => assert.fail('should reject'),
       (e: unknown) => e,
@@ -69,7 +86,10 @@ describe('engine service (scripted model at the runtime boundary)', () => {
     const { model, service } = await scripted(['a', 'b', 'c'], { delayMs: 20 });
     const ctl = new AbortController();
     const first = service.chat({ messages: [{ role: 'user', content: 'one' }], maxTokens: 3, streamId: '1' });
-    const second = service.chat({ messages: [{ role: 'user', content: 'two' }], maxTokens: 3, streamId: '2' }, { signal: ctl.signal });
+    const second = service.chat(
+      { messages: [{ role: 'user', content: 'two' }], maxTokens: 3, streamId: '2' },
+      { signal: ctl.signal },
+    );
     assert.equal(service.queueState.waiting, 1);
     ctl.abort();
     await assert.rejects(second, (e: { code?: number }) => e.code === EngineErrorCodes.Cancelled);
@@ -92,7 +112,10 @@ describe('engine service (scripted model at the runtime boundary)', () => {
   it('answers requests without a model, or with bad parameters, with the matching error codes', async () => {
     const empty = new EngineService();
     await assert.rejects(empty.complete(fim), (e: { code?: number }) => e.code === EngineErrorCodes.NoModelLoaded);
-    await assert.rejects(empty.loadModel({ path: '/x' }), (e: { code?: number }) => e.code === EngineErrorCodes.NotAvailable);
+    await assert.rejects(
+      empty.loadModel({ path: '/x' }),
+      (e: { code?: number }) => e.code === EngineErrorCodes.NotAvailable,
+    );
     const { service } = await scripted(['a']);
     await assert.rejects(service.complete({ ...fim, maxTokens: 0 }), /maxTokens must be at least 1/);
   });
@@ -124,7 +147,10 @@ describe('engine service on the runtime (fixture v3-tiny, made-up tokenizer)', (
 
   it('streams deltas that add up to the returned completion (made-up tokenizer)', async () => {
     const deltas: string[] = [];
-    const r = await service.complete({ prefix: 'int main() {\n  ', suffix: '\n}\n', languageId: 'c', maxTokens: 24, maxLines: 3 }, { onDelta: (d) => deltas.push(d) });
+    const r = await service.complete(
+      { prefix: 'int main() {\n  ', suffix: '\n}\n', languageId: 'c', maxTokens: 24, maxLines: 3 },
+      { onDelta: (d) => deltas.push(d) },
+    );
     assert.equal(deltas.join(''), r.text);
     assert.ok(r.text.split('\n').length <= 3);
     assert.ok(r.stats.promptTokens > 10 && r.stats.generatedTokens >= 1 && r.stats.generatedTokens <= 24);
@@ -134,12 +160,15 @@ describe('engine service on the runtime (fixture v3-tiny, made-up tokenizer)', (
     const ctl = new AbortController();
     let pieces = 0;
     const err = await service
-      .chat({ messages: [{ role: 'user', content: 'hello' }], maxTokens: 200, streamId: 'c' }, {
-        signal: ctl.signal,
-        onDelta: () => {
-          if (++pieces === 2) ctl.abort();
+      .chat(
+        { messages: [{ role: 'user', content: 'hello' }], maxTokens: 200, streamId: 'c' },
+        {
+          signal: ctl.signal,
+          onDelta: () => {
+            if (++pieces === 2) ctl.abort();
+          },
         },
-      })
+      )
       .then(
         (r) => r,
         (e: unknown) => e,

@@ -30,7 +30,8 @@ describe('request queue: one admission point, editor requests first', () => {
     await service.useBackend(new LocalBackend(model, '/nonexistent'));
     service.setWaitingLimit('http', 1);
     const http = { lane: 'http' as const };
-    const chat = (n: string, stream = {}) => service.chat({ messages: [{ role: 'user', content: n }], maxTokens: 3, streamId: n }, stream);
+    const chat = (n: string, stream = {}) =>
+      service.chat({ messages: [{ role: 'user', content: n }], maxTokens: 3, streamId: n }, stream);
     const done: string[] = [];
     const first = chat('http-1', http).then(() => done.push('http-1'));
     const second = chat('http-2', http).then(() => done.push('http-2'));

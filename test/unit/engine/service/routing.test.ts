@@ -15,11 +15,16 @@ import { testCacheDir } from '../../../helpers/fixture-models';
 import { textFixtureModel } from '../../../helpers/text-fixture-model';
 
 const CAL = join(__dirname, '../../../../engine/routing/calibration-texts');
-const calibrateParams = { code: [join(CAL, 'code/bisect.py')], math: [join(CAL, 'math')], general: [join(CAL, 'general/fastify-Style-Guide.md')] };
+const calibrateParams = {
+  code: [join(CAL, 'code/bisect.py')],
+  math: [join(CAL, 'math')],
+  general: [join(CAL, 'general/fastify-Style-Guide.md')],
+};
 
 describe('routing in the engine service', () => {
   let dir: string;
-  const service = () => new EngineService({ loadModel: (d, o) => loadModel(d, { ...o, cacheDir: testCacheDir() }), threads: 1 });
+  const service = () =>
+    new EngineService({ loadModel: (d, o) => loadModel(d, { ...o, cacheDir: testCacheDir() }), threads: 1 });
   before(() => {
     dir = textFixtureModel('v3-tiny');
   });
@@ -30,7 +35,10 @@ describe('routing in the engine service', () => {
     const s = service();
     const info = await s.loadModel({ path: dir });
     assert.equal(info.hasRoutingProfile, false);
-    assert.match(s.routingProfile().reason ?? '', /has no routing profile \(switchyard-routing\.json\); create one with the engine's calibrate command/);
+    assert.match(
+      s.routingProfile().reason ?? '',
+      /has no routing profile \(switchyard-routing\.json\); create one with the engine's calibrate command/,
+    );
     const req = (strength?: number) => ({
       prefix: 'def f(x):\n    ',
       suffix: '\n',
@@ -61,7 +69,13 @@ describe('routing in the engine service', () => {
     this.timeout(120_000);
     const s = service();
     await s.loadModel({ path: dir, keepExperts: 0.25 });
-    const r = await s.complete({ prefix: 'import os\n', suffix: '', languageId: 'python', maxTokens: 8, temperature: 0 });
+    const r = await s.complete({
+      prefix: 'import os\n',
+      suffix: '',
+      languageId: 'python',
+      maxTokens: 8,
+      temperature: 0,
+    });
     const counts = r.stats.expertCounts as number[][];
     for (const row of counts) assert.ok(row.filter((c) => c > 0).length <= 4, JSON.stringify(row));
     await s.dispose();
@@ -97,7 +111,14 @@ describe('routing in the engine service', () => {
 
 describe('routing/profile for a remote model', () => {
   it('says the skew cannot travel over the OpenAI API', () => {
-    const info = { ...new ScriptedModel([]).info, path: 'http://gpu-box:8000/v1', backend: 'openai-compatible' as const };
-    assert.match(routingProfileResult(info, undefined).reason ?? '', /^Routing skew is off: requests go to http:\/\/gpu-box:8000\/v1 over the OpenAI API/);
+    const info = {
+      ...new ScriptedModel([]).info,
+      path: 'http://gpu-box:8000/v1',
+      backend: 'openai-compatible' as const,
+    };
+    assert.match(
+      routingProfileResult(info, undefined).reason ?? '',
+      /^Routing skew is off: requests go to http:\/\/gpu-box:8000\/v1 over the OpenAI API/,
+    );
   });
 });

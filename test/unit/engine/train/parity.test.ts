@@ -32,7 +32,10 @@ describe('default model: engine vs PyTorch parity', () => {
       });
       const argmax = r.logits.map((row) => row.indexOf(Math.max(...row)));
       assert.deepEqual(argmax, s.argmax);
-      assert.deepEqual(r.experts.map((layer) => layer.map((t) => [...t].sort((a, b) => a - b))), s.experts);
+      assert.deepEqual(
+        r.experts.map((layer) => layer.map((t) => [...t].sort((a, b) => a - b))),
+        s.experts,
+      );
     });
   });
 });

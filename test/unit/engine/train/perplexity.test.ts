@@ -24,7 +24,10 @@ describe('perplexity of the default model', () => {
     const r = await measurePerplexity(model, [fx.perplexity.text], { context: fx.context });
     assert.equal(r.tokens, fx.perplexity.tokens);
     assert.equal(r.bytes, fx.perplexity.bytes);
-    assert.ok(Math.abs(r.bits_per_byte - fx.perplexity.bits_per_byte) < 1e-4, `${r.bits_per_byte} vs ${fx.perplexity.bits_per_byte}`);
+    assert.ok(
+      Math.abs(r.bits_per_byte - fx.perplexity.bits_per_byte) < 1e-4,
+      `${r.bits_per_byte} vs ${fx.perplexity.bits_per_byte}`,
+    );
     assert.ok(r.bits_per_byte < 2.5, `held-out code at ${r.bits_per_byte} bits/byte`);
   });
 
@@ -47,12 +50,20 @@ describe('perplexity of the default model', () => {
     const env = { ...process.env, XDG_CACHE_HOME: testCacheDir() };
     const cli = join(ROOT, 'engine', 'cli.ts');
     const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
-    const ok = spawnSync(tsx, [cli, 'perplexity', '--model', DEFAULT_MODEL, '--file', file, '--json', '--threads', '1'], { env, encoding: 'utf8' });
+    const ok = spawnSync(
+      tsx,
+      [cli, 'perplexity', '--model', DEFAULT_MODEL, '--file', file, '--json', '--threads', '1'],
+      { env, encoding: 'utf8' },
+    );
     assert.equal(ok.status, 0, ok.stderr);
     const out = JSON.parse(ok.stdout) as { bits_per_byte: number; tokens: number };
     assert.ok(Math.abs(out.bits_per_byte - fx.perplexity.bits_per_byte) < 1e-4);
     assert.equal(out.tokens, fx.perplexity.tokens);
-    const bad = spawnSync(tsx, [cli, 'perplexity', '--model', DEFAULT_MODEL, '--file', join(dir, 'missing.txt'), '--json'], { env, encoding: 'utf8' });
+    const bad = spawnSync(
+      tsx,
+      [cli, 'perplexity', '--model', DEFAULT_MODEL, '--file', join(dir, 'missing.txt'), '--json'],
+      { env, encoding: 'utf8' },
+    );
     assert.equal(bad.status, 1);
     assert.match(bad.stderr.trim(), /^switchyard engine: .*missing\.txt: no such file$/);
   });

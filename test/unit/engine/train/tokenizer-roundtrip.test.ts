@@ -17,20 +17,32 @@ interface Sample {
 
 describe('default tokenizer: Node and the Python trainer agree', () => {
   const json = JSON.parse(readFileSync(join(DEFAULT_MODEL, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
-  const config = JSON.parse(readFileSync(join(DEFAULT_MODEL, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  const config = JSON.parse(readFileSync(join(DEFAULT_MODEL, 'tokenizer_config.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const tok = new Tokenizer(json, config);
   const samples = JSON.parse(readFileSync(join(TRAIN_FIXTURES, 'tokenizer-samples.json'), 'utf8')) as Sample[];
 
   it('covers code, math, prose and hard cases from every split', () => {
     const kinds = new Set(samples.map((s) => s.source.split(':')[0]));
     assert.ok(samples.length > 60, `${samples.length} samples`);
-    for (const split of ['train', 'val', 'test']) assert.ok(samples.some((s) => s.split === split), split);
+    for (const split of ['train', 'val', 'test'])
+      assert.ok(
+        samples.some((s) => s.split === split),
+        split,
+      );
     assert.ok(kinds.has('generated-math') && kinds.has('python-stdlib') && kinds.has('hard-case'));
   });
 
   it('encodes every sample to the Python ids', () => {
-    const bad = samples.filter((s) => s.text.length > 0 && JSON.stringify(tok.encode(s.text).ids) !== JSON.stringify(s.ids));
-    assert.deepEqual(bad.map((s) => s.source), []);
+    const bad = samples.filter(
+      (s) => s.text.length > 0 && JSON.stringify(tok.encode(s.text).ids) !== JSON.stringify(s.ids),
+    );
+    assert.deepEqual(
+      bad.map((s) => s.source),
+      [],
+    );
   });
 
   it('decodes every sample back to its exact text', () => {
@@ -41,9 +53,23 @@ describe('default tokenizer: Node and the Python trainer agree', () => {
   });
 
   it('has the fixed special tokens, single digits and the FIM/chat configuration', () => {
-    const want = ['<|endoftext|>', '<|fim_prefix|>', '<|fim_middle|>', '<|fim_suffix|>', '<|file_sep|>', '<|im_start|>', '<|im_end|>'];
+    const want = [
+      '<|endoftext|>',
+      '<|fim_prefix|>',
+      '<|fim_middle|>',
+      '<|fim_suffix|>',
+      '<|file_sep|>',
+      '<|im_start|>',
+      '<|im_end|>',
+    ];
     want.forEach((t, i) => assert.equal(tok.token_to_id(t), i, t));
-    assert.deepEqual(tok.encode('x = 2024').ids.slice(-4).map((id) => tok.decode([id])), ['2', '0', '2', '4'].map((d, i) => (i === 0 ? ' ' + d : d)));
+    assert.deepEqual(
+      tok
+        .encode('x = 2024')
+        .ids.slice(-4)
+        .map((id) => tok.decode([id])),
+      ['2', '0', '2', '4'].map((d, i) => (i === 0 ? ' ' + d : d)),
+    );
     assert.equal(config.clean_up_tokenization_spaces, false);
     assert.equal(config.fim_prefix_token, '<|fim_prefix|>');
     assert.match(String(config.chat_template), /<\|im_start\|>/);
@@ -57,7 +83,10 @@ const corpusDir = process.env.SWITCHYARD_CORPUS;
   it('decode(encode(file)) is exact for every file of train, val and test', async function () {
     this.timeout(3_600_000);
     const json = JSON.parse(readFileSync(join(DEFAULT_MODEL, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
-    const config = JSON.parse(readFileSync(join(DEFAULT_MODEL, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(readFileSync(join(DEFAULT_MODEL, 'tokenizer_config.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const tok = new Tokenizer(json, config); // with its config: clean_up_tokenization_spaces false
     let files = 0;
     const bad: string[] = [];

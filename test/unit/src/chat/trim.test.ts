@@ -17,7 +17,10 @@ describe('chat history trimmed to the context', () => {
   it('drops the oldest turns first, keeping the system prompt and the question, starting on a user message', () => {
     const { messages, dropped } = trimToContext(conversation, 1024, 512);
     assert.equal(dropped, 2);
-    assert.deepEqual(messages.map((m) => m.role), ['system', 'user', 'assistant', 'user']);
+    assert.deepEqual(
+      messages.map((m) => m.role),
+      ['system', 'user', 'assistant', 'user'],
+    );
     assert.equal(messages[messages.length - 1]!.content, 'the question');
     assert.ok(messages.reduce((n, m) => n + estimateTokens(m.content), 0) <= 1024 - 512);
   });
@@ -28,8 +31,18 @@ describe('chat history trimmed to the context', () => {
   });
 
   it('keeps the question even when it alone is too long (the engine then says so), and a reply budget larger than the context', () => {
-    const { messages } = trimToContext([{ role: 'system', content: 's' }, { role: 'user', content: long(9000) }], 256, 4096);
-    assert.deepEqual(messages.map((m) => m.role), ['system', 'user']);
+    const { messages } = trimToContext(
+      [
+        { role: 'system', content: 's' },
+        { role: 'user', content: long(9000) },
+      ],
+      256,
+      4096,
+    );
+    assert.deepEqual(
+      messages.map((m) => m.role),
+      ['system', 'user'],
+    );
     assert.equal(trimToContext(conversation, 4096, 32_768).dropped, 2);
   });
 

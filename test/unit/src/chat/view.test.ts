@@ -28,7 +28,10 @@ function fakeView() {
 
 function fakeEngine() {
   const state = new FakeEventEmitter<string>();
-  return { state, engine: { model: undefined, onDidChangeState: state.event, onDelta: new FakeEventEmitter().event } as never };
+  return {
+    state,
+    engine: { model: undefined, onDidChangeState: state.event, onDelta: new FakeEventEmitter().event } as never,
+  };
 }
 
 const memento = () => ({ keys: () => [], get: (_k: string, d?: unknown) => d, update: async () => undefined }) as never;
@@ -42,7 +45,11 @@ describe('chat/ChatViewProvider with a fake webview', () => {
     assert.deepEqual([first.messages.listenerCount, first.disposed.listenerCount, state.listenerCount], [1, 1, 1]);
     const second = fakeView();
     chat.resolveWebviewView(second.view);
-    assert.deepEqual([first.messages.listenerCount, first.disposed.listenerCount], [0, 0], 'the first view is no longer listened to');
+    assert.deepEqual(
+      [first.messages.listenerCount, first.disposed.listenerCount],
+      [0, 0],
+      'the first view is no longer listened to',
+    );
     assert.deepEqual([second.messages.listenerCount, second.disposed.listenerCount, state.listenerCount], [1, 1, 1]);
     chat.dispose();
     assert.deepEqual([second.messages.listenerCount, second.disposed.listenerCount, state.listenerCount], [0, 0, 0]);

@@ -19,14 +19,23 @@ const ids: string[] = Object.values(CommandIds);
 
 describe('commands/ids', () => {
   it('package.json contributes each command once, and exactly the ones src/commands/ids.ts lists', () => {
-    assert.equal(new Set(contributed).size, contributed.length, `a command contributed twice: ${contributed.join(', ')}`);
+    assert.equal(
+      new Set(contributed).size,
+      contributed.length,
+      `a command contributed twice: ${contributed.join(', ')}`,
+    );
     assert.equal(new Set(ids).size, ids.length, 'an id listed twice in src/commands/ids.ts');
     assert.deepEqual([...contributed].sort(), [...ids].sort());
   });
 
   it('menus and keybindings name only contributed commands', () => {
-    const named = [...Object.values(manifest.contributes.menus).flat(), ...manifest.contributes.keybindings].map((m) => m.command);
-    assert.deepEqual(named.filter((id) => !contributed.includes(id)), []);
+    const named = [...Object.values(manifest.contributes.menus).flat(), ...manifest.contributes.keybindings].map(
+      (m) => m.command,
+    );
+    assert.deepEqual(
+      named.filter((id) => !contributed.includes(id)),
+      [],
+    );
   });
 
   it('the feature-registered commands are ids of the list', () => {

@@ -12,13 +12,16 @@ installFakeVscode({
 });
 /* eslint-disable @typescript-eslint/no-require-imports -- after the fake module is in place */
 const { registerCommands } = require('../../../../src/commands') as typeof import('../../../../src/commands');
-const { CommandIds, FEATURE_COMMANDS } = require('../../../../src/commands/ids') as typeof import('../../../../src/commands/ids');
+const { CommandIds, FEATURE_COMMANDS } =
+  require('../../../../src/commands/ids') as typeof import('../../../../src/commands/ids');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const manifest = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
+const manifest = JSON.parse(readFileSync(join(__dirname, '../../../../package.json'), 'utf8')) as {
+  contributes: { commands: { command: string }[] };
+};
 
 describe('commands/registerCommands with a fake vscode', () => {
-  it('registers each contributed command once, the features\' own aside, and nothing else', () => {
+  it("registers each contributed command once, the features' own aside, and nothing else", () => {
     registered.length = 0;
     registerCommands({} as never).dispose();
     const all = [...registered, ...FEATURE_COMMANDS.map((name) => CommandIds[name])];

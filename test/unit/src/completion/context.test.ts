@@ -11,7 +11,12 @@ describe('completion/context', () => {
 
   it('prefers files of the same language, then the most recently used, and skips the current file', () => {
     const chunks = selectContextChunks(
-      [file('a.py', 'python', 5), file('b.ts', 'typescript', 1), file('c.ts', 'typescript', 9), file('cur.ts', 'typescript', 99)],
+      [
+        file('a.py', 'python', 5),
+        file('b.ts', 'typescript', 1),
+        file('c.ts', 'typescript', 9),
+        file('cur.ts', 'typescript', 99),
+      ],
       'cur.ts',
       'typescript',
       { maxChunks: 2, maxCharsPerChunk: 100 },

@@ -41,8 +41,14 @@ describe('git-ignored files lend no context chunk', () => {
       roots.push(outside);
       fs.writeFileSync(path.join(outside, 'x.log'), 'x');
       const abs = (p: string) => path.join(root, p);
-      const ignored = await gitCliCheck(5000)([...['src/a.ts', 'dist/out.js', 'debug.log', 'forced.log', 'local settings.ts', 'dönüş.log'].map(abs), path.join(outside, 'x.log')]);
-      assert.deepEqual([...ignored].sort(), ['debug.log', 'dist/out.js', 'dönüş.log', 'local settings.ts'].map(abs).sort());
+      const ignored = await gitCliCheck(5000)([
+        ...['src/a.ts', 'dist/out.js', 'debug.log', 'forced.log', 'local settings.ts', 'dönüş.log'].map(abs),
+        path.join(outside, 'x.log'),
+      ]);
+      assert.deepEqual(
+        [...ignored].sort(),
+        ['debug.log', 'dist/out.js', 'dönüş.log', 'local settings.ts'].map(abs).sort(),
+      );
       assert.equal(await repositoryRoot(abs('src/a.ts')), root);
       assert.equal(await repositoryRoot(path.join(outside, 'x.log')), undefined);
     });
@@ -79,7 +85,10 @@ describe('git-ignored files lend no context chunk', () => {
 
     it('leaves the files out when the check fails, and says so', async () => {
       const errors: unknown[] = [];
-      const files = new IgnoredFiles(async () => Promise.reject(new Error('git timed out')), { ttlMs: 60_000, onError: (e) => errors.push(e) });
+      const files = new IgnoredFiles(async () => Promise.reject(new Error('git timed out')), {
+        ttlMs: 60_000,
+        onError: (e) => errors.push(e),
+      });
       files.prefetch(['/r/a.ts']);
       await files.settled();
       assert.equal(files.isIgnored('/r/a.ts'), true);
@@ -111,7 +120,10 @@ describe('git-ignored files lend no context chunk', () => {
       let release: () => void = () => undefined;
       const gate = new Promise<void>((r) => (release = r));
       let started = 0;
-      const files = new IgnoredFiles(async (paths) => (started++, await gate, new Set(paths.filter((p) => ignoredNow.has(p)))), { ttlMs: 60_000 });
+      const files = new IgnoredFiles(
+        async (paths) => (started++, await gate, new Set(paths.filter((p) => ignoredNow.has(p)))),
+        { ttlMs: 60_000 },
+      );
       files.prefetch(['/r/a.ts']);
       while (!started) await new Promise((r) => setImmediate(r));
       files.invalidate();

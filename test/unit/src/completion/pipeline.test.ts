@@ -13,7 +13,14 @@ const settings: CompletionSettings = {
   window: { maxPrefixChars: 1000, maxSuffixChars: 1000 },
   timeBudgetMs: 1000,
 };
-const stats = { promptTokens: 1, reusedTokens: 0, generatedTokens: 1, prefillTokensPerS: 1, decodeTokensPerS: 1, timeToFirstTokenMs: 1 };
+const stats = {
+  promptTokens: 1,
+  reusedTokens: 0,
+  generatedTokens: 1,
+  prefillTokensPerS: 1,
+  decodeTokensPerS: 1,
+  timeToFirstTokenMs: 1,
+};
 
 function fakeEngine(reply: (p: CompleteParams) => string, delayMs = 0) {
   const sent: CompleteParams[] = [];
@@ -34,10 +41,13 @@ function fakeEngine(reply: (p: CompleteParams) => string, delayMs = 0) {
 const none = () => new CancellationTokenSource().token;
 
 describe('completion/pipeline (fake engine)', () => {
-  it('sends prefix, suffix, language, limits and tab size, and shows the engine\'s text as it is', async () => {
+  it("sends prefix, suffix, language, limits and tab size, and shows the engine's text as it is", async () => {
     const eng = fakeEngine(() => 'a + b)');
     const p = new CompletionPipeline(eng.fn, settings);
-    const s = await p.suggest({ text: 'def add(a, b):\n    return (\n', offset: 27, languageId: 'python', filePath: 'm.py', tabSize: 2 }, none());
+    const s = await p.suggest(
+      { text: 'def add(a, b):\n    return (\n', offset: 27, languageId: 'python', filePath: 'm.py', tabSize: 2 },
+      none(),
+    );
     assert.equal(eng.sent.length, 1);
     assert.equal(eng.sent[0].prefix, 'def add(a, b):\n    return (');
     assert.equal(eng.sent[0].suffix, '\n');

@@ -4,7 +4,10 @@ import { fimWindow } from '../../../../src/completion/window';
 describe('completion/window', () => {
   it('keeps the whole file when it fits', () => {
     const text = 'a\nb\nc';
-    assert.deepEqual(fimWindow(text, 3, { maxPrefixChars: 100, maxSuffixChars: 100 }), { prefix: 'a\nb', suffix: '\nc' });
+    assert.deepEqual(fimWindow(text, 3, { maxPrefixChars: 100, maxSuffixChars: 100 }), {
+      prefix: 'a\nb',
+      suffix: '\nc',
+    });
   });
 
   it('cuts a long prefix at a line start and never exceeds the limit', () => {

@@ -18,9 +18,15 @@ describe('URL userinfo is never logged or shown', function () {
   after(() => server.close());
 
   it('strips user:password@ from any URL in a line', () => {
-    assert.equal(redactUserinfo('connecting to http://alice:s3cret@gpu-box:8000/v1 now'), 'connecting to http://gpu-box:8000/v1 now');
+    assert.equal(
+      redactUserinfo('connecting to http://alice:s3cret@gpu-box:8000/v1 now'),
+      'connecting to http://gpu-box:8000/v1 now',
+    );
     assert.equal(redactUserinfo('https://tok@h/v1 and https://u:p@w@h2:1/x'), 'https://h/v1 and https://h2:1/x');
-    assert.equal(redactUserinfo('mail me at a@b.example, see http://h/a@b'), 'mail me at a@b.example, see http://h/a@b');
+    assert.equal(
+      redactUserinfo('mail me at a@b.example, see http://h/a@b'),
+      'mail me at a@b.example, see http://h/a@b',
+    );
   });
 
   it('logs, errors and the model path of a remote start carry no userinfo', async () => {
@@ -28,7 +34,12 @@ describe('URL userinfo is never logged or shown', function () {
     const baseUrl = server.url.replace('http://', 'http://alice:s3cret@');
     const s = new EngineSupervisor(
       () => ({
-        spawn: { enginePath: join(ROOT, 'engine/main.ts'), env: { NODE_OPTIONS: '--import tsx', XDG_CACHE_HOME: tempDir('redact-cache') }, cwd: ROOT, onStderrLine: (l) => lines.push(l) },
+        spawn: {
+          enginePath: join(ROOT, 'engine/main.ts'),
+          env: { NODE_OPTIONS: '--import tsx', XDG_CACHE_HOME: tempDir('redact-cache') },
+          cwd: ROOT,
+          onStderrLine: (l) => lines.push(l),
+        },
         modelPath: '/unused',
         threads: 1,
         remote: { baseUrl, model: MODEL_ID, apiKey: 'k' },
@@ -38,8 +49,14 @@ describe('URL userinfo is never logged or shown', function () {
     try {
       await s.start().catch((err: Error) => lines.push(`start failed: ${err.message}`));
       lines.push(s.lastError ?? '', s.model?.path ?? '');
-      assert.ok(lines.some((l) => l.includes('connecting to http://127.0.0.1')), lines.join('\n'));
-      assert.deepEqual(lines.filter((l) => /s3cret|alice/.test(l)), []);
+      assert.ok(
+        lines.some((l) => l.includes('connecting to http://127.0.0.1')),
+        lines.join('\n'),
+      );
+      assert.deepEqual(
+        lines.filter((l) => /s3cret|alice/.test(l)),
+        [],
+      );
     } finally {
       await s.dispose();
     }

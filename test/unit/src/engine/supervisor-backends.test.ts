@@ -50,7 +50,13 @@ describe('engine supervisor with the OpenAI-compatible backends (real engine sub
     assert.equal(s.model?.backend, 'openai-compatible');
     assert.equal(s.model?.path, server.url);
     assert.equal(s.model?.hasRoutingProfile, false);
-    const r = await s.request(CompleteRequest, { prefix: 'def f(x):\n    return ', suffix: '\n', languageId: 'python', maxTokens: 4, temperature: 0 });
+    const r = await s.request(CompleteRequest, {
+      prefix: 'def f(x):\n    return ',
+      suffix: '\n',
+      languageId: 'python',
+      maxTokens: 4,
+      temperature: 0,
+    });
     assert.ok(r.stats.generatedTokens > 0, JSON.stringify(r));
   });
 
@@ -78,7 +84,9 @@ describe('engine supervisor with the OpenAI-compatible backends (real engine sub
     const url = s.serving?.url;
     assert.match(url ?? '', /^http:\/\/127\.0\.0\.1:\d+\/v1$/);
     assert.equal((await fetch(`${url}/models`)).status, 401);
-    const models = (await (await fetch(`${url}/models`, { headers: { authorization: 'Bearer local-key' } })).json()) as { data: { id: string }[] };
+    const models = (await (
+      await fetch(`${url}/models`, { headers: { authorization: 'Bearer local-key' } })
+    ).json()) as { data: { id: string }[] };
     assert.equal(models.data.length, 1);
 
     const pid = s.pid;
@@ -130,7 +138,10 @@ describe('engine supervisor with the OpenAI-compatible backends (real engine sub
     assert.equal(seen[seen.length - 1], undefined, 'cleared when the load ended');
     assert.equal(s.progress, undefined);
     const counts = seen.filter((d): d is number => d !== undefined);
-    assert.deepEqual(counts, [...counts].sort((a, b) => a - b));
+    assert.deepEqual(
+      counts,
+      [...counts].sort((a, b) => a - b),
+    );
   });
 
   it('runs restarts asked at the same time one after another, ending with one engine that serves', async () => {
@@ -143,7 +154,13 @@ describe('engine supervisor with the OpenAI-compatible backends (real engine sub
     assert.equal(s.state, 'ready');
     assert.equal(s.starts, starts + 3);
     assert.notEqual(s.pid, first);
-    const r = await s.request(CompleteRequest, { prefix: 'x = ', suffix: '', languageId: 'python', maxTokens: 2, temperature: 0 });
+    const r = await s.request(CompleteRequest, {
+      prefix: 'x = ',
+      suffix: '',
+      languageId: 'python',
+      maxTokens: 2,
+      temperature: 0,
+    });
     assert.ok(r.stats.generatedTokens > 0);
   });
 

@@ -21,9 +21,17 @@ describe('engine watchdog and cancellation (fake boundary: a fake engine process
 
   it('the watchdog calls onHung once when a ping goes unanswered past its bound, never while pings are answered', async () => {
     let hung = 0;
-    const silent = new Watchdog(() => new Promise(() => undefined), () => hung++, { intervalMs: 10, timeoutMs: 100 });
+    const silent = new Watchdog(
+      () => new Promise(() => undefined),
+      () => hung++,
+      { intervalMs: 10, timeoutMs: 100 },
+    );
     let answered = 0;
-    const alive = new Watchdog(() => Promise.resolve(answered++), () => assert.fail('an answering engine is not hung'), { intervalMs: 10, timeoutMs: 100 });
+    const alive = new Watchdog(
+      () => Promise.resolve(answered++),
+      () => assert.fail('an answering engine is not hung'),
+      { intervalMs: 10, timeoutMs: 100 },
+    );
     silent.start();
     alive.start();
     await new Promise((r) => setTimeout(r, 400));
@@ -39,7 +47,10 @@ describe('engine watchdog and cancellation (fake boundary: a fake engine process
     const crashes: CrashEvent[] = [];
     s.onDidCrash((c) => crashes.push(c));
     const t0 = Date.now();
-    await assert.rejects(s.request(ChatRequest, chat), /the engine stopped answering \(\d+ s without a reply\) and was restarted/);
+    await assert.rejects(
+      s.request(ChatRequest, chat),
+      /the engine stopped answering \(\d+ s without a reply\) and was restarted/,
+    );
     assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
     assert.equal(crashes.length, 1);
     assert.ok(crashes[0]!.hung && crashes[0]!.hung.silentMs >= 600, JSON.stringify(crashes[0]));

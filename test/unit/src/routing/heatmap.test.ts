@@ -18,11 +18,14 @@ describe('expert routing page', () => {
 
   it('reports the touched fraction of the last reply', () => {
     assert.equal(touchedFraction(counts), 4 / 8);
-    const html = routingHtml({ last: { expertCounts: counts, domain: 'code', promptTokens: 5, generatedTokens: 3 }, firstMoeLayer: 1 }, 'N0NCE');
+    const html = routingHtml(
+      { last: { expertCounts: counts, domain: 'code', promptTokens: 5, generatedTokens: 3 }, firstMoeLayer: 1 },
+      'N0NCE',
+    );
     assert.match(html, /<b>50\.0%<\/b> of the experts touched \(4 of 8\)/);
   });
 
-  it('has a strict CSP: nothing but the nonce\'d style and script, no network', () => {
+  it("has a strict CSP: nothing but the nonce'd style and script, no network", () => {
     const html = routingHtml({ firstMoeLayer: 1 }, 'abc123');
     assert.match(html, /content="default-src 'none'; style-src 'nonce-abc123'; script-src 'nonce-abc123'"/);
     assert.equal(html.match(/<script/g)?.length, 1);
@@ -46,7 +49,11 @@ describe('expert routing page', () => {
     assert.deepEqual(profile.frequency, { code: [[1, 0]], math: [[0, 1]], general: [[0.5, 0.5]] });
     assert.deepEqual(profile.bias, { code: [[0.1, -0.1]], math: [[-0.1, 0.1]] });
     const html = routingHtml(
-      { firstMoeLayer: 1, profile, last: { expertCounts: [[2, 0]], domain: 'code', promptTokens: 1, generatedTokens: 1 } },
+      {
+        firstMoeLayer: 1,
+        profile,
+        last: { expertCounts: [[2, 0]], domain: 'code', promptTokens: 1, generatedTokens: 1 },
+      },
       'n',
     );
     for (const d of ['code', 'math', 'general']) assert.match(html, new RegExp(`<figcaption>${d}</figcaption>`));

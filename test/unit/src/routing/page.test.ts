@@ -6,7 +6,12 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CancellationTokenSource, type RequestType0 } from 'vscode-jsonrpc';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
 import { defaultProfilePath, saveProfile } from '../../../../engine/routing/profile-file';
 import { loadModel } from '../../../../engine/runtime/load-model';
@@ -26,7 +31,10 @@ function served(service: EngineService): { engine: RoutingEngineClient; asked: s
   const toEngine = new PassThrough();
   const toClient = new PassThrough();
   const server = createMessageConnection(new StreamMessageReader(toEngine), new StreamMessageWriter(toClient));
-  const client: MessageConnection = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toEngine));
+  const client: MessageConnection = createMessageConnection(
+    new StreamMessageReader(toClient),
+    new StreamMessageWriter(toEngine),
+  );
   registerEngineHandlers(server, service, { log: () => undefined, onShutdown: () => undefined });
   server.listen();
   client.listen();
@@ -59,7 +67,10 @@ describe('expert routing page data over the protocol', () => {
     try {
       const page = await pageFor(engine);
       assert.equal(page.profile, undefined);
-      assert.equal(page.profileNote, "scripted has no routing profile (switchyard-routing.json); create one with the engine's calibrate command.");
+      assert.equal(
+        page.profileNote,
+        "scripted has no routing profile (switchyard-routing.json); create one with the engine's calibrate command.",
+      );
       assert.deepEqual(asked, ['stats', 'routing/profile']);
     } finally {
       close();
@@ -70,7 +81,10 @@ describe('expert routing page data over the protocol', () => {
   it('shows the profile the engine applies to the loaded model', async function () {
     this.timeout(120_000);
     const dir = textFixtureModel('v3-tiny');
-    const service = new EngineService({ loadModel: (d, o) => loadModel(d, { ...o, cacheDir: testCacheDir() }), threads: 1 });
+    const service = new EngineService({
+      loadModel: (d, o) => loadModel(d, { ...o, cacheDir: testCacheDir() }),
+      threads: 1,
+    });
     const { engine, close } = served(service);
     try {
       const saved = madeUpProfile(checkpointFingerprint(dir), { codeBias: [0.5], defaultStrength: 1.25 });

@@ -31,7 +31,15 @@ describe('util/Disposable', () => {
 
   it('disposes every child even when one throws, then rethrows the first error', () => {
     const r = recorder();
-    const owner = new Owner([r.make('a'), { dispose: () => { throw new Error('boom'); } }, r.make('c')]);
+    const owner = new Owner([
+      r.make('a'),
+      {
+        dispose: () => {
+          throw new Error('boom');
+        },
+      },
+      r.make('c'),
+    ]);
     assert.throws(() => owner.dispose(), /boom/);
     assert.deepEqual(r.order, ['c', 'a']);
   });

@@ -18,21 +18,50 @@ const props = pkg.contributes.configuration.properties;
 
 describe('settings: bounds and workspace trust', () => {
   it('clamps whatever a settings.json holds: 1e12 ms, negative threads, NaN, strings', () => {
-    assert.equal(readNumber(() => 1e12, 'remote.timeoutMs'), 600_000);
-    assert.equal(readNumber(() => 1e12, 'proof.timeoutMs'), 600_000);
+    assert.equal(
+      readNumber(() => 1e12, 'remote.timeoutMs'),
+      600_000,
+    );
+    assert.equal(
+      readNumber(() => 1e12, 'proof.timeoutMs'),
+      600_000,
+    );
     assert.ok(readNumber(() => 1e12, 'proof.timeoutMs') <= 2 ** 31 - 1, 'fits setTimeout');
-    assert.equal(readNumber(() => 1e6, 'engine.threads'), 256);
-    assert.equal(readNumber(() => -4, 'engine.threads'), 0);
-    assert.equal(readNumber(() => 2.6, 'engine.threads'), 3);
-    assert.equal(readNumber(() => Number.NaN, 'chat.maxTokens'), 1024);
-    assert.equal(readNumber(() => '5000', 'completion.maxTokens'), 96);
-    assert.equal(readNumber(() => undefined, 'server.port'), 8012);
-    assert.equal(readNumber(() => 70_000, 'server.port'), 65535);
+    assert.equal(
+      readNumber(() => 1e6, 'engine.threads'),
+      256,
+    );
+    assert.equal(
+      readNumber(() => -4, 'engine.threads'),
+      0,
+    );
+    assert.equal(
+      readNumber(() => 2.6, 'engine.threads'),
+      3,
+    );
+    assert.equal(
+      readNumber(() => Number.NaN, 'chat.maxTokens'),
+      1024,
+    );
+    assert.equal(
+      readNumber(() => '5000', 'completion.maxTokens'),
+      96,
+    );
+    assert.equal(
+      readNumber(() => undefined, 'server.port'),
+      8012,
+    );
+    assert.equal(
+      readNumber(() => 70_000, 'server.port'),
+      65535,
+    );
     assert.equal(clampNumber(Infinity, { min: 0, max: 2, fallback: 0.7 }), 0.7);
   });
 
   it('every numeric setting in package.json is clamped on read, with the bounds and default package.json declares', () => {
-    const numeric = Object.entries(props).filter(([, v]) => [v.type].flat().some((t) => t === 'number' || t === 'integer'));
+    const numeric = Object.entries(props).filter(([, v]) =>
+      [v.type].flat().some((t) => t === 'number' || t === 'integer'),
+    );
     assert.ok(numeric.length >= 10);
     for (const [key, v] of numeric) {
       const b = NUMBER_SETTINGS[key.replace(/^switchyard\./, '') as NumberSetting];
@@ -45,11 +74,22 @@ describe('settings: bounds and workspace trust', () => {
   });
 
   it('a workspace cannot start the local server, choose its port or set the system prompt (restricted settings)', () => {
-    for (const key of ['switchyard.server.enabled', 'switchyard.server.port', 'switchyard.server.host', 'switchyard.chat.systemPrompt', 'switchyard.proof.coqcPath', 'switchyard.proof.leanPath']) {
+    for (const key of [
+      'switchyard.server.enabled',
+      'switchyard.server.port',
+      'switchyard.server.host',
+      'switchyard.chat.systemPrompt',
+      'switchyard.proof.coqcPath',
+      'switchyard.proof.leanPath',
+    ]) {
       assert.equal(props[key]?.restricted, true, `${key} is restricted`);
-      assert.ok(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key), `${key} listed in restrictedConfigurations`);
+      assert.ok(
+        pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(key),
+        `${key} listed in restrictedConfigurations`,
+      );
     }
-    for (const key of pkg.capabilities.untrustedWorkspaces.restrictedConfigurations) assert.equal(props[key]?.restricted, true, `${key} is declared restricted`);
+    for (const key of pkg.capabilities.untrustedWorkspaces.restrictedConfigurations)
+      assert.equal(props[key]?.restricted, true, `${key} is declared restricted`);
     assert.match(pkg.capabilities.untrustedWorkspaces.description, /coqc or lean/);
   });
 });

@@ -10,7 +10,9 @@ type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
 const open = new Set<Server>();
 
-async function fakeServer(handler: Handler): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+async function fakeServer(
+  handler: Handler,
+): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
   let n = 0;
   const server: Server = createServer((req, res) => {
     req.resume();
@@ -31,7 +33,8 @@ async function fakeServer(handler: Handler): Promise<{ url: string; requests: ()
   };
 }
 
-const event = (text: string, finish: string | null = null) => `data: ${JSON.stringify({ choices: [{ index: 0, text, finish_reason: finish }] })}\n\n`;
+const event = (text: string, finish: string | null = null) =>
+  `data: ${JSON.stringify({ choices: [{ index: 0, text, finish_reason: finish }] })}\n\n`;
 const sse = (res: ServerResponse) => res.writeHead(200, { 'content-type': 'text/event-stream' });
 
 async function serviceFor(url: string, timeoutMs = 2000): Promise<EngineService> {
@@ -41,7 +44,8 @@ async function serviceFor(url: string, timeoutMs = 2000): Promise<EngineService>
   return service;
 }
 
-const ask = (service: EngineService, deltas: string[] = []) => service.text('x', { maxTokens: 10 }, { onDelta: (d) => deltas.push(d) });
+const ask = (service: EngineService, deltas: string[] = []) =>
+  service.text('x', { maxTokens: 10 }, { onDelta: (d) => deltas.push(d) });
 
 describe('remote backend faults (fake servers at the HTTP boundary)', () => {
   // a failed assertion must not leave a fake server holding the test process open
@@ -62,7 +66,10 @@ describe('remote backend faults (fake servers at the HTTP boundary)', () => {
     });
     const deltas: string[] = [];
     await assert.rejects(ask(await serviceFor(fake.url), deltas), (e: Error) => {
-      assert.match(e.message, new RegExp(`^${fake.url.replace(/\./g, '\\.')}.*(broke after 2 event|closed the stream)`));
+      assert.match(
+        e.message,
+        new RegExp(`^${fake.url.replace(/\./g, '\\.')}.*(broke after 2 event|closed the stream)`),
+      );
       assert.match(e.message, /crashed|closed/);
       return true;
     });
@@ -91,7 +98,10 @@ describe('remote backend faults (fake servers at the HTTP boundary)', () => {
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'loading model' } }));
     });
-    await assert.rejects(ask(await serviceFor(fake.url)), /stayed unavailable \(HTTP 503: loading model\) after retrying/);
+    await assert.rejects(
+      ask(await serviceFor(fake.url)),
+      /stayed unavailable \(HTTP 503: loading model\) after retrying/,
+    );
     assert.equal(fake.requests(), 4);
     await fake.close();
   });
@@ -112,7 +122,10 @@ describe('remote backend faults (fake servers at the HTTP boundary)', () => {
       sse(res);
       res.end(event('ab') + 'data: {"choices":[{"ind');
     });
-    await assert.rejects(ask(await serviceFor(fake.url)), /closed the stream before it finished \(after 1 event\(s\), no \[DONE\]\)/);
+    await assert.rejects(
+      ask(await serviceFor(fake.url)),
+      /closed the stream before it finished \(after 1 event\(s\), no \[DONE\]\)/,
+    );
     await fake.close();
   });
 
@@ -121,20 +134,29 @@ describe('remote backend faults (fake servers at the HTTP boundary)', () => {
       sse(res);
       res.end('data: <html>oops</html>\n\n');
     });
-    await assert.rejects(ask(await serviceFor(fake.url)), /sent a malformed stream event \(not JSON\): "<html>oops<\/html>"/);
+    await assert.rejects(
+      ask(await serviceFor(fake.url)),
+      /sent a malformed stream event \(not JSON\): "<html>oops<\/html>"/,
+    );
     await fake.close();
   });
 
   it('slow server past the timeout, before the answer and between events', async () => {
     const silent = await fakeServer(() => undefined);
-    await assert.rejects(ask(await serviceFor(silent.url, 150)), /sent nothing for 0\.1 s .*raise switchyard\.remote\.timeoutMs/);
+    await assert.rejects(
+      ask(await serviceFor(silent.url, 150)),
+      /sent nothing for 0\.1 s .*raise switchyard\.remote\.timeoutMs/,
+    );
     await silent.close();
     const stalls = await fakeServer((_req, res) => {
       sse(res);
       res.write(event('a'));
     });
     const deltas: string[] = [];
-    await assert.rejects(ask(await serviceFor(stalls.url, 150), deltas), /sent nothing for 0\.1 s \(the stream broke after 1 event/);
+    await assert.rejects(
+      ask(await serviceFor(stalls.url, 150), deltas),
+      /sent nothing for 0\.1 s \(the stream broke after 1 event/,
+    );
     assert.deepEqual(deltas, ['a']);
     await stalls.close();
   });
@@ -143,14 +165,27 @@ describe('remote backend faults (fake servers at the HTTP boundary)', () => {
     const gone = await fakeServer(() => undefined);
     const url = gone.url;
     await gone.close();
-    await assert.rejects(ask(await serviceFor(url)), /cannot reach http:\/\/127\.0\.0\.1:\d+\/v1 \(ECONNREFUSED\): is the server running/);
+    await assert.rejects(
+      ask(await serviceFor(url)),
+      /cannot reach http:\/\/127\.0\.0\.1:\d+\/v1 \(ECONNREFUSED\): is the server running/,
+    );
     const fake = await fakeServer((req, res) => {
       res.writeHead(req.headers.authorization ? 404 : 401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: req.headers.authorization ? 'The model `m` does not exist.' : 'no key' } }));
+      res.end(
+        JSON.stringify({ error: { message: req.headers.authorization ? 'The model `m` does not exist.' : 'no key' } }),
+      );
     });
-    await assert.rejects(ask(await serviceFor(fake.url)), /refused the request \(HTTP 401: no key\): set the right key with "Switchyard: Set Remote Server API Key/);
+    await assert.rejects(
+      ask(await serviceFor(fake.url)),
+      /refused the request \(HTTP 401: no key\): set the right key with "Switchyard: Set Remote Server API Key/,
+    );
     const keyed = new EngineService();
-    await keyed.useBackend(new RemoteBackend(new RemoteHttpClient({ baseUrl: fake.url, apiKey: 'k', timeoutMs: 1000 }), { baseUrl: fake.url, model: 'm' }));
+    await keyed.useBackend(
+      new RemoteBackend(new RemoteHttpClient({ baseUrl: fake.url, apiKey: 'k', timeoutMs: 1000 }), {
+        baseUrl: fake.url,
+        model: 'm',
+      }),
+    );
     await assert.rejects(ask(keyed), /HTTP 404: The model `m` does not exist\.\): check switchyard\.remote\.model/);
     await fake.close();
   });

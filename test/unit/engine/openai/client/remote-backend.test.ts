@@ -22,15 +22,25 @@ describe('remote backend through the real local server (made-up tokenizer)', () 
   });
 
   it('connects, checking the key and the model name, and says routing skew does not travel', async () => {
-    const info = await remote.useBackend(await connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, apiKey: 'k', fimFormat: 'qwen' }, signal()));
+    const info = await remote.useBackend(
+      await connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, apiKey: 'k', fimFormat: 'qwen' }, signal()),
+    );
     assert.equal(info.backend, 'openai-compatible');
     assert.equal(info.hasRoutingProfile, false);
     assert.equal(info.fim?.name, 'qwen');
-    await assert.rejects(connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, apiKey: 'bad' }, signal()), (e: Error & { code?: number }) => {
-      assert.equal(e.code, EngineErrorCodes.RemoteFailed);
-      assert.match(e.message, new RegExp(`^${server.url.replace(/\./g, '\\.')} refused the request \\(HTTP 401: .*Set Remote Server API Key`));
-      return true;
-    });
+    await assert.rejects(
+      connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, apiKey: 'bad' }, signal()),
+      (e: Error & { code?: number }) => {
+        assert.equal(e.code, EngineErrorCodes.RemoteFailed);
+        assert.match(
+          e.message,
+          new RegExp(
+            `^${server.url.replace(/\./g, '\\.')} refused the request \\(HTTP 401: .*Set Remote Server API Key`,
+          ),
+        );
+        return true;
+      },
+    );
     await assert.rejects(
       connectRemoteBackend({ baseUrl: server.url, model: 'deepseek-v3', apiKey: 'k' }, signal()),
       /does not serve model 'deepseek-v3' \(it serves: switchyard-test\): set switchyard\.remote\.model/,
@@ -47,7 +57,10 @@ describe('remote backend through the real local server (made-up tokenizer)', () 
   it('streams chat deltas that equal the local engine answer', async () => {
     const messages = [{ role: 'user' as const, content: 'hello' }];
     const deltas: string[] = [];
-    const r = await remote.chat({ messages, maxTokens: 20, temperature: 0, streamId: 'r' }, { onDelta: (d) => deltas.push(d) });
+    const r = await remote.chat(
+      { messages, maxTokens: 20, temperature: 0, streamId: 'r' },
+      { onDelta: (d) => deltas.push(d) },
+    );
     const direct = await server.service.chat({ messages, maxTokens: 20, temperature: 0, streamId: 'd' });
     assert.equal(r.text, direct.text);
     assert.equal(deltas.join(''), r.text);
@@ -58,12 +71,15 @@ describe('remote backend through the real local server (made-up tokenizer)', () 
     const ctl = new AbortController();
     let n = 0;
     const err = await remote
-      .chat({ messages: [{ role: 'user', content: 'hello' }], maxTokens: 180, temperature: 0, streamId: 'c' }, {
-        signal: ctl.signal,
-        onDelta: () => {
-          if (++n === 2) ctl.abort();
+      .chat(
+        { messages: [{ role: 'user', content: 'hello' }], maxTokens: 180, temperature: 0, streamId: 'c' },
+        {
+          signal: ctl.signal,
+          onDelta: () => {
+            if (++n === 2) ctl.abort();
+          },
         },
-      })
+      )
       .catch((e: unknown) => e);
     assert.ok(err instanceof CancelledGenerationError, String(err));
     await eventually(() => server.service.queueState.inFlight === 0);
@@ -78,13 +94,21 @@ describe('remote completions through the real local server, both FIM modes (made
   });
   after(() => server.close());
 
-  const request = { prefix: 'def f(x):\n    ', suffix: '\n\nprint(f(1))\n', languageId: 'python', maxTokens: 24, temperature: 0 };
+  const request = {
+    prefix: 'def f(x):\n    ',
+    suffix: '\n\nprint(f(1))\n',
+    languageId: 'python',
+    maxTokens: 24,
+    temperature: 0,
+  };
 
   for (const fimMode of ['prompt', 'suffix'] as const) {
     it(`${fimMode} mode: the editor's completion equals the local engine's, stop rules included`, async () => {
       const remote = new EngineService();
       try {
-        const info = await remote.useBackend(await connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, fimMode, fimFormat: 'qwen' }, signal()));
+        const info = await remote.useBackend(
+          await connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, fimMode, fimFormat: 'qwen' }, signal()),
+        );
         assert.equal(info.fim?.name, fimMode === 'prompt' ? 'qwen' : undefined);
         const viaServer = await remote.complete(request);
         const direct = await server.service.complete(request);
@@ -100,7 +124,13 @@ describe('remote completions through the real local server, both FIM modes (made
     const remote = new EngineService();
     const client = new RemoteHttpClient({ baseUrl: server.url, timeoutMs: 5000 });
     await remote.useBackend(new RemoteBackend(client, { baseUrl: server.url, model: 'mystery-model' }));
-    await assert.rejects(remote.complete(request), /cannot tell the fill-in-the-middle format of model 'mystery-model'.*set switchyard\.remote\.fimFormat/);
-    await assert.rejects(connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, fimFormat: 'gpt' }, signal()), /unknown FIM format 'gpt': use one of deepseek, qwen, starcoder2, codellama/);
+    await assert.rejects(
+      remote.complete(request),
+      /cannot tell the fill-in-the-middle format of model 'mystery-model'.*set switchyard\.remote\.fimFormat/,
+    );
+    await assert.rejects(
+      connectRemoteBackend({ baseUrl: server.url, model: MODEL_ID, fimFormat: 'gpt' }, signal()),
+      /unknown FIM format 'gpt': use one of deepseek, qwen, starcoder2, codellama/,
+    );
   });
 });

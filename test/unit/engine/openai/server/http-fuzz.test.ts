@@ -69,8 +69,17 @@ function malformed(rng: Rng, port: number): { bytes: Buffer; defects: string[] }
   let method = 'POST';
   let path = rng.pick(['/v1/chat/completions', '/v1/completions']);
   let version = 'HTTP/1.1';
-  const headers: [string, string][] = [['Host', `127.0.0.1:${port}`], ['Content-Type', 'application/json']];
-  const base = { model: MODEL, messages: [{ role: 'user', content: 'hi' }], prompt: 'x', max_tokens: 1, temperature: 0 };
+  const headers: [string, string][] = [
+    ['Host', `127.0.0.1:${port}`],
+    ['Content-Type', 'application/json'],
+  ];
+  const base = {
+    model: MODEL,
+    messages: [{ role: 'user', content: 'hi' }],
+    prompt: 'x',
+    max_tokens: 1,
+    temperature: 0,
+  };
   let body = JSON.stringify(base);
   let declared: number | undefined;
   const defects: string[] = [];
@@ -90,35 +99,74 @@ function malformed(rng: Rng, port: number): { bytes: Buffer; defects: string[] }
         ] as [string, string, string][]);
         break;
       case 'header':
-        headers.push(rng.pick([['Bad Header', 'x'], ['X-Nul', 'a\u0000b'], ['Content-Length', '-5'], ['Content-Length', 'abc'], ['Transfer-Encoding', 'gzip, chunked, x']] as [string, string][]));
+        headers.push(
+          rng.pick([
+            ['Bad Header', 'x'],
+            ['X-Nul', 'a\u0000b'],
+            ['Content-Length', '-5'],
+            ['Content-Length', 'abc'],
+            ['Transfer-Encoding', 'gzip, chunked, x'],
+          ] as [string, string][]),
+        );
         break;
       case 'huge':
         headers.push(['X-Huge', 'h'.repeat(20_000 + rng.int(50_000))]);
         break;
       case 'type':
-        headers[1] = ['Content-Type', rng.pick(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', ''])];
+        headers[1] = [
+          'Content-Type',
+          rng.pick([
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/json; charset=latin1',
+            '',
+          ]),
+        ];
         break;
       case 'truncated':
         declared = body.length + 1 + rng.int(1000);
         body = body.slice(0, rng.int(body.length));
         break;
       case 'json':
-        body = rng.next() < 0.5 ? body.slice(0, Math.max(1, rng.int(body.length))) + rng.pick(['', '}', ']', '\u0000', '"']) : JSON.stringify({ ...(mutateJson(base, rng) as object), model: oddValue(rng) });
+        body =
+          rng.next() < 0.5
+            ? body.slice(0, Math.max(1, rng.int(body.length))) + rng.pick(['', '}', ']', '\u0000', '"'])
+            : JSON.stringify({ ...(mutateJson(base, rng) as object), model: oddValue(rng) });
         break;
       case 'escape':
         method = rng.pick(['GET', 'POST']);
         path = `/v1/models/${rng.pick(['%', '%E0%A4%A', '%zz', '%%', '%C0%80', '%ff%fe'])}`;
         break;
       case 'host':
-        headers[0] = ['Host', rng.pick([`attacker.example:${port}`, `127.0.0.1:${port + 1}`, '', 'localhost', `[::1`, `127.0.0.1:${port}:1`])];
+        headers[0] = [
+          'Host',
+          rng.pick([
+            `attacker.example:${port}`,
+            `127.0.0.1:${port + 1}`,
+            '',
+            'localhost',
+            `[::1`,
+            `127.0.0.1:${port}:1`,
+          ]),
+        ];
         break;
       case 'origin':
-        headers.push(['Origin', rng.pick(['https://attacker.example', 'null', `http://127.0.0.1:${port}`, 'http://localhost'])]);
+        headers.push([
+          'Origin',
+          rng.pick(['https://attacker.example', 'null', `http://127.0.0.1:${port}`, 'http://localhost']),
+        ]);
         break;
     }
   }
   const length = declared ?? Buffer.byteLength(body);
-  const head = [`${method} ${path} ${version}`, ...headers.map(([k, v]) => `${k}: ${v}`), `Content-Length: ${length}`, '', ''].join('\r\n');
+  const head = [
+    `${method} ${path} ${version}`,
+    ...headers.map(([k, v]) => `${k}: ${v}`),
+    `Content-Length: ${length}`,
+    '',
+    '',
+  ].join('\r\n');
   return { bytes: Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from(body, 'utf8')]), defects };
 }
 
@@ -142,7 +190,10 @@ describe('fuzzing engine serve with malformed HTTP (real process on loopback, ma
         outcomes.forEach((o, j) => {
           statuses.set(o.status ?? 0, (statuses.get(o.status ?? 0) ?? 0) + 1);
           const ok = !o.hung && !o.refused && (o.status === undefined || (o.status >= 400 && o.status < 500 && o.json));
-          if (!ok && bad.length < 5) bad.push(`#${i + j} [${batch[j].defects}]: ${JSON.stringify(o)} for ${JSON.stringify(batch[j].bytes.toString('utf8').slice(0, 160))}`);
+          if (!ok && bad.length < 5)
+            bad.push(
+              `#${i + j} [${batch[j].defects}]: ${JSON.stringify(o)} for ${JSON.stringify(batch[j].bytes.toString('utf8').slice(0, 160))}`,
+            );
         });
         if (exited) break;
       }

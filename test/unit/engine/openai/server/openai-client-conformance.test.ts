@@ -15,12 +15,20 @@ describe('local OpenAI-compatible server, through the official openai client (ma
 
   it('lists and retrieves the served model', async () => {
     const list = await client.models.list();
-    assert.deepEqual(list.data.map((m) => m.id), [MODEL_ID]);
+    assert.deepEqual(
+      list.data.map((m) => m.id),
+      [MODEL_ID],
+    );
     assert.equal((await client.models.retrieve(MODEL_ID)).owned_by, 'switchyard');
   });
 
   it('completions: greedy text equals a direct engine call, with usage and finish_reason', async () => {
-    const r = await client.completions.create({ model: MODEL_ID, prompt: 'def add(a, b):', max_tokens: 12, temperature: 0 });
+    const r = await client.completions.create({
+      model: MODEL_ID,
+      prompt: 'def add(a, b):',
+      max_tokens: 12,
+      temperature: 0,
+    });
     const direct = await server.service.text('def add(a, b):', { maxTokens: 12, temperature: 0 });
     assert.equal(r.object, 'text_completion');
     assert.equal(r.choices[0].text, direct.text);
@@ -33,8 +41,17 @@ describe('local OpenAI-compatible server, through the official openai client (ma
     const fimServer = await startLocalServer({ model: { family: 'qwen' } });
     try {
       const fimClient = new OpenAI({ baseURL: fimServer.url, apiKey: 'none', maxRetries: 0 });
-      const r = await fimClient.completions.create({ model: MODEL_ID, prompt: 'x = ', suffix: '\nprint(x)\n', max_tokens: 8, temperature: 0 });
-      const direct = await fimServer.service.fill({ prefix: 'x = ', suffix: '\nprint(x)\n', languageId: 'plaintext' }, { maxTokens: 8, temperature: 0 });
+      const r = await fimClient.completions.create({
+        model: MODEL_ID,
+        prompt: 'x = ',
+        suffix: '\nprint(x)\n',
+        max_tokens: 8,
+        temperature: 0,
+      });
+      const direct = await fimServer.service.fill(
+        { prefix: 'x = ', suffix: '\nprint(x)\n', languageId: 'plaintext' },
+        { maxTokens: 8, temperature: 0 },
+      );
       assert.equal(r.choices[0].text, direct.text);
     } finally {
       await fimServer.close();
@@ -46,22 +63,40 @@ describe('local OpenAI-compatible server, through the official openai client (ma
   });
 
   it('honours stop strings, max_tokens and seed', async () => {
-    const full = (await client.completions.create({ model: MODEL_ID, prompt: 'x', max_tokens: 40, temperature: 0 })).choices[0].text;
+    const full = (await client.completions.create({ model: MODEL_ID, prompt: 'x', max_tokens: 40, temperature: 0 }))
+      .choices[0].text;
     const stop = full.slice(6, 8);
-    const cut = await client.completions.create({ model: MODEL_ID, prompt: 'x', max_tokens: 40, temperature: 0, stop: [stop] });
+    const cut = await client.completions.create({
+      model: MODEL_ID,
+      prompt: 'x',
+      max_tokens: 40,
+      temperature: 0,
+      stop: [stop],
+    });
     assert.equal(cut.choices[0].text, full.slice(0, full.indexOf(stop)));
     assert.equal(cut.choices[0].finish_reason, 'stop');
     const short = await client.completions.create({ model: MODEL_ID, prompt: 'x', max_tokens: 3, temperature: 0 });
     assert.equal(short.usage?.completion_tokens, 3);
     assert.equal(short.choices[0].finish_reason, 'length');
-    const sampled = () => client.completions.create({ model: MODEL_ID, prompt: 'x', max_tokens: 16, temperature: 1, top_p: 0.9, seed: 7 });
+    const sampled = () =>
+      client.completions.create({ model: MODEL_ID, prompt: 'x', max_tokens: 16, temperature: 1, top_p: 0.9, seed: 7 });
     assert.equal((await sampled()).choices[0].text, (await sampled()).choices[0].text);
   });
 
   it('streams chat completions whose deltas add up to the non-streamed answer', async () => {
-    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'hello' }];
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'hello' },
+    ];
     const whole = await client.chat.completions.create({ model: MODEL_ID, messages, max_tokens: 16, temperature: 0 });
-    const stream = await client.chat.completions.create({ model: MODEL_ID, messages, max_tokens: 16, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: MODEL_ID,
+      messages,
+      max_tokens: 16,
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let role: string | undefined;
     let finish: string | null = null;
@@ -80,7 +115,13 @@ describe('local OpenAI-compatible server, through the official openai client (ma
   });
 
   it('streams text completions too', async () => {
-    const stream = await client.completions.create({ model: MODEL_ID, prompt: 'hello', max_tokens: 10, temperature: 0, stream: true });
+    const stream = await client.completions.create({
+      model: MODEL_ID,
+      prompt: 'hello',
+      max_tokens: 10,
+      temperature: 0,
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
     assert.equal(text, (await server.service.text('hello', { maxTokens: 10, temperature: 0 })).text);
@@ -92,17 +133,32 @@ describe('local OpenAI-compatible server, through the official openai client (ma
       assert.match(e.message, /model 'gpt-4' does not exist; this server serves 'switchyard-test'/);
       return true;
     });
-    await assert.rejects(client.completions.create({ model: MODEL_ID, prompt: 'x', max_tokens: 2, temperature: 5 }), (e: unknown) => {
-      assert.ok(e instanceof OpenAI.BadRequestError);
-      assert.equal((e.error as { param?: string }).param, 'temperature');
-      return true;
-    });
-    await assert.rejects(client.chat.completions.create({ model: MODEL_ID, messages: [], max_tokens: 2 }), OpenAI.BadRequestError);
-    await assert.rejects(client.completions.create({ model: MODEL_ID, prompt: 'x', n: 2, max_tokens: 2 }), /only 'n': 1 is supported/);
+    await assert.rejects(
+      client.completions.create({ model: MODEL_ID, prompt: 'x', max_tokens: 2, temperature: 5 }),
+      (e: unknown) => {
+        assert.ok(e instanceof OpenAI.BadRequestError);
+        assert.equal((e.error as { param?: string }).param, 'temperature');
+        return true;
+      },
+    );
+    await assert.rejects(
+      client.chat.completions.create({ model: MODEL_ID, messages: [], max_tokens: 2 }),
+      OpenAI.BadRequestError,
+    );
+    await assert.rejects(
+      client.completions.create({ model: MODEL_ID, prompt: 'x', n: 2, max_tokens: 2 }),
+      /only 'n': 1 is supported/,
+    );
   });
 
   it('a client that disconnects mid-stream cancels its generation', async () => {
-    const stream = await client.chat.completions.create({ model: MODEL_ID, messages: [{ role: 'user', content: 'hello' }], max_tokens: 180, temperature: 0, stream: true });
+    const stream = await client.chat.completions.create({
+      model: MODEL_ID,
+      messages: [{ role: 'user', content: 'hello' }],
+      max_tokens: 180,
+      temperature: 0,
+      stream: true,
+    });
     let chunks = 0;
     for await (const _ of stream) if (++chunks === 3) break; // leaving the loop aborts the HTTP request
     await eventually(() => server.service.queueState.inFlight === 0);
@@ -116,7 +172,10 @@ describe('local server limits: bearer key and bounded queue (made-up tokenizer)'
     const server = await startLocalServer({ apiKey: 'sekrit' });
     try {
       const anonymous = new OpenAI({ baseURL: server.url, apiKey: 'wrong', maxRetries: 0 });
-      await assert.rejects(anonymous.models.list(), (e: unknown) => e instanceof OpenAI.AuthenticationError && /missing or wrong API key/.test(e.message));
+      await assert.rejects(
+        anonymous.models.list(),
+        (e: unknown) => e instanceof OpenAI.AuthenticationError && /missing or wrong API key/.test(e.message),
+      );
       const noHeader = await fetch(`${server.url}/models`);
       assert.equal(noHeader.status, 401);
       const health = await fetch(server.url.replace(/\/v1$/, '/health'));
@@ -134,12 +193,22 @@ describe('local server limits: bearer key and bounded queue (made-up tokenizer)'
       const client = new OpenAI({ baseURL: server.url, apiKey: 'none', maxRetries: 0 });
       const controller = new AbortController();
       const stream = await client.chat.completions.create(
-        { model: MODEL_ID, messages: [{ role: 'user', content: 'hello' }], max_tokens: 180, temperature: 0, stream: true },
+        {
+          model: MODEL_ID,
+          messages: [{ role: 'user', content: 'hello' }],
+          max_tokens: 180,
+          temperature: 0,
+          stream: true,
+        },
         { signal: controller.signal },
       );
       const it = stream[Symbol.asyncIterator]();
       await it.next(); // the first request is running
-      const res = await fetch(`${server.url}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL_ID, prompt: 'x', max_tokens: 2 }) });
+      const res = await fetch(`${server.url}/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: MODEL_ID, prompt: 'x', max_tokens: 2 }),
+      });
       assert.equal(res.status, 503);
       assert.equal(res.headers.get('retry-after'), '1');
       assert.match(((await res.json()) as { error: { message: string } }).error.message, /busy/);

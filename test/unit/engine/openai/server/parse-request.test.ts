@@ -7,7 +7,13 @@ describe('OpenAI request bodies', () => {
       model: 'm',
       messages: [
         { role: 'developer', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
         { role: 'assistant', content: null },
       ],
       max_completion_tokens: 9,
@@ -31,10 +37,19 @@ describe('OpenAI request bodies', () => {
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ messages: [{ role: 'user', content: 'x' }] }, /'model' is required/],
       [{ model: 'm', messages: [{ role: 'tool', content: 'x' }] }, /role "tool" is not supported/],
-      [{ model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }, /only text content parts/],
+      [
+        { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] },
+        /only text content parts/,
+      ],
       [{ model: 'm', messages: [{ role: 'user', content: 'x' }], top_p: 2 }, /'top_p' must be a number in \[0, 1\]/],
-      [{ model: 'm', messages: [{ role: 'user', content: 'x' }], stop: ['a', 'b', 'c', 'd', 'e'] }, /at most 4 strings/],
-      [{ model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function' }] }, /function calling\) is not supported/],
+      [
+        { model: 'm', messages: [{ role: 'user', content: 'x' }], stop: ['a', 'b', 'c', 'd', 'e'] },
+        /at most 4 strings/,
+      ],
+      [
+        { model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function' }] },
+        /function calling\) is not supported/,
+      ],
       [{ model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 1.5 }, /'max_tokens' must be an integer/],
     ];
     for (const [body, message] of cases) assert.throws(() => parseChatRequest(body), message);

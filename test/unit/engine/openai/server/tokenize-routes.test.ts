@@ -15,7 +15,11 @@ describe('local server /tokenize and /detokenize (made-up tokenizer)', function 
   after(async () => server.close());
 
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(server.url.replace(/\/v1$/, path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(server.url.replace(/\/v1$/, path), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
@@ -27,7 +31,10 @@ describe('local server /tokenize and /detokenize (made-up tokenizer)', function 
     assert.equal(t.status, 200);
     assert.deepEqual(t.body.tokens, direct.encode(text));
     const pieces = await post('/tokenize', { content: text, with_pieces: true });
-    assert.deepEqual((pieces.body.tokens as { id: number }[]).map((p) => p.id), direct.encode(text));
+    assert.deepEqual(
+      (pieces.body.tokens as { id: number }[]).map((p) => p.id),
+      direct.encode(text),
+    );
     const d = await post('/detokenize', { tokens: t.body.tokens });
     assert.deepEqual(d, { status: 200, body: { content: text } });
   });

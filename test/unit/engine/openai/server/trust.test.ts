@@ -5,7 +5,13 @@
 import * as assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { eventually, MODEL_ID, startLocalServer, type LocalServer, type LocalServerOptions } from '../../../../helpers/local-server';
+import {
+  eventually,
+  MODEL_ID,
+  startLocalServer,
+  type LocalServer,
+  type LocalServerOptions,
+} from '../../../../helpers/local-server';
 
 interface Reply {
   status: number;
@@ -14,7 +20,13 @@ interface Reply {
 }
 
 /** One request with exactly these headers (Host included). */
-function raw(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+function raw(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method, path, headers, setHost: false }, (res) => {
       let text = '';
@@ -26,7 +38,13 @@ function raw(port: number, method: string, path: string, headers: Record<string,
   });
 }
 
-const chatBody = (maxTokens = 2) => JSON.stringify({ model: MODEL_ID, messages: [{ role: 'user', content: 'hi' }], max_tokens: maxTokens, temperature: 0 });
+const chatBody = (maxTokens = 2) =>
+  JSON.stringify({
+    model: MODEL_ID,
+    messages: [{ role: 'user', content: 'hi' }],
+    max_tokens: maxTokens,
+    temperature: 0,
+  });
 
 function errorCode(reply: Reply): string | null {
   return (JSON.parse(reply.body) as { error: { code: string | null } }).error.code;
@@ -70,7 +88,12 @@ describe('local server trust boundaries (real server on loopback, made-up tokeni
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) {
       assert.equal((await raw(port, 'GET', '/v1/models', { host })).status, 200, host);
     }
-    for (const host of [`attacker.example:${port}`, `127.0.0.1:${port + 1}`, 'localhost', `localhost.attacker.example:${port}`]) {
+    for (const host of [
+      `attacker.example:${port}`,
+      `127.0.0.1:${port + 1}`,
+      'localhost',
+      `localhost.attacker.example:${port}`,
+    ]) {
       const reply = await raw(port, 'GET', '/v1/models', { host });
       assert.equal(reply.status, 421, host);
       assert.equal(errorCode(reply), 'bad_host');
@@ -81,36 +104,71 @@ describe('local server trust boundaries (real server on loopback, made-up tokeni
     const server = await start();
     const host = `127.0.0.1:${server.port}`;
     // the cross-site "simple" request a web page can send without a preflight
-    const simple = await raw(server.port, 'POST', '/v1/chat/completions', { host, origin: 'https://attacker.example', 'content-type': 'text/plain' }, chatBody());
+    const simple = await raw(
+      server.port,
+      'POST',
+      '/v1/chat/completions',
+      { host, origin: 'https://attacker.example', 'content-type': 'text/plain' },
+      chatBody(),
+    );
     assert.equal(simple.status, 403);
     assert.equal(errorCode(simple), 'origin_not_allowed');
-    const textPlain = await raw(server.port, 'POST', '/v1/chat/completions', { host, 'content-type': 'text/plain' }, chatBody());
+    const textPlain = await raw(
+      server.port,
+      'POST',
+      '/v1/chat/completions',
+      { host, 'content-type': 'text/plain' },
+      chatBody(),
+    );
     assert.equal(textPlain.status, 415);
-    const noType = await raw(server.port, 'POST', '/v1/completions', { host }, JSON.stringify({ model: MODEL_ID, prompt: 'x', max_tokens: 1 }));
+    const noType = await raw(
+      server.port,
+      'POST',
+      '/v1/completions',
+      { host },
+      JSON.stringify({ model: MODEL_ID, prompt: 'x', max_tokens: 1 }),
+    );
     assert.equal(noType.status, 415);
     assert.equal(server.service.stats().lastGeneration, undefined, 'nothing was generated');
 
     const allowed = await start({ allowOrigins: ['http://localhost:3000'] });
     const h = `127.0.0.1:${allowed.port}`;
-    const preflight = await raw(allowed.port, 'OPTIONS', '/v1/chat/completions', { host: h, origin: 'http://localhost:3000', 'access-control-request-method': 'POST' });
+    const preflight = await raw(allowed.port, 'OPTIONS', '/v1/chat/completions', {
+      host: h,
+      origin: 'http://localhost:3000',
+      'access-control-request-method': 'POST',
+    });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers['access-control-allow-origin'], 'http://localhost:3000');
-    const ok = await raw(allowed.port, 'POST', '/v1/chat/completions', { host: h, origin: 'http://localhost:3000', 'content-type': 'application/json' }, chatBody());
+    const ok = await raw(
+      allowed.port,
+      'POST',
+      '/v1/chat/completions',
+      { host: h, origin: 'http://localhost:3000', 'content-type': 'application/json' },
+      chatBody(),
+    );
     assert.equal(ok.status, 200);
     assert.equal(ok.headers['access-control-allow-origin'], 'http://localhost:3000');
-    assert.equal((await raw(allowed.port, 'GET', '/v1/models', { host: h, origin: 'http://localhost:3001' })).status, 403);
+    assert.equal(
+      (await raw(allowed.port, 'GET', '/v1/models', { host: h, origin: 'http://localhost:3001' })).status,
+      403,
+    );
   });
 
   it('counts body bytes as they arrive: a declared or streamed body over the limit is 413 before it is all sent', async () => {
     const { port } = await start({ limits: { maxBodyBytes: 1000 } });
     const declared = await openSocket(port);
-    declared.write(`POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"model":`);
+    declared.write(
+      `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"model":`,
+    );
     const d = await untilClosed(declared, 3000);
     assert.match(d.data, /^HTTP\/1\.1 413 /);
     assert.ok(d.closed, 'the connection is closed after the 413');
 
     const streamed = await openSocket(port);
-    streamed.write(`POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    streamed.write(
+      `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
     const answer = untilClosed(streamed, 3000);
     const chunk = 'x'.repeat(600);
     for (let i = 0; i < 3 && !streamed.destroyed; i++) streamed.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
@@ -126,7 +184,9 @@ describe('local server trust boundaries (real server on loopback, made-up tokeni
     assert.ok(h.closed, 'a request whose headers never end is dropped');
 
     const slowBody = await openSocket(port);
-    slowBody.write(`POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"model"`);
+    slowBody.write(
+      `POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"model"`,
+    );
     const b = await untilClosed(slowBody, 5000);
     assert.match(b.data, /^HTTP\/1\.1 408 /);
 
@@ -135,19 +195,34 @@ describe('local server trust boundaries (real server on loopback, made-up tokeni
     const extra = await openSocket(port);
     extra.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
     const e = await untilClosed(extra, 2000);
-    assert.ok(e.closed && e.data === '', `a connection beyond the limit is closed unanswered (got ${JSON.stringify(e.data.slice(0, 40))})`);
+    assert.ok(
+      e.closed && e.data === '',
+      `a connection beyond the limit is closed unanswered (got ${JSON.stringify(e.data.slice(0, 40))})`,
+    );
     held.forEach((s) => s.destroy());
   });
 
   it('caps max_tokens and the time one HTTP generation may take', async () => {
     const capped = await start({ limits: { maxTokens: 3 } });
-    const r = await raw(capped.port, 'POST', '/v1/chat/completions', { host: `127.0.0.1:${capped.port}`, 'content-type': 'application/json' }, chatBody(150));
+    const r = await raw(
+      capped.port,
+      'POST',
+      '/v1/chat/completions',
+      { host: `127.0.0.1:${capped.port}`, 'content-type': 'application/json' },
+      chatBody(150),
+    );
     const body = JSON.parse(r.body) as { usage: { completion_tokens: number }; choices: { finish_reason: string }[] };
     assert.ok(body.usage.completion_tokens <= 3, `generated ${body.usage.completion_tokens} tokens`);
     assert.equal(body.choices[0].finish_reason, 'length');
 
     const timed = await start({ limits: { timeBudgetMs: 1 } });
-    const t = await raw(timed.port, 'POST', '/v1/chat/completions', { host: `127.0.0.1:${timed.port}`, 'content-type': 'application/json' }, chatBody(150));
+    const t = await raw(
+      timed.port,
+      'POST',
+      '/v1/chat/completions',
+      { host: `127.0.0.1:${timed.port}`, 'content-type': 'application/json' },
+      chatBody(150),
+    );
     const tb = JSON.parse(t.body) as { usage: { completion_tokens: number } };
     assert.ok(tb.usage.completion_tokens < 10, `generated ${tb.usage.completion_tokens} tokens within a 1 ms budget`);
   });
@@ -167,13 +242,22 @@ describe('local server trust boundaries (real server on loopback, made-up tokeni
     })();
     await new Promise((r) => setTimeout(r, 20));
     const t0 = performance.now();
-    const reply = await raw(port, 'POST', '/v1/completions', { host, 'content-type': 'application/json' }, JSON.stringify({ model: MODEL_ID, prompt, max_tokens: 1 }));
+    const reply = await raw(
+      port,
+      'POST',
+      '/v1/completions',
+      { host, 'content-type': 'application/json' },
+      JSON.stringify({ model: MODEL_ID, prompt, max_tokens: 1 }),
+    );
     const took = performance.now() - t0;
     polling = false;
     await poll;
     assert.equal(reply.status, 400);
     assert.equal(errorCode(reply), 'context_length_exceeded');
-    assert.ok(worst < 400 && took < 1500, `/health took up to ${worst.toFixed(0)} ms, the refusal ${took.toFixed(0)} ms`);
+    assert.ok(
+      worst < 400 && took < 1500,
+      `/health took up to ${worst.toFixed(0)} ms, the refusal ${took.toFixed(0)} ms`,
+    );
   });
 
   it('a malformed % escape is a 400 with a JSON error, not a 500 with a stack', async () => {
@@ -186,14 +270,19 @@ describe('local server trust boundaries (real server on loopback, made-up tokeni
 
   it('/health names the model only when no key is required or the right key is sent', async () => {
     const open = await start();
-    const o = JSON.parse((await raw(open.port, 'GET', '/health', { host: `127.0.0.1:${open.port}` })).body) as Record<string, unknown>;
+    const o = JSON.parse((await raw(open.port, 'GET', '/health', { host: `127.0.0.1:${open.port}` })).body) as Record<
+      string,
+      unknown
+    >;
     assert.equal(o.model, MODEL_ID);
     const keyed = await start({ apiKey: 'sekrit' });
     const host = `127.0.0.1:${keyed.port}`;
     const anonymous = await raw(keyed.port, 'GET', '/health', { host });
     assert.equal(anonymous.status, 200);
     assert.deepEqual(JSON.parse(anonymous.body), { status: 'ok' });
-    const authed = JSON.parse((await raw(keyed.port, 'GET', '/health', { host, authorization: 'Bearer sekrit' })).body) as Record<string, unknown>;
+    const authed = JSON.parse(
+      (await raw(keyed.port, 'GET', '/health', { host, authorization: 'Bearer sekrit' })).body,
+    ) as Record<string, unknown>;
     assert.equal(authed.model, MODEL_ID);
   });
 
@@ -204,13 +293,22 @@ describe('local server trust boundaries (real server on loopback, made-up tokeni
   it('one admission queue: an editor request starts before HTTP requests that were waiting longer', async () => {
     const server = await start();
     const host = `127.0.0.1:${server.port}`;
-    const post = (maxTokens: number) => raw(server.port, 'POST', '/v1/chat/completions', { host, 'content-type': 'application/json' }, chatBody(maxTokens));
+    const post = (maxTokens: number) =>
+      raw(
+        server.port,
+        'POST',
+        '/v1/chat/completions',
+        { host, 'content-type': 'application/json' },
+        chatBody(maxTokens),
+      );
     const order: string[] = [];
     const running = post(60).then(() => order.push('http running'));
     await eventually(() => server.service.queueState.inFlight === 1);
     const waiting = post(2).then(() => order.push('http waiting'));
     await eventually(() => server.service.queueState.waitingHttp === 1);
-    const editor = server.service.chat({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 2, streamId: 'editor' }).then(() => order.push('editor'));
+    const editor = server.service
+      .chat({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 2, streamId: 'editor' })
+      .then(() => order.push('editor'));
     await Promise.all([running, waiting, editor]);
     assert.deepEqual(order, ['http running', 'editor', 'http waiting']);
   });

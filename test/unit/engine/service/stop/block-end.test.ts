@@ -13,7 +13,10 @@ describe('stop pipeline: block end', () => {
   });
 
   it('stops a body suggestion where the enclosing block ends, after a blank line', () => {
-    assert.equal(stream(blockEndRule({ prefix: 'def f(x):\n    y = x\n    ' }), 'return y\n\ndef g():\n    pass').kept, 'return y');
+    assert.equal(
+      stream(blockEndRule({ prefix: 'def f(x):\n    y = x\n    ' }), 'return y\n\ndef g():\n    pass').kept,
+      'return y',
+    );
   });
 
   it('keeps the closing brace of a block opened on the cursor line, then stops', () => {
@@ -28,16 +31,25 @@ describe('stop pipeline: block end', () => {
 
   it('ends an opened Python block at the next statement of the same level', () => {
     const rule = blockEndRule({ prefix: 'class A:\n    ' });
-    assert.equal(stream(rule, 'def m(self):\n        return 1\n    def n(self):\n        return 2').kept, 'def m(self):\n        return 1');
+    assert.equal(
+      stream(rule, 'def m(self):\n        return 1\n    def n(self):\n        return 2').kept,
+      'def m(self):\n        return 1',
+    );
   });
 
   it('continues through else / except at the same level', () => {
     const rule = blockEndRule({ prefix: '    ' });
-    assert.equal(stream(rule, 'if a:\n        x()\n    else:\n        y()\n    z = 1\n').kept, 'if a:\n        x()\n    else:\n        y()');
+    assert.equal(
+      stream(rule, 'if a:\n        x()\n    else:\n        y()\n    z = 1\n').kept,
+      'if a:\n        x()\n    else:\n        y()',
+    );
   });
 
   it('stops before a line indented less than the cursor line', () => {
-    assert.equal(stream(blockEndRule({ prefix: 'class A:\n    def m(self):\n        ' }), 'return 1\n    def n(self):').kept, 'return 1');
+    assert.equal(
+      stream(blockEndRule({ prefix: 'class A:\n    def m(self):\n        ' }), 'return 1\n    def n(self):').kept,
+      'return 1',
+    );
   });
 
   it('judges the unfinished last line when the stream ends', () => {
@@ -51,7 +63,7 @@ describe('stop pipeline: block end', () => {
     assert.deepEqual([r.kept, r.reason], ['foo(bar)', undefined]);
   });
 
-  it('counts tabs to the next tab stop of the editor\'s tab size', () => {
+  it("counts tabs to the next tab stop of the editor's tab size", () => {
     assert.equal(indentWidth('\t  x', 4), 6);
     assert.equal(indentWidth('  \tx', 4), 4);
     assert.equal(indentWidth('\tx', 2), 2);

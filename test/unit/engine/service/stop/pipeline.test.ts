@@ -14,7 +14,7 @@ async function service(reply: string[]) {
 }
 
 describe('stop pipeline: composition', () => {
-  it('applies the rules again to what the earliest cut kept (block end, then the suffix\'s closer)', () => {
+  it("applies the rules again to what the earliest cut kept (block end, then the suffix's closer)", () => {
     const rules = completionStops({ prefix: 'def f(x):\n    return max(', suffix: ')', maxLines: 4 });
     assert.deepEqual(rules.final('a, b)\n\nprint(1)'), { keep: 4, reason: 'block' });
     const block = completionStops({ prefix: 'def f(x):\n    return (', suffix: '\n)', maxLines: 4 });
@@ -32,7 +32,9 @@ describe('stop pipeline: composition', () => {
 
 describe('stop pipeline in the engine service (scripted model)', () => {
   it('ends a completion at the end of its block (ported from the client: `a + b)` then `print(1)`)', async () => {
-    const r = await (await service(['a + b)', '\n', '\n', 'print(1)'])).complete({
+    const r = await (
+      await service(['a + b)', '\n', '\n', 'print(1)'])
+    ).complete({
       prefix: 'def add(a, b):\n    return (',
       suffix: '\n',
       languageId: 'python',
@@ -47,7 +49,7 @@ describe('stop pipeline in the engine service (scripted model)', () => {
     assert.deepEqual([r.text, r.stopReason], ['', 'suffix']);
   });
 
-  it('measures the block with the request\'s tab size', async () => {
+  it("measures the block with the request's tab size", async () => {
     const req = { prefix: 'if a:\n\t', suffix: '\n', languageId: 'python', maxTokens: 16, maxLines: 8 };
     const reply = ['x()\n', '  y()\n', 'z()\n'];
     assert.equal((await (await service(reply)).complete({ ...req, tabSize: 2 })).text, 'x()\n  y()');
@@ -57,7 +59,10 @@ describe('stop pipeline in the engine service (scripted model)', () => {
   it('stops a chat reply at its stop strings and streams no part of them', async () => {
     const s = await service(['The answer', ' is 4.', ' <', '/ans', 'wer> more']);
     const deltas: string[] = [];
-    const r = await s.chat({ messages: [{ role: 'user', content: '2+2?' }], maxTokens: 20, streamId: 's', stop: ['</answer>'] }, { onDelta: (d) => deltas.push(d) });
+    const r = await s.chat(
+      { messages: [{ role: 'user', content: '2+2?' }], maxTokens: 20, streamId: 's', stop: ['</answer>'] },
+      { onDelta: (d) => deltas.push(d) },
+    );
     assert.deepEqual([r.text, r.stopReason], ['The answer is 4. ', 'stop']);
     assert.equal(deltas.join(''), r.text);
   });

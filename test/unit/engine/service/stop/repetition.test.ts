@@ -21,7 +21,7 @@ const completion = repetitionRule(COMPLETION_REPETITION);
 const chat = repetitionRule(CHAT_REPETITION);
 
 describe('repetition guard (crafted streams)', () => {
-  it('drops a completion that still repeats a token or phrase after the cut (the default model\'s `self.f(self, x, x, x, x, 0, 0, …`)', () => {
+  it("drops a completion that still repeats a token or phrase after the cut (the default model's `self.f(self, x, x, x, x, 0, 0, …`)", () => {
     const r = stream(completion, 'self.f(self, x, x, x, x, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)', { monotone: false });
     assert.equal(r.reason, 'repetition');
     assert.equal(r.kept, '');
@@ -51,10 +51,16 @@ describe('repetition guard (crafted streams)', () => {
 
   for (const [what, text] of [
     ['a comment rule of dashes', '# ----------------------------------------------------------------\ndef main():'],
-    ['indentation and closing brackets', '            if (a) {\n                f(g(h(x))))))\n            }\n        }\n    }\n}'],
+    [
+      'indentation and closing brackets',
+      '            if (a) {\n                f(g(h(x))))))\n            }\n        }\n    }\n}',
+    ],
     ['a short literal list', 'grid = [[0, 0, 0], [0, 0, 0], [0, 0, 0]]'],
     ['a Markdown table', '| n | n! |\n|---|---|\n| 1 | 1 |\n| 2 | 2 |\n| 3 | 6 |\n| 4 | 24 |'],
-    ['ordinary code', 'def is_prime(n):\n    if n < 2:\n        return False\n    for d in range(2, int(n ** 0.5) + 1):\n        if n % d == 0:\n            return False\n    return True'],
+    [
+      'ordinary code',
+      'def is_prime(n):\n    if n < 2:\n        return False\n    for d in range(2, int(n ** 0.5) + 1):\n        if n % d == 0:\n            return False\n    return True',
+    ],
     ['a hex constant', 'const MASK = 0xffffffff00000000n;'],
   ] as const) {
     it(`lets ${what} through whole`, () => {
@@ -88,7 +94,7 @@ describe('repetition guard in the engine service (scripted model at the runtime 
   const degenerate = ['    return ', 'self.f(self, x, x, x, x', ...Array.from({ length: 30 }, () => ', 0')];
   const fim = { prefix: 'def f(x):\n', suffix: '\n', languageId: 'python', maxTokens: 64 };
 
-  it('ends a completion that degenerates, with stop reason `repetition`, and shows none of it (the editor\'s case)', async () => {
+  it("ends a completion that degenerates, with stop reason `repetition`, and shows none of it (the editor's case)", async () => {
     const r = await (await service(degenerate)).complete(fim);
     assert.equal(r.stopReason, 'repetition');
     assert.equal(r.text, '');
@@ -106,7 +112,10 @@ describe('repetition guard in the engine service (scripted model at the runtime 
   it('ends a chat reply that degenerates, keeping the streamed answer and its deltas whole', async () => {
     const s = await service(['The answer', ' is 4.', ...Array.from({ length: 40 }, () => ' Yes it is.')]);
     const deltas: string[] = [];
-    const r = await s.chat({ messages: [{ role: 'user', content: '2+2?' }], maxTokens: 100, streamId: 's' }, { onDelta: (d) => deltas.push(d) });
+    const r = await s.chat(
+      { messages: [{ role: 'user', content: '2+2?' }], maxTokens: 100, streamId: 's' },
+      { onDelta: (d) => deltas.push(d) },
+    );
     assert.equal(r.stopReason, 'repetition');
     assert.equal(r.text, 'The answer is 4. Yes it is.');
     assert.equal(deltas.join(''), r.text);
@@ -126,8 +135,16 @@ describe('repetition guard on the default model', () => {
 
   // Prompts on which the default model's raw greedy output falls into `f_f_f_f…` or `0, 0, 0, …` (measured).
   for (const [prefix, suffix, languageId] of [
-    ['def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n\n\ndef is_prime(n):\n    ', '\n', 'python'],
-    ['class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, x):\n        ', '\n', 'python'],
+    [
+      'def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n\n\ndef is_prime(n):\n    ',
+      '\n',
+      'python',
+    ],
+    [
+      'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, x):\n        ',
+      '\n',
+      'python',
+    ],
     ['for i in range(10):\n    ', '\n', 'python'],
   ] as const) {
     it(`shows no repetition for ${JSON.stringify(prefix.slice(-24))}`, async () => {

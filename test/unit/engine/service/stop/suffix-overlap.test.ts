@@ -31,7 +31,9 @@ describe('stop pipeline: suffix overlap', () => {
   });
 
   it('as a rule: cuts when the stream ends, says `suffix`, and never streams what it cuts', () => {
-    const r = stream(suffixOverlapRule('\n    return total\n}\n'), 'total += x;\n    return total\n}', { monotone: false });
+    const r = stream(suffixOverlapRule('\n    return total\n}\n'), 'total += x;\n    return total\n}', {
+      monotone: false,
+    });
     assert.deepEqual([r.kept, r.reason], ['total += x;', 'suffix']);
     assert.ok(r.kept.startsWith(r.shownBeforeStop), r.shownBeforeStop);
     const closer = stream(suffixOverlapRule(')\n'), 'a, b)', { monotone: false });
