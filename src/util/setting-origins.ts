@@ -1,5 +1,5 @@
 // `switchyard.server.allowOrigins`: the browser origins (web pages) allowed to call the local server. The server
-// refuses every request carrying another Origin (engine/remote/request-guard.ts), so a page the user visits cannot
+// refuses every request carrying another Origin (engine/openai/server/request-guard.ts), so a page the user visits cannot
 // use the model. Each entry must be an origin exactly, as a browser sends it: scheme, host and port, nothing more.
 // Free of the VS Code API, so the rule is unit-tested in plain Node.
 
