@@ -2,6 +2,7 @@
 // here over in-memory pipes (a fake boundary: both ends are the real library with the real protocol types).
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
+import { emptyStats } from '../../../engine/service/backend';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
@@ -23,14 +24,7 @@ function pipePair() {
 }
 
 const params = (prefix: string): CompleteParams => ({ prefix, suffix: '', languageId: 'python', maxTokens: 8 });
-const stats = {
-  promptTokens: 0,
-  reusedTokens: 0,
-  generatedTokens: 0,
-  prefillTokensPerS: 0,
-  decodeTokensPerS: 0,
-  timeToFirstTokenMs: 0,
-};
+const stats = emptyStats();
 
 describe('engine/framing (in-memory pipes)', () => {
   it('frames messages by byte length, so multi-byte FIM markers arrive intact', async () => {
