@@ -1,30 +1,23 @@
 // The chat webview's HTML: a strict Content-Security-Policy (nothing runs but our nonce'd bundle, no network), resources only from the extension's media/ folder.
 import * as vscode from 'vscode';
 import { nonce } from '../util/nonce';
+import { webviewDocument } from '../util/webview-document';
 
 export function chatHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): string {
   const n = nonce();
   const asset = (p: string) => webview.asWebviewUri(vscode.Uri.joinPath(mediaRoot, p)).toString();
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${n}'`,
-    // KaTeX positions glyphs with inline style attributes (a nonce here would switch those off).
-    `style-src ${webview.cspSource} 'unsafe-inline'`,
-    `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource} data:`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('dist/chat.css')}">
-<link rel="stylesheet" href="${asset('chat.css')}">
-<title>Switchyard Chat</title>
-</head>
-<body>
-<main id="log" role="log" aria-live="polite" aria-label="Conversation"></main>
+  return webviewDocument({
+    title: 'Switchyard Chat',
+    allow: [
+      `script-src 'nonce-${n}'`,
+      // KaTeX positions glyphs with inline style attributes (a nonce here would switch those off).
+      `style-src ${webview.cspSource} 'unsafe-inline'`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+    ],
+    head: `<link rel="stylesheet" href="${asset('dist/chat.css')}">
+<link rel="stylesheet" href="${asset('chat.css')}">`,
+    body: `<main id="log" role="log" aria-live="polite" aria-label="Conversation"></main>
 <form id="composer">
   <div id="attachment" hidden></div>
   <p id="notice" class="note" role="status" hidden></p>
@@ -36,7 +29,6 @@ export function chatHtml(webview: vscode.Webview, mediaRoot: vscode.Uri): string
     <button type="submit" id="send">Send</button>
   </div>
 </form>
-<script nonce="${n}" src="${asset('dist/chat.js')}"></script>
-</body>
-</html>`;
+<script nonce="${n}" src="${asset('dist/chat.js')}"></script>`,
+  });
 }

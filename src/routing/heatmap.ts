@@ -2,6 +2,7 @@
 // SVG built on the extension side from numbers only (every text that reaches the page is escaped). No vscode import:
 // the page is a pure function of the engine's stats and the model's routing profile, and is tested as one.
 import type { RoutingProfile } from '../../engine/protocol';
+import { webviewDocument } from '../util/webview-document';
 
 export interface HeatmapInput {
   title: string;
@@ -116,7 +117,6 @@ function favouredSets(bias: number[][] | undefined): Set<number>[] | undefined {
 
 /** The whole webview document. `nonce` guards the one style block and the one script; `cspSource` is unused media. */
 export function routingHtml(page: RoutingPage, nonce: string): string {
-  const csp = ["default-src 'none'", `style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
   const layersOf = (rows: number) => Array.from({ length: rows }, (_, i) => page.firstMoeLayer + i);
   const body: string[] = [];
   body.push(`<h1>Expert routing${page.modelName ? ` — ${escapeHtml(page.modelName)}` : ''}</h1>`);
@@ -166,23 +166,16 @@ export function routingHtml(page: RoutingPage, nonce: string): string {
     }
     body.push('</div>');
   }
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style nonce="${nonce}">${STYLE}</style>
-<title>Switchyard: Expert Routing</title>
-</head>
-<body>
-${body.join('\n')}
+  return webviewDocument({
+    title: 'Switchyard: Expert Routing',
+    allow: [`style-src 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`],
+    head: `<style nonce="${nonce}">${STYLE}</style>`,
+    body: `${body.join('\n')}
 <script nonce="${nonce}">
 const vscode = acquireVsCodeApi();
 document.getElementById('refresh').addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
-</script>
-</body>
-</html>`;
+</script>`,
+  });
 }
 
 /** The parts of the model's routing profile the page shows, per domain as [moeLayer][expert]. */
