@@ -5,6 +5,7 @@ import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, 
 import { basename, join } from 'node:path';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
+import type { CheckpointWeights } from './weights';
 
 export type Dtype = 'F32' | 'F16' | 'BF16';
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -32,15 +33,21 @@ function tensorInfo(file: string, name: string, v: unknown, dataStart: number, s
     throw bad(`has unsupported dtype ${JSON.stringify(t.dtype)?.slice(0, 40)} (F32, F16, BF16 are)`);
   }
   const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
-  if (!Array.isArray(t.shape) || t.shape.length > 8 || !t.shape.every(isCount)) throw bad(`has shape ${JSON.stringify(t.shape)?.slice(0, 80)} is not a list of at most 8 sizes`);
+  if (!Array.isArray(t.shape) || t.shape.length > 8 || !t.shape.every(isCount))
+    throw bad(`has shape ${JSON.stringify(t.shape)?.slice(0, 80)} is not a list of at most 8 sizes`);
   const shape = t.shape as number[];
   if (!Array.isArray(t.data_offsets) || t.data_offsets.length !== 2 || !t.data_offsets.every(isCount)) {
     throw bad(`has data_offsets ${JSON.stringify(t.data_offsets)?.slice(0, 80)} is not [begin, end] in bytes`);
   }
   const [begin, end] = t.data_offsets as [number, number];
   const count = shape.reduce((a, b) => a * b, 1);
-  if (begin > end || end - begin !== count * DTYPE_BYTES[t.dtype]) throw bad(`has data size ${end - begin}, which does not match shape [${shape}] ${t.dtype}`);
-  if (dataStart + end > size) throw badFile(file, `truncated: tensor '${name.slice(0, 200)}' ends at byte ${dataStart + end} but the file has ${size} bytes`);
+  if (begin > end || end - begin !== count * DTYPE_BYTES[t.dtype])
+    throw bad(`has data size ${end - begin}, which does not match shape [${shape}] ${t.dtype}`);
+  if (dataStart + end > size)
+    throw badFile(
+      file,
+      `truncated: tensor '${name.slice(0, 200)}' ends at byte ${dataStart + end} but the file has ${size} bytes`,
+    );
   return { name, dtype: t.dtype as Dtype, shape, file, offset: dataStart + begin, byteLength: end - begin };
 }
 
@@ -50,7 +57,10 @@ function checkNoOverlap(file: string, tensors: TensorInfo[]): void {
   for (let i = 1; i < sorted.length; i++) {
     const prev = sorted[i - 1];
     if (sorted[i].offset < prev.offset + prev.byteLength) {
-      throw badFile(file, `tensors '${prev.name.slice(0, 200)}' and '${sorted[i].name.slice(0, 200)}' overlap in the file`);
+      throw badFile(
+        file,
+        `tensors '${prev.name.slice(0, 200)}' and '${sorted[i].name.slice(0, 200)}' overlap in the file`,
+      );
     }
   }
 }
@@ -75,7 +85,8 @@ export function readHeader(file: string): TensorInfo[] {
     } catch {
       throw badFile(file, 'corrupt safetensors header (not JSON)');
     }
-    if (typeof header !== 'object' || header === null || Array.isArray(header)) throw badFile(file, 'corrupt safetensors header (not a JSON object)');
+    if (typeof header !== 'object' || header === null || Array.isArray(header))
+      throw badFile(file, 'corrupt safetensors header (not a JSON object)');
     const dataStart = 8 + headerLen;
     const out: TensorInfo[] = [];
     for (const [name, v] of Object.entries(header)) {
@@ -90,9 +101,10 @@ export function readHeader(file: string): TensorInfo[] {
 }
 
 /** Every tensor of a checkpoint folder, by name. Honours model.safetensors.index.json when present. */
-export class SafetensorsCheckpoint {
+export class SafetensorsCheckpoint implements CheckpointWeights {
   readonly tensors = new Map<string, TensorInfo>();
   readonly files: string[];
+  readonly configSource = 'config.json';
 
   constructor(readonly dir: string) {
     const indexPath = join(dir, 'model.safetensors.index.json');
@@ -104,20 +116,26 @@ export class SafetensorsCheckpoint {
         throw badFile(indexPath, 'not valid JSON');
       }
       const map = index?.weight_map as unknown;
-      if (typeof map !== 'object' || map === null || Array.isArray(map)) throw badFile(indexPath, "has no 'weight_map' object");
+      if (typeof map !== 'object' || map === null || Array.isArray(map))
+        throw badFile(indexPath, "has no 'weight_map' object");
       for (const [name, f] of Object.entries(map)) {
         // a shard is a file of this folder: an index must not point the loader anywhere else
         if (typeof f !== 'string' || !/^[^/\\]+\.safetensors$/.test(f) || f.startsWith('.')) {
-          throw badFile(indexPath, `weight_map['${name.slice(0, 200)}'] is ${JSON.stringify(f)?.slice(0, 100)}, not a .safetensors file in the model folder`);
+          throw badFile(
+            indexPath,
+            `weight_map['${name.slice(0, 200)}'] is ${JSON.stringify(f)?.slice(0, 100)}, not a .safetensors file in the model folder`,
+          );
         }
       }
       this.files = [...new Set(Object.values(map as Record<string, string>))].map((f) => join(dir, f));
-      for (const f of this.files) if (!existsSync(f)) throw badFile(f, 'listed in model.safetensors.index.json but missing');
+      for (const f of this.files)
+        if (!existsSync(f)) throw badFile(f, 'listed in model.safetensors.index.json but missing');
       for (const f of this.files) for (const t of readHeader(f)) this.add(t);
       for (const [name, f] of Object.entries(map as Record<string, string>)) {
         const t = this.tensors.get(name);
         if (!t) throw badFile(join(dir, f), `tensor '${name}' listed in the index is not in the file`);
-        if (basename(t.file) !== basename(f)) throw badFile(join(dir, f), `tensor '${name}' is in ${basename(t.file)} instead`);
+        if (basename(t.file) !== basename(f))
+          throw badFile(join(dir, f), `tensor '${name}' is in ${basename(t.file)} instead`);
       }
     } else {
       this.files = readdirSync(dir)
@@ -137,6 +155,22 @@ export class SafetensorsCheckpoint {
 
   has(name: string): boolean {
     return this.tensors.has(name);
+  }
+
+  get path(): string {
+    return this.dir;
+  }
+
+  shape(name: string): number[] {
+    return this.info(name).shape;
+  }
+
+  fileName(name: string): string {
+    return name;
+  }
+
+  locate(name: string): string {
+    return `${this.info(name).file}: tensor '${name}'`;
   }
 
   info(name: string): TensorInfo {

@@ -1,13 +1,17 @@
-// loadModel(dir): a Hugging Face DeepSeek-V2/V3 folder -> a LoadedModel. Validates config, tensors and tokenizer,
-// builds (or reuses) the cached graphs, opens the sessions, and serves forward / generate one request at a time.
+// loadModel(path): a Hugging Face DeepSeek-V2/V3 folder or a llama.cpp `deepseek2` GGUF file -> a LoadedModel.
+// Validates config, tensors and tokenizer, builds (or reuses) the cached graphs, opens the sessions, and serves
+// forward / generate one request at a time.
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors';
 import { type ModelConfig, moeLayerCount, readConfig } from '../checkpoint/config';
+import { GgufCheckpoint } from '../checkpoint/gguf';
+import { ggufConfig } from '../checkpoint/gguf-config';
 import { expectedTensors, layerPrefix, validateCheckpoint } from '../checkpoint/tensors';
 import { SafetensorsCheckpoint } from '../checkpoint/safetensors';
 import { CheckpointTokenizer } from '../checkpoint/tokenizer';
+import type { CheckpointWeights } from '../checkpoint/weights';
 import { EngineErrorCodes, type ModelInfo } from '../protocol';
 import { defaultProfilePath } from '../routing/profile-file';
 import { defaultCacheRoot } from '../onnx/graph-cache';
@@ -22,7 +26,7 @@ import { Transformer, type StepResult } from '../model/transformer';
 
 export interface ValidatedCheckpoint {
   cfg: ModelConfig;
-  ckpt: SafetensorsCheckpoint;
+  ckpt: CheckpointWeights;
   tokenizer?: CheckpointTokenizer;
   info: ModelInfo;
 }
@@ -34,14 +38,39 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
   const cfg = readConfig(abs);
   const ckpt = new SafetensorsCheckpoint(abs);
   validateCheckpoint(cfg, ckpt);
-  const tokenizer = CheckpointTokenizer.load(abs, cfg);
+  return validated(cfg, ckpt, CheckpointTokenizer.load(abs, cfg), opts);
+}
+
+/**
+ * Reads and checks a model without building graphs: a folder (config.json, safetensors, tokenizer.json) or a GGUF
+ * file. A GGUF file's tokenizer is not read yet (text requests fail; token ids work).
+ */
+export async function validateModel(path: string, opts: LoadOptions = {}): Promise<ValidatedCheckpoint> {
+  const abs = resolve(path);
+  if (!existsSync(abs) || statSync(abs).isDirectory()) return validateModelDir(abs, opts);
+  const ckpt = await GgufCheckpoint.open(abs);
+  const cfg = ggufConfig(abs, ckpt.metadata, new Set(ckpt.tensors.keys()));
+  validateCheckpoint(cfg, ckpt);
+  return validated(cfg, ckpt, undefined, opts);
+}
+
+function validated(
+  cfg: ModelConfig,
+  ckpt: CheckpointWeights,
+  tokenizer: CheckpointTokenizer | undefined,
+  opts: LoadOptions,
+): ValidatedCheckpoint {
   const requested = opts.precision ?? 'f32';
   if (!['auto', 'f32', 'int8', 'int4'].includes(requested)) {
-    throw new EngineError(`precision '${requested}' is not supported (auto, f32, int8, int4 are)`, EngineErrorCodes.BadInput);
+    throw new EngineError(
+      `precision '${requested}' is not supported (auto, f32, int8, int4 are)`,
+      EngineErrorCodes.BadInput,
+    );
   }
   const tensors = expectedTensors(cfg);
   const precision = requested === 'auto' ? choosePrecision(tensors, opts.totalMemoryBytes ?? totalmem()) : requested;
   const parameters = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  const abs = ckpt.path;
   const info: ModelInfo = {
     path: abs,
     name: basename(abs),
@@ -91,7 +120,10 @@ class DeepseekModel implements LoadedModel {
     if (tokens.length === 0) throw new EngineError('empty token list', EngineErrorCodes.BadInput);
     for (const t of tokens) {
       if (!Number.isInteger(t) || t < 0 || t >= this.cfg.vocab_size) {
-        throw new EngineError(`token id ${t} is out of range (vocab_size ${this.cfg.vocab_size})`, EngineErrorCodes.BadInput);
+        throw new EngineError(
+          `token id ${t} is out of range (vocab_size ${this.cfg.vocab_size})`,
+          EngineErrorCodes.BadInput,
+        );
       }
     }
   }
@@ -101,10 +133,19 @@ class DeepseekModel implements LoadedModel {
     const L = this.info.moeLayers;
     const E = this.cfg.n_routed_experts;
     if (bias !== undefined) {
-      if (bias.length !== L) throw new EngineError(`selectionBias has ${bias.length} layers, the model has ${L} MoE layers`, EngineErrorCodes.BadInput);
+      if (bias.length !== L)
+        throw new EngineError(
+          `selectionBias has ${bias.length} layers, the model has ${L} MoE layers`,
+          EngineErrorCodes.BadInput,
+        );
       bias.forEach((b, i) => {
-        if (b.length !== E) throw new EngineError(`selectionBias[${i}] has ${b.length} entries, the model has ${E} routed experts`, EngineErrorCodes.BadInput);
-        if (b.some((x) => Number.isNaN(x))) throw new EngineError(`selectionBias[${i}] contains NaN`, EngineErrorCodes.BadInput);
+        if (b.length !== E)
+          throw new EngineError(
+            `selectionBias[${i}] has ${b.length} entries, the model has ${E} routed experts`,
+            EngineErrorCodes.BadInput,
+          );
+        if (b.some((x) => Number.isNaN(x)))
+          throw new EngineError(`selectionBias[${i}] contains NaN`, EngineErrorCodes.BadInput);
       });
     }
     if (!this.keptMask) return bias;
@@ -121,9 +162,22 @@ class DeepseekModel implements LoadedModel {
       const cache = this.transformer.newCache();
       const steps: StepResult[] = [];
       if (opts.decode) {
-        for (const t of tokens) steps.push(await this.transformer.step([t], cache, { selectionBias, allLogits: true, routerScores: opts.routerScores }));
+        for (const t of tokens)
+          steps.push(
+            await this.transformer.step([t], cache, {
+              selectionBias,
+              allLogits: true,
+              routerScores: opts.routerScores,
+            }),
+          );
       } else {
-        steps.push(await this.transformer.step(tokens, cache, { selectionBias, allLogits: true, routerScores: opts.routerScores }));
+        steps.push(
+          await this.transformer.step(tokens, cache, {
+            selectionBias,
+            allLogits: true,
+            routerScores: opts.routerScores,
+          }),
+        );
       }
       const V = this.cfg.vocab_size;
       const logits: Float32Array[] = [];
@@ -154,7 +208,10 @@ class DeepseekModel implements LoadedModel {
   generate(prompt: number[], opts: GenerateOptions): Promise<GenerateResult> {
     this.checkTokens(prompt);
     if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 0) {
-      throw new EngineError(`maxTokens must be a non-negative integer, got ${opts.maxTokens}`, EngineErrorCodes.BadInput);
+      throw new EngineError(
+        `maxTokens must be a non-negative integer, got ${opts.maxTokens}`,
+        EngineErrorCodes.BadInput,
+      );
     }
     const selectionBias = this.selectionBias(opts.selectionBias);
     const eosIds = opts.ignoreEos ? [] : (this.tokenizer?.eosIds ?? this.cfg.eos_token_ids);
@@ -200,8 +257,9 @@ class DeepseekModel implements LoadedModel {
 
 export type DeepseekLoadedModel = DeepseekModel;
 
-export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
-  const { cfg, ckpt, tokenizer, info } = validateModelDir(dir, opts);
+/** Loads a model folder or GGUF file (see validateModel). */
+export async function loadModel(path: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
+  const { cfg, ckpt, tokenizer, info } = await validateModel(path, opts);
   const cacheRoot = resolve(opts.cacheDir ?? defaultCacheRoot());
   let files = await ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress);
   const correction: (Float32Array | undefined)[] = [];
@@ -212,11 +270,17 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   let keptMask: Float32Array[] | undefined;
   if (opts.keptExperts) {
     if (opts.keptExperts.length !== info.moeLayers) {
-      throw new EngineError(`keptExperts has ${opts.keptExperts.length} layers, the model has ${info.moeLayers} MoE layers`, EngineErrorCodes.BadInput);
+      throw new EngineError(
+        `keptExperts has ${opts.keptExperts.length} layers, the model has ${info.moeLayers} MoE layers`,
+        EngineErrorCodes.BadInput,
+      );
     }
     keptMask = opts.keptExperts.map((kept, i) => {
       if (kept.length < cfg.num_experts_per_tok) {
-        throw new EngineError(`keptExperts[${i}] keeps ${kept.length} experts, fewer than num_experts_per_tok ${cfg.num_experts_per_tok}`, EngineErrorCodes.BadInput);
+        throw new EngineError(
+          `keptExperts[${i}] keeps ${kept.length} experts, fewer than num_experts_per_tok ${cfg.num_experts_per_tok}`,
+          EngineErrorCodes.BadInput,
+        );
       }
       const m = new Float32Array(cfg.n_routed_experts).fill(-Infinity);
       for (const e of kept) m[e] = 0;
@@ -224,7 +288,12 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     });
   }
   const prepacked = info.precision !== 'f32';
-  const sessions = { threads: opts.threads ?? defaultThreads(), correctionBias: correction, prepackExperts: prepacked, dispatch: opts.expertDispatch };
+  const sessions = {
+    threads: opts.threads ?? defaultThreads(),
+    correctionBias: correction,
+    prepackExperts: prepacked,
+    dispatch: opts.expertDispatch,
+  };
   let transformer: Transformer;
   try {
     transformer = await Transformer.create(cfg, files, sessions);
@@ -235,7 +304,9 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     try {
       transformer = await Transformer.create(cfg, files, sessions);
     } catch (e) {
-      throw new EngineError(`onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`);
+      throw new EngineError(
+        `onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`,
+      );
     }
   }
   return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask, prepacked);
