@@ -71,6 +71,10 @@ export async function readGgufHeader(
   } finally {
     closeSync(fd);
   }
+  // the parser reads past the end as zeros: a header cut short shows only as ending beyond the file
+  const headerEnd = parsed.tensorInfoByteRange[1];
+  if (headerEnd > size)
+    throw bad(file, `truncated: the GGUF header ends at byte ${headerEnd} but the file has ${size} bytes`);
   const dataStart = Number(parsed.tensorDataOffset);
   const seen = new Set<string>();
   const tensors = parsed.tensorInfos.map((t): GgufTensorInfo => {
