@@ -3,7 +3,8 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { FIXTURES, goldenTensor, maxAbsDiff, readGolden, testCacheDir } from '../fixture-models';
+import { writeDeepseek2Gguf } from '../../../../bench/gguf/deepseek2';
+import { FIXTURES, goldenTensor, maxAbsDiff, readGolden, tempDir, testCacheDir } from '../fixture-models';
 import { fixtureWithMadeUpTokenizer } from '../made-up-tokenizer';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
@@ -34,6 +35,15 @@ describe('engine CLI', function () {
     assert.deepEqual(out.experts[0].map(sorted), golden.prompts[0].routing[0].expert_indices.map(sorted));
   });
 
+  it('--model takes a GGUF file: logits --json of the converted fixture are the reference logits', () => {
+    const file = join(tempDir('cli-gguf'), 'v2lite-tiny.gguf');
+    writeDeepseek2Gguf(v2, file, 'F32');
+    const r = engine('logits', '--model', file, '--tokens', golden.prompts[0].tokens.join(','), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { logits: number[][] };
+    assert.ok(maxAbsDiff(out.logits.flat(), goldenTensor('v2lite-tiny', 'p0.prefill_logits')) <= 1e-4);
+  });
+
   it('logits --decode computes the same positions one token at a time', () => {
     const r = engine('logits', '--model', v2, '--tokens', '5,17,3', '--json', '--decode');
     const p = engine('logits', '--model', v2, '--tokens', '5,17,3', '--json');
@@ -44,7 +54,16 @@ describe('engine CLI', function () {
   });
 
   it('generate --tokens --json gives the greedy continuation with throughput figures', () => {
-    const r = engine('generate', '--model', v2, '--tokens', golden.prompts[1].tokens.join(','), '--max-tokens', '16', '--json');
+    const r = engine(
+      'generate',
+      '--model',
+      v2,
+      '--tokens',
+      golden.prompts[1].tokens.join(','),
+      '--max-tokens',
+      '16',
+      '--json',
+    );
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     for (const k of ['tokens', 'text', 'prefill_tokens_per_s', 'decode_tokens_per_s']) assert.ok(k in out, k);
@@ -54,7 +73,19 @@ describe('engine CLI', function () {
 
   it('generate --prompt streams text through the tokenizer; seeded sampling repeats', () => {
     const dir = fixtureWithMadeUpTokenizer();
-    const args = ['generate', '--model', dir, '--prompt', 'def f(x):', '--max-tokens', '6', '--temperature', '0.9', '--seed', '4'];
+    const args = [
+      'generate',
+      '--model',
+      dir,
+      '--prompt',
+      'def f(x):',
+      '--max-tokens',
+      '6',
+      '--temperature',
+      '0.9',
+      '--seed',
+      '4',
+    ];
     const a = engine(...args, '--json');
     const b = engine(...args, '--json');
     assert.equal(a.code, 0, a.stderr);
@@ -72,7 +103,13 @@ describe('engine CLI', function () {
       [16, 64],
     );
     for (const run of out.runs) {
-      for (const k of ['prefill_tokens_per_s', 'decode_tokens_per_s', 'time_to_first_token_ms', 'peak_rss_bytes', 'resident_expert_bytes']) {
+      for (const k of [
+        'prefill_tokens_per_s',
+        'decode_tokens_per_s',
+        'time_to_first_token_ms',
+        'peak_rss_bytes',
+        'resident_expert_bytes',
+      ]) {
         assert.ok(run[k] > 0, k);
       }
     }
@@ -80,8 +117,14 @@ describe('engine CLI', function () {
 
   it('prints one clear line and exits 1 on bad input', () => {
     const cases: [string[], RegExp][] = [
-      [['logits', '--model', v2, '--tokens', '5,999'], /^switchyard engine: token id 999 is out of range \(vocab_size 512\)\n$/],
-      [['logits', '--model', '/nonexistent/model', '--tokens', '1'], /^switchyard engine: \/nonexistent\/model: model folder does not exist\n$/],
+      [
+        ['logits', '--model', v2, '--tokens', '5,999'],
+        /^switchyard engine: token id 999 is out of range \(vocab_size 512\)\n$/,
+      ],
+      [
+        ['logits', '--model', '/nonexistent/model', '--tokens', '1'],
+        /^switchyard engine: \/nonexistent\/model: model folder does not exist\n$/,
+      ],
       [['logits', '--model', v2, '--tokens', 'a,b'], /^switchyard engine: --tokens must be comma-separated/],
       [['generate', '--model', v2, '--prompt', 'hello'], /has no tokenizer\.json: use --tokens IDS\n$/],
     ];
