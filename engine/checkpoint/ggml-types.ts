@@ -74,7 +74,7 @@ export function dequantize(type: GgmlTypeName, raw: Uint8Array, n: number): Floa
   const blocks = n / values;
   switch (type) {
     case 'F32':
-      for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+      new Uint8Array(out.buffer).set(raw.subarray(0, 4 * n)); // GGUF is little-endian, as are x86 and arm
       return out;
     case 'F16':
       for (let i = 0; i < n; i++) out[i] = half(2 * i);
