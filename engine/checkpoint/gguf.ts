@@ -89,7 +89,7 @@ export async function readGgufHeader(
       );
     const ne = t.shape.map(Number);
     if (ne.length === 0 || ne.some((n) => !Number.isSafeInteger(n) || n <= 0))
-      throw bad(file, `${where} has shape [${t.shape}]`);
+      throw bad(file, `${where} has shape [${t.shape}]: no dimension, or one of 0`);
     if (ne[0] % blockValues(type) !== 0)
       throw bad(
         file,
@@ -110,7 +110,18 @@ export async function readGgufHeader(
       throw bad(file, `truncated: ${where} ends at byte ${offset + bytes} but the file has ${size} bytes`);
     return { name: t.name, type, ne, offset, byteLength: bytes };
   });
+  checkNoOverlap(file, tensors);
   return { metadata, tensors };
+}
+
+/** Two tensors sharing bytes is a corrupt (or crafted) header, not a checkpoint. */
+function checkNoOverlap(file: string, tensors: GgufTensorInfo[]): void {
+  const sorted = [...tensors].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1];
+    if (sorted[i].offset < prev.offset + prev.byteLength)
+      throw bad(file, `tensors '${prev.name}' and '${sorted[i].name}' overlap in the file`);
+  }
 }
 
 /** llama.cpp's name of each per-layer tensor ("blk.N." + this) beside the Hugging Face one ("model.layers.N." + that). */

@@ -127,6 +127,12 @@ describe('GGUF checkpoints (engine/checkpoint/gguf.ts)', () => {
       );
     });
 
+    it('two tensors over the same bytes', async () => {
+      const file = writeFixture(join(dir, 'overlap.gguf'), 'v3-tiny');
+      patchTensorInfo(file, 'output.weight', 'offset', () => 0);
+      await rejects(file, /tensors '[^']+' and '[^']+' overlap in the file/);
+    });
+
     it('a truncated file: in the data, and in the header', async () => {
       const file = writeFixture(join(dir, 'truncated.gguf'), 'v3-tiny');
       const size = readFileSync(file).length;
