@@ -1,11 +1,11 @@
-// Reads one GGUF file (v2 / v3, llama.cpp's `deepseek2` layout) as the engine's checkpoint: the header through the
+// Reads a GGUF file (v2 / v3, llama.cpp's `deepseek2` layout, one file or llama-gguf-split shards) as the engine's checkpoint: the header through the
 // maintained @huggingface/gguf parser, the tensor data read here at each tensor's offset (no mmap, one tensor at a
 // time) and dequantized to float32 (ggml-types.ts). Tensors are served by their Hugging Face names, with llama.cpp's
 // layout undone: the routed experts, stacked into one 3-D tensor per projection, are sliced back out; kv_b_proj,
 // which llama.cpp's converter splits into attn_k_b (W_UK per head, transposed) and attn_v_b (W_UV), is put back
 // together. DeepSeek's rope is already interleaved in the HF weights, so llama.cpp permutes nothing else.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { gguf, GGUFValueType } from '@huggingface/gguf';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { gguf, GGUFValueType, parseGgufShardFilename } from '@huggingface/gguf';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
 import { blockValues, byteLength, dequantize, ggmlTypeName, type GgmlTypeName } from './ggml-types';
@@ -14,6 +14,8 @@ import type { CheckpointWeights } from './weights';
 /** One tensor as the file stores it. */
 export interface GgufTensorInfo {
   name: string;
+  /** the file that holds it (one shard of a split model) */
+  file: string;
   type: GgmlTypeName;
   /** ggml order: ne[0] is a row's length */
   ne: number[];
@@ -108,7 +110,7 @@ export async function readGgufHeader(
     const bytes = byteLength(type, count);
     if (offset + bytes > size)
       throw bad(file, `truncated: ${where} ends at byte ${offset + bytes} but the file has ${size} bytes`);
-    return { name: t.name, type, ne, offset, byteLength: bytes };
+    return { name: t.name, file, type, ne, offset, byteLength: bytes };
   });
   checkNoOverlap(file, tensors);
   return { metadata, tensors };
@@ -166,7 +168,6 @@ interface Source {
 }
 
 export class GgufCheckpoint implements CheckpointWeights {
-  readonly files: string[];
   readonly configSource = 'the GGUF metadata';
   /** by GGUF name */
   readonly tensors: Map<string, GgufTensorInfo>;
@@ -175,17 +176,52 @@ export class GgufCheckpoint implements CheckpointWeights {
 
   private constructor(
     readonly path: string,
+    readonly files: string[],
     readonly metadata: Record<string, GgufValue>,
     tensors: GgufTensorInfo[],
   ) {
-    this.files = [path];
-    this.tensors = new Map(tensors.map((t) => [t.name, t]));
+    this.tensors = new Map();
+    for (const t of tensors) {
+      const prev = this.tensors.get(t.name);
+      if (prev) throw bad(t.file, `tensor '${t.name}' is also in ${prev.file}`);
+      this.tensors.set(t.name, t);
+    }
     this.mapNames();
   }
 
+  /**
+   * Opens a GGUF file, or a model split by llama-gguf-split (PREFIX-00001-of-0000N.gguf, any shard named): the
+   * metadata is the first shard's, the tensors all shards'.
+   */
   static async open(file: string): Promise<GgufCheckpoint> {
-    const { metadata, tensors } = await readGgufHeader(file);
-    return new GgufCheckpoint(file, metadata, tensors);
+    const header = await readGgufHeader(file);
+    const count = Number(header.metadata['split.count'] ?? 1);
+    if (!(count > 1)) return new GgufCheckpoint(file, [file], header.metadata, header.tensors);
+    const shard = parseGgufShardFilename(file);
+    if (!shard || Number(shard.total) !== count) {
+      throw bad(
+        file,
+        `metadata 'split.count' is ${count}, but the name is not PREFIX-NNNNN-of-${String(count).padStart(5, '0')}.gguf`,
+      );
+    }
+    const files = Array.from(
+      { length: count },
+      (_, i) => `${shard.prefix}-${String(i + 1).padStart(5, '0')}-of-${shard.total}.gguf`,
+    );
+    const headers = [];
+    for (const f of files) {
+      if (f !== file && !existsSync(f)) throw bad(f, `missing: shard of the split model ${file}`);
+      headers.push(f === file ? header : await readGgufHeader(f));
+    }
+    const tensors = headers.flatMap((h) => h.tensors);
+    const declared = headers[0].metadata['split.tensors.count'];
+    if (declared !== undefined && Number(declared) !== tensors.length) {
+      throw bad(
+        files[0],
+        `metadata 'split.tensors.count' is ${String(declared)} but the ${count} shards hold ${tensors.length} tensors`,
+      );
+    }
+    return new GgufCheckpoint(file, files, headers[0].metadata, tensors);
   }
 
   private mapNames(): void {
@@ -283,7 +319,7 @@ export class GgufCheckpoint implements CheckpointWeights {
   }
 
   locate(name: string): string {
-    return `${this.path}: tensor '${this.fileName(name)}'`;
+    return `${this.sources.get(name)?.from.file ?? this.path}: tensor '${this.fileName(name)}'`;
   }
 
   readF32(name: string): Float32Array {
@@ -293,12 +329,12 @@ export class GgufCheckpoint implements CheckpointWeights {
   /** `length` bytes of `t`'s data from `start`, a whole number of blocks, as float32. */
   private readRange(t: GgufTensorInfo, start: number, length: number): Float32Array {
     const raw = Buffer.allocUnsafe(length);
-    const fd = openSync(this.path, 'r');
+    const fd = openSync(t.file, 'r');
     try {
       let done = 0;
       while (done < length) {
         const n = readSync(fd, raw, done, length - done, t.offset + start + done);
-        if (n <= 0) throw bad(this.path, `truncated while reading tensor '${t.name}'`);
+        if (n <= 0) throw bad(t.file, `truncated while reading tensor '${t.name}'`);
         done += n;
       }
     } finally {

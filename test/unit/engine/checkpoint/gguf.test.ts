@@ -3,7 +3,7 @@
 // ModelConfig, every tensor bit for bit at F32), the older attn_kv_b layout, and bad files as one EngineError each
 // naming the file and the key or tensor.
 import * as assert from 'node:assert/strict';
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deepseek2Gguf } from '../../../../bench/gguf/deepseek2';
 import { writeGguf, type GgufTensor, type MetaValue } from '../../../../bench/gguf/writer';
@@ -102,6 +102,33 @@ describe('GGUF checkpoints (engine/checkpoint/gguf.ts)', () => {
       const hf = `model.layers.${l}.self_attn.kv_b_proj.weight`;
       assert.deepEqual(gguf.readF32(hf), ckpt.readF32(hf));
     }
+  });
+
+  it('a model split by llama-gguf-split (any shard named) reads as one; a missing shard is named', async () => {
+    const { metadata, tensors } = deepseek2Gguf(join(FIXTURES, 'v3-tiny'), 'F32');
+    const half = Math.floor(tensors.length / 2);
+    const shards = [join(dir, 'split-00001-of-00002.gguf'), join(dir, 'split-00002-of-00002.gguf')];
+    const split = (no: number): Record<string, MetaValue> => ({
+      'split.no': { u32: no },
+      'split.count': { u32: 2 },
+      'split.tensors.count': { i32: tensors.length },
+    });
+    writeGguf(shards[0], { ...metadata, ...split(0) }, tensors.slice(0, half));
+    writeGguf(shards[1], split(1), tensors.slice(half));
+    const folder = new SafetensorsCheckpoint(join(FIXTURES, 'v3-tiny'));
+    const cfg = readConfig(join(FIXTURES, 'v3-tiny'));
+    const gguf = await GgufCheckpoint.open(shards[1]);
+    assert.deepEqual(gguf.files, shards);
+    assert.deepEqual(ggufConfig(shards[1], gguf.metadata, new Set(gguf.tensors.keys())), cfg);
+    for (const t of expectedTensors(cfg)) assert.deepEqual(gguf.readF32(t.name), folder.readF32(t.name), t.name);
+    assert.equal(gguf.locate('lm_head.weight'), `${shards[1]}: tensor 'output.weight'`);
+    await validateModel(shards[0]);
+    rmSync(shards[1]);
+    await assert.rejects(
+      GgufCheckpoint.open(shards[0]),
+      (e: unknown) =>
+        e instanceof EngineError && e.message.startsWith(`${shards[1]}: missing: shard of the split model`),
+    );
   });
 
   describe('bad files: one EngineError naming the file and the key or tensor', () => {
