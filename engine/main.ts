@@ -27,7 +27,7 @@ const connection = createMessageConnection(new StreamMessageReader(process.stdin
 const runtime = () => import('./runtime/load-model');
 const service = new EngineService({
   loadModel: async (dir, opts) => (await runtime()).loadModel(dir, opts),
-  validateModel: async (dir, opts) => (await runtime()).validateModelDir(dir, opts),
+  validateModel: async (dir, opts) => (await runtime()).validateModel(dir, opts),
 });
 
 let exiting = false;

@@ -5,6 +5,7 @@ import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, 
 import { basename, join } from 'node:path';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
+import type { CheckpointWeights } from './weights';
 
 export type Dtype = 'F32' | 'F16' | 'BF16';
 const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -100,9 +101,10 @@ export function readHeader(file: string): TensorInfo[] {
 }
 
 /** Every tensor of a checkpoint folder, by name. Honours model.safetensors.index.json when present. */
-export class SafetensorsCheckpoint {
+export class SafetensorsCheckpoint implements CheckpointWeights {
   readonly tensors = new Map<string, TensorInfo>();
   readonly files: string[];
+  readonly configSource = 'config.json';
 
   constructor(readonly dir: string) {
     const indexPath = join(dir, 'model.safetensors.index.json');
@@ -153,6 +155,22 @@ export class SafetensorsCheckpoint {
 
   has(name: string): boolean {
     return this.tensors.has(name);
+  }
+
+  get path(): string {
+    return this.dir;
+  }
+
+  shape(name: string): number[] {
+    return this.info(name).shape;
+  }
+
+  fileName(name: string): string {
+    return name;
+  }
+
+  locate(name: string): string {
+    return `${this.info(name).file}: tensor '${name}'`;
   }
 
   info(name: string): TensorInfo {

@@ -3,7 +3,7 @@
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
 import { type ModelConfig, isMoeLayer } from './config';
-import type { SafetensorsCheckpoint } from './safetensors';
+import type { CheckpointWeights } from './weights';
 
 export interface ExpectedTensor {
   name: string;
@@ -57,18 +57,18 @@ export function expectedTensors(cfg: ModelConfig): ExpectedTensor[] {
 }
 
 /** Throws an EngineError naming the first missing or mis-shaped tensor (and its file). */
-export function validateCheckpoint(cfg: ModelConfig, ckpt: SafetensorsCheckpoint): void {
+export function validateCheckpoint(cfg: ModelConfig, ckpt: CheckpointWeights): void {
   for (const want of expectedTensors(cfg)) {
     if (!ckpt.has(want.name)) {
       throw new EngineError(
-        `${ckpt.dir}: checkpoint has no tensor '${want.name}' (required by config.json)`,
+        `${ckpt.path}: checkpoint has no tensor '${ckpt.fileName(want.name)}' (required by ${ckpt.configSource})`,
         EngineErrorCodes.BadCheckpoint,
       );
     }
-    const got = ckpt.info(want.name);
-    if (got.shape.length !== want.shape.length || got.shape.some((n, i) => n !== want.shape[i])) {
+    const got = ckpt.shape(want.name);
+    if (got.length !== want.shape.length || got.some((n, i) => n !== want.shape[i])) {
       throw new EngineError(
-        `${got.file}: tensor '${want.name}' has shape [${got.shape}] but config.json implies [${want.shape}]`,
+        `${ckpt.locate(want.name)} has shape [${got}] but ${ckpt.configSource} implies [${want.shape}]`,
         EngineErrorCodes.BadCheckpoint,
       );
     }

@@ -1,5 +1,6 @@
 // Options every model command shares (--model, --threads, --cache-dir, --precision), token-list parsing, and the
 // tokenizer on its own.
+import { statSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { readConfig } from '../checkpoint/config';
 import { CheckpointTokenizer } from '../checkpoint/tokenizer';
@@ -16,7 +17,7 @@ export const MODEL_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 export function requireModel(values: { model?: string }): string {
-  if (!values.model) throw new CliError('--model DIR is required');
+  if (!values.model) throw new CliError('--model DIR|FILE.gguf is required');
   return values.model;
 }
 
@@ -57,6 +58,11 @@ export function parseTokens(v: string): number[] {
 /** The checkpoint's tokenizer alone (no weights loaded): what tokenize and detokenize need. */
 export function requireTokenizer(values: { model?: string }): CheckpointTokenizer {
   const dir = requireModel(values);
+  if (statSync(dir, { throwIfNoEntry: false })?.isFile()) {
+    throw new CliError(
+      `${dir}: a GGUF file's tokenizer is not read yet: tokenize and detokenize need a model folder with tokenizer.json`,
+    );
+  }
   const tokenizer = CheckpointTokenizer.load(dir, readConfig(dir));
   if (!tokenizer) throw new CliError(`${dir} has no tokenizer.json`);
   return tokenizer;

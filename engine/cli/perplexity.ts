@@ -20,7 +20,7 @@ import { defaultProfilePath, loadProfileFor } from '../routing/profile-file';
 import { keptExperts, touchedFraction } from '../routing/residency';
 import type { CalibrationDomain } from '../routing/stats';
 import type { LoadedModel, SelectionBias } from '../runtime/api';
-import { loadModel, validateModelDir } from '../runtime/load-model';
+import { loadModel, validateModel } from '../runtime/load-model';
 import { CliError } from './errors';
 import { MODEL_OPTIONS, loadOptions, number, positiveInt, requireModel } from './model-options';
 
@@ -120,11 +120,11 @@ interface RoutingChoice {
 }
 
 /** --domain / --strength / --keep-experts -> the bias and the kept experts, from the model's profile (or --profile). */
-function routingChoice(
+async function routingChoice(
   dir: string,
   values: Record<string, string | boolean | string[] | undefined>,
   text: string,
-): RoutingChoice {
+): Promise<RoutingChoice> {
   const domainArg = values.domain as string | undefined;
   if (domainArg !== undefined && !(DOMAINS as readonly string[]).includes(domainArg)) {
     throw new CliError(`--domain must be one of ${DOMAINS.join(', ')}, got '${domainArg}'`);
@@ -141,7 +141,7 @@ function routingChoice(
         : (domainArg as CalibrationDomain);
   const needsProfile = (domainArg !== undefined && domain !== 'general' && strengthArg !== 0) || keep < 1;
   if (!needsProfile) return { domain, strength: 0, keep };
-  const { info } = validateModelDir(dir);
+  const { info } = await validateModel(dir);
   const path = values.profile ? (values.profile as string) : defaultProfilePath(dir);
   const profile: RoutingProfile | undefined = loadProfileFor(dir, info, path);
   if (!profile)
@@ -185,7 +185,7 @@ export async function run(argv: string[]): Promise<number> {
     values['max-tokens'] !== undefined ? positiveInt(values['max-tokens'], '--max-tokens', 1) : undefined;
   const decodeTokens =
     values['decode-tokens'] !== undefined ? positiveInt(values['decode-tokens'], '--decode-tokens', 0) : 32;
-  const routing = routingChoice(dir, values, texts.join('\n'));
+  const routing = await routingChoice(dir, values, texts.join('\n'));
   const model = await loadModel(dir, { ...loadOptions(values), keptExperts: routing.keptExperts });
   try {
     const r = await measurePerplexity(model, texts, { context, selectionBias: routing.selectionBias, maxTokens });

@@ -13,7 +13,7 @@ import { CliError } from './errors';
 const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key-file F]
                                   [--allow-origin URL]... [--model-id NAME] [--queue 8] [--threads N] [--precision auto]
 
-  --model DIR     checkpoint folder (config.json, *.safetensors, tokenizer.json)
+  --model DIR     checkpoint folder (config.json, *.safetensors, tokenizer.json) or a deepseek2 .gguf file
   --host H        address to bind (default 127.0.0.1: this machine only)
   --port P        TCP port (default 8012; 0 picks a free one)
   --api-key-file F  require "Authorization: Bearer K" on every /v1 request, K being the file's first line

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type ModelConfig, isMoeLayer } from '../checkpoint/config';
-import type { SafetensorsCheckpoint } from '../checkpoint/safetensors';
+import type { CheckpointWeights } from '../checkpoint/weights';
 import type { WeightPrecision } from '../protocol';
 import { ExternalDataFile } from '../onnx/builder';
 import { defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
@@ -36,7 +36,7 @@ export type BuildProgress = (done: number, total: number) => void;
  */
 export async function ensureGraphs(
   cfg: ModelConfig,
-  ckpt: SafetensorsCheckpoint,
+  ckpt: CheckpointWeights,
   softmaxScale: number,
   cacheRoot: string = defaultCacheRoot(),
   precision: WeightPrecision = 'f32',
@@ -44,8 +44,8 @@ export async function ensureGraphs(
 ): Promise<GraphFiles> {
   const dir = await ensureCached(
     {
-      checkpoint: ckpt,
-      name: `${basename(ckpt.dir)}-${precision}`,
+      checkpoint: { dir: ckpt.path, files: ckpt.files },
+      name: `${basename(ckpt.path)}-${precision}`,
       buildOptions: `format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\n`,
       build: (tmp) => buildAll(cfg, ckpt, softmaxScale, precision, tmp, onProgress),
       manifest: { format: GRAPH_FORMAT, precision },
@@ -71,7 +71,7 @@ function layout(dir: string, cfg: ModelConfig): GraphFiles {
 
 async function buildAll(
   cfg: ModelConfig,
-  ckpt: SafetensorsCheckpoint,
+  ckpt: CheckpointWeights,
   softmaxScale: number,
   precision: WeightPrecision,
   tmp: string,

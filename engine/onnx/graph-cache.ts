@@ -55,7 +55,8 @@ function hashContent(h: ReturnType<typeof createHash>, file: string, whole: bool
     // the header names every tensor, shape and offset (the checkpoint reader has already checked its length)
     const len = Buffer.alloc(8);
     readSync(fd, len, 0, 8, 0);
-    hashRange(0, Math.min(size, 8 + Number(len.readBigUInt64LE(0))));
+    // (a GGUF file has no such length: its header is in the first 100 MB, the most a safetensors header may take)
+    hashRange(0, Math.min(size, 8 + Number(len.readBigUInt64LE(0)), 8 + 100_000_000));
     for (let i = 0; i < SAMPLES; i++) hashRange(Math.floor(((size - SAMPLE_BYTES) * i) / (SAMPLES - 1)), SAMPLE_BYTES);
   } finally {
     closeSync(fd);
@@ -65,7 +66,9 @@ function hashContent(h: ReturnType<typeof createHash>, file: string, whole: bool
 function cacheKey(ckptDir: string, files: string[], buildOptions: string): string {
   const h = createHash('sha256');
   h.update(buildOptions);
-  h.update(readFileSync(join(ckptDir, 'config.json')));
+  // a folder's hyperparameters; a GGUF file (ckptDir is then the file) carries them in the bytes hashed below
+  const config = join(ckptDir, 'config.json');
+  if (existsSync(config)) h.update(readFileSync(config));
   const whole = files.reduce((n, f) => n + statSync(f).size, 0) <= WHOLE_HASH_BYTES;
   for (const f of files) hashContent(h, f, whole);
   return h.digest('hex').slice(0, 16);

@@ -1,14 +1,14 @@
 // Building blocks shared by the model's graphs (engine/model/): RMSNorm, linear layers from checkpoint tensors and the
 // SwiGLU MLP (dense layers, shared and routed experts). Weights come from the checkpoint (any dtype) and are stored as
 // float32 external data.
-import type { SafetensorsCheckpoint } from '../checkpoint/safetensors';
+import type { CheckpointWeights } from '../checkpoint/weights';
 import type { WeightPrecision } from '../protocol';
 import { DataType, type ExternalDataFile, type GraphBuilder } from './builder';
 import { QUANT_BLOCK_SIZE, quantizeBlockwise } from './quantize';
 
 /** What a graph needs to pull weights from: the checkpoint and the file they are written to. */
 export interface WeightSource {
-  ckpt: SafetensorsCheckpoint;
+  ckpt: CheckpointWeights;
   file: ExternalDataFile;
   /** int8 / int4: MLP projections become MatMulNBits (block-wise quantized); others stay float32 */
   precision?: WeightPrecision;

@@ -1,13 +1,17 @@
-// loadModel(dir): a Hugging Face DeepSeek-V2/V3 folder -> a LoadedModel. Validates config, tensors and tokenizer,
-// builds (or reuses) the cached graphs, opens the sessions, and serves forward / generate one request at a time.
+// loadModel(path): a Hugging Face DeepSeek-V2/V3 folder or a llama.cpp `deepseek2` GGUF file -> a LoadedModel.
+// Validates config, tensors and tokenizer, builds (or reuses) the cached graphs, opens the sessions, and serves
+// forward / generate one request at a time.
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { EngineError } from '../errors';
 import { type ModelConfig, moeLayerCount, readConfig } from '../checkpoint/config';
+import { GgufCheckpoint } from '../checkpoint/gguf';
+import { ggufConfig } from '../checkpoint/gguf-config';
 import { expectedTensors, layerPrefix, validateCheckpoint } from '../checkpoint/tensors';
 import { SafetensorsCheckpoint } from '../checkpoint/safetensors';
 import { CheckpointTokenizer } from '../checkpoint/tokenizer';
+import type { CheckpointWeights } from '../checkpoint/weights';
 import { EngineErrorCodes, type ModelInfo } from '../protocol';
 import { defaultProfilePath } from '../routing/profile-file';
 import { defaultCacheRoot } from '../onnx/graph-cache';
@@ -22,7 +26,7 @@ import { Transformer, type StepResult } from '../model/transformer';
 
 export interface ValidatedCheckpoint {
   cfg: ModelConfig;
-  ckpt: SafetensorsCheckpoint;
+  ckpt: CheckpointWeights;
   tokenizer?: CheckpointTokenizer;
   info: ModelInfo;
 }
@@ -37,7 +41,28 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
   const cfg = readConfig(abs);
   const ckpt = new SafetensorsCheckpoint(abs);
   validateCheckpoint(cfg, ckpt);
-  const tokenizer = CheckpointTokenizer.load(abs, cfg);
+  return validated(cfg, ckpt, CheckpointTokenizer.load(abs, cfg), opts);
+}
+
+/**
+ * Reads and checks a model without building graphs: a folder (config.json, safetensors, tokenizer.json) or a GGUF
+ * file. A GGUF file's tokenizer is not read yet (text requests fail; token ids work).
+ */
+export async function validateModel(path: string, opts: LoadOptions = {}): Promise<ValidatedCheckpoint> {
+  const abs = resolve(path);
+  if (!existsSync(abs) || statSync(abs).isDirectory()) return validateModelDir(abs, opts);
+  const ckpt = await GgufCheckpoint.open(abs);
+  const cfg = ggufConfig(abs, ckpt.metadata, new Set(ckpt.tensors.keys()));
+  validateCheckpoint(cfg, ckpt);
+  return validated(cfg, ckpt, undefined, opts);
+}
+
+function validated(
+  cfg: ModelConfig,
+  ckpt: CheckpointWeights,
+  tokenizer: CheckpointTokenizer | undefined,
+  opts: LoadOptions,
+): ValidatedCheckpoint {
   const requested = opts.precision ?? 'f32';
   if (!['auto', 'f32', 'int8', 'int4'].includes(requested)) {
     throw new EngineError(
@@ -48,6 +73,7 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
   const tensors = expectedTensors(cfg);
   const precision = requested === 'auto' ? choosePrecision(tensors, opts.totalMemoryBytes ?? totalmem()) : requested;
   const parameters = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  const abs = ckpt.path;
   const info: ModelInfo = {
     path: abs,
     name: basename(abs),
@@ -236,8 +262,9 @@ class DeepseekModel implements LoadedModel {
 
 export type DeepseekLoadedModel = DeepseekModel;
 
-export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
-  const { cfg, ckpt, tokenizer, info } = validateModelDir(dir, opts);
+/** Loads a model folder or GGUF file (see validateModel). */
+export async function loadModel(path: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
+  const { cfg, ckpt, tokenizer, info } = await validateModel(path, opts);
   const cacheRoot = resolve(opts.cacheDir ?? defaultCacheRoot());
   let files = await ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress);
   const correction: (Float32Array | undefined)[] = [];

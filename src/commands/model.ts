@@ -1,19 +1,10 @@
-// Select Model: a folder picker; the engine validates the folder (config, tensors, tokenizer) before it is saved.
+// Select Model: a folder or GGUF file picker; the engine validates the model (config, tensors, tokenizer) before it is
+// saved.
 import * as vscode from 'vscode';
 import type { EngineSupervisor } from '../engine/supervisor';
 
 export async function selectModel(engine: EngineSupervisor, folder?: vscode.Uri): Promise<boolean> {
-  const picked =
-    folder ??
-    (
-      await vscode.window.showOpenDialog({
-        canSelectFolders: true,
-        canSelectFiles: false,
-        canSelectMany: false,
-        title: 'Switchyard: select a model folder (Hugging Face layout: config.json, *.safetensors, tokenizer.json)',
-        openLabel: 'Use this model',
-      })
-    )?.[0];
+  const picked = folder ?? (await pickModel());
   if (!picked) return false;
   try {
     const info = await vscode.window.withProgress(
@@ -33,4 +24,24 @@ export async function selectModel(engine: EngineSupervisor, folder?: vscode.Uri)
     void vscode.window.showErrorMessage(`Switchyard: ${picked.fsPath} is not a usable model: ${msg}`);
     return false;
   }
+}
+
+/** On Windows and Linux one dialog cannot pick both folders and files: ask which first. */
+async function pickModel(): Promise<vscode.Uri | undefined> {
+  const folder = { label: 'Hugging Face folder', detail: 'config.json, *.safetensors, tokenizer.json' };
+  const gguf = { label: 'GGUF file', detail: "llama.cpp's deepseek2 layout (tokenizer not read yet: token ids only)" };
+  const kind = await vscode.window.showQuickPick([folder, gguf], { title: 'Switchyard: select a model' });
+  if (!kind) return undefined;
+  const isFile = kind === gguf;
+  const uris = await vscode.window.showOpenDialog({
+    canSelectFolders: !isFile,
+    canSelectFiles: isFile,
+    canSelectMany: false,
+    filters: isFile ? { GGUF: ['gguf'] } : undefined,
+    title: isFile
+      ? 'Switchyard: select a GGUF model file'
+      : 'Switchyard: select a model folder (Hugging Face layout: config.json, *.safetensors, tokenizer.json)',
+    openLabel: 'Use this model',
+  });
+  return uris?.[0];
 }

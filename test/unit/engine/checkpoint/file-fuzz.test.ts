@@ -1,7 +1,7 @@
 // Fuzzing the checkpoint loaders with damaged and crafted files: 1,000 each of mutated safetensors files, config.json
 // and tokenizer.json, through the real readers. Each must load or fail with one EngineError naming the file, never a
 // TypeError / RangeError from inside, a hang or a crash. Seeded: a failure prints SWITCHYARD_FUZZ_SEED to replay it.
-// (No GGUF reader exists yet, so there are no GGUF headers to fuzz.)
+// GGUF headers are fuzzed in gguf-fuzz.test.ts.
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

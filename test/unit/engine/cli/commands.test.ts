@@ -3,7 +3,8 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { FIXTURES, goldenTensor, maxAbsDiff, readGolden, testCacheDir } from '../../../helpers/fixture-models';
+import { writeDeepseek2Gguf } from '../../../../bench/gguf/deepseek2';
+import { FIXTURES, goldenTensor, maxAbsDiff, readGolden, tempDir, testCacheDir } from '../../../helpers/fixture-models';
 import { fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
@@ -32,6 +33,15 @@ describe('engine CLI', function () {
     assert.ok(maxAbsDiff(out.logits.flat(), goldenTensor('v2lite-tiny', 'p0.prefill_logits')) <= 1e-4);
     assert.equal(out.experts.length, 2);
     assert.deepEqual(out.experts[0].map(sorted), golden.prompts[0].routing[0].expert_indices.map(sorted));
+  });
+
+  it('--model takes a GGUF file: logits --json of the converted fixture are the reference logits', () => {
+    const file = join(tempDir('cli-gguf'), 'v2lite-tiny.gguf');
+    writeDeepseek2Gguf(v2, file, 'F32');
+    const r = engine('logits', '--model', file, '--tokens', golden.prompts[0].tokens.join(','), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { logits: number[][] };
+    assert.ok(maxAbsDiff(out.logits.flat(), goldenTensor('v2lite-tiny', 'p0.prefill_logits')) <= 1e-4);
   });
 
   it('logits --decode computes the same positions one token at a time', () => {
