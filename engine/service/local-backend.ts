@@ -31,7 +31,8 @@ export class LocalBackend implements Backend {
     // built once, by the loader, from the checkpoint (FIM family, chat template, context length included)
     this.info = model.info;
     this.fim = this.info.fim;
-    const config = readTokenizerConfig(dir);
+    // the tokenizer's own (tokenizer_config.json, or a GGUF file's metadata); the folder's for a tokenizer without one
+    const config = tok?.chat ?? readTokenizerConfig(dir);
     this.chatFormatter = new ChatFormatter(config);
     const ends = [...END_TOKENS, ...(config.eosToken ? [config.eosToken] : [])];
     const endIds = tok ? ends.map((t) => tok.tokenToId(t)).filter((id): id is number => id !== undefined) : [];
