@@ -1,6 +1,7 @@
 // tokenizer.json (+ tokenizer_config.json, generation_config.json) through @huggingface/tokenizers, with the special
 // tokens the engine needs: BOS, the EOS set, and the fill-in-the-middle spelling of the model family. A GGUF file's
 // tokenizer metadata becomes the same two files first (gguf-tokenizer.ts), so one library object tokenizes both.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../errors';
@@ -36,6 +37,13 @@ function checkTokenIds(path: string, json: Record<string, unknown>, vocabSize: n
   const vocab = (json.model as { vocab?: unknown } | null | undefined)?.vocab;
   if (vocab && typeof vocab === 'object' && !Array.isArray(vocab))
     for (const id of Object.values(vocab)) check(id, "'model.vocab'");
+}
+
+/** Why a model has no tokenizer, in its format's terms: errors say this, then what needed one. */
+export function noTokenizer(path: string): string {
+  return statSync(path, { throwIfNoEntry: false })?.isFile()
+    ? `${path} has no tokenizer the engine reads (a GGUF file needs byte-level BPE tokenizer.ggml.* metadata)`
+    : `${path} has no tokenizer.json`;
 }
 
 export class CheckpointTokenizer implements Tokenizer {

@@ -13,6 +13,7 @@ import type { LoadedModel, Tokenizer } from '../runtime/api';
 import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
 import { ChatFormatter } from '../checkpoint/chat-template';
 import { readTokenizerConfig } from '../checkpoint/tokenizer-config';
+import { noTokenizer } from '../checkpoint/tokenizer';
 import { buildFimPrompt, END_TOKENS, type FimRequest } from './fim';
 
 export class LocalBackend implements Backend {
@@ -52,7 +53,7 @@ export class LocalBackend implements Backend {
     const tok = this.model.tokenizer;
     if (!tok) {
       throw new EngineError(
-        `model '${this.info.name}' has no tokenizer.json (${this.info.path}): text requests need one`,
+        `model '${this.info.name}': ${noTokenizer(this.info.path)}: text requests need one`,
         EngineErrorCodes.BadInput,
       );
     }
