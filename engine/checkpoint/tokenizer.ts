@@ -19,11 +19,11 @@ import { type TokenizerConfig, readTokenizerConfig } from './tokenizer-config';
  * Every id the file assigns must be a token of the model (0 <= id < vocab_size): the library sizes its tables by the
  * largest id, so one id of 2^31 in a crafted file would stall the engine for a minute before any error.
  */
-function checkTokenIds(path: string, json: Record<string, unknown>, vocabSize: number): void {
+function checkTokenIds(path: string, json: Record<string, unknown>, vocabSize: number, vocabKey: string): void {
   const check = (id: unknown, where: string) => {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new EngineError(
-        `${path}: ${where} has id ${String(JSON.stringify(id)).slice(0, 40)}, not a token id below config.json vocab_size ${vocabSize}`,
+        `${path}: ${where} has id ${String(JSON.stringify(id)).slice(0, 40)}, not a token id below ${vocabKey} ${vocabSize}`,
         EngineErrorCodes.BadCheckpoint,
       );
     }
@@ -86,7 +86,7 @@ export class CheckpointTokenizer implements Tokenizer {
     if (!json) return undefined;
     const genEos = readJsonFile(join(dir, 'generation_config.json'))?.eos_token_id;
     const endIds = (Array.isArray(genEos) ? genEos : [genEos]).filter((id): id is number => typeof id === 'number');
-    return CheckpointTokenizer.build(path, json, readTokenizerConfig(dir), endIds, cfg);
+    return CheckpointTokenizer.build(path, json, readTokenizerConfig(dir), endIds, cfg, 'config.json vocab_size');
   }
 
   /**
@@ -100,7 +100,7 @@ export class CheckpointTokenizer implements Tokenizer {
   ): CheckpointTokenizer | undefined {
     if (metadata['tokenizer.ggml.tokens'] === undefined) return undefined;
     const { json, config, endIds } = ggufTokenizerFiles(file, metadata);
-    return CheckpointTokenizer.build(file, json, config, endIds, cfg);
+    return CheckpointTokenizer.build(file, json, config, endIds, cfg, "metadata 'deepseek2.vocab_size'");
   }
 
   /** tokenizer.json's content and tokenizer_config.json's, from `path`, checked against the model. */
@@ -110,8 +110,10 @@ export class CheckpointTokenizer implements Tokenizer {
     tokConfig: TokenizerConfig,
     endIds: number[],
     cfg: ModelConfig,
+    /** where vocab_size comes from, for errors */
+    vocabKey: string,
   ): CheckpointTokenizer {
-    checkTokenIds(path, json, cfg.vocab_size);
+    checkTokenIds(path, json, cfg.vocab_size, vocabKey);
     let tok: HfTokenizer;
     try {
       tok = new HfTokenizer(json, tokConfig.json);
@@ -124,7 +126,7 @@ export class CheckpointTokenizer implements Tokenizer {
     const t = new CheckpointTokenizer(tok, path, cfg, tokConfig, endIds);
     if (t.vocabSize > cfg.vocab_size) {
       throw new EngineError(
-        `${path}: has ${t.vocabSize} tokens but config.json vocab_size is ${cfg.vocab_size}`,
+        `${path}: has ${t.vocabSize} tokens but ${vocabKey} is ${cfg.vocab_size}`,
         EngineErrorCodes.BadCheckpoint,
       );
     }

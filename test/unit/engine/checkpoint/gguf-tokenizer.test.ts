@@ -171,6 +171,15 @@ describe('a GGUF tokenizer the engine cannot read', function () {
   it('refuses a BOS id outside the vocabulary', () =>
     rejects({ 'tokenizer.ggml.bos_token_id': { u32: 1 << 20 } }, /'tokenizer\.ggml\.bos_token_id' is 1048576/));
 
+  it("refuses more tokens than the model's vocab_size, naming the key", () => {
+    const tokens = (base.metadata['tokenizer.ggml.tokens'] as { strs: string[] }).strs;
+    const types = Array.from((base.metadata['tokenizer.ggml.token_type'] as { i32s: ArrayLike<number> }).i32s);
+    return rejects(
+      { 'tokenizer.ggml.tokens': { strs: [...tokens, 'zz!'] }, 'tokenizer.ggml.token_type': { i32s: [...types, 1] } },
+      /'model\.vocab' has id 512, not a token id below metadata 'deepseek2\.vocab_size' 512/,
+    );
+  });
+
   it('a file without tokenizer metadata has no tokenizer, and token ids still work', async () => {
     const file = join(tmp, 'no-tokenizer.gguf');
     const metadata = Object.fromEntries(Object.entries(base.metadata).filter(([k]) => !k.startsWith('tokenizer.')));
