@@ -81,29 +81,15 @@ export function ggufTokenizerFiles(file: string, metadata: Record<string, GgufVa
   const bosText = bos === undefined ? undefined : tokens[bos];
   // what add_special_tokens adds: BOS where the file (or llama.cpp's default for the family) says so
   const addBos = (metadata['tokenizer.ggml.add_bos_token'] ?? pre.addBos ?? false) === true;
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
-  const json = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: added,
+  const json = byteLevelBpeJson({
+    vocab,
+    merges,
+    added,
     normalizer: pre.normalizer ?? null,
-    pre_tokenizer: preTokenizerJson(pre),
-    post_processor: addBos && bos !== undefined ? bosFirst(tokens[bos], bos) : null,
-    decoder: byteLevel,
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: pre.ignoreMerges ?? false,
-      vocab,
-      merges,
-    },
-  };
+    preTokenizer: preTokenizerJson(pre),
+    postProcessor: addBos && bos !== undefined ? bosFirst(tokens[bos], bos) : null,
+    ignoreMerges: pre.ignoreMerges ?? false,
+  });
   const template = metadata['tokenizer.chat_template'];
   const config: TokenizerConfig = {
     // llama.cpp never rewrites spaces around punctuation when it decodes
@@ -116,6 +102,40 @@ export function ggufTokenizerFiles(file: string, metadata: Record<string, GgufVa
     .map(tokenId)
     .filter((id): id is number => id !== undefined);
   return { json, config, endIds };
+}
+
+/** A byte-level BPE tokenizer.json (the model, its added tokens, the steps around it, decoded byte-level). */
+export function byteLevelBpeJson(parts: {
+  vocab: Record<string, number>;
+  merges: string[];
+  added: Record<string, unknown>[];
+  normalizer: unknown;
+  preTokenizer: unknown;
+  postProcessor: unknown;
+  ignoreMerges: boolean;
+}): Record<string, unknown> {
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: parts.added,
+    normalizer: parts.normalizer,
+    pre_tokenizer: parts.preTokenizer,
+    post_processor: parts.postProcessor,
+    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: parts.ignoreMerges,
+      vocab: parts.vocab,
+      merges: parts.merges,
+    },
+  };
 }
 
 /** tokenizer.json's post-processor that puts BOS before the text. */
