@@ -7,7 +7,7 @@ import { type ModelConfig, isMoeLayer } from '../checkpoint/config';
 import type { SafetensorsCheckpoint } from '../checkpoint/safetensors';
 import type { WeightPrecision } from '../protocol';
 import { ExternalDataFile } from '../onnx/builder';
-import { defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
+import { type CachePolicy, defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
 import { blockGraph } from './block';
 import { expertsGraph } from './moe';
 import { embedGraph, headGraph } from './transformer';
@@ -24,6 +24,8 @@ export interface GraphFiles {
   experts: (string | undefined)[];
   /** the external-data files that hold routed-expert weights (for residency measurement) */
   routedExpertData: string[];
+  /** the lease on the cache folder (engine/onnx/cache-lease.ts): release it when the files are no longer used */
+  release(): void;
 }
 
 /** Graphs built so far during a first load, of how many (embedding, head, each layer's attention and experts). */
@@ -41,8 +43,9 @@ export async function ensureGraphs(
   cacheRoot: string = defaultCacheRoot(),
   precision: WeightPrecision = 'f32',
   onProgress?: BuildProgress,
+  cache: CachePolicy = {},
 ): Promise<GraphFiles> {
-  const dir = await ensureCached(
+  const lease = await ensureCached(
     {
       checkpoint: ckpt,
       name: `${basename(ckpt.dir)}-${precision}`,
@@ -51,11 +54,12 @@ export async function ensureGraphs(
       manifest: { format: GRAPH_FORMAT, precision },
     },
     cacheRoot,
+    cache,
   );
-  return layout(dir, cfg);
+  return { ...layout(lease.dir, cfg), release: lease.release };
 }
 
-function layout(dir: string, cfg: ModelConfig): GraphFiles {
+function layout(dir: string, cfg: ModelConfig): Omit<GraphFiles, 'release'> {
   const attention: string[] = [];
   const experts: (string | undefined)[] = [];
   const routedExpertData: string[] = [];
@@ -81,7 +85,11 @@ async function buildAll(
   for (let l = 0; l < cfg.num_hidden_layers; l++) if (isMoeLayer(cfg, l)) layersMoe++;
   const total = 2 + cfg.num_hidden_layers + layersMoe;
   let done = 0;
-  const write = async (name: string, build: (file: ExternalDataFile) => Uint8Array, dataName = name.replace(/\.onnx$/, '.bin')) => {
+  const write = async (
+    name: string,
+    build: (file: ExternalDataFile) => Uint8Array,
+    dataName = name.replace(/\.onnx$/, '.bin'),
+  ) => {
     const file = new ExternalDataFile(join(tmp, dataName));
     try {
       writeFileSync(join(tmp, name), build(file), { mode: 0o600 });
@@ -99,7 +107,11 @@ async function buildAll(
     if (!moe) continue;
     const routed = new ExternalDataFile(join(tmp, `layer${l}.routed-experts.bin`));
     try {
-      await write(`layer${l}.experts.onnx`, (file) => expertsGraph(cfg, { ckpt, file, precision }, { ckpt, file: routed, precision }, l), `layer${l}.shared-experts.bin`);
+      await write(
+        `layer${l}.experts.onnx`,
+        (file) => expertsGraph(cfg, { ckpt, file, precision }, { ckpt, file: routed, precision }, l),
+        `layer${l}.shared-experts.bin`,
+      );
     } finally {
       routed.close();
     }
