@@ -9,9 +9,11 @@ import { OpenAIServer } from '../openai/server/server';
 import { loadModel } from '../runtime/load-model';
 import { EngineService } from '../service/engine-service';
 import { CliError } from './errors';
+import { cacheLimit } from './model-options';
 
 const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key-file F]
                                   [--allow-origin URL]... [--model-id NAME] [--queue 8] [--threads N] [--precision auto]
+                                  [--cache-dir DIR] [--cache-limit 32GiB]
 
   --model DIR     checkpoint folder (config.json, *.safetensors, tokenizer.json)
   --host H        address to bind (default 127.0.0.1: this machine only)
@@ -24,6 +26,9 @@ const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] 
   --threads N     onnxruntime intra-op threads
   --precision P   auto (default: float32 for small models, else int8 experts when they fit a third of memory,
                   else int4), f32, int8 or int4
+  --cache-dir DIR   where the model's graphs are cached (default $XDG_CACHE_HOME/switchyard/graphs)
+  --cache-limit S   trim the graph cache to S after loading, least recently used first: bytes, or 20GB, 512MiB,
+                  20G (default 32GiB; models in use by a running engine are kept)
 `;
 
 function integer(value: string | undefined, name: string, min: number, fallback: number): number {
@@ -34,7 +39,11 @@ function integer(value: string | undefined, name: string, min: number, fallback:
 }
 
 /** The key from --api-key-file, --api-key or SWITCHYARD_API_KEY (in that order); an empty key is an error. */
-function readApiKey(flag: string | undefined, file: string | undefined, log: (line: string) => void): string | undefined {
+function readApiKey(
+  flag: string | undefined,
+  file: string | undefined,
+  log: (line: string) => void,
+): string | undefined {
   let key: string | undefined;
   let from: string;
   if (file !== undefined) {
@@ -45,7 +54,9 @@ function readApiKey(flag: string | undefined, file: string | undefined, log: (li
     }
     from = `--api-key-file ${file}`;
   } else if (flag !== undefined) {
-    log('warning: --api-key shows the key to anyone who can list processes: prefer --api-key-file or SWITCHYARD_API_KEY');
+    log(
+      'warning: --api-key shows the key to anyone who can list processes: prefer --api-key-file or SWITCHYARD_API_KEY',
+    );
     key = flag.trim();
     from = '--api-key';
   } else {
@@ -72,6 +83,8 @@ export async function run(argv: string[]): Promise<number> {
         queue: { type: 'string' },
         threads: { type: 'string' },
         precision: { type: 'string', default: 'auto' },
+        'cache-dir': { type: 'string' },
+        'cache-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -96,19 +109,26 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const dir = resolve(values.model);
-  const service = new EngineService({ loadModel, threads });
+  const cacheLimitBytes = cacheLimit(values['cache-limit']);
+  const service = new EngineService({ loadModel, threads, cacheDir: values['cache-dir'], cacheLimitBytes });
   const started = Date.now();
   const precision = values.precision ?? 'auto';
-  if (!['auto', 'f32', 'int8', 'int4'].includes(precision)) throw new CliError(`--precision must be auto, f32, int8 or int4, got '${precision}'`);
+  if (!['auto', 'f32', 'int8', 'int4'].includes(precision))
+    throw new CliError(`--precision must be auto, f32, int8 or int4, got '${precision}'`);
   let quarter = 0;
-  const info = await service.loadModel({ path: dir, precision: precision as ModelLoadParams['precision'] }, (done, total) => {
-    // a checkpoint's first load builds its graphs (minutes for a real one): say so every quarter
-    const q = Math.floor((4 * done) / total);
-    if (q > quarter || done === 1) log(`building graphs (first load only): ${done} of ${total}`);
-    quarter = Math.max(quarter, q);
-  });
+  const info = await service.loadModel(
+    { path: dir, precision: precision as ModelLoadParams['precision'] },
+    (done, total) => {
+      // a checkpoint's first load builds its graphs (minutes for a real one): say so every quarter
+      const q = Math.floor((4 * done) / total);
+      if (q > quarter || done === 1) log(`building graphs (first load only): ${done} of ${total}`);
+      quarter = Math.max(quarter, q);
+    },
+  );
   const modelId = values['model-id'] ?? basename(dir);
-  log(`loaded ${info.name} (${info.modelType}, ${info.parameters} parameters, ${info.precision}) in ${Date.now() - started} ms`);
+  log(
+    `loaded ${info.name} (${info.modelType}, ${info.parameters} parameters, ${info.precision}) in ${Date.now() - started} ms`,
+  );
   if (!info.hasTokenizer) log(`warning: ${dir} has no tokenizer.json: text requests will fail`);
 
   const server = new OpenAIServer(service, { modelId, apiKey, queue, log, allowOrigins: values['allow-origin'] });
@@ -118,7 +138,8 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     await service.dispose();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use: pick another with --port`);
+    if (code === 'EADDRINUSE')
+      throw new CliError(`port ${port} on ${host} is already in use: pick another with --port`);
     throw new CliError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
   }
   const { url } = address;

@@ -1,9 +1,14 @@
 // The request logic behind both front doors (the stdio JSON-RPC server and the OpenAI-compatible HTTP server): which
 // backend serves, one generation at a time per backend, stop rules applied to the streamed text, time budgets,
 // cancellation, routing domain, and the statistics of the last generation.
+import { resolve } from 'node:path';
 import { EngineError } from '../errors';
+import { clampCacheLimit, DEFAULT_GRAPH_CACHE_LIMIT } from '../onnx/cache-limit';
+import { cacheInfo, clearCache } from '../onnx/cache-store';
+import { defaultCacheRoot } from '../onnx/graph-cache';
 import {
   EngineErrorCodes,
+  type CacheClearResult,
   type CalibrateParams,
   type CalibrateResult,
   type ChatParams,
@@ -12,6 +17,7 @@ import {
   type CompleteResult,
   type EngineStats,
   type GenerationStats,
+  type GraphCacheInfo,
   type ModelInfo,
   type ModelLoadParams,
   type RoutingProfileResult,
@@ -32,8 +38,15 @@ export type ModelLoader = (dir: string, opts?: LoadOptions) => Promise<LoadedMod
 export interface EngineServiceOptions {
   loadModel?: ModelLoader;
   /** checks a folder without building graphs (model/load with validateOnly) */
-  validateModel?: (dir: string, opts?: LoadOptions) => Promise<{ info: ModelInfo; tokenizer?: Tokenizer }> | { info: ModelInfo; tokenizer?: Tokenizer };
+  validateModel?: (
+    dir: string,
+    opts?: LoadOptions,
+  ) => Promise<{ info: ModelInfo; tokenizer?: Tokenizer }> | { info: ModelInfo; tokenizer?: Tokenizer };
   threads?: number;
+  /** where local models' graphs are cached (default: the user's cache folder, engine/onnx/graph-cache.ts) */
+  cacheDir?: string;
+  /** the graph cache is trimmed to this after each load (default DEFAULT_GRAPH_CACHE_LIMIT) */
+  cacheLimitBytes?: number;
 }
 
 export interface StreamOptions {
@@ -61,10 +74,12 @@ export class EngineService {
   private lastGeneration?: GenerationStats;
   private readonly queue: RequestQueue;
   private threads?: number;
+  private cacheLimitBytes: number;
 
   constructor(private readonly options: EngineServiceOptions = {}) {
     this.queue = new RequestQueue(1);
     this.threads = options.threads;
+    this.cacheLimitBytes = clampCacheLimit(options.cacheLimitBytes ?? DEFAULT_GRAPH_CACHE_LIMIT);
   }
 
   get model(): ModelInfo | undefined {
@@ -75,12 +90,21 @@ export class EngineService {
   tokenizer(): Tokenizer {
     const backend = this.backend;
     if (!backend) throw new EngineError('no model loaded', EngineErrorCodes.NoModelLoaded);
-    if (!backend.tokenizer) throw new EngineError(`'${backend.info.name}' is served by another server: its tokenizer is not here`, EngineErrorCodes.NotAvailable);
+    if (!backend.tokenizer)
+      throw new EngineError(
+        `'${backend.info.name}' is served by another server: its tokenizer is not here`,
+        EngineErrorCodes.NotAvailable,
+      );
     return backend.tokenizer();
   }
   get queueState(): { inFlight: number; waiting: number; waitingHttp: number; httpWaitingLimit: number } {
     const q = this.queue;
-    return { inFlight: q.inFlight, waiting: q.queued, waitingHttp: q.queuedIn('http'), httpWaitingLimit: q.waitingLimit('http') };
+    return {
+      inFlight: q.inFlight,
+      waiting: q.queued,
+      waitingHttp: q.queuedIn('http'),
+      httpWaitingLimit: q.waitingLimit('http'),
+    };
   }
 
   /** How many requests of a lane may wait for the model; more are refused with Busy (the HTTP server sets its own). */
@@ -90,6 +114,25 @@ export class EngineService {
 
   setThreads(threads: number | undefined): void {
     this.threads = threads && threads > 0 ? threads : undefined;
+  }
+
+  /** The graph cache's limit from now on (applied after the next load); undefined keeps the current one. */
+  setCacheLimit(bytes: number | undefined): void {
+    if (bytes !== undefined && Number.isFinite(bytes)) this.cacheLimitBytes = clampCacheLimit(bytes);
+  }
+
+  private get cacheRoot(): string {
+    return resolve(this.options.cacheDir ?? defaultCacheRoot());
+  }
+
+  /** What the graph cache holds (`cache/info`). */
+  cacheInfo(): GraphCacheInfo {
+    return cacheInfo(this.cacheRoot, this.cacheLimitBytes);
+  }
+
+  /** Removes every cached model no live engine has loaded (`cache/clear`); the loaded one stays. */
+  clearCache(): CacheClearResult {
+    return clearCache(this.cacheRoot);
   }
 
   /** Install a backend (local model, remote server or a test's) in place of the current one. */
@@ -108,7 +151,13 @@ export class EngineService {
     if (!this.options.loadModel) {
       throw new EngineError('this build has no local runtime to load models with', EngineErrorCodes.NotAvailable);
     }
-    const opts: LoadOptions = { precision: params.precision, threads: this.threads, onBuildProgress };
+    const opts: LoadOptions = {
+      precision: params.precision,
+      threads: this.threads,
+      onBuildProgress,
+      cacheDir: this.options.cacheDir,
+      cacheLimitBytes: this.cacheLimitBytes,
+    };
     // The checkpoint's routing profile. One calibrated on other weights is refused: an error when the request needs
     // it (keepExperts), otherwise the model loads with its own routing and the reason goes to the log (stderr).
     const wantsKept = params.keepExperts !== undefined && params.keepExperts < 1;
@@ -143,7 +192,10 @@ export class EngineService {
     }
     if (routing && !routing.fits(model.info)) {
       await model.dispose();
-      throw new EngineError(`${routing.path} was made for another expert layout than ${params.path}`, EngineErrorCodes.BadInput);
+      throw new EngineError(
+        `${routing.path} was made for another expert layout than ${params.path}`,
+        EngineErrorCodes.BadInput,
+      );
     }
     // what the client sees: whether requests are skewed, not merely whether a file is there
     backend.info.hasRoutingProfile = routing !== undefined;
@@ -190,7 +242,9 @@ export class EngineService {
   async fill(req: FimRequest, params: SamplingParams, stream: StreamOptions = {}): Promise<GenerationResult> {
     const backend = this.requireBackend();
     const rule = stopStringsRule(params.stop ?? []);
-    return this.generate(resolveRouting('complete', undefined), params, rule, stream, false, (o) => backend.fill(req, o));
+    return this.generate(resolveRouting('complete', undefined), params, rule, stream, false, (o) =>
+      backend.fill(req, o),
+    );
   }
 
   /** Calibrates the loaded local model (queued like a generation) and applies the new profile at once. */
@@ -242,58 +296,65 @@ export class EngineService {
     trimTrailingBlankLines: boolean,
     run: (opts: BackendGenerateOptions) => Promise<BackendResult>,
   ): Promise<GenerationResult> {
-    if (!(params.maxTokens >= 1)) throw new EngineError(`maxTokens must be at least 1 (got ${params.maxTokens})`, EngineErrorCodes.BadInput);
-    return this.queue.run(async () => {
-      const gate = new StreamGate(rule, stream.onDelta);
-      const controller = new AbortController();
-      const onCancel = () => controller.abort();
-      stream.signal?.addEventListener('abort', onCancel, { once: true });
-      let timedOut = false;
-      const budget = params.timeBudgetMs;
-      const timer =
-        budget && budget > 0
-          ? setTimeout(() => {
-              timedOut = true;
-              controller.abort();
-            }, budget)
-          : undefined;
-      gate.onDecision = () => controller.abort();
-      const started = performance.now();
-      let result: BackendResult | undefined;
-      let failure: unknown;
-      try {
-        if (stream.signal?.aborted) throw new CancelledError();
-        const { timeBudgetMs: _budget, ...sampling } = params;
-        result = await run({
-          ...sampling,
-          signal: controller.signal,
-          onText: (t) => gate.push(t, started),
-          shouldStop: (textSoFar) => {
-            const decision = gate.decision ?? rule.check(textSoFar);
-            return decision ? gate.decide(decision) : undefined;
-          },
-          selectionBias: selectionBiasFor(this.routing, routing),
-        });
-      } catch (err) {
-        failure = err;
-      } finally {
-        clearTimeout(timer);
-        stream.signal?.removeEventListener('abort', onCancel);
-      }
-      const userCancelled = stream.signal?.aborted === true && !gate.decision && !timedOut;
-      if (failure !== undefined && !userCancelled && !gate.decision && !timedOut) throw failure;
+    if (!(params.maxTokens >= 1))
+      throw new EngineError(`maxTokens must be at least 1 (got ${params.maxTokens})`, EngineErrorCodes.BadInput);
+    return this.queue.run(
+      async () => {
+        const gate = new StreamGate(rule, stream.onDelta);
+        const controller = new AbortController();
+        const onCancel = () => controller.abort();
+        stream.signal?.addEventListener('abort', onCancel, { once: true });
+        let timedOut = false;
+        const budget = params.timeBudgetMs;
+        const timer =
+          budget && budget > 0
+            ? setTimeout(() => {
+                timedOut = true;
+                controller.abort();
+              }, budget)
+            : undefined;
+        gate.onDecision = () => controller.abort();
+        const started = performance.now();
+        let result: BackendResult | undefined;
+        let failure: unknown;
+        try {
+          if (stream.signal?.aborted) throw new CancelledError();
+          const { timeBudgetMs: _budget, ...sampling } = params;
+          result = await run({
+            ...sampling,
+            signal: controller.signal,
+            onText: (t) => gate.push(t, started),
+            shouldStop: (textSoFar) => {
+              const decision = gate.decision ?? rule.check(textSoFar);
+              return decision ? gate.decide(decision) : undefined;
+            },
+            selectionBias: selectionBiasFor(this.routing, routing),
+          });
+        } catch (err) {
+          failure = err;
+        } finally {
+          clearTimeout(timer);
+          stream.signal?.removeEventListener('abort', onCancel);
+        }
+        const userCancelled = stream.signal?.aborted === true && !gate.decision && !timedOut;
+        if (failure !== undefined && !userCancelled && !gate.decision && !timedOut) throw failure;
 
-      const finished = gate.finish(result?.text, trimTrailingBlankLines);
-      const stopReason = gate.decision?.reason ?? (timedOut ? 'time' : userCancelled ? 'cancelled' : (result?.stopReason ?? 'cancelled'));
-      const stats: GenerationStats = {
-        ...(result?.stats ?? gate.fallbackStats(performance.now() - started)),
-        ...(routing.domain ? { domain: routing.domain } : {}),
-      };
-      this.lastGeneration = stats;
-      const out = { text: finished, stopReason, stats };
-      if (userCancelled) throw new CancelledGenerationError(out);
-      return out;
-    }, stream.signal, stream.lane);
+        const finished = gate.finish(result?.text, trimTrailingBlankLines);
+        const stopReason =
+          gate.decision?.reason ??
+          (timedOut ? 'time' : userCancelled ? 'cancelled' : (result?.stopReason ?? 'cancelled'));
+        const stats: GenerationStats = {
+          ...(result?.stats ?? gate.fallbackStats(performance.now() - started)),
+          ...(routing.domain ? { domain: routing.domain } : {}),
+        };
+        this.lastGeneration = stats;
+        const out = { text: finished, stopReason, stats };
+        if (userCancelled) throw new CancelledGenerationError(out);
+        return out;
+      },
+      stream.signal,
+      stream.lane,
+    );
   }
 }
 

@@ -3,6 +3,8 @@
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
 import { EngineError } from '../errors';
 import {
+  CacheClearRequest,
+  CacheInfoRequest,
   CalibrateRequest,
   ChatRequest,
   CompleteRequest,
@@ -63,9 +65,11 @@ export function tokenToSignal(token: CancellationToken): AbortSignal {
 
 /** EngineErrors keep their code; cancellation is LSP's RequestCancelled with the partial reply; bugs are logged. */
 function toResponseError(method: string, err: unknown, log: (line: string) => void): ResponseError<unknown> {
-  if (err instanceof CancelledGenerationError) return new ResponseError(EngineErrorCodes.Cancelled, err.message, err.partial);
+  if (err instanceof CancelledGenerationError)
+    return new ResponseError(EngineErrorCodes.Cancelled, err.message, err.partial);
   if (err instanceof CancelledError) return new ResponseError(EngineErrorCodes.Cancelled, err.message);
-  if (err instanceof Error && err.name === 'AbortError') return new ResponseError(EngineErrorCodes.Cancelled, `${method} cancelled`);
+  if (err instanceof Error && err.name === 'AbortError')
+    return new ResponseError(EngineErrorCodes.Cancelled, `${method} cancelled`);
   if (err instanceof EngineError) return new ResponseError(err.code, err.message);
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   log(`internal error in ${method}: ${detail}`);
@@ -104,6 +108,7 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
         );
       }
       service.setThreads(params.threads);
+      service.setCacheLimit(params.graphCacheLimitBytes);
       return { protocolVersion: PROTOCOL_VERSION, engineVersion: ENGINE_VERSION };
     }),
   );
@@ -111,14 +116,19 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
   connection.onRequest(
     ModelLoadRequest,
     handle('model/load', (params) =>
-      service.loadModel(params, (done, total) => void connection.sendNotification(ModelProgressNotification, { path: params.path, done, total })),
+      service.loadModel(
+        params,
+        (done, total) =>
+          void connection.sendNotification(ModelProgressNotification, { path: params.path, done, total }),
+      ),
     ),
   );
 
   connection.onRequest(
     RemoteConnectRequest,
     handle('remote/connect', async (params, signal) => {
-      if (!hooks.connectRemote) throw new EngineError('this build has no remote backend', EngineErrorCodes.NotAvailable);
+      if (!hooks.connectRemote)
+        throw new EngineError('this build has no remote backend', EngineErrorCodes.NotAvailable);
       return service.useBackend(await hooks.connectRemote(params, signal));
     }),
   );
@@ -127,7 +137,9 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
     CompleteRequest,
     handle('complete', (params, signal) => {
       const streamId = params.streamId;
-      const onDelta = streamId ? (text: string) => void connection.sendNotification(GenerationDeltaNotification, { streamId, text }) : undefined;
+      const onDelta = streamId
+        ? (text: string) => void connection.sendNotification(GenerationDeltaNotification, { streamId, text })
+        : undefined;
       return service.complete(params, { signal, onDelta });
     }),
   );
@@ -137,7 +149,8 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
     handle('chat', (params, signal) =>
       service.chat(params, {
         signal,
-        onDelta: (text) => void connection.sendNotification(GenerationDeltaNotification, { streamId: params.streamId, text }),
+        onDelta: (text) =>
+          void connection.sendNotification(GenerationDeltaNotification, { streamId: params.streamId, text }),
       }),
     ),
   );
@@ -145,24 +158,43 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
   connection.onRequest(
     ProofCheckRequest,
     handle('proof/check', (params, signal) => {
-      if (!hooks.checkProof) throw new EngineError('proof checking is not available in this build', EngineErrorCodes.NotAvailable);
+      if (!hooks.checkProof)
+        throw new EngineError('proof checking is not available in this build', EngineErrorCodes.NotAvailable);
       return hooks.checkProof(params, { signal });
     }),
   );
 
-  connection.onRequest(StatsRequest, handle0('stats', async () => service.stats()));
-  connection.onRequest(RoutingProfileRequest, handle0('routing/profile', async () => service.routingProfile()));
+  connection.onRequest(
+    StatsRequest,
+    handle0('stats', async () => service.stats()),
+  );
+  connection.onRequest(
+    CacheInfoRequest,
+    handle0('cache/info', async () => service.cacheInfo()),
+  );
+  connection.onRequest(
+    CacheClearRequest,
+    handle0('cache/clear', async () => service.clearCache()),
+  );
+  connection.onRequest(
+    RoutingProfileRequest,
+    handle0('routing/profile', async () => service.routingProfile()),
+  );
   // not through handle(): it is sent every few seconds and must not fill the log
   connection.onRequest(PingRequest, () => ({ pid: process.pid }));
 
   connection.onRequest(
     ServeStartRequest,
     handle('serve/start', (params) => {
-      if (!hooks.serve) throw new EngineError('this build has no OpenAI-compatible server', EngineErrorCodes.NotAvailable);
+      if (!hooks.serve)
+        throw new EngineError('this build has no OpenAI-compatible server', EngineErrorCodes.NotAvailable);
       return hooks.serve.start(params);
     }),
   );
-  connection.onRequest(ServeStopRequest, handle0('serve/stop', async () => hooks.serve?.stop()));
+  connection.onRequest(
+    ServeStopRequest,
+    handle0('serve/stop', async () => hooks.serve?.stop()),
+  );
 
   connection.onRequest(
     CalibrateRequest,
