@@ -9,6 +9,11 @@ import { join } from 'node:path';
 const LEASE = /^lease-(\d+)$/;
 export const LAST_USED_FILE = 'last-used';
 
+/** Lease files are left out of a folder's size, so an entry's size does not depend on who has it loaded. */
+export function isLeaseFile(name: string): boolean {
+  return LEASE.test(name);
+}
+
 /** Whether a process with this pid runs on this machine (EPERM: it does, as another user). */
 export function pidAlive(pid: number): boolean {
   try {

@@ -58,14 +58,14 @@ export function clampCacheLimit(bytes: number): number {
   return Math.min(max, Math.max(min, Math.round(bytes)));
 }
 
-/** Bytes for people: `11.2 GB`, `512 MB`, `0 B` (decimal, as file managers show sizes). */
+/** Bytes for people, in the binary units the limit is usually written in: `11.2 GiB`, `512 MiB`, `0 B`. */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB', 'PB'];
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let v = bytes;
   let i = -1;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
     i++;
   }
   return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;

@@ -2,15 +2,15 @@
 // least recently used first, and clearing it. Only folders the cache itself made are touched (a complete build's
 // `NAME-KEY` with its manifest, a half-built `NAME-KEY.tmp-PID`, one being removed `NAME-KEY.evict-PID`): the root may
 // be a folder the user chose and shares with other files.
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CacheClearResult, CacheKept, GraphCacheEntry, GraphCacheInfo, WeightPrecision } from '../protocol';
-import { LAST_USED_FILE, liveLeases, pidAlive } from './cache-lease';
+import { isLeaseFile, LAST_USED_FILE, liveLeases, pidAlive } from './cache-lease';
 
 const ENTRY = /-[0-9a-f]{16}$/;
 const PARTIAL = /-[0-9a-f]{16}\.(tmp|evict)-(\d+)$/;
 
-/** Bytes of the files under a folder (0 when it is gone). */
+/** Bytes of the files under a folder, leases left out (0 when it is gone). */
 function folderBytes(dir: string): number {
   let n = 0;
   let names: string[];
@@ -20,6 +20,7 @@ function folderBytes(dir: string): number {
     return 0;
   }
   for (const name of names) {
+    if (isLeaseFile(name)) continue;
     try {
       const st = statSync(join(dir, name));
       n += st.isDirectory() ? folderBytes(join(dir, name)) : st.size;
@@ -166,9 +167,4 @@ export function trimCache(root: string, limitBytes: number, keep: string): Trimm
   }
   const overBy = total > limitBytes ? entries.filter((e) => !removed.includes(e)) : [];
   return { removed, totalBytes: total, overBy };
-}
-
-/** Whether a cache folder holds a complete build. */
-export function isComplete(dir: string): boolean {
-  return existsSync(join(dir, 'manifest.json'));
 }

@@ -44,7 +44,16 @@ describe('engine CLI', function () {
   });
 
   it('generate --tokens --json gives the greedy continuation with throughput figures', () => {
-    const r = engine('generate', '--model', v2, '--tokens', golden.prompts[1].tokens.join(','), '--max-tokens', '16', '--json');
+    const r = engine(
+      'generate',
+      '--model',
+      v2,
+      '--tokens',
+      golden.prompts[1].tokens.join(','),
+      '--max-tokens',
+      '16',
+      '--json',
+    );
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     for (const k of ['tokens', 'text', 'prefill_tokens_per_s', 'decode_tokens_per_s']) assert.ok(k in out, k);
@@ -54,7 +63,19 @@ describe('engine CLI', function () {
 
   it('generate --prompt streams text through the tokenizer; seeded sampling repeats', () => {
     const dir = fixtureWithMadeUpTokenizer();
-    const args = ['generate', '--model', dir, '--prompt', 'def f(x):', '--max-tokens', '6', '--temperature', '0.9', '--seed', '4'];
+    const args = [
+      'generate',
+      '--model',
+      dir,
+      '--prompt',
+      'def f(x):',
+      '--max-tokens',
+      '6',
+      '--temperature',
+      '0.9',
+      '--seed',
+      '4',
+    ];
     const a = engine(...args, '--json');
     const b = engine(...args, '--json');
     assert.equal(a.code, 0, a.stderr);
@@ -72,7 +93,13 @@ describe('engine CLI', function () {
       [16, 64],
     );
     for (const run of out.runs) {
-      for (const k of ['prefill_tokens_per_s', 'decode_tokens_per_s', 'time_to_first_token_ms', 'peak_rss_bytes', 'resident_expert_bytes']) {
+      for (const k of [
+        'prefill_tokens_per_s',
+        'decode_tokens_per_s',
+        'time_to_first_token_ms',
+        'peak_rss_bytes',
+        'resident_expert_bytes',
+      ]) {
         assert.ok(run[k] > 0, k);
       }
     }
@@ -80,10 +107,20 @@ describe('engine CLI', function () {
 
   it('prints one clear line and exits 1 on bad input', () => {
     const cases: [string[], RegExp][] = [
-      [['logits', '--model', v2, '--tokens', '5,999'], /^switchyard engine: token id 999 is out of range \(vocab_size 512\)\n$/],
-      [['logits', '--model', '/nonexistent/model', '--tokens', '1'], /^switchyard engine: \/nonexistent\/model: model folder does not exist\n$/],
+      [
+        ['logits', '--model', v2, '--tokens', '5,999'],
+        /^switchyard engine: token id 999 is out of range \(vocab_size 512\)\n$/,
+      ],
+      [
+        ['logits', '--model', '/nonexistent/model', '--tokens', '1'],
+        /^switchyard engine: \/nonexistent\/model: model folder does not exist\n$/,
+      ],
       [['logits', '--model', v2, '--tokens', 'a,b'], /^switchyard engine: --tokens must be comma-separated/],
       [['generate', '--model', v2, '--prompt', 'hello'], /has no tokenizer\.json: use --tokens IDS\n$/],
+      [
+        ['logits', '--model', v2, '--tokens', '1', '--cache-limit', '20 parsecs'],
+        /^switchyard engine: --cache-limit must be a byte count or a size such as 20GB, 512MiB or 20G, got "20 parsecs"\n$/,
+      ],
     ];
     for (const [args, msg] of cases) {
       const r = engine(...args);

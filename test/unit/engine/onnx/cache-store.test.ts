@@ -173,7 +173,7 @@ describe('graph cache limit and eviction', () => {
     assert.ok(existsSync(join(lease.dir, 'manifest.json')), 'the new one stays, though over the limit');
     assert.ok(
       lines.some((l) =>
-        /^warning: graph cache: big-f32-[0-9a-f]{16} alone takes 2\.0 MB, more than the cache limit of 1\.0 MB; kept/.test(
+        /^warning: graph cache: big-f32-[0-9a-f]{16} alone takes 1\.9 MiB, more than the cache limit of 977 KiB; kept/.test(
           l,
         ),
       ),
@@ -219,7 +219,8 @@ describe('graph cache limit: sizes with units', () => {
     assert.equal(clampCacheLimit(-3), 0);
     assert.equal(DEFAULT_GRAPH_CACHE_LIMIT, 32 * 2 ** 30);
     assert.equal(formatBytes(0), '0 B');
-    assert.equal(formatBytes(11.2e9), '11.2 GB');
-    assert.equal(formatBytes(512e6), '512 MB');
+    assert.equal(formatBytes(11.2 * 2 ** 30), '11.2 GiB');
+    assert.equal(formatBytes(512 * 2 ** 20), '512 MiB');
+    assert.equal(formatBytes(32 * 2 ** 30), '32.0 GiB');
   });
 });
