@@ -3,7 +3,7 @@
 // workspace's own values for them are ignored here too.
 import * as vscode from 'vscode';
 import type { CompletionSettings } from './completion/pipeline';
-import { readNumber, type NumberSetting } from './setting-bounds';
+import { readByteSize, readNumber, type NumberSetting } from './setting-bounds';
 import { parseAllowedOrigins } from './setting-origins';
 
 export const SECTION = 'switchyard';
@@ -41,6 +41,12 @@ export function engineThreads(): number {
   return num('engine.threads');
 }
 
+/** How big the graph cache may grow, in bytes; `error`: the setting could not be read (the default is used). */
+export function graphCacheLimit(): { bytes: number; error?: string } {
+  const cfg = settings();
+  return readByteSize((k) => cfg.get<unknown>(k), 'engine.graphCacheLimit');
+}
+
 export function inlineEnabled(): boolean {
   return settings().get<boolean>('completion.enabled', true);
 }
@@ -76,7 +82,9 @@ export function completionSettings(): CompletionSettings {
 export function contextExclude(): string[] {
   const i = settings().inspect<unknown>('completion.contextExclude');
   const lists = [i?.defaultValue, i?.globalValue, i?.workspaceValue, i?.workspaceFolderValue];
-  return [...new Set(lists.flatMap((l) => (Array.isArray(l) ? l.filter((g): g is string => typeof g === 'string') : [])))];
+  return [
+    ...new Set(lists.flatMap((l) => (Array.isArray(l) ? l.filter((g): g is string => typeof g === 'string') : []))),
+  ];
 }
 
 export function contextChunkLimits(): { maxChunks: number; maxCharsPerChunk: number } {
@@ -94,7 +102,9 @@ export function chatSettings(): { maxTokens: number; temperature: number; system
 }
 
 /** The user's routing strength, or undefined for the strength calibrated for the model (the setting's default). */
-export function routingStrength(cfg: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('switchyard')): number | undefined {
+export function routingStrength(
+  cfg: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('switchyard'),
+): number | undefined {
   const s = cfg.get<number | null>('routing.strength', null);
   return typeof s === 'number' ? num('routing.strength', cfg) : undefined;
 }
@@ -129,7 +139,8 @@ export function remoteSettings(): RemoteSettings {
 /** The engine's own OpenAI-compatible server for other tools; undefined when switched off. Restricted: an untrusted
  * workspace must not open a port on the user's machine, nor let a web page of its choosing use it.
  * `rejectedOrigins`: entries of `server.allowOrigins` that are not an origin, left out (the caller warns). */
-export function serverSettings(): { host: string; port: number; allowOrigins: string[]; rejectedOrigins: string[] } | undefined {
+export function serverSettings():
+  { host: string; port: number; allowOrigins: string[]; rejectedOrigins: string[] } | undefined {
   if (restricted<boolean>('server.enabled', false) !== true) return undefined;
   const { origins, rejected } = parseAllowedOrigins(restricted<unknown>('server.allowOrigins', []));
   return {

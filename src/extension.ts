@@ -4,7 +4,15 @@ import { CHAT_VIEW_ID, ChatViewProvider } from './chat/view';
 import { ASK_ABOUT_SELECTION, askAboutSelection, EXPLAIN_SELECTION, explainSelection } from './commands/selection';
 import { SHOW_MENU, showMenu, TOGGLE_INLINE, toggleInlineCompletions } from './commands/menu';
 import { SELECT_MODEL, selectModel } from './commands/model';
-import { COPY_SERVER_URL, copyServerUrl, SET_REMOTE_API_KEY, SET_SERVER_API_KEY, setRemoteApiKey, setServerApiKey } from './commands/api-keys';
+import { CLEAR_MODEL_CACHE, clearModelCache } from './commands/clear-cache';
+import {
+  COPY_SERVER_URL,
+  copyServerUrl,
+  SET_REMOTE_API_KEY,
+  SET_SERVER_API_KEY,
+  setRemoteApiKey,
+  setServerApiKey,
+} from './commands/api-keys';
 import { ApiKeys } from './engine/api-keys';
 import { SwitchyardInlineProvider } from './completion/provider';
 import { inlineEnabled } from './config';
@@ -34,7 +42,9 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
   const statusBar = new EngineStatusBar(engine, inlineEnabled);
   const onStats = statusBar.reportStats.bind(statusBar);
   const completion = new SwitchyardInlineProvider(engine, log, onStats);
-  const chat = new ChatViewProvider(context.extensionUri, context.workspaceState, engine, onStats, (line) => log.warn(line));
+  const chat = new ChatViewProvider(context.extensionUri, context.workspaceState, engine, onStats, (line) =>
+    log.warn(line),
+  );
 
   const command = (id: string, fn: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(
@@ -44,7 +54,9 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     completion,
     chat,
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, completion),
-    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, chat, {
+      webviewOptions: { retainContextWhenHidden: true },
+    }),
     command(EXPLAIN_SELECTION, () => explainSelection(chat)),
     command(ASK_ABOUT_SELECTION, () => askAboutSelection(chat)),
     command(TOGGLE_INLINE, async () => {
@@ -55,17 +67,22 @@ export function activate(context: vscode.ExtensionContext): SwitchyardApi {
     command('switchyard.restartEngine', () => engine.restart().catch(reportStartFailure)),
     command('switchyard.showEngineLog', () => log.show(true)),
     command(SELECT_MODEL, (folder?: vscode.Uri) => selectModel(engine, folder)),
+    command(CLEAR_MODEL_CACHE, () => clearModelCache(engine)),
     command(SHOW_MENU, () => showMenu(engine)),
     command(SET_REMOTE_API_KEY, (key?: string) => setRemoteApiKey(keys, key)),
     command(SET_SERVER_API_KEY, (key?: string) => setServerApiKey(keys, key)),
     command(COPY_SERVER_URL, () => copyServerUrl(engine)),
     command('switchyard.chat.newChat', () => chat.newChat()),
     command('switchyard.chat.stop', () => chat.stop()),
-    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('switchyard.completion') && statusBar.render()),
+    vscode.workspace.onDidChangeConfiguration(
+      (e) => e.affectsConfiguration('switchyard.completion') && statusBar.render(),
+    ),
   );
   // Check Proof: its controller talks to the same engine; "ask the model about this step" goes through the chat.
-  const proof = registerCheckProof(context, { sendRequest: (type, params, token) => engine.request(type, params, token) }, (text) =>
-    void chat.ask(undefined, text),
+  const proof = registerCheckProof(
+    context,
+    { sendRequest: (type, params, token) => engine.request(type, params, token) },
+    (text) => void chat.ask(undefined, text),
   );
 
   registerExpertRouting(context, engine);

@@ -1,7 +1,15 @@
 // The engine as the rest of the extension sees it: the supervisor, configured from settings, logging to a
 // LogOutputChannel, telling the user once when the engine crashed, restarting when the model setting changes.
 import * as vscode from 'vscode';
-import { backendKind, enginePrecision, engineThreads, modelPath, remoteSettings, serverSettings } from '../config';
+import {
+  backendKind,
+  enginePrecision,
+  engineThreads,
+  graphCacheLimit,
+  modelPath,
+  remoteSettings,
+  serverSettings,
+} from '../config';
 import { ApiKeys, serverOrigin } from './api-keys';
 import { redactUserinfo } from './redact';
 import { describeExit, EngineLaunchConfig, EngineSupervisor, errorMessage } from './supervisor';
@@ -9,9 +17,15 @@ import { describeExit, EngineLaunchConfig, EngineSupervisor, errorMessage } from
 export const ENGINE_LOG_NAME = 'Switchyard Engine';
 
 /** What the engine is started with, from the settings and the secret storage; throws naming the setting to fix. */
-async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, keys: ApiKeys): Promise<EngineLaunchConfig> {
+async function launchConfig(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  keys: ApiKeys,
+): Promise<EngineLaunchConfig> {
   const server = serverSettings();
   if (server?.rejectedOrigins.length) warnRejectedOrigins(log, server.rejectedOrigins);
+  const cacheLimit = graphCacheLimit();
+  if (cacheLimit.error) log.warn(cacheLimit.error);
   const config: EngineLaunchConfig = {
     spawn: {
       enginePath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'engine.js').fsPath,
@@ -22,7 +36,13 @@ async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOut
     modelPath: modelPath(context.extensionPath),
     threads: engineThreads(),
     precision: enginePrecision(),
-    serve: server && { host: server.host, port: server.port, apiKey: await keys.serverKey(), allowOrigins: server.allowOrigins },
+    graphCacheLimitBytes: cacheLimit.bytes,
+    serve: server && {
+      host: server.host,
+      port: server.port,
+      apiKey: await keys.serverKey(),
+      allowOrigins: server.allowOrigins,
+    },
   };
   if (backendKind() === 'local') return config;
   const remote = remoteSettings();
@@ -31,7 +51,8 @@ async function launchConfig(context: vscode.ExtensionContext, log: vscode.LogOut
       'switchyard.backend is "openai-compatible" but switchyard.remote.baseUrl is empty: set it to the server\'s address up to /v1 (e.g. http://gpu-box:8000/v1)',
     );
   }
-  if (!serverOrigin(remote.baseUrl)) throw new Error(`switchyard.remote.baseUrl '${redactUserinfo(remote.baseUrl)}' is not an http:// or https:// URL`);
+  if (!serverOrigin(remote.baseUrl))
+    throw new Error(`switchyard.remote.baseUrl '${redactUserinfo(remote.baseUrl)}' is not an http:// or https:// URL`);
   if (!remote.model) throw new Error('switchyard.remote.model is empty: set it to the model name the server serves');
   return { ...config, remote: { ...remote, apiKey: await keys.remoteKey(remote.baseUrl) } };
 }
@@ -48,22 +69,42 @@ function warnRejectedOrigins(log: vscode.LogOutputChannel, rejected: string[]): 
   void vscode.window.showWarningMessage(`Switchyard: ${message}`);
 }
 
-export function createEngineClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, keys: ApiKeys): EngineSupervisor {
-  const engine = new EngineSupervisor(() => launchConfig(context, log, keys), (line) => log.info(line));
+export function createEngineClient(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  keys: ApiKeys,
+): EngineSupervisor {
+  const engine = new EngineSupervisor(
+    () => launchConfig(context, log, keys),
+    (line) => log.info(line),
+  );
   const restart = () => engine.restart().catch((err) => reportStartFailure(err));
   // a settings change or a new key moves the server; a failure there is logged, never an unhandled rejection
-  const reconfigureServing = () => void engine.reconfigureServing().catch((err) => log.error(`local server not reconfigured: ${errorMessage(err)}`));
+  const reconfigureServing = () =>
+    void engine.reconfigureServing().catch((err) => log.error(`local server not reconfigured: ${errorMessage(err)}`));
   let toldServing: string | undefined;
 
   let toldAboutCrash = false;
   context.subscriptions.push(
     { dispose: () => void engine.dispose() },
     engine.onDidCrash(({ exit, restartInMs, hung }) => {
-      const what = hung ? `stopped answering (no reply for ${Math.round(hung.silentMs / 1000)} s)` : `crashed (${describeExit(exit)})`;
+      const what = hung
+        ? `stopped answering (no reply for ${Math.round(hung.silentMs / 1000)} s)`
+        : `crashed (${describeExit(exit)})`;
       if (restartInMs === undefined) {
         void vscode.window
-          .showErrorMessage(`Switchyard: the engine keeps ${hung ? 'hanging' : 'crashing'} (${hung ? 'it stopped answering' : describeExit(exit)}).`, 'Show Engine Log', 'Restart Engine')
-          .then((pick) => pick && vscode.commands.executeCommand(pick === 'Show Engine Log' ? 'switchyard.showEngineLog' : 'switchyard.restartEngine'));
+          .showErrorMessage(
+            `Switchyard: the engine keeps ${hung ? 'hanging' : 'crashing'} (${hung ? 'it stopped answering' : describeExit(exit)}).`,
+            'Show Engine Log',
+            'Restart Engine',
+          )
+          .then(
+            (pick) =>
+              pick &&
+              vscode.commands.executeCommand(
+                pick === 'Show Engine Log' ? 'switchyard.showEngineLog' : 'switchyard.restartEngine',
+              ),
+          );
         return;
       }
       // Once per session: a crash that recovers by itself is shown in the status bar, not in repeated pop-ups.
@@ -76,7 +117,11 @@ export function createEngineClient(context: vscode.ExtensionContext, log: vscode
     vscode.workspace.onDidChangeConfiguration((e) => {
       // remote.* matters only while the remote backend is on.
       const remote = backendKind() === 'openai-compatible' && e.affectsConfiguration('switchyard.remote');
-      const reload = remote || ['modelPath', 'engine.threads', 'engine.precision', 'backend'].some((k) => e.affectsConfiguration(`switchyard.${k}`));
+      const reload =
+        remote ||
+        ['modelPath', 'engine.threads', 'engine.precision', 'backend'].some((k) =>
+          e.affectsConfiguration(`switchyard.${k}`),
+        );
       if (reload) restart();
       // The local server moves without reloading the model (a restart applies it anyway).
       else if (e.affectsConfiguration('switchyard.server')) reconfigureServing();
@@ -120,11 +165,18 @@ export function reportStartFailure(err: unknown): void {
   if (backendKind() === 'openai-compatible') {
     // The fix is a setting or the key, not another model folder.
     void vscode.window
-      .showErrorMessage(`Switchyard: cannot use the remote server: ${msg}`, 'Retry', 'Open Settings', 'Set API Key', 'Show Engine Log')
+      .showErrorMessage(
+        `Switchyard: cannot use the remote server: ${msg}`,
+        'Retry',
+        'Open Settings',
+        'Set API Key',
+        'Show Engine Log',
+      )
       .then((pick) => {
         // a server that was down or a VPN that was off: try again without opening anything
         if (pick === 'Retry') void vscode.commands.executeCommand('switchyard.restartEngine');
-        else if (pick === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard.remote');
+        else if (pick === 'Open Settings')
+          void vscode.commands.executeCommand('workbench.action.openSettings', 'switchyard.remote');
         else if (pick === 'Set API Key') void vscode.commands.executeCommand('switchyard.setRemoteApiKey');
         else if (pick) void vscode.commands.executeCommand('switchyard.showEngineLog');
       });
@@ -132,5 +184,9 @@ export function reportStartFailure(err: unknown): void {
   }
   void vscode.window
     .showErrorMessage(`Switchyard: the engine could not start: ${msg}`, 'Select Model', 'Show Engine Log')
-    .then((pick) => pick && vscode.commands.executeCommand(pick === 'Select Model' ? 'switchyard.selectModel' : 'switchyard.showEngineLog'));
+    .then(
+      (pick) =>
+        pick &&
+        vscode.commands.executeCommand(pick === 'Select Model' ? 'switchyard.selectModel' : 'switchyard.showEngineLog'),
+    );
 }

@@ -4,6 +4,7 @@ import { CancellationToken, CancellationTokenSource, Emitter, Event, RequestType
 import {
   GenerationDelta,
   GenerationDeltaNotification,
+  InitializeParams,
   InitializeRequest,
   ModelInfo,
   ModelLoadParams,
@@ -37,6 +38,8 @@ export interface EngineLaunchConfig {
   modelPath: string;
   threads: number;
   precision?: ModelLoadParams['precision'];
+  /** the graph cache is trimmed to this after each load (undefined: the engine's default) */
+  graphCacheLimitBytes?: number;
   /** set: requests go to this OpenAI-compatible server (remote/connect) instead of a local model */
   remote?: RemoteConnectParams;
   /** set: the engine also answers other tools over the OpenAI API (serve/start), sharing its model */
@@ -128,7 +131,8 @@ export class EngineSupervisor {
     if (this.disposed) return Promise.reject(new Error('the engine client is shut down'));
     if (this.proc && !this.proc.hasExited && !this.starting) return Promise.resolve();
     // After a failed load or given-up restarts, only an explicit restart() tries again (no respawn per keystroke).
-    if (this._state === 'failed' && !this.starting) return Promise.reject(new Error(this._lastError ?? 'the engine failed'));
+    if (this._state === 'failed' && !this.starting)
+      return Promise.reject(new Error(this._lastError ?? 'the engine failed'));
     this.starting ??= this.launch().finally(() => (this.starting = undefined));
     return this.starting;
   }
@@ -186,7 +190,10 @@ export class EngineSupervisor {
       return await settleOnCancel(fn(proc.connection, source.token), source.token, method);
     } catch (err) {
       const silentMs = this.hung.get(proc);
-      if (silentMs !== undefined) throw new Error(`the engine stopped answering (${Math.round(silentMs / 1000)} s without a reply) and was restarted; send it again`);
+      if (silentMs !== undefined)
+        throw new Error(
+          `the engine stopped answering (${Math.round(silentMs / 1000)} s without a reply) and was restarted; send it again`,
+        );
       throw err;
     } finally {
       link?.dispose();
@@ -202,18 +209,40 @@ export class EngineSupervisor {
    * short-lived engine process does, and is stopped again.
    */
   async validateModel(path: string): Promise<ModelInfo> {
-    if (this.proc && !this.proc.hasExited && (this._state === 'ready' || this._state === 'busy')) {
-      return this.request(ModelLoadRequest, { path, validateOnly: true });
-    }
+    if (this.running) return this.request(ModelLoadRequest, { path, validateOnly: true });
+    return this.shortLived((c) => c.sendRequest(ModelLoadRequest, { path, validateOnly: true }));
+  }
+
+  /**
+   * A request that needs no model (cache/info, cache/clear): the running engine answers, else a short-lived engine
+   * process that loads none (so a clear works while no model can be loaded, and removes what the failed load built).
+   */
+  async requestWithoutModel<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R> {
+    if (this.running) return this.request0(type, token);
+    return this.shortLived((c) => c.sendRequest<R>(type.method));
+  }
+
+  private get running(): boolean {
+    return this.proc !== undefined && !this.proc.hasExited && (this._state === 'ready' || this._state === 'busy');
+  }
+
+  private async shortLived<R>(send: (c: EngineProcess['connection']) => Promise<R>): Promise<R> {
     const cfg = await this.config();
-    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
+    const proc = EngineProcess.spawn({
+      ...cfg.spawn,
+      onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)),
+    });
     try {
       const exited = proc.exited.then((e) => Promise.reject(new Error(`the engine exited (${describeExit(e)})`)));
-      await Promise.race([proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }), exited]);
-      return await Promise.race([proc.connection.sendRequest(ModelLoadRequest, { path, validateOnly: true }), exited]);
+      await Promise.race([proc.connection.sendRequest(InitializeRequest, this.initializeParams(cfg)), exited]);
+      return await Promise.race([send(proc.connection), exited]);
     } finally {
       await proc.stop();
     }
+  }
+
+  private initializeParams(cfg: EngineLaunchConfig): InitializeParams {
+    return { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads, graphCacheLimitBytes: cfg.graphCacheLimitBytes };
   }
 
   /** For tests: the running engine process. */
@@ -256,7 +285,9 @@ export class EngineSupervisor {
       }
       this._serving = await proc.connection.sendRequest(ServeStartRequest, params);
       this._servingError = undefined;
-      this.log(`serving the OpenAI API at ${this._serving.url} as '${this._serving.modelId}'${params.apiKey ? ' (API key required)' : ''}`);
+      this.log(
+        `serving the OpenAI API at ${this._serving.url} as '${this._serving.modelId}'${params.apiKey ? ' (API key required)' : ''}`,
+      );
     } catch (err) {
       this._serving = undefined;
       this._servingError = errorMessage(err);
@@ -270,7 +301,9 @@ export class EngineSupervisor {
     this._serving = undefined;
     this._servingError = undefined;
     if (was) {
-      await proc.connection.sendRequest(ServeStopRequest).catch((err) => this.log(`serve/stop failed: ${errorMessage(err)}`));
+      await proc.connection
+        .sendRequest(ServeStopRequest)
+        .catch((err) => this.log(`serve/stop failed: ${errorMessage(err)}`));
       this.log(`stopped serving at ${was.url}`);
     }
     this.servingEmitter.fire();
@@ -287,7 +320,10 @@ export class EngineSupervisor {
       this.setState('failed');
       throw new Error(this._lastError);
     }
-    const proc = EngineProcess.spawn({ ...cfg.spawn, onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)) });
+    const proc = EngineProcess.spawn({
+      ...cfg.spawn,
+      onStderrLine: (l) => (cfg.spawn.onStderrLine ?? this.log)(redactUserinfo(l)),
+    });
     this.proc = proc;
     this.starts++;
     this.log(`engine started (pid ${proc.pid}) with ${cfg.spawn.enginePath}`);
@@ -300,7 +336,7 @@ export class EngineSupervisor {
     void proc.exited.then((exit) => this.onExit(proc, exit));
     try {
       const init = await Promise.race([
-        proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }),
+        proc.connection.sendRequest(InitializeRequest, this.initializeParams(cfg)),
         proc.exited.then((e) => Promise.reject(new Error(`the engine exited during start (${describeExit(e)})`))),
       ]);
       if (init.protocolVersion !== PROTOCOL_VERSION) {
@@ -313,7 +349,10 @@ export class EngineSupervisor {
         this.log(`connected: requests go to ${this._model.path} (routing skew is off over the OpenAI API)`);
       } else {
         this.log(`engine ${init.engineVersion}: loading ${cfg.modelPath}`);
-        this._model = await proc.connection.sendRequest(ModelLoadRequest, { path: cfg.modelPath, precision: cfg.precision });
+        this._model = await proc.connection.sendRequest(ModelLoadRequest, {
+          path: cfg.modelPath,
+          precision: cfg.precision,
+        });
         this.log(`model ${this._model.name} loaded (${this._model.parameters} parameters)`);
       }
       this.endProgress();
@@ -362,7 +401,8 @@ export class EngineSupervisor {
     if (this.starting) return; // launch() reports it
     const restartInMs = this.backoff.nextDelay(Date.now() - proc.startedAt);
     this.setState(restartInMs === undefined ? 'failed' : 'crashed');
-    if (restartInMs === undefined) this._lastError = `the engine keeps ${silentMs !== undefined ? 'hanging' : 'crashing'} (${describeExit(exit)})`;
+    if (restartInMs === undefined)
+      this._lastError = `the engine keeps ${silentMs !== undefined ? 'hanging' : 'crashing'} (${describeExit(exit)})`;
     this.crashEmitter.fire({ exit, restartInMs, ...(silentMs !== undefined ? { hung: { silentMs } } : {}) });
     if (restartInMs !== undefined) {
       this.restartTimer = setTimeout(() => {
