@@ -1,7 +1,7 @@
 // Which cache folders are in use, and when each was last used. An engine that loads a model holds a lease on its
 // folder (a file `lease-PID` in it) until the model is disposed, so another engine sharing the cache never evicts
 // graphs that are open; a lease whose process has died is ignored. The last use is the mtime of `last-used`, touched
-// on every load (the manifest's own mtime stays the build time).
+// on every load and release (the manifest's own mtime stays the build time).
 import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +66,7 @@ export interface CacheLease {
 /** Leases this process holds, per folder: two loads of one model share the file, the last release removes it. */
 const held = new Map<string, number>();
 
-/** Takes a lease on a complete folder and marks it used now; throws when the folder is gone (evicted meanwhile). */
+/** Takes a lease on a complete folder and marks it used now (and again at release); throws when the folder is gone. */
 export function holdLease(dir: string): CacheLease {
   writeLease(dir);
   held.set(dir, (held.get(dir) ?? 0) + 1);
@@ -84,6 +84,12 @@ export function holdLease(dir: string): CacheLease {
       }
       held.delete(dir);
       rmSync(join(dir, `lease-${process.pid}`), { force: true });
+      // a model loaded for days was in use all along: its last use is now, not its load
+      try {
+        touchLastUsed(dir);
+      } catch {
+        // the folder was removed behind our back (a damaged cache being rebuilt)
+      }
     },
   };
 }
