@@ -238,15 +238,8 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   const { cfg, ckpt, tokenizer, info } = validateModelDir(dir, opts);
   const cacheRoot = resolve(opts.cacheDir ?? defaultCacheRoot());
   const cachePolicy = { limitBytes: opts.cacheLimitBytes };
-  let files = await ensureGraphs(
-    cfg,
-    ckpt,
-    softmaxScale(cfg),
-    cacheRoot,
-    info.precision,
-    opts.onBuildProgress,
-    cachePolicy,
-  );
+  const graphs = () =>
+    ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress, cachePolicy);
   const correction: (Float32Array | undefined)[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const name = `${layerPrefix(l)}mlp.gate.e_score_correction_bias`;
@@ -272,6 +265,8 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
       return m;
     });
   }
+  // after the checks above: a bad request fails before a first load spends minutes building, and holds no lease
+  let files = await graphs();
   const prepacked = info.precision !== 'f32';
   const sessions = {
     threads: opts.threads ?? defaultThreads(),
@@ -286,15 +281,7 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     // a damaged cache (a file deleted or truncated behind our back): rebuild it once
     files.release();
     rmSync(files.dir, { recursive: true, force: true });
-    files = await ensureGraphs(
-      cfg,
-      ckpt,
-      softmaxScale(cfg),
-      cacheRoot,
-      info.precision,
-      opts.onBuildProgress,
-      cachePolicy,
-    );
+    files = await graphs();
     try {
       transformer = await Transformer.create(cfg, files, sessions);
     } catch (e) {
