@@ -10,14 +10,27 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  logits: { what: 'prefill (or --decode) a token list, print logits and selected experts', load: () => import('./cli/logits') },
+  logits: {
+    what: 'prefill (or --decode) a token list, print logits and selected experts',
+    load: () => import('./cli/logits'),
+  },
   generate: { what: 'generate text from a prompt or token ids', load: () => import('./cli/generate') },
   bench: { what: 'prefill / decode throughput, time to first token, memory', load: () => import('./cli/bench') },
   perplexity: { what: 'bits per byte of a model on a file', load: () => import('./cli/perplexity') },
   calibrate: { what: 'compute a routing-skew domain profile for a model', load: () => import('./cli/calibrate') },
-  proof: { what: 'proof check FILE | proof bench FILE.jsonl: check derivations step by step', load: () => import('./cli/proof') },
+  proof: {
+    what: 'proof check FILE | proof bench FILE.jsonl: check derivations step by step',
+    load: () => import('./cli/proof'),
+  },
   serve: { what: 'OpenAI-compatible HTTP server on loopback', load: () => import('./cli/serve') },
-  tokenize: { what: "a text's token ids under the model's tokenizer (--json: {\"tokens\": [...]})", load: () => import('./cli/tokenize') },
+  cache: {
+    what: 'the graph cache: its models, sizes and last use (--clear: remove those not in use)',
+    load: () => import('./cli/cache'),
+  },
+  tokenize: {
+    what: 'a text\'s token ids under the model\'s tokenizer (--json: {"tokens": [...]})',
+    load: () => import('./cli/tokenize'),
+  },
   detokenize: { what: 'the text of token ids (--json: {"content": ...})', load: () => import('./cli/detokenize') },
 };
 
