@@ -3,7 +3,7 @@
 // overflows setTimeout (which then fires at once), a huge thread count or token budget hangs the engine. So each number
 // is clamped when it is read (src/config.ts), and package.json declares the same bounds (a unit test holds them equal).
 // Free of the VS Code API, so the rule is unit-tested in plain Node.
-import { GRAPH_CACHE_LIMIT_BOUNDS, parseByteSize } from '../engine/onnx/cache-limit';
+import { formatBytes, GRAPH_CACHE_LIMIT_BOUNDS, parseByteSize } from '../engine/onnx/cache-limit';
 
 export interface NumberBounds {
   min: number;
@@ -61,6 +61,9 @@ export function readByteSize(
   try {
     return { bytes: clampNumber(parseByteSize(value, `switchyard.${key}`), bounds) };
   } catch (e) {
-    return { bytes: bounds.fallback, error: `${(e as Error).message}; using ${bounds.fallback} bytes` };
+    return {
+      bytes: bounds.fallback,
+      error: `${(e as Error).message}; using the default, ${formatBytes(bounds.fallback)}`,
+    };
   }
 }

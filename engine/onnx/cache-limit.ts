@@ -24,15 +24,18 @@ const UNITS: Record<string, number> = {
   mb: 1e6,
   gb: 1e9,
   tb: 1e12,
+  pb: 1e15,
   kib: 2 ** 10,
   mib: 2 ** 20,
   gib: 2 ** 30,
   tib: 2 ** 40,
+  pib: 2 ** 50,
   // `20G` / `512M` as `du -h` and `df -h` print them: binary
   k: 2 ** 10,
   m: 2 ** 20,
   g: 2 ** 30,
   t: 2 ** 40,
+  p: 2 ** 50,
 };
 
 /**
