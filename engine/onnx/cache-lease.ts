@@ -31,6 +31,22 @@ export function writeLease(folder: string): void {
 }
 
 /**
+ * When a process started (ms since the epoch), where the OS says (Linux: /proc); undefined elsewhere. A lease older
+ * than its pid's process was left by a dead engine whose pid was reused.
+ */
+function processStartMs(pid: number): number | undefined {
+  try {
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command name, which may itself hold spaces and parentheses; starttime is field 22
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isFinite(btime) && Number.isFinite(ticks) ? btime * 1000 + ticks * 10 : undefined; // USER_HZ 100
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The pids holding live leases on a folder. A lease written on another machine (a cache on a shared disk) cannot be
  * checked and counts as live: keeping a folder too long costs disk, removing one in use breaks a running engine.
  */
@@ -46,15 +62,23 @@ export function liveLeases(dir: string): number[] {
     const m = LEASE.exec(name);
     if (!m) continue;
     const pid = Number(m[1]);
-    let host: string | undefined;
+    let lease: { host?: string; since?: string } = {};
     try {
-      host = (JSON.parse(readFileSync(join(dir, name), 'utf8')) as { host?: string }).host;
+      lease = JSON.parse(readFileSync(join(dir, name), 'utf8')) as typeof lease;
     } catch {
       // a lease half written or unreadable: judge it by its pid
     }
-    if ((host !== undefined && host !== hostname()) || pidAlive(pid)) pids.push(pid);
+    if (lease.host !== undefined && lease.host !== hostname()) pids.push(pid);
+    else if (pidAlive(pid) && !outlived(pid, lease.since)) pids.push(pid);
   }
   return pids;
+}
+
+/** The lease was written before its pid's process started (with a few seconds' slack for clock granularity). */
+function outlived(pid: number, since: string | undefined): boolean {
+  const started = processStartMs(pid);
+  const written = since === undefined ? NaN : Date.parse(since);
+  return started !== undefined && Number.isFinite(written) && written < started - 5000;
 }
 
 /** One model's hold on a cache folder; `release` is idempotent. */

@@ -2,7 +2,7 @@
 // the one just built; leases and half-built folders of dead processes do not count; a limit is written with units.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { liveLeases, touchLastUsed } from '../../../../engine/onnx/cache-lease';
@@ -29,8 +29,8 @@ function entry(root: string, name: string, bytes: number, minutesAgo: number): s
   return dir;
 }
 
-function lease(dir: string, pid: number, host = hostname()): void {
-  writeFileSync(join(dir, `lease-${pid}`), JSON.stringify({ pid, host, since: new Date().toISOString() }));
+function lease(dir: string, pid: number, host = hostname(), since = new Date()): void {
+  writeFileSync(join(dir, `lease-${pid}`), JSON.stringify({ pid, host, since: since.toISOString() }));
 }
 
 /** A pid that ran and has exited. */
@@ -102,6 +102,15 @@ describe('graph cache limit and eviction', () => {
     lease(remote, deadPid(), 'another-machine');
     assert.deepEqual(liveLeases(held), [other]);
     assert.deepEqual(liveLeases(stale), []);
+    if (process.platform === 'linux') {
+      // a dead engine's pid taken by a newer process: the lease is older than the process, so it is stale too
+      const reused = entry(root, 'reused', 10, 45);
+      lease(reused, other, hostname(), new Date(Date.now() - 3600_000));
+      assert.deepEqual(liveLeases(reused), []);
+      lease(reused, process.pid, hostname(), new Date(Date.now() - 3600_000 * 24 * 365 * 30));
+      assert.deepEqual(liveLeases(reused), []);
+      rmSync(reused, { recursive: true });
+    }
     assert.equal(liveLeases(remote).length, 1, 'a lease from another machine cannot be checked: it counts');
     const r = trimCache(root, 0, current);
     assert.deepEqual(
