@@ -3,6 +3,8 @@
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
 import { EngineError } from '../errors';
 import {
+  CacheClearRequest,
+  CacheInfoRequest,
   CalibrateRequest,
   ChatRequest,
   CompleteRequest,
@@ -106,6 +108,7 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
         );
       }
       service.setThreads(params.threads);
+      service.setCacheLimit(params.graphCacheLimitBytes);
       return { protocolVersion: PROTOCOL_VERSION, engineVersion: ENGINE_VERSION };
     }),
   );
@@ -164,6 +167,14 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
   connection.onRequest(
     StatsRequest,
     handle0('stats', async () => service.stats()),
+  );
+  connection.onRequest(
+    CacheInfoRequest,
+    handle0('cache/info', async () => service.cacheInfo()),
+  );
+  connection.onRequest(
+    CacheClearRequest,
+    handle0('cache/clear', async () => service.clearCache()),
   );
   connection.onRequest(
     RoutingProfileRequest,

@@ -1,7 +1,10 @@
 // Select Model: a folder or GGUF file picker; the engine validates the model (config, tensors, tokenizer) before it is
-// saved.
+// saved. The message that confirms it shows how much disk the graph cache holds, with a way to clear it.
 import * as vscode from 'vscode';
+import { CacheInfoRequest } from '../../engine/protocol';
+import { cacheSummary } from '../engine/graph-cache-text';
 import type { EngineSupervisor } from '../engine/supervisor';
+import { CommandIds } from './ids';
 
 export async function selectModel(engine: EngineSupervisor, folder?: vscode.Uri): Promise<boolean> {
   const picked = folder ?? (await pickModel());
@@ -15,9 +18,16 @@ export async function selectModel(engine: EngineSupervisor, folder?: vscode.Uri)
     await vscode.workspace
       .getConfiguration('switchyard')
       .update('modelPath', picked.fsPath, vscode.ConfigurationTarget.Global);
-    void vscode.window.showInformationMessage(
-      `Switchyard: using ${info.name} (${info.modelType}, ${(info.parameters / 1e6).toFixed(1)}M parameters).`,
-    );
+    // best effort: an engine that cannot list its cache must not make the choice look failed
+    const cache = await engine.requestWithoutModel(CacheInfoRequest).catch(() => undefined);
+    const clear = 'Clear Model Cache…';
+    void vscode.window
+      .showInformationMessage(
+        `Switchyard: using ${info.name} (${info.modelType}, ${(info.parameters / 1e6).toFixed(1)}M parameters).` +
+          (cache ? ` Graph cache: ${cacheSummary(cache)}.` : ''),
+        ...(cache?.entries.length ? [clear] : []),
+      )
+      .then((pick) => pick === clear && vscode.commands.executeCommand(CommandIds.clearModelCache));
     return true;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
