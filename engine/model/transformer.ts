@@ -6,7 +6,8 @@ import * as ort from 'onnxruntime-node';
 import type { ModelConfig } from '../checkpoint/config';
 import { DataType, GraphBuilder } from '../onnx/builder';
 import type { GraphFiles } from './graphs';
-import { type WeightSource, linearWeight, rmsNorm, vectorWeight } from '../onnx/ops';
+import { type WeightSource, isQuantized, linear, quantBits, rmsNorm, vectorWeight } from '../onnx/ops';
+import { QUANT_BLOCK_SIZE, quantizeBlockwise } from '../onnx/quantize';
 import { createSession, f32Tensor } from '../onnx/session';
 import type { SelectionBias } from '../runtime/api';
 import { LatentCache } from './latent-cache';
@@ -20,12 +21,33 @@ import { ropeInvFreq, ropeTables } from './rope';
 export const EmbedIO = { in: ['input_ids'], out: ['hidden'] } as const;
 export const HeadIO = { in: ['hidden'], out: ['logits'] } as const;
 
-/** input_ids [T] -> hidden [T, d]: a Gather from embed_tokens. */
+/**
+ * input_ids [T] -> hidden [T, d]: a Gather from embed_tokens. Quantized (when d is whole blocks), the table is stored as
+ * MatMulNBits' blocks along d and com.microsoft GatherBlockQuantized dequantizes only the gathered rows.
+ */
 export function embedGraph(cfg: ModelConfig, src: WeightSource): Uint8Array {
   const g = new GraphBuilder('embed');
   const ids = g.input(EmbedIO.in[0], ['T'], DataType.INT64);
-  const table = g.weight('model.embed_tokens.weight', src.ckpt.readF32('model.embed_tokens.weight'), [cfg.vocab_size, cfg.hidden_size], src.file);
-  g.output(g.op('Gather', [table, ids], { axis: 0 }), EmbedIO.out[0], ['T', cfg.hidden_size]);
+  const [V, d] = [cfg.vocab_size, cfg.hidden_size];
+  const w = src.ckpt.readF32('model.embed_tokens.weight');
+  let hidden: string;
+  if (isQuantized(src) && d % QUANT_BLOCK_SIZE === 0) {
+    const bits = quantBits(src);
+    const q = quantizeBlockwise(w, V, d, bits);
+    const data = g.rawWeight(
+      `model.embed_tokens.weight.q${bits}`,
+      q.packed,
+      [V, (d * bits) / 8],
+      DataType.UINT8,
+      src.file,
+    );
+    const scales = g.weight('model.embed_tokens.weight.scales', q.scales, [V, q.blocks], src.file);
+    const attrs = { bits, block_size: QUANT_BLOCK_SIZE, gather_axis: 0, quantize_axis: 1 };
+    hidden = g.op('GatherBlockQuantized', [data, ids, scales], attrs, 'com.microsoft');
+  } else {
+    hidden = g.op('Gather', [g.weight('model.embed_tokens.weight', w, [V, d], src.file), ids], { axis: 0 });
+  }
+  g.output(hidden, EmbedIO.out[0], ['T', d]);
   return g.serialize();
 }
 
@@ -34,7 +56,7 @@ export function headGraph(cfg: ModelConfig, src: WeightSource): Uint8Array {
   const g = new GraphBuilder('head');
   const h = g.input(HeadIO.in[0], ['T', cfg.hidden_size]);
   const x = rmsNorm(g, h, vectorWeight(g, src, 'model.norm.weight', cfg.hidden_size), cfg.rms_norm_eps);
-  const logits = g.op('MatMul', [x, linearWeight(g, src, 'lm_head.weight', cfg.vocab_size, cfg.hidden_size)]);
+  const logits = linear(g, src, 'lm_head.weight', cfg.vocab_size, cfg.hidden_size, x);
   g.output(logits, HeadIO.out[0], ['T', cfg.vocab_size]);
   return g.serialize();
 }
@@ -59,8 +81,8 @@ export interface TransformerOptions {
   threads: number;
   /** per layer, e_score_correction_bias (noaux_tc MoE layers), else undefined */
   correctionBias: (Float32Array | undefined)[];
-  /** quantized experts need their prepacked layout (onnxruntime-node's fast MatMulNBits kernel) */
-  prepackExperts?: boolean;
+  /** quantized graphs need their prepacked layout (onnxruntime-node's fast MatMulNBits kernel) */
+  prepack?: boolean;
   /** which rows each routed expert runs on; default only the selected ones (bench/ passes a dense baseline) */
   dispatch?: ExpertDispatch;
 }
@@ -78,13 +100,15 @@ export class Transformer {
   }
 
   static async create(cfg: ModelConfig, files: GraphFiles, opts: TransformerOptions): Promise<Transformer> {
-    const embed = await createSession(files.embed, opts.threads);
-    const head = await createSession(files.head, opts.threads);
+    const embed = await createSession(files.embed, opts.threads); // GatherBlockQuantized reads the mapped table: no prepacking, only touched rows resident
+    const head = await createSession(files.head, opts.threads, opts.prepack);
     const blocks: Block[] = [];
     for (let l = 0; l < cfg.num_hidden_layers; l++) {
-      const graph = await createSession(files.attention[l], opts.threads);
+      const graph = await createSession(files.attention[l], opts.threads, opts.prepack);
       const e = files.experts[l];
-      const moe = e ? new MoE(cfg, await createSession(e, opts.threads, opts.prepackExperts), opts.correctionBias[l], opts.dispatch) : undefined;
+      const moe = e
+        ? new MoE(cfg, await createSession(e, opts.threads, opts.prepack), opts.correctionBias[l], opts.dispatch)
+        : undefined;
       blocks.push(new Block(cfg, l, graph, moe));
     }
     return new Transformer(cfg, embed, blocks, head);
@@ -100,7 +124,11 @@ export class Transformer {
     const T = tokens.length;
     const P = cache.length;
     cache.reserve(T);
-    const ids = new ort.Tensor('int64', BigInt64Array.from(tokens, (t) => BigInt(t)), [T]);
+    const ids = new ort.Tensor(
+      'int64',
+      BigInt64Array.from(tokens, (t) => BigInt(t)),
+      [T],
+    );
     let hidden = (await this.embed.run({ [EmbedIO.in[0]]: ids }))[EmbedIO.out[0]]; // [T, d]
     const { cos, sin } = ropeTables(this.invFreq, P, T);
     const positions: PositionFeeds = {
@@ -110,13 +138,18 @@ export class Transformer {
     };
     const routing: Routing[] = []; // one per MoE layer so far, so routing.length is the next MoE layer's index
     for (const block of this.blocks) {
-      const out = await block.forward(hidden, positions, cache, { selection: opts.selectionBias?.[routing.length], routerScores: opts.routerScores });
+      const out = await block.forward(hidden, positions, cache, {
+        selection: opts.selectionBias?.[routing.length],
+        routerScores: opts.routerScores,
+      });
       hidden = out.hidden;
       if (out.routing) routing.push(out.routing);
     }
     cache.commit(tokens);
     const rows = opts.allLogits ? T : 1;
-    const last = opts.allLogits ? hidden : f32Tensor((hidden.data as Float32Array).subarray((T - 1) * d, T * d), [1, d]);
+    const last = opts.allLogits
+      ? hidden
+      : f32Tensor((hidden.data as Float32Array).subarray((T - 1) * d, T * d), [1, d]);
     const logits = (await this.head.run({ [HeadIO.in[0]]: last }))[HeadIO.out[0]].data as Float32Array; // [rows, V]
     return { logits, rows, routing };
   }

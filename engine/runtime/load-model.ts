@@ -37,7 +37,10 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
   const tokenizer = CheckpointTokenizer.load(abs, cfg);
   const requested = opts.precision ?? 'f32';
   if (!['auto', 'f32', 'int8', 'int4'].includes(requested)) {
-    throw new EngineError(`precision '${requested}' is not supported (auto, f32, int8, int4 are)`, EngineErrorCodes.BadInput);
+    throw new EngineError(
+      `precision '${requested}' is not supported (auto, f32, int8, int4 are)`,
+      EngineErrorCodes.BadInput,
+    );
   }
   const tensors = expectedTensors(cfg);
   const precision = requested === 'auto' ? choosePrecision(tensors, opts.totalMemoryBytes ?? totalmem()) : requested;
@@ -91,7 +94,10 @@ class DeepseekModel implements LoadedModel {
     if (tokens.length === 0) throw new EngineError('empty token list', EngineErrorCodes.BadInput);
     for (const t of tokens) {
       if (!Number.isInteger(t) || t < 0 || t >= this.cfg.vocab_size) {
-        throw new EngineError(`token id ${t} is out of range (vocab_size ${this.cfg.vocab_size})`, EngineErrorCodes.BadInput);
+        throw new EngineError(
+          `token id ${t} is out of range (vocab_size ${this.cfg.vocab_size})`,
+          EngineErrorCodes.BadInput,
+        );
       }
     }
   }
@@ -101,10 +107,19 @@ class DeepseekModel implements LoadedModel {
     const L = this.info.moeLayers;
     const E = this.cfg.n_routed_experts;
     if (bias !== undefined) {
-      if (bias.length !== L) throw new EngineError(`selectionBias has ${bias.length} layers, the model has ${L} MoE layers`, EngineErrorCodes.BadInput);
+      if (bias.length !== L)
+        throw new EngineError(
+          `selectionBias has ${bias.length} layers, the model has ${L} MoE layers`,
+          EngineErrorCodes.BadInput,
+        );
       bias.forEach((b, i) => {
-        if (b.length !== E) throw new EngineError(`selectionBias[${i}] has ${b.length} entries, the model has ${E} routed experts`, EngineErrorCodes.BadInput);
-        if (b.some((x) => Number.isNaN(x))) throw new EngineError(`selectionBias[${i}] contains NaN`, EngineErrorCodes.BadInput);
+        if (b.length !== E)
+          throw new EngineError(
+            `selectionBias[${i}] has ${b.length} entries, the model has ${E} routed experts`,
+            EngineErrorCodes.BadInput,
+          );
+        if (b.some((x) => Number.isNaN(x)))
+          throw new EngineError(`selectionBias[${i}] contains NaN`, EngineErrorCodes.BadInput);
       });
     }
     if (!this.keptMask) return bias;
@@ -121,9 +136,22 @@ class DeepseekModel implements LoadedModel {
       const cache = this.transformer.newCache();
       const steps: StepResult[] = [];
       if (opts.decode) {
-        for (const t of tokens) steps.push(await this.transformer.step([t], cache, { selectionBias, allLogits: true, routerScores: opts.routerScores }));
+        for (const t of tokens)
+          steps.push(
+            await this.transformer.step([t], cache, {
+              selectionBias,
+              allLogits: true,
+              routerScores: opts.routerScores,
+            }),
+          );
       } else {
-        steps.push(await this.transformer.step(tokens, cache, { selectionBias, allLogits: true, routerScores: opts.routerScores }));
+        steps.push(
+          await this.transformer.step(tokens, cache, {
+            selectionBias,
+            allLogits: true,
+            routerScores: opts.routerScores,
+          }),
+        );
       }
       const V = this.cfg.vocab_size;
       const logits: Float32Array[] = [];
@@ -154,7 +182,10 @@ class DeepseekModel implements LoadedModel {
   generate(prompt: number[], opts: GenerateOptions): Promise<GenerateResult> {
     this.checkTokens(prompt);
     if (!Number.isInteger(opts.maxTokens) || opts.maxTokens < 0) {
-      throw new EngineError(`maxTokens must be a non-negative integer, got ${opts.maxTokens}`, EngineErrorCodes.BadInput);
+      throw new EngineError(
+        `maxTokens must be a non-negative integer, got ${opts.maxTokens}`,
+        EngineErrorCodes.BadInput,
+      );
     }
     const selectionBias = this.selectionBias(opts.selectionBias);
     const eosIds = opts.ignoreEos ? [] : (this.tokenizer?.eosIds ?? this.cfg.eos_token_ids);
@@ -212,11 +243,17 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
   let keptMask: Float32Array[] | undefined;
   if (opts.keptExperts) {
     if (opts.keptExperts.length !== info.moeLayers) {
-      throw new EngineError(`keptExperts has ${opts.keptExperts.length} layers, the model has ${info.moeLayers} MoE layers`, EngineErrorCodes.BadInput);
+      throw new EngineError(
+        `keptExperts has ${opts.keptExperts.length} layers, the model has ${info.moeLayers} MoE layers`,
+        EngineErrorCodes.BadInput,
+      );
     }
     keptMask = opts.keptExperts.map((kept, i) => {
       if (kept.length < cfg.num_experts_per_tok) {
-        throw new EngineError(`keptExperts[${i}] keeps ${kept.length} experts, fewer than num_experts_per_tok ${cfg.num_experts_per_tok}`, EngineErrorCodes.BadInput);
+        throw new EngineError(
+          `keptExperts[${i}] keeps ${kept.length} experts, fewer than num_experts_per_tok ${cfg.num_experts_per_tok}`,
+          EngineErrorCodes.BadInput,
+        );
       }
       const m = new Float32Array(cfg.n_routed_experts).fill(-Infinity);
       for (const e of kept) m[e] = 0;
@@ -224,7 +261,12 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     });
   }
   const prepacked = info.precision !== 'f32';
-  const sessions = { threads: opts.threads ?? defaultThreads(), correctionBias: correction, prepackExperts: prepacked, dispatch: opts.expertDispatch };
+  const sessions = {
+    threads: opts.threads ?? defaultThreads(),
+    correctionBias: correction,
+    prepack: prepacked,
+    dispatch: opts.expertDispatch,
+  };
   let transformer: Transformer;
   try {
     transformer = await Transformer.create(cfg, files, sessions);
@@ -235,7 +277,9 @@ export async function loadModel(dir: string, opts: LoadOptions = {}): Promise<Lo
     try {
       transformer = await Transformer.create(cfg, files, sessions);
     } catch (e) {
-      throw new EngineError(`onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`);
+      throw new EngineError(
+        `onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`,
+      );
     }
   }
   return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask, prepacked);
