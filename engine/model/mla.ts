@@ -78,7 +78,9 @@ export function mla(
   const [cKV, kPeAll] = g.node('Split', [all, g.constI64([r, R])], { axis: -1 }, 2); // [S, r], [S, R]
   const qNopeH = g.op('Transpose', [qNope], { perm: [1, 0, 2] }); // [H, T, nope]
   const qPeH = g.op('Transpose', [qPeRot], { perm: [1, 0, 2] }); // [H, T, R]
-  const qLat = absorbedUK(g, src, `${a}kv_b_proj`, wkvB, H, nope, v, r, qNopeH); // [H, T, r]
+  // W_UK_h^T [r, nope]: qLat_h = qNope_h W_UK_h
+  const wUKt = (h: number) => transpose(headRows(wkvB, h, nope, v, r, 0, nope), nope, r);
+  const qLat = perHeadLinear(g, src, `${a}kv_b_proj.w_uk_t`, H, r, nope, wUKt, qNopeH); // [H, T, r]
   const scores = g.op('Add', [
     g.op('MatMul', [qLat, g.op('Transpose', [cKV], { perm: [1, 0] })]),
     g.op('MatMul', [qPeH, g.op('Transpose', [kPeAll], { perm: [1, 0] })]),
@@ -86,7 +88,8 @@ export function mla(
   const scaled = g.op('Add', [g.op('Mul', [scores, g.constF32([softmaxScale], [])]), inp.mask]);
   const probs = g.op('Softmax', [scaled], { axis: -1 });
   const oLat = g.op('MatMul', [probs, cKV]); // [H, T, r]
-  const o = absorbedUV(g, src, `${a}kv_b_proj`, wkvB, H, nope, v, r, oLat); // [H, T, v]
+  const wUV = (h: number) => headRows(wkvB, h, nope, v, r, nope, v); // W_UV_h [v, r]: o_h = oLat_h W_UV_h^T
+  const o = perHeadLinear(g, src, `${a}kv_b_proj.w_uv`, H, v, r, wUV, oLat); // [H, T, v]
   const oFlat = g.op('Reshape', [g.op('Transpose', [o], { perm: [1, 0, 2] }), g.constI64([0, H * v])]); // [T, H*v]
   const out = linear(g, src, `${a}o_proj.weight`, d, H * v, oFlat);
   return { out, newLatent };
@@ -97,60 +100,25 @@ const headRows = (wkvB: Float32Array, h: number, nope: number, v: number, r: num
   wkvB.subarray((h * (nope + v) + from) * r, (h * (nope + v) + from + n) * r);
 
 /**
- * qNope [H, T, nope] -> [H, T, r] = per head qNope_h W_UK_h (W_UK_h [nope, r]). Quantized: one MatMulNBits per head
- * over W_UK_h^T [r, nope] (MatMulNBits takes one 2-D weight), so blocks run along nope.
+ * x [H, T, K] -> [H, T, N] = per head x_h W_h^T, W_h [N, K] = weightOf(h). Float32: one batched MatMul over the stacked
+ * W_h^T [H, K, N]. Quantized: one MatMulNBits per head (it takes one 2-D weight), blocks along K.
  */
-function absorbedUK(
+function perHeadLinear(
   g: GraphBuilder,
   src: WeightSource,
   name: string,
-  wkvB: Float32Array,
   H: number,
-  nope: number,
-  v: number,
-  r: number,
-  qNope: string,
+  N: number,
+  K: number,
+  weightOf: (h: number) => Float32Array,
+  x: string,
 ): string {
   if (!isQuantized(src)) {
-    const wUK = new Float32Array(H * nope * r);
-    for (let h = 0; h < H; h++) wUK.set(headRows(wkvB, h, nope, v, r, 0, nope), h * nope * r);
-    return g.op('MatMul', [qNope, g.weight(`${name}.w_uk`, wUK, [H, nope, r], src.file)]);
+    const stacked = new Float32Array(H * K * N);
+    for (let h = 0; h < H; h++) stacked.set(transpose(weightOf(h), N, K), h * K * N);
+    return g.op('MatMul', [x, g.weight(`${name}_t`, stacked, [H, K, N], src.file)]);
   }
-  const heads = H === 1 ? [qNope] : g.node('Split', [qNope], { axis: 0 }, H); // each [1, T, nope]
-  const outs = heads.map((x, h) =>
-    quantizedLinear(
-      g,
-      src,
-      `${name}.w_uk_t.${h}`,
-      transpose(headRows(wkvB, h, nope, v, r, 0, nope), nope, r),
-      r,
-      nope,
-      x,
-    ),
-  );
-  return H === 1 ? outs[0] : g.op('Concat', outs, { axis: 0 });
-}
-
-/** oLat [H, T, r] -> [H, T, v] = per head oLat_h W_UV_h^T (W_UV_h [v, r], as stored: quantized per head as is). */
-function absorbedUV(
-  g: GraphBuilder,
-  src: WeightSource,
-  name: string,
-  wkvB: Float32Array,
-  H: number,
-  nope: number,
-  v: number,
-  r: number,
-  oLat: string,
-): string {
-  if (!isQuantized(src)) {
-    const wUVt = new Float32Array(H * r * v);
-    for (let h = 0; h < H; h++) wUVt.set(transpose(headRows(wkvB, h, nope, v, r, nope, v), v, r), h * r * v);
-    return g.op('MatMul', [oLat, g.weight(`${name}.w_uv_t`, wUVt, [H, r, v], src.file)]);
-  }
-  const heads = H === 1 ? [oLat] : g.node('Split', [oLat], { axis: 0 }, H); // each [1, T, r]
-  const outs = heads.map((x, h) =>
-    quantizedLinear(g, src, `${name}.w_uv.${h}`, headRows(wkvB, h, nope, v, r, nope, v), v, r, x),
-  );
+  const heads = H === 1 ? [x] : g.node('Split', [x], { axis: 0 }, H); // each [1, T, K]
+  const outs = heads.map((xh, h) => quantizedLinear(g, src, `${name}.${h}`, weightOf(h), N, K, xh));
   return H === 1 ? outs[0] : g.op('Concat', outs, { axis: 0 });
 }
