@@ -2,7 +2,7 @@
 // Side by side in one run: llama.cpp on the same weights as GGUF at the matching precision (F32, every matrix Q8_0,
 // every matrix Q4_0), interleaved runs on the same prompt ids, medians and ratios (--runs N, default 3; --no-llama
 // skips it; llama.cpp reads the V2-Lite layout only at 27 layers, so use --layers 27 or --q-lora-rank R); MoE decode (selected experts only) vs a dense baseline computing all 64 experts, resident
-// memory after 1 and 64 tokens vs checkpoint size, f32 vs int8 expert weights (speed, logits deviation), latent-cache
+// memory after 1 and 64 tokens vs checkpoint size, f32 vs int8 / int4 (every matrix; speed, logits deviation), latent-cache
 // bytes per token vs standard multi-head attention, and the prefix cache's effect on time to first token.
 // JSON to stdout and to bench/results/engine.json. The first run writes the checkpoint (~4 GB) and its graphs (~8 GB
 // per precision) under the temp folder; later runs reuse them.
@@ -41,7 +41,11 @@ const { values } = parseArgs({
 });
 
 /** A request, then the same prompt with 8 more tokens (one more line typed): time to first token with and without reuse. */
-async function measurePrefixCache(model: DeepseekLoadedModel, vocab: number, prefixLen: number): Promise<Record<string, unknown>> {
+async function measurePrefixCache(
+  model: DeepseekLoadedModel,
+  vocab: number,
+  prefixLen: number,
+): Promise<Record<string, unknown>> {
   const base = randomPrompt(prefixLen, vocab, 11);
   const extended = [...base, ...randomPrompt(8, vocab, 12)];
   model.clearPrefixCache();
@@ -130,8 +134,14 @@ async function main() {
         if (r > 0) engineRuns.push(await measureGeneration(model, prompt, genTokens)); // run 1's is the measurement above
         peerRuns.push(llamaRun(gguf.file, prompt, genTokens, threads));
       }
-      const e = { decode: median(engineRuns.map((m) => m.decode_tokens_per_s)), prefill: median(engineRuns.map((m) => m.prefill_tokens_per_s)) };
-      const l = { decode: median(peerRuns.map((m) => m.decode_tokens_per_s)), prefill: median(peerRuns.map((m) => m.prefill_tokens_per_s)) };
+      const e = {
+        decode: median(engineRuns.map((m) => m.decode_tokens_per_s)),
+        prefill: median(engineRuns.map((m) => m.prefill_tokens_per_s)),
+      };
+      const l = {
+        decode: median(peerRuns.map((m) => m.decode_tokens_per_s)),
+        prefill: median(peerRuns.map((m) => m.prefill_tokens_per_s)),
+      };
       const sameTokens = peerRuns[0].tokens.filter((tok, i) => tok === moe.tokens[i]).length;
       llamaCpp = {
         gguf: GGUF_FOR[precision],
@@ -145,7 +155,8 @@ async function main() {
         decode_ratio_engine_over_llama: round(e.decode / l.decode, 2),
         prefill_ratio_engine_over_llama: round(e.prefill / l.prefill, 2),
         llama_peak_rss_bytes: median(peerRuns.map((m) => m.peak_rss_bytes)),
-        greedy_tokens_equal_before_first_difference: sameTokens === genTokens ? genTokens : peerRuns[0].tokens.findIndex((tok, i) => tok !== moe.tokens[i]),
+        greedy_tokens_equal_before_first_difference:
+          sameTokens === genTokens ? genTokens : peerRuns[0].tokens.findIndex((tok, i) => tok !== moe.tokens[i]),
       };
       log(`${precision} vs llama.cpp ${GGUF_FOR[precision]}: ${JSON.stringify(llamaCpp)}`);
     }
@@ -172,7 +183,9 @@ async function main() {
     } else if (f32Probe) {
       const ref = f32Probe;
       row.max_abs_logit_deviation_vs_f32 = round(Math.max(...probeLogits.map((r, i) => maxAbsDiff(r, ref[i]))), 4);
-      row.argmax_agreement_vs_f32 = round(probeLogits.filter((r, i) => argmax(r) === argmax(ref[i])).length / probe.length);
+      row.argmax_agreement_vs_f32 = round(
+        probeLogits.filter((r, i) => argmax(r) === argmax(ref[i])).length / probe.length,
+      );
     }
     perPrecision[precision] = row;
     await model.dispose();
