@@ -13,7 +13,7 @@ import { expertsGraph } from './moe';
 import { embedGraph, headGraph } from './transformer';
 
 /** Bump when graph layout changes, so stale caches are rebuilt. */
-const GRAPH_FORMAT = 5;
+const GRAPH_FORMAT = 6;
 
 export interface GraphFiles {
   dir: string;
@@ -99,11 +99,11 @@ async function buildAll(
     onProgress?.(++done, total);
     await new Promise((r) => setImmediate(r));
   };
-  await write('embed.onnx', (file) => embedGraph(cfg, { ckpt, file }));
-  await write('head.onnx', (file) => headGraph(cfg, { ckpt, file }));
+  await write('embed.onnx', (file) => embedGraph(cfg, { ckpt, file, precision }));
+  await write('head.onnx', (file) => headGraph(cfg, { ckpt, file, precision }));
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const moe = isMoeLayer(cfg, l);
-    await write(`layer${l}.attention.onnx`, (file) => blockGraph(cfg, { ckpt, file }, l, softmaxScale, moe));
+    await write(`layer${l}.attention.onnx`, (file) => blockGraph(cfg, { ckpt, file, precision }, l, softmaxScale, moe));
     if (!moe) continue;
     const routed = new ExternalDataFile(join(tmp, `layer${l}.routed-experts.bin`));
     try {

@@ -303,7 +303,7 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<L
   const sessions = {
     threads: opts.threads ?? defaultThreads(),
     correctionBias: correction,
-    prepackExperts: prepacked,
+    prepack: prepacked,
     dispatch: opts.expertDispatch,
   };
   let transformer: Transformer;
