@@ -10,6 +10,8 @@ import {
   ModelLoadRequest,
   ModelProgress,
   ModelProgressNotification,
+  ModelsDiscoverRequest,
+  ModelsDiscoverResult,
   PingRequest,
   PROTOCOL_VERSION,
   RemoteConnectParams,
@@ -213,9 +215,27 @@ export class EngineSupervisor extends Disposable {
    * running engine answers when there is one; otherwise (no model could be loaded, which is when people pick one) a
    * short-lived engine process does, and is stopped again.
    */
-  async validateModel(path: string): Promise<ModelInfo> {
+  validateModel(path: string): Promise<ModelInfo> {
+    return this.askAnyEngine((send) => send(ModelLoadRequest, { path, validateOnly: true }));
+  }
+
+  /** The models other local runtimes have downloaded to this machine (Select Model's list), from any engine. */
+  discoverModels(): Promise<ModelsDiscoverResult> {
+    return this.askAnyEngine((_send, send0) => send0(ModelsDiscoverRequest));
+  }
+
+  /** One question for the running engine, or for a short-lived one when none runs (see validateModel). */
+  private async askAnyEngine<R>(
+    ask: (
+      send: <P, T>(type: RequestType<P, T, void>, params: P) => Promise<T>,
+      send0: <T>(type: RequestType0<T, void>) => Promise<T>,
+    ) => Promise<R>,
+  ): Promise<R> {
     if (this.proc && !this.proc.hasExited && (this._state === 'ready' || this._state === 'busy')) {
-      return this.request(ModelLoadRequest, { path, validateOnly: true });
+      return ask(
+        (type, params) => this.request(type, params),
+        (type) => this.request0(type),
+      );
     }
     const cfg = await this.config();
     const proc = EngineProcess.spawn({
@@ -228,7 +248,14 @@ export class EngineSupervisor extends Disposable {
         proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }),
         exited,
       ]);
-      return await Promise.race([proc.connection.sendRequest(ModelLoadRequest, { path, validateOnly: true }), exited]);
+      // by method name, as request() does
+      return await Promise.race([
+        ask(
+          (type, params) => proc.connection.sendRequest(type.method, params),
+          (type) => proc.connection.sendRequest(type.method),
+        ),
+        exited,
+      ]);
     } finally {
       await proc.stop();
     }
