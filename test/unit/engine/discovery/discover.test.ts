@@ -187,7 +187,7 @@ describe('discoverModels: models already on the machine (engine/discovery/)', fu
     );
   });
 
-  it('stops a root at its entry limit and says so', async () => {
+  it('stops a root at its entry, model or time limit and says so', async () => {
     const small = await discoverModels({ ...opts, maxEntriesPerRoot: 3 });
     const hf = small.stores.find((s) => s.source === 'huggingface')!;
     assert.match(hf.stoppedEarly ?? '', /3 entries read/);
@@ -195,5 +195,8 @@ describe('discoverModels: models already on the machine (engine/discovery/)', fu
     const few = await discoverModels({ ...opts, maxModelsPerRoot: 1 });
     assert.equal(few.models.filter((m) => m.source === 'ollama').length, 1);
     assert.match(few.stores[0].stoppedEarly ?? '', /1 models described/);
+    const late = await discoverModels({ ...opts, timePerRootMs: -1 });
+    assert.deepEqual(late.models, []);
+    for (const s of late.stores.filter((x) => x.exists)) assert.match(s.stoppedEarly ?? '', /time limit/, s.root);
   });
 });
