@@ -53,15 +53,17 @@ async function describeGguf(c: Candidate, not: Not): Promise<DiscoveredModel> {
     return not('unreadable', `not a readable GGUF file (${message(e)})`, { sizeBytes: size });
   }
   const metadata = parsed.metadata as Record<string, unknown>;
-  const architecture = typeof metadata['general.architecture'] === 'string' ? metadata['general.architecture'] : '?';
+  // a later shard of a split model holds no architecture: it is named as a shard below
+  const arch = metadata['general.architecture'];
+  const architecture = typeof arch === 'string' ? arch : undefined;
   const fileType = metadata['general.file_type'];
-  const typeBytes = new Map<string, number>();
+  const typeValues = new Map<string, number>();
   for (const t of parsed.tensorInfos) {
     const name = GGMLQuantizationType[t.dtype] ?? `type ${t.dtype}`;
-    typeBytes.set(name, (typeBytes.get(name) ?? 0) + t.shape.reduce((a, b) => a * Number(b), 1));
+    typeValues.set(name, (typeValues.get(name) ?? 0) + t.shape.reduce((a, b) => a * Number(b), 1));
   }
   const quantization =
-    (typeof fileType === 'number' ? GGMLFileQuantizationType[fileType] : undefined) ?? majority(typeBytes);
+    (typeof fileType === 'number' ? GGMLFileQuantizationType[fileType] : undefined) ?? majority(typeValues);
   const described: Partial<DiscoveredModel> & { sizeBytes: number } = {
     sizeBytes: size,
     architecture,
@@ -71,9 +73,11 @@ async function describeGguf(c: Candidate, not: Not): Promise<DiscoveredModel> {
 
   const incomplete = ggufShortfall(parsed, size);
   if (incomplete)
-    return not('incomplete', `incomplete download: the file has ${size} bytes, its header needs ${incomplete}`, {
-      ...described,
-    });
+    return not(
+      'incomplete',
+      `incomplete download: the file has ${size} bytes, its header needs ${incomplete}`,
+      described,
+    );
 
   const splitCount = Number(metadata['split.count'] ?? 1);
   if (splitCount > 1) {
@@ -96,6 +100,8 @@ async function describeGguf(c: Candidate, not: Not): Promise<DiscoveredModel> {
         return not('incomplete', `incomplete download: shard ${missing + 1} of ${splitCount} is missing`, described);
     }
   }
+  if (architecture === undefined)
+    return not('unreadable', "the GGUF metadata has no 'general.architecture'", described);
   if (architecture !== GGUF_ARCHITECTURE)
     return not(
       'architecture',
@@ -139,12 +145,16 @@ async function describeFolder(c: Candidate, not: Not): Promise<DiscoveredModel> 
       ? config.model_type
       : Array.isArray(config.architectures) && typeof config.architectures[0] === 'string'
         ? config.architectures[0]
-        : '?';
+        : undefined;
+  if (!architecture) return not('unreadable', 'config.json names no model_type or architectures');
   const indexFile = join(c.path, 'model.safetensors.index.json');
+  // only files of this folder, as the loader takes them (it names any other entry of the index as the fault)
   const files = existsSync(indexFile)
-    ? [...new Set(Object.values((readJson(indexFile) as { weight_map?: Record<string, string> }).weight_map ?? {}))]
+    ? [...new Set(Object.values((readJson(indexFile) as { weight_map?: object }).weight_map ?? {}))].filter(
+        (f): f is string => typeof f === 'string' && /^[^/\\]+\.safetensors$/.test(f),
+      )
     : readdirSync(c.path).filter((f) => f.endsWith('.safetensors'));
-  const present = files.filter((f) => typeof f === 'string' && existsSync(join(c.path, f)));
+  const present = files.filter((f) => existsSync(join(c.path, f)));
   const sizeBytes = present.reduce((n, f) => n + statSync(join(c.path, f)).size, 0);
   if (files.length === 0 || present.length < files.length) {
     if (files.length > 0 || c.downloading)

@@ -62,6 +62,12 @@ describe('discoverModels: models already on the machine (engine/discovery/)', fu
     writeFileSync(join(ollamaRoot, 'manifests', 'registry.ollama.ai', 'library', 'missing', 'broken'), '{');
     // LM Studio: publisher/repo/file.gguf under ~/.lmstudio/models
     fixtureGguf(join(home, '.lmstudio', 'models', 'tiny-org', 'v3-tiny-GGUF', 'v3-tiny-Q4_0.gguf'), 'v3-tiny', 'Q4_0');
+    // and two folders that are not checkpoints: a config.json naming no architecture, one without weights
+    const lmFolders = join(home, '.lmstudio', 'models', 'tiny-org');
+    mkdirSync(join(lmFolders, 'nameless'), { recursive: true });
+    writeFileSync(join(lmFolders, 'nameless', 'config.json'), '{}');
+    mkdirSync(join(lmFolders, 'weightless'), { recursive: true });
+    copyFileSync(join(FIXTURES, 'v3-tiny', 'config.json'), join(lmFolders, 'weightless', 'config.json'));
     // the hub cache: a DeepSeek folder, a llama folder, a download that stopped, a GGUF repo split in two
     const v3 = join(FIXTURES, 'v3-tiny');
     hubRepo(hub, 'deepseek-ai/v3-tiny', {
@@ -148,6 +154,8 @@ describe('discoverModels: models already on the machine (engine/discovery/)', fu
     assert.equal(why('tiny-org_v3-tiny-GGUF_cut.gguf')[0], 'incomplete');
     assert.match(String(why('tiny-org_v3-tiny-GGUF_cut.gguf')[1]), /^incomplete download: the file has \d+ bytes/);
     assert.equal(why('not-a-model.gguf')[0], 'unreadable');
+    assert.deepEqual(why('tiny-org/nameless'), ['unreadable', 'config.json names no model_type or architectures']);
+    assert.deepEqual(why('tiny-org/weightless'), ['unreadable', 'no *.safetensors weights beside config.json']);
   });
 
   it('lists runnable models first; a bad manifest is skipped with why; a file reached twice is listed once', () => {
