@@ -24,6 +24,8 @@ export interface InitializeParams {
   protocolVersion: number;
   /** intra-op threads for onnxruntime; 0 = engine default */
   threads?: number;
+  /** the graph cache is trimmed to this many bytes after each load (default 32 GiB; see cache/info) */
+  graphCacheLimitBytes?: number;
 }
 export interface InitializeResult {
   protocolVersion: number;
@@ -341,6 +343,44 @@ export interface EngineStats {
   lastGeneration?: GenerationStats;
 }
 export const StatsRequest = new RequestType0<EngineStats, void>('stats');
+
+// ---------------------------------------------------------------- cache/info, cache/clear
+/** One model's graphs in the on-disk graph cache: a checkpoint built at one precision. */
+export interface GraphCacheEntry {
+  /** the folder's name under the cache root */
+  name: string;
+  /** the checkpoint folder the graphs were built from */
+  checkpoint: string;
+  precision?: WeightPrecision;
+  bytes: number;
+  /** ISO 8601 time of the last load */
+  lastUsed: string;
+  /** pids of the engines that have these graphs loaded now (this one's included); empty: free to remove */
+  inUseBy: number[];
+}
+export interface GraphCacheInfo {
+  root: string;
+  /** bytes of all entries */
+  totalBytes: number;
+  /** the cache is trimmed to this after each load (least recently used first; entries in use stay) */
+  limitBytes: number;
+  /** most recently used first */
+  entries: GraphCacheEntry[];
+}
+export const CacheInfoRequest = new RequestType0<GraphCacheInfo, void>('cache/info');
+
+/** Why cache/clear (or an eviction) left an entry in place. */
+export type CacheKept =
+  { entry: GraphCacheEntry; reason: 'in-use' } | { entry: GraphCacheEntry; reason: 'failed'; message: string };
+export interface CacheClearResult {
+  root: string;
+  removed: GraphCacheEntry[];
+  kept: CacheKept[];
+  /** bytes removed: the entries plus half-built folders of engines that died mid-build */
+  freedBytes: number;
+}
+/** Removes every entry no live engine has loaded. */
+export const CacheClearRequest = new RequestType0<CacheClearResult, void>('cache/clear');
 
 // ---------------------------------------------------------------- routing/profile
 /** The domain profile the loaded model's requests are skewed by, or why none is (no file, refused, remote model). */

@@ -7,7 +7,7 @@ import { type ModelConfig, isMoeLayer } from '../checkpoint/config';
 import type { CheckpointWeights } from '../checkpoint/weights';
 import type { WeightPrecision } from '../protocol';
 import { ExternalDataFile } from '../onnx/builder';
-import { defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
+import { type CachePolicy, defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
 import { blockGraph } from './block';
 import { expertsGraph } from './moe';
 import { embedGraph, headGraph } from './transformer';
@@ -24,6 +24,8 @@ export interface GraphFiles {
   experts: (string | undefined)[];
   /** the external-data files that hold routed-expert weights (for residency measurement) */
   routedExpertData: string[];
+  /** the lease on the cache folder (engine/onnx/cache-lease.ts): release it when the files are no longer used */
+  release(): void;
 }
 
 /** Graphs built so far during a first load, of how many (embedding, head, each layer's attention and experts). */
@@ -41,8 +43,9 @@ export async function ensureGraphs(
   cacheRoot: string = defaultCacheRoot(),
   precision: WeightPrecision = 'f32',
   onProgress?: BuildProgress,
+  cache: CachePolicy = {},
 ): Promise<GraphFiles> {
-  const dir = await ensureCached(
+  const lease = await ensureCached(
     {
       checkpoint: { dir: ckpt.path, files: ckpt.files },
       name: `${basename(ckpt.path)}-${precision}`,
@@ -51,11 +54,12 @@ export async function ensureGraphs(
       manifest: { format: GRAPH_FORMAT, precision },
     },
     cacheRoot,
+    cache,
   );
-  return layout(dir, cfg);
+  return { ...layout(lease.dir, cfg), release: lease.release };
 }
 
-function layout(dir: string, cfg: ModelConfig): GraphFiles {
+function layout(dir: string, cfg: ModelConfig): Omit<GraphFiles, 'release'> {
   const attention: string[] = [];
   const experts: (string | undefined)[] = [];
   const routedExpertData: string[] = [];

@@ -4,6 +4,8 @@ import { ResponseError, type CancellationToken, type MessageConnection } from 'v
 import { discoverModels } from '../discovery/discover';
 import { EngineError } from '../errors';
 import {
+  CacheClearRequest,
+  CacheInfoRequest,
   CalibrateRequest,
   ChatRequest,
   CompleteRequest,
@@ -108,6 +110,7 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
         );
       }
       service.setThreads(params.threads);
+      service.setCacheLimit(params.graphCacheLimitBytes);
       return { protocolVersion: PROTOCOL_VERSION, engineVersion: ENGINE_VERSION };
     }),
   );
@@ -172,6 +175,14 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
   connection.onRequest(
     StatsRequest,
     handle0('stats', async () => service.stats()),
+  );
+  connection.onRequest(
+    CacheInfoRequest,
+    handle0('cache/info', async () => service.cacheInfo()),
+  );
+  connection.onRequest(
+    CacheClearRequest,
+    handle0('cache/clear', async () => service.clearCache()),
   );
   connection.onRequest(
     RoutingProfileRequest,

@@ -1,8 +1,11 @@
 // Select Model: the models other local runtimes already downloaded (the engine's models/discover), runnable ones
 // first, or a folder or GGUF file picker; the engine validates the model (config, tensors, tokenizer) before it is
-// saved.
+// saved. The message that confirms it shows how much disk the graph cache holds, with a way to clear it.
 import * as vscode from 'vscode';
+import { CacheInfoRequest, ModelsDiscoverRequest } from '../../engine/protocol';
+import { cacheSummary } from '../engine/graph-cache-text';
 import type { EngineSupervisor } from '../engine/supervisor';
+import { CommandIds } from './ids';
 import { type ModelPickItem, modelPickItems } from './model-items';
 
 export async function selectModel(engine: EngineSupervisor, folder?: vscode.Uri): Promise<boolean> {
@@ -17,9 +20,16 @@ export async function selectModel(engine: EngineSupervisor, folder?: vscode.Uri)
     await vscode.workspace
       .getConfiguration('switchyard')
       .update('modelPath', picked.fsPath, vscode.ConfigurationTarget.Global);
-    void vscode.window.showInformationMessage(
-      `Switchyard: using ${info.name} (${info.modelType}, ${(info.parameters / 1e6).toFixed(1)}M parameters).`,
-    );
+    // best effort: an engine that cannot list its cache must not make the choice look failed
+    const cache = await engine.requestWithoutModel(CacheInfoRequest).catch(() => undefined);
+    const clear = 'Clear Model Cache…';
+    void vscode.window
+      .showInformationMessage(
+        `Switchyard: using ${info.name} (${info.modelType}, ${(info.parameters / 1e6).toFixed(1)}M parameters).` +
+          (cache ? ` Graph cache: ${cacheSummary(cache)}.` : ''),
+        ...(cache?.entries.length ? [clear] : []),
+      )
+      .then((pick) => pick === clear && vscode.commands.executeCommand(CommandIds.clearModelCache));
     return true;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
@@ -51,7 +61,7 @@ async function pickModel(engine: EngineSupervisor): Promise<vscode.Uri | undefin
     qp.items = rows.map(toItem);
     qp.busy = false;
   };
-  engine.discoverModels().then(
+  engine.requestWithoutModel(ModelsDiscoverRequest).then(
     (result) => fill(modelPickItems(result, { currentPath })),
     (err: unknown) => fill(modelPickItems(undefined, { failure: err instanceof Error ? err.message : String(err) })),
   );

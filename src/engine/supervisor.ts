@@ -4,14 +4,13 @@ import { CancellationToken, CancellationTokenSource, Emitter, Event, RequestType
 import {
   GenerationDelta,
   GenerationDeltaNotification,
+  InitializeParams,
   InitializeRequest,
   ModelInfo,
   ModelLoadParams,
   ModelLoadRequest,
   ModelProgress,
   ModelProgressNotification,
-  ModelsDiscoverRequest,
-  ModelsDiscoverResult,
   PingRequest,
   PROTOCOL_VERSION,
   RemoteConnectParams,
@@ -40,6 +39,8 @@ export interface EngineLaunchConfig {
   modelPath: string;
   threads: number;
   precision?: ModelLoadParams['precision'];
+  /** the graph cache is trimmed to this after each load (undefined: the engine's default) */
+  graphCacheLimitBytes?: number;
   /** set: requests go to this OpenAI-compatible server (remote/connect) instead of a local model */
   remote?: RemoteConnectParams;
   /** set: the engine also answers other tools over the OpenAI API (serve/start), sharing its model */
@@ -215,28 +216,25 @@ export class EngineSupervisor extends Disposable {
    * running engine answers when there is one; otherwise (no model could be loaded, which is when people pick one) a
    * short-lived engine process does, and is stopped again.
    */
-  validateModel(path: string): Promise<ModelInfo> {
-    return this.askAnyEngine((send) => send(ModelLoadRequest, { path, validateOnly: true }));
+  async validateModel(path: string): Promise<ModelInfo> {
+    if (this.running) return this.request(ModelLoadRequest, { path, validateOnly: true });
+    return this.shortLived((c) => c.sendRequest(ModelLoadRequest, { path, validateOnly: true }));
   }
 
-  /** The models other local runtimes have downloaded to this machine (Select Model's list), from any engine. */
-  discoverModels(): Promise<ModelsDiscoverResult> {
-    return this.askAnyEngine((_send, send0) => send0(ModelsDiscoverRequest));
+  /**
+   * A request that needs no model (cache/info, cache/clear): the running engine answers, else a short-lived engine
+   * process that loads none (so a clear works while no model can be loaded, and removes what the failed load built).
+   */
+  async requestWithoutModel<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R> {
+    if (this.running) return this.request0(type, token);
+    return this.shortLived((c) => c.sendRequest<R>(type.method));
   }
 
-  /** One question for the running engine, or for a short-lived one when none runs (see validateModel). */
-  private async askAnyEngine<R>(
-    ask: (
-      send: <P, T>(type: RequestType<P, T, void>, params: P) => Promise<T>,
-      send0: <T>(type: RequestType0<T, void>) => Promise<T>,
-    ) => Promise<R>,
-  ): Promise<R> {
-    if (this.proc && !this.proc.hasExited && (this._state === 'ready' || this._state === 'busy')) {
-      return ask(
-        (type, params) => this.request(type, params),
-        (type) => this.request0(type),
-      );
-    }
+  private get running(): boolean {
+    return this.proc !== undefined && !this.proc.hasExited && (this._state === 'ready' || this._state === 'busy');
+  }
+
+  private async shortLived<R>(send: (c: EngineProcess['connection']) => Promise<R>): Promise<R> {
     const cfg = await this.config();
     const proc = EngineProcess.spawn({
       ...cfg.spawn,
@@ -244,21 +242,15 @@ export class EngineSupervisor extends Disposable {
     });
     try {
       const exited = proc.exited.then((e) => Promise.reject(new Error(`the engine exited (${describeExit(e)})`)));
-      await Promise.race([
-        proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }),
-        exited,
-      ]);
-      // by method name, as request() does
-      return await Promise.race([
-        ask(
-          (type, params) => proc.connection.sendRequest(type.method, params),
-          (type) => proc.connection.sendRequest(type.method),
-        ),
-        exited,
-      ]);
+      await Promise.race([proc.connection.sendRequest(InitializeRequest, this.initializeParams(cfg)), exited]);
+      return await Promise.race([send(proc.connection), exited]);
     } finally {
       await proc.stop();
     }
+  }
+
+  private initializeParams(cfg: EngineLaunchConfig): InitializeParams {
+    return { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads, graphCacheLimitBytes: cfg.graphCacheLimitBytes };
   }
 
   /** Stops the engine (asked to shut down, killed if it does not), then disposes the emitters; once. */
@@ -349,7 +341,7 @@ export class EngineSupervisor extends Disposable {
     void proc.exited.then((exit) => this.onExit(proc, exit));
     try {
       const init = await Promise.race([
-        proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }),
+        proc.connection.sendRequest(InitializeRequest, this.initializeParams(cfg)),
         proc.exited.then((e) => Promise.reject(new Error(`the engine exited during start (${describeExit(e)})`))),
       ]);
       if (init.protocolVersion !== PROTOCOL_VERSION) {

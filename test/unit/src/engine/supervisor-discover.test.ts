@@ -3,6 +3,7 @@
 // one otherwise; the stores are those of the engine's environment, here a temporary Ollama store and home.
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { ModelsDiscoverRequest } from '../../../../engine/protocol';
 import { EngineSupervisor } from '../../../../src/engine/supervisor';
 import { tempDir } from '../../../helpers/fixture-models';
 import { fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
@@ -10,7 +11,7 @@ import { fixtureGguf, ollamaModel, otherArchitectureGguf } from '../../../helper
 
 const ROOT = join(__dirname, '../../../..');
 
-describe('engine supervisor: discoverModels and validateModel (real engine subprocess)', function () {
+describe('engine supervisor: models/discover and validateModel (real engine subprocess)', function () {
   this.timeout(120_000);
   const root = tempDir('supervisor-discover');
   const ollama = join(root, 'ollama');
@@ -37,7 +38,7 @@ describe('engine supervisor: discoverModels and validateModel (real engine subpr
   after(() => s.dispose());
 
   it('with no engine running, a short-lived one answers and is stopped again', async () => {
-    const found = await s.discoverModels();
+    const found = await s.requestWithoutModel(ModelsDiscoverRequest);
     assert.deepEqual(
       found.models.map((m) => [m.name, m.notRunnable?.kind]),
       [
@@ -53,9 +54,9 @@ describe('engine supervisor: discoverModels and validateModel (real engine subpr
   });
 
   it('with the engine running, it answers the same', async () => {
-    const alone = await s.discoverModels();
+    const alone = await s.requestWithoutModel(ModelsDiscoverRequest);
     await s.start();
     assert.ok(s.pid);
-    assert.deepEqual(await s.discoverModels(), alone);
+    assert.deepEqual(await s.requestWithoutModel(ModelsDiscoverRequest), alone);
   });
 });
