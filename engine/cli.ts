@@ -31,6 +31,10 @@ const COMMANDS: Record<string, Command> = {
     what: 'a text\'s token ids under the model\'s tokenizer (--json: {"tokens": [...]})',
     load: () => import('./cli/tokenize'),
   },
+  models: {
+    what: 'the models Ollama, LM Studio, the Hugging Face cache and llama.cpp downloaded, runnable first (--json)',
+    load: () => import('./cli/models'),
+  },
   detokenize: { what: 'the text of token ids (--json: {"content": ...})', load: () => import('./cli/detokenize') },
 };
 

@@ -87,6 +87,50 @@ export interface ModelProgress {
 }
 export const ModelProgressNotification = new NotificationType<ModelProgress>('model/progress');
 
+// ---------------------------------------------------------------- models/discover
+/** The other local runtimes whose downloaded models the engine lists (read in place, never downloaded). */
+export type ModelSource = 'ollama' | 'lm-studio' | 'huggingface' | 'llama.cpp';
+/** Why a model found on the machine cannot be run; `detail` says the same in words, for display only. */
+export type NotRunnableKind =
+  | 'architecture' // not DeepSeek-V2/V3 (deepseek2 in GGUF)
+  | 'split-shard' // a later shard of a llama-gguf-split model: the first one is the model
+  | 'incomplete' // a download that stopped: a file shorter than its header says, a missing shard or blob
+  | 'invalid' // the right architecture, but the engine's validation refuses it (it names the file and field)
+  | 'unreadable'; // not a GGUF / safetensors / config.json the engine can parse, or not readable at all
+export interface DiscoveredModel {
+  /** what model/load takes: a GGUF file (an Ollama blob is one) or a Hugging Face folder */
+  path: string;
+  source: ModelSource;
+  /** as its store names it: `deepseek-v2:16b` (Ollama), `org/repo` (Hugging Face), the file name */
+  name: string;
+  format: 'gguf' | 'safetensors';
+  /** GGUF general.architecture, or config.json model_type */
+  architecture?: string;
+  parameters?: number;
+  /** on disk, every file of the model (all shards) */
+  sizeBytes: number;
+  /** GGUF file type (Q4_K_M) or the tensors' majority type; safetensors dtype, with quant_method when set */
+  quantization?: string;
+  /** absent: the engine can run it */
+  notRunnable?: { kind: NotRunnableKind; detail: string };
+}
+/** One place looked in. */
+export interface ModelStoreScan {
+  source: ModelSource;
+  root: string;
+  exists: boolean;
+  /** why the scan of this root stopped before its end (time or entry limit) */
+  stoppedEarly?: string;
+  /** entries that could not be read (permissions, broken links, bad manifests), each with why */
+  skipped: { path: string; detail: string }[];
+}
+export interface ModelsDiscoverResult {
+  /** runnable models first, then the others; in each, by source, then name */
+  models: DiscoveredModel[];
+  stores: ModelStoreScan[];
+}
+export const ModelsDiscoverRequest = new RequestType0<ModelsDiscoverResult, void>('models/discover');
+
 // ---------------------------------------------------------------- generation (shared by complete and chat)
 export interface SamplingParams {
   maxTokens: number;
