@@ -2,7 +2,7 @@
 // Side by side in one run: llama.cpp on the same weights as GGUF at the matching precision (F32, every matrix Q8_0,
 // every matrix Q4_0), interleaved runs on the same prompt ids, medians and ratios (--runs N, default 3; --no-llama
 // skips it; llama.cpp reads the V2-Lite layout only at 27 layers, so use --layers 27 or --q-lora-rank R); MoE decode (selected experts only) vs a dense baseline computing all 64 experts, resident
-// memory after 1 and 64 tokens vs checkpoint size, f32 vs int8 expert weights (speed, logits deviation), latent-cache
+// memory after 1 and 64 tokens vs checkpoint size, f32 vs int8 / int4 (every matrix; speed, logits deviation), latent-cache
 // bytes per token vs standard multi-head attention, and the prefix cache's effect on time to first token.
 // JSON to stdout and to bench/results/engine.json. The first run writes the checkpoint (~4 GB) and its graphs (~8 GB
 // per precision) under the temp folder; later runs reuse them.

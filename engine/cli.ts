@@ -23,9 +23,17 @@ const COMMANDS: Record<string, Command> = {
     load: () => import('./cli/proof'),
   },
   serve: { what: 'OpenAI-compatible HTTP server on loopback', load: () => import('./cli/serve') },
+  cache: {
+    what: 'the graph cache: its models, sizes and last use (--clear: remove those not in use)',
+    load: () => import('./cli/cache'),
+  },
   tokenize: {
     what: 'a text\'s token ids under the model\'s tokenizer (--json: {"tokens": [...]})',
     load: () => import('./cli/tokenize'),
+  },
+  models: {
+    what: 'the models Ollama, LM Studio, the Hugging Face cache and llama.cpp downloaded, runnable first (--json)',
+    load: () => import('./cli/models'),
   },
   detokenize: { what: 'the text of token ids (--json: {"content": ...})', load: () => import('./cli/detokenize') },
 };

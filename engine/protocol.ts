@@ -24,6 +24,8 @@ export interface InitializeParams {
   protocolVersion: number;
   /** intra-op threads for onnxruntime; 0 = engine default */
   threads?: number;
+  /** the graph cache is trimmed to this many bytes after each load (default 32 GiB; see cache/info) */
+  graphCacheLimitBytes?: number;
 }
 export interface InitializeResult {
   protocolVersion: number;
@@ -84,6 +86,50 @@ export interface ModelProgress {
   total: number;
 }
 export const ModelProgressNotification = new NotificationType<ModelProgress>('model/progress');
+
+// ---------------------------------------------------------------- models/discover
+/** The other local runtimes whose downloaded models the engine lists (read in place, never downloaded). */
+export type ModelSource = 'ollama' | 'lm-studio' | 'huggingface' | 'llama.cpp';
+/** Why a model found on the machine cannot be run; `detail` says the same in words, for display only. */
+export type NotRunnableKind =
+  | 'architecture' // not DeepSeek-V2/V3 (deepseek2 in GGUF)
+  | 'split-shard' // a later shard of a llama-gguf-split model: the first one is the model
+  | 'incomplete' // a download that stopped: a file shorter than its header says, a missing shard or blob
+  | 'invalid' // the right architecture, but the engine's validation refuses it (it names the file and field)
+  | 'unreadable'; // not a GGUF / safetensors / config.json the engine can parse, or not readable at all
+export interface DiscoveredModel {
+  /** what model/load takes: a GGUF file (an Ollama blob is one) or a Hugging Face folder */
+  path: string;
+  source: ModelSource;
+  /** as its store names it: `deepseek-v2:16b` (Ollama), `org/repo` (Hugging Face), the file name */
+  name: string;
+  format: 'gguf' | 'safetensors';
+  /** GGUF general.architecture, or config.json model_type */
+  architecture?: string;
+  parameters?: number;
+  /** on disk, every file of the model (all shards) */
+  sizeBytes: number;
+  /** GGUF file type (Q4_K_M) or the tensors' majority type; safetensors dtype, with quant_method when set */
+  quantization?: string;
+  /** absent: the engine can run it */
+  notRunnable?: { kind: NotRunnableKind; detail: string };
+}
+/** One place looked in. */
+export interface ModelStoreScan {
+  source: ModelSource;
+  root: string;
+  exists: boolean;
+  /** why the scan of this root stopped before its end (time or entry limit) */
+  stoppedEarly?: string;
+  /** entries that could not be read (permissions, broken links, bad manifests), each with why */
+  skipped: { path: string; detail: string }[];
+}
+export interface ModelsDiscoverResult {
+  /** runnable models first, then the others; in each, by source, then name */
+  models: DiscoveredModel[];
+  stores: ModelStoreScan[];
+}
+export const ModelsDiscoverRequest = new RequestType0<ModelsDiscoverResult, void>('models/discover');
 
 // ---------------------------------------------------------------- generation (shared by complete and chat)
 export interface SamplingParams {
@@ -297,6 +343,44 @@ export interface EngineStats {
   lastGeneration?: GenerationStats;
 }
 export const StatsRequest = new RequestType0<EngineStats, void>('stats');
+
+// ---------------------------------------------------------------- cache/info, cache/clear
+/** One model's graphs in the on-disk graph cache: a checkpoint built at one precision. */
+export interface GraphCacheEntry {
+  /** the folder's name under the cache root */
+  name: string;
+  /** the checkpoint folder the graphs were built from */
+  checkpoint: string;
+  precision?: WeightPrecision;
+  bytes: number;
+  /** ISO 8601 time of the last load */
+  lastUsed: string;
+  /** pids of the engines that have these graphs loaded now (this one's included); empty: free to remove */
+  inUseBy: number[];
+}
+export interface GraphCacheInfo {
+  root: string;
+  /** bytes of all entries */
+  totalBytes: number;
+  /** the cache is trimmed to this after each load (least recently used first; entries in use stay) */
+  limitBytes: number;
+  /** most recently used first */
+  entries: GraphCacheEntry[];
+}
+export const CacheInfoRequest = new RequestType0<GraphCacheInfo, void>('cache/info');
+
+/** Why cache/clear (or an eviction) left an entry in place. */
+export type CacheKept =
+  { entry: GraphCacheEntry; reason: 'in-use' } | { entry: GraphCacheEntry; reason: 'failed'; message: string };
+export interface CacheClearResult {
+  root: string;
+  removed: GraphCacheEntry[];
+  kept: CacheKept[];
+  /** bytes removed: the entries plus half-built folders of engines that died mid-build */
+  freedBytes: number;
+}
+/** Removes every entry no live engine has loaded. */
+export const CacheClearRequest = new RequestType0<CacheClearResult, void>('cache/clear');
 
 // ---------------------------------------------------------------- routing/profile
 /** The domain profile the loaded model's requests are skewed by, or why none is (no file, refused, remote model). */

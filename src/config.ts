@@ -3,7 +3,7 @@
 // workspace's own values for them are ignored here too.
 import * as vscode from 'vscode';
 import type { CompletionSettings } from './completion/pipeline';
-import { readNumber, type NumberSetting } from './util/setting-bounds';
+import { readByteSize, readNumber, type NumberSetting } from './util/setting-bounds';
 import { parseAllowedOrigins } from './util/setting-origins';
 
 export const SECTION = 'switchyard';
@@ -39,6 +39,12 @@ export function enginePrecision(): 'auto' | 'f32' | 'int8' | 'int4' {
 
 export function engineThreads(): number {
   return num('engine.threads');
+}
+
+/** How big the graph cache may grow, in bytes; `error`: the setting could not be read (the default is used). */
+export function graphCacheLimit(): { bytes: number; error?: string } {
+  const cfg = settings();
+  return readByteSize((k) => cfg.get<unknown>(k), 'engine.graphCacheLimit');
 }
 
 export function inlineEnabled(): boolean {

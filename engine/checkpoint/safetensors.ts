@@ -65,8 +65,8 @@ function checkNoOverlap(file: string, tensors: TensorInfo[]): void {
   }
 }
 
-/** Parses one file's header and checks every tensor's extent against the file size (a truncated file fails here). */
-export function readHeader(file: string): TensorInfo[] {
+/** The header of one file as JSON, unchecked beyond its framing: what a tool may read of any safetensors file. */
+export function readHeaderJson(file: string): { header: Record<string, unknown>; dataStart: number; size: number } {
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -87,17 +87,22 @@ export function readHeader(file: string): TensorInfo[] {
     }
     if (typeof header !== 'object' || header === null || Array.isArray(header))
       throw badFile(file, 'corrupt safetensors header (not a JSON object)');
-    const dataStart = 8 + headerLen;
-    const out: TensorInfo[] = [];
-    for (const [name, v] of Object.entries(header)) {
-      if (name === '__metadata__') continue;
-      out.push(tensorInfo(file, name, v, dataStart, size));
-    }
-    checkNoOverlap(file, out);
-    return out;
+    return { header, dataStart: 8 + headerLen, size };
   } finally {
     closeSync(fd);
   }
+}
+
+/** Parses one file's header and checks every tensor's extent against the file size (a truncated file fails here). */
+export function readHeader(file: string): TensorInfo[] {
+  const { header, dataStart, size } = readHeaderJson(file);
+  const out: TensorInfo[] = [];
+  for (const [name, v] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    out.push(tensorInfo(file, name, v, dataStart, size));
+  }
+  checkNoOverlap(file, out);
+  return out;
 }
 
 /** Every tensor of a checkpoint folder, by name. Honours model.safetensors.index.json when present. */

@@ -1,11 +1,12 @@
-// Options every model command shares (--model, --threads, --cache-dir, --precision), token-list parsing, and the
-// tokenizer on its own.
+// Options every model command shares (--model, --threads, --cache-dir, --cache-limit, --precision), token-list
+// parsing, and the tokenizer on its own.
 import { statSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { readConfig } from '../checkpoint/config';
 import { GgufCheckpoint } from '../checkpoint/gguf';
 import { ggufConfig } from '../checkpoint/gguf-config';
 import { CheckpointTokenizer, noTokenizer } from '../checkpoint/tokenizer';
+import { clampCacheLimit, parseByteSize } from '../onnx/cache-limit';
 import type { WeightPrecision } from '../protocol';
 import type { LoadOptions } from '../runtime/api';
 import { CliError } from './errors';
@@ -14,6 +15,7 @@ export const MODEL_OPTIONS = {
   model: { type: 'string' },
   threads: { type: 'string' },
   'cache-dir': { type: 'string' },
+  'cache-limit': { type: 'string' },
   precision: { type: 'string' },
   json: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
@@ -23,10 +25,16 @@ export function requireModel(values: { model?: string }): string {
   return values.model;
 }
 
-export function loadOptions(values: { threads?: string; 'cache-dir'?: string; precision?: string }): LoadOptions {
+export function loadOptions(values: {
+  threads?: string;
+  'cache-dir'?: string;
+  'cache-limit'?: string;
+  precision?: string;
+}): LoadOptions {
   const opts: LoadOptions = {};
   if (values.threads !== undefined) opts.threads = positiveInt(values.threads, '--threads');
   if (values['cache-dir']) opts.cacheDir = values['cache-dir'];
+  opts.cacheLimitBytes = cacheLimit(values['cache-limit']);
   if (values.precision !== undefined) {
     if (!['auto', 'f32', 'int8', 'int4'].includes(values.precision)) {
       throw new CliError(`--precision must be auto, f32, int8 or int4, got '${values.precision}'`);
@@ -34,6 +42,16 @@ export function loadOptions(values: { threads?: string; 'cache-dir'?: string; pr
     opts.precision = values.precision as WeightPrecision | 'auto';
   }
   return opts;
+}
+
+/** `--cache-limit 20GB`: the graph cache's size limit in bytes (clamped), or undefined for the default (32 GiB). */
+export function cacheLimit(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return clampCacheLimit(parseByteSize(v, '--cache-limit'));
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
 }
 
 export function positiveInt(v: string, flag: string, min = 1): number {

@@ -10,9 +10,11 @@ import { noTokenizer } from '../checkpoint/tokenizer';
 import { loadModel } from '../runtime/load-model';
 import { EngineService } from '../service/engine-service';
 import { CliError } from './errors';
+import { cacheLimit } from './model-options';
 
 const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key-file F]
                                   [--allow-origin URL]... [--model-id NAME] [--queue 8] [--threads N] [--precision auto]
+                                  [--cache-dir DIR] [--cache-limit 32GiB]
 
   --model DIR     checkpoint folder (config.json, *.safetensors, tokenizer.json) or a deepseek2 .gguf file
   --host H        address to bind (default 127.0.0.1: this machine only)
@@ -25,6 +27,9 @@ const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] 
   --threads N     onnxruntime intra-op threads
   --precision P   auto (default: float32 for small models, else int8 experts when they fit a third of memory,
                   else int4), f32, int8 or int4
+  --cache-dir DIR   where the model's graphs are cached (default $XDG_CACHE_HOME/switchyard/graphs)
+  --cache-limit S   trim the graph cache to S after loading, least recently used first: bytes, or 20GB, 512MiB,
+                  20G (default 32GiB; models in use by a running engine are kept)
 `;
 
 function integer(value: string | undefined, name: string, min: number, fallback: number): number {
@@ -79,6 +84,8 @@ export async function run(argv: string[]): Promise<number> {
         queue: { type: 'string' },
         threads: { type: 'string' },
         precision: { type: 'string', default: 'auto' },
+        'cache-dir': { type: 'string' },
+        'cache-limit': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -103,7 +110,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const dir = resolve(values.model);
-  const service = new EngineService({ loadModel, threads });
+  const cacheLimitBytes = cacheLimit(values['cache-limit']);
+  const service = new EngineService({ loadModel, threads, cacheDir: values['cache-dir'], cacheLimitBytes });
   const started = Date.now();
   const precision = values.precision ?? 'auto';
   if (!['auto', 'f32', 'int8', 'int4'].includes(precision))

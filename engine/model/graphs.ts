@@ -7,13 +7,13 @@ import { type ModelConfig, isMoeLayer } from '../checkpoint/config';
 import type { CheckpointWeights } from '../checkpoint/weights';
 import type { WeightPrecision } from '../protocol';
 import { ExternalDataFile } from '../onnx/builder';
-import { defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
+import { type CachePolicy, defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
 import { blockGraph } from './block';
 import { expertsGraph } from './moe';
 import { embedGraph, headGraph } from './transformer';
 
 /** Bump when graph layout changes, so stale caches are rebuilt. */
-const GRAPH_FORMAT = 5;
+const GRAPH_FORMAT = 6;
 
 export interface GraphFiles {
   dir: string;
@@ -24,6 +24,8 @@ export interface GraphFiles {
   experts: (string | undefined)[];
   /** the external-data files that hold routed-expert weights (for residency measurement) */
   routedExpertData: string[];
+  /** the lease on the cache folder (engine/onnx/cache-lease.ts): release it when the files are no longer used */
+  release(): void;
 }
 
 /** Graphs built so far during a first load, of how many (embedding, head, each layer's attention and experts). */
@@ -41,8 +43,9 @@ export async function ensureGraphs(
   cacheRoot: string = defaultCacheRoot(),
   precision: WeightPrecision = 'f32',
   onProgress?: BuildProgress,
+  cache: CachePolicy = {},
 ): Promise<GraphFiles> {
-  const dir = await ensureCached(
+  const lease = await ensureCached(
     {
       checkpoint: { dir: ckpt.path, files: ckpt.files },
       name: `${basename(ckpt.path)}-${precision}`,
@@ -51,11 +54,12 @@ export async function ensureGraphs(
       manifest: { format: GRAPH_FORMAT, precision },
     },
     cacheRoot,
+    cache,
   );
-  return layout(dir, cfg);
+  return { ...layout(lease.dir, cfg), release: lease.release };
 }
 
-function layout(dir: string, cfg: ModelConfig): GraphFiles {
+function layout(dir: string, cfg: ModelConfig): Omit<GraphFiles, 'release'> {
   const attention: string[] = [];
   const experts: (string | undefined)[] = [];
   const routedExpertData: string[] = [];
@@ -95,11 +99,11 @@ async function buildAll(
     onProgress?.(++done, total);
     await new Promise((r) => setImmediate(r));
   };
-  await write('embed.onnx', (file) => embedGraph(cfg, { ckpt, file }));
-  await write('head.onnx', (file) => headGraph(cfg, { ckpt, file }));
+  await write('embed.onnx', (file) => embedGraph(cfg, { ckpt, file, precision }));
+  await write('head.onnx', (file) => headGraph(cfg, { ckpt, file, precision }));
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const moe = isMoeLayer(cfg, l);
-    await write(`layer${l}.attention.onnx`, (file) => blockGraph(cfg, { ckpt, file }, l, softmaxScale, moe));
+    await write(`layer${l}.attention.onnx`, (file) => blockGraph(cfg, { ckpt, file, precision }, l, softmaxScale, moe));
     if (!moe) continue;
     const routed = new ExternalDataFile(join(tmp, `layer${l}.routed-experts.bin`));
     try {

@@ -6,7 +6,8 @@ import * as ort from 'onnxruntime-node';
 import type { ModelConfig } from '../checkpoint/config';
 import { DataType, GraphBuilder } from '../onnx/builder';
 import type { GraphFiles } from './graphs';
-import { type WeightSource, linearWeight, rmsNorm, vectorWeight } from '../onnx/ops';
+import { type WeightSource, isQuantized, linear, quantBits, rmsNorm, vectorWeight } from '../onnx/ops';
+import { QUANT_BLOCK_SIZE, quantizeBlockwise } from '../onnx/quantize';
 import { createSession, f32Tensor } from '../onnx/session';
 import type { SelectionBias } from '../runtime/api';
 import { LatentCache } from './latent-cache';
@@ -20,17 +21,33 @@ import { ropeInvFreq, ropeTables } from './rope';
 export const EmbedIO = { in: ['input_ids'], out: ['hidden'] } as const;
 export const HeadIO = { in: ['hidden'], out: ['logits'] } as const;
 
-/** input_ids [T] -> hidden [T, d]: a Gather from embed_tokens. */
+/**
+ * input_ids [T] -> hidden [T, d]: a Gather from embed_tokens. Quantized (when d is whole blocks), the table is stored as
+ * MatMulNBits' blocks along d and com.microsoft GatherBlockQuantized dequantizes only the gathered rows.
+ */
 export function embedGraph(cfg: ModelConfig, src: WeightSource): Uint8Array {
   const g = new GraphBuilder('embed');
   const ids = g.input(EmbedIO.in[0], ['T'], DataType.INT64);
-  const table = g.weight(
-    'model.embed_tokens.weight',
-    src.ckpt.readF32('model.embed_tokens.weight'),
-    [cfg.vocab_size, cfg.hidden_size],
-    src.file,
-  );
-  g.output(g.op('Gather', [table, ids], { axis: 0 }), EmbedIO.out[0], ['T', cfg.hidden_size]);
+  const [V, d] = [cfg.vocab_size, cfg.hidden_size];
+  const w = src.ckpt.readF32('model.embed_tokens.weight');
+  let hidden: string;
+  if (isQuantized(src) && d % QUANT_BLOCK_SIZE === 0) {
+    const bits = quantBits(src);
+    const q = quantizeBlockwise(w, V, d, bits);
+    const data = g.rawWeight(
+      `model.embed_tokens.weight.q${bits}`,
+      q.packed,
+      [V, (d * bits) / 8],
+      DataType.UINT8,
+      src.file,
+    );
+    const scales = g.weight('model.embed_tokens.weight.scales', q.scales, [V, q.blocks], src.file);
+    const attrs = { bits, block_size: QUANT_BLOCK_SIZE, gather_axis: 0, quantize_axis: 1 };
+    hidden = g.op('GatherBlockQuantized', [data, ids, scales], attrs, 'com.microsoft');
+  } else {
+    hidden = g.op('Gather', [g.weight('model.embed_tokens.weight', w, [V, d], src.file), ids], { axis: 0 });
+  }
+  g.output(hidden, EmbedIO.out[0], ['T', d]);
   return g.serialize();
 }
 
@@ -39,7 +56,7 @@ export function headGraph(cfg: ModelConfig, src: WeightSource): Uint8Array {
   const g = new GraphBuilder('head');
   const h = g.input(HeadIO.in[0], ['T', cfg.hidden_size]);
   const x = rmsNorm(g, h, vectorWeight(g, src, 'model.norm.weight', cfg.hidden_size), cfg.rms_norm_eps);
-  const logits = g.op('MatMul', [x, linearWeight(g, src, 'lm_head.weight', cfg.vocab_size, cfg.hidden_size)]);
+  const logits = linear(g, src, 'lm_head.weight', cfg.vocab_size, cfg.hidden_size, x);
   g.output(logits, HeadIO.out[0], ['T', cfg.vocab_size]);
   return g.serialize();
 }
@@ -64,8 +81,8 @@ export interface TransformerOptions {
   threads: number;
   /** per layer, e_score_correction_bias (noaux_tc MoE layers), else undefined */
   correctionBias: (Float32Array | undefined)[];
-  /** quantized experts need their prepacked layout (onnxruntime-node's fast MatMulNBits kernel) */
-  prepackExperts?: boolean;
+  /** quantized graphs need their prepacked layout (onnxruntime-node's fast MatMulNBits kernel) */
+  prepack?: boolean;
   /** which rows each routed expert runs on; default only the selected ones (bench/ passes a dense baseline) */
   dispatch?: ExpertDispatch;
 }
@@ -83,14 +100,14 @@ export class Transformer {
   }
 
   static async create(cfg: ModelConfig, files: GraphFiles, opts: TransformerOptions): Promise<Transformer> {
-    const embed = await createSession(files.embed, opts.threads);
-    const head = await createSession(files.head, opts.threads);
+    const embed = await createSession(files.embed, opts.threads); // GatherBlockQuantized reads the mapped table: no prepacking, only touched rows resident
+    const head = await createSession(files.head, opts.threads, opts.prepack);
     const blocks: Block[] = [];
     for (let l = 0; l < cfg.num_hidden_layers; l++) {
-      const graph = await createSession(files.attention[l], opts.threads);
+      const graph = await createSession(files.attention[l], opts.threads, opts.prepack);
       const e = files.experts[l];
       const moe = e
-        ? new MoE(cfg, await createSession(e, opts.threads, opts.prepackExperts), opts.correctionBias[l], opts.dispatch)
+        ? new MoE(cfg, await createSession(e, opts.threads, opts.prepack), opts.correctionBias[l], opts.dispatch)
         : undefined;
       blocks.push(new Block(cfg, l, graph, moe));
     }

@@ -21,6 +21,11 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
+import { type CacheLease, holdLease, writeLease } from './cache-lease';
+import { DEFAULT_GRAPH_CACHE_LIMIT, formatBytes } from './cache-limit';
+import { trimCache } from './cache-store';
+
+export type { CacheLease };
 
 export function defaultCacheRoot(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
@@ -94,11 +99,24 @@ export interface CachedBuild {
   manifest?: Record<string, unknown>;
 }
 
+/** How the cache is kept in bounds after a load. */
+export interface CachePolicy {
+  /** trim the cache to this many bytes, least recently used first (default DEFAULT_GRAPH_CACHE_LIMIT) */
+  limitBytes?: number;
+  /** warnings (a model bigger than the limit) and what was evicted; default stderr */
+  log?: (line: string) => void;
+}
+
 /**
- * Returns the cache folder for a build, building it first when the cache has none. The build goes into a temporary
- * folder that is renamed when complete, so a crash mid-build never leaves a half cache that looks complete.
+ * Returns a lease on the cache folder for a build, building it first when the cache has none, then trims the cache
+ * to its limit. The build goes into a temporary folder that is renamed when complete, so a crash mid-build never
+ * leaves a half cache that looks complete. The caller releases the lease when it no longer uses the files.
  */
-export async function ensureCached(job: CachedBuild, cacheRoot: string = defaultCacheRoot()): Promise<string> {
+export async function ensureCached(
+  job: CachedBuild,
+  cacheRoot: string = defaultCacheRoot(),
+  policy: CachePolicy = {},
+): Promise<CacheLease> {
   const key = cacheKey(job.checkpoint.dir, job.checkpoint.files, job.buildOptions);
   try {
     // a root that exists is left as it is (it may be a shared folder the user chose); each build folder is private
@@ -110,8 +128,26 @@ export async function ensureCached(job: CachedBuild, cacheRoot: string = default
     );
   }
   const dir = join(cacheRoot, `${job.name}-${key}`);
-  if (existsSync(join(dir, 'manifest.json'))) return dir;
+  const lease = reuse(dir) ?? (await build(job, dir, cacheRoot));
+  trim(cacheRoot, dir, policy);
+  return lease;
+}
 
+/** A lease on a complete folder, or undefined when there is none (or another engine evicted it as we took it). */
+function reuse(dir: string): CacheLease | undefined {
+  if (!existsSync(join(dir, 'manifest.json'))) return undefined;
+  let lease: CacheLease;
+  try {
+    lease = holdLease(dir);
+  } catch {
+    return undefined;
+  }
+  if (existsSync(join(dir, 'manifest.json'))) return lease;
+  lease.release();
+  return undefined;
+}
+
+async function build(job: CachedBuild, dir: string, cacheRoot: string): Promise<CacheLease> {
   const tmp = `${dir}.tmp-${process.pid}`;
   try {
     rmSync(tmp, { recursive: true, force: true });
@@ -119,12 +155,15 @@ export async function ensureCached(job: CachedBuild, cacheRoot: string = default
     await job.build(tmp);
     const manifest = { ...job.manifest, checkpoint: job.checkpoint.dir, builtAt: new Date().toISOString() };
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest), { mode: 0o600 });
+    // held from the moment the folder appears under its name, so no other engine evicts it before we open it
+    writeLease(tmp);
     // another process may have finished the same build meanwhile: keep theirs (it may be in use)
     if (existsSync(join(dir, 'manifest.json'))) rmSync(tmp, { recursive: true, force: true });
     else {
       rmSync(dir, { recursive: true, force: true });
       renameSync(tmp, dir);
     }
+    return holdLease(dir);
   } catch (e) {
     try {
       rmSync(tmp, { recursive: true, force: true });
@@ -137,5 +176,32 @@ export async function ensureCached(job: CachedBuild, cacheRoot: string = default
       EngineErrorCodes.BadInput,
     );
   }
-  return dir;
+}
+
+/** Trims the cache after a load; a full disk or a folder that cannot be removed never fails the load itself. */
+function trim(cacheRoot: string, dir: string, policy: CachePolicy): void {
+  const log = policy.log ?? ((line: string) => process.stderr.write(`switchyard engine: ${line}\n`));
+  const limit = policy.limitBytes ?? DEFAULT_GRAPH_CACHE_LIMIT;
+  try {
+    const { removed, totalBytes, overBy } = trimCache(cacheRoot, limit, dir);
+    for (const e of removed)
+      log(
+        `graph cache: removed ${e.name} (${formatBytes(e.bytes)}, last used ${e.lastUsed}) to stay under ${formatBytes(limit)}`,
+      );
+    if (overBy.length === 0) return;
+    const self = overBy.find((e) => join(cacheRoot, e.name) === dir);
+    if (self && self.bytes > limit) {
+      log(
+        `warning: graph cache: ${self.name} alone takes ${formatBytes(self.bytes)}, more than the cache limit of ${formatBytes(limit)}; ` +
+          'kept, since the model runs from these files. Raise switchyard.engine.graphCacheLimit (--cache-limit), or load it at a lower precision',
+      );
+    } else {
+      const held = overBy.filter((e) => e.inUseBy.length > 0).map((e) => `${e.name} (pid ${e.inUseBy.join(', ')})`);
+      log(
+        `graph cache: ${formatBytes(totalBytes)} stays over the limit of ${formatBytes(limit)}: in use by live engines: ${held.join('; ') || 'none'}`,
+      );
+    }
+  } catch (e) {
+    log(`warning: graph cache: could not trim ${cacheRoot}: ${(e as Error).message}`);
+  }
 }

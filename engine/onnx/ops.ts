@@ -1,6 +1,7 @@
 // Building blocks shared by the model's graphs (engine/model/): RMSNorm, linear layers from checkpoint tensors and the
 // SwiGLU MLP (dense layers, shared and routed experts). Weights come from the checkpoint (any dtype) and are stored as
-// float32 external data.
+// float32 external data, or, at int8 / int4, every projection matrix as MatMulNBits blocks (norms, router and biases
+// stay float32).
 import type { CheckpointWeights } from '../checkpoint/weights';
 import type { WeightPrecision } from '../protocol';
 import { DataType, type ExternalDataFile, type GraphBuilder } from './builder';
@@ -10,14 +11,21 @@ import { QUANT_BLOCK_SIZE, quantizeBlockwise } from './quantize';
 export interface WeightSource {
   ckpt: CheckpointWeights;
   file: ExternalDataFile;
-  /** int8 / int4: MLP projections become MatMulNBits (block-wise quantized); others stay float32 */
+  /** int8 / int4: every projection becomes MatMulNBits (block-wise quantized); norms, router and biases stay float32 */
   precision?: WeightPrecision;
 }
 
+export const isQuantized = (src: WeightSource): boolean => src.precision === 'int8' || src.precision === 'int4';
+export const quantBits = (src: WeightSource): 4 | 8 => (src.precision === 'int4' ? 4 : 8);
+
 /**
- * y = x W^T for a checkpoint weight W [N, K], quantized to `bits` with MatMulNBits. accuracy_level 4 (activations
- * quantized to int8 per block, int32 accumulation) is the only fast CPU kernel for 8-bit weights.
+ * MatMulNBits' accuracy_level: 4 quantizes the activations to int8 per block and accumulates in int32. Measured on this
+ * CPU (2048 x 2048, 2 threads): 8-bit weights take 0.08 ms per row at level 4 against 13 ms at levels 0-2 (no fast
+ * kernel); 4-bit 0.06 ms against 0.11-0.19 ms, and 64 rows are within noise of level 0.
  */
+export const ACCURACY_LEVEL = 4;
+
+/** y = x W^T for a weight W [N, K] (any leading dims of x), quantized to the source's bits with MatMulNBits. */
 export function quantizedLinear(
   g: GraphBuilder,
   src: WeightSource,
@@ -27,7 +35,7 @@ export function quantizedLinear(
   K: number,
   x: string,
 ): string {
-  const bits = src.precision === 'int4' ? 4 : 8;
+  const bits = quantBits(src);
   const q = quantizeBlockwise(w, N, K, bits);
   const B = g.rawWeight(
     `${name}.q${bits}`,
@@ -40,9 +48,18 @@ export function quantizedLinear(
   return g.op(
     'MatMulNBits',
     [x, B, scales],
-    { K, N, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: 4 },
+    { K, N, bits, block_size: QUANT_BLOCK_SIZE, accuracy_level: ACCURACY_LEVEL },
     'com.microsoft',
   );
+}
+
+/**
+ * y = x W^T for the checkpoint projection `name` [N, K] at the source's precision: MatMulNBits when quantized, else a
+ * float32 MatMul over the stored transpose.
+ */
+export function linear(g: GraphBuilder, src: WeightSource, name: string, N: number, K: number, x: string): string {
+  if (isQuantized(src)) return quantizedLinear(g, src, name, src.ckpt.readF32(name), N, K, x);
+  return g.op('MatMul', [x, linearWeight(g, src, name, N, K)]);
 }
 
 /** [rows, cols] -> [cols, rows] */
@@ -82,7 +99,7 @@ export function swigluMlp(
   d: number,
   inter: number,
 ): string {
-  if (src.precision === 'int8' || src.precision === 'int4') {
+  if (isQuantized(src)) {
     // gate and up rows stacked: one [2I, d] quantized projection
     const gateUpRows = new Float32Array(2 * inter * d);
     gateUpRows.set(src.ckpt.readF32(`${prefix}gate_proj.weight`), 0);

@@ -12,8 +12,8 @@ export async function createSession(path: string, threads: number, prepack = fal
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     // Float32 weights stay memory-mapped without prepacking (with it, onnxruntime copies every weight to the heap).
-    // MatMulNBits has no fast kernel without its prepacked layout (measured ~100x slower), so quantized experts are
-    // prepacked: resident in full, at a quarter (int8) or an eighth (int4) of their float32 size.
+    // MatMulNBits has no fast kernel without its prepacked layout (measured ~100x slower), so quantized graphs are
+    // prepacked: resident in full, at about a quarter (int8) or an eighth (int4) of their float32 size.
     // No spinning: idle threads that spin steal the core the other thread needs on a busy machine (4x slower decode).
     extra: { session: { disable_prepacking: prepack ? '0' : '1', 'intra_op.allow_spinning': '0' } },
   });

@@ -24,6 +24,8 @@ export interface LoadOptions {
   routingProfile?: boolean;
   /** where built graphs are cached; default: a folder per checkpoint under the user cache dir */
   cacheDir?: string;
+  /** the graph cache is trimmed to this many bytes after the load, least recently used first (default 32 GiB) */
+  cacheLimitBytes?: number;
   /** a first load builds the graphs (minutes for a real checkpoint): graphs done, of total */
   onBuildProgress?: (done: number, total: number) => void;
   /** which rows each routed expert runs on; default only the selected experts (bench/dense-experts.ts: all of them) */

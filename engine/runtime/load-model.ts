@@ -115,6 +115,8 @@ class DeepseekModel implements LoadedModel {
     private readonly keptMask: Float32Array[] | undefined,
     /** quantized experts are prepacked onto the heap: all of them are resident */
     private readonly expertsPrepacked: boolean,
+    /** releases the lease on the graph cache folder, so the cache may evict it */
+    private readonly releaseGraphs: () => void,
   ) {
     this.prefixCache = new PrefixCache(() => transformer.newCache());
   }
@@ -260,6 +262,7 @@ class DeepseekModel implements LoadedModel {
     await this.serial(async () => {
       this.prefixCache.clear();
       await this.transformer.dispose();
+      this.releaseGraphs();
     });
   }
 }
@@ -270,7 +273,9 @@ export type DeepseekLoadedModel = DeepseekModel;
 export async function loadModel(path: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
   const { cfg, ckpt, tokenizer, info } = await validateModel(path, opts);
   const cacheRoot = resolve(opts.cacheDir ?? defaultCacheRoot());
-  let files = await ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress);
+  const cachePolicy = { limitBytes: opts.cacheLimitBytes };
+  const graphs = () =>
+    ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress, cachePolicy);
   const correction: (Float32Array | undefined)[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const name = `${layerPrefix(l)}mlp.gate.e_score_correction_bias`;
@@ -296,11 +301,13 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<L
       return m;
     });
   }
+  // after the checks above: a bad request fails before a first load spends minutes building, and holds no lease
+  let files = await graphs();
   const prepacked = info.precision !== 'f32';
   const sessions = {
     threads: opts.threads ?? defaultThreads(),
     correctionBias: correction,
-    prepackExperts: prepacked,
+    prepack: prepacked,
     dispatch: opts.expertDispatch,
   };
   let transformer: Transformer;
@@ -308,17 +315,28 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<L
     transformer = await Transformer.create(cfg, files, sessions);
   } catch (first) {
     // a damaged cache (a file deleted or truncated behind our back): rebuild it once
+    files.release();
     rmSync(files.dir, { recursive: true, force: true });
-    files = await ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress);
+    files = await graphs();
     try {
       transformer = await Transformer.create(cfg, files, sessions);
     } catch (e) {
+      files.release();
       throw new EngineError(
         `onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`,
       );
     }
   }
-  return new DeepseekModel(info, cfg, tokenizer, transformer, files.routedExpertData, keptMask, prepacked);
+  return new DeepseekModel(
+    info,
+    cfg,
+    tokenizer,
+    transformer,
+    files.routedExpertData,
+    keptMask,
+    prepacked,
+    files.release,
+  );
 }
 
 /** onnxruntime intra-op threads when the caller does not say: the cores, at most 4 (decode is memory-bound). */

@@ -1,8 +1,9 @@
 // Which weight precision a model gets when the user leaves it to Switchyard ('auto'). Float32 is exact but a
-// DeepSeek-Coder-V2-Lite (16B parameters) would need 63 GB in it; int8 / int4 quantize only the expert projections
-// (MatMulNBits, one float32 scale per block of 32), which hold nearly all of a MoE model's parameters. Measured on the
-// 1.97B V2-Lite shape (bench:engine): int8 decodes 2.3x and int4 2.9x faster than float32. So 'auto' keeps float32
-// only for small models, where it is fast anyway (the bundled one: 24 MB), and otherwise takes int8 when it fits.
+// DeepSeek-Coder-V2-Lite (16B parameters) would need 63 GB in it; int8 / int4 quantize every matrix (attention, dense
+// MLP, shared and routed experts, embedding, head: MatMulNBits blocks, one float32 scale per block of 32); norms, the
+// router and biases stay float32. Measured on the 1.97B V2-Lite shape (bench:engine, experts-only quantization then):
+// int8 decodes 2.3x and int4 2.9x faster than float32. So 'auto' keeps float32 only for small models, where it is
+// fast anyway (the bundled one: 24 MB), and otherwise takes int8 when it fits.
 import type { ExpectedTensor } from '../checkpoint/tensors';
 import type { WeightPrecision } from '../protocol';
 
@@ -14,15 +15,15 @@ export const WEIGHT_MEMORY_SHARE = 1 / 3;
 /** Float32 weights up to this size stay float32 (quantizing them would buy little speed). */
 export const SMALL_MODEL_BYTES = 1024 ** 3;
 
-const isExpertProjection = (name: string) =>
-  /\.mlp\.(experts\.\d+|shared_experts)\.(gate|up|down)_proj\.weight$/.test(name);
+/** A matrix the quantized graphs store as blocks: every 2-D weight but the router's (norms and biases are 1-D). */
+const isQuantizedMatrix = (t: ExpectedTensor) => t.shape.length === 2 && !/\.mlp\.gate\.weight$/.test(t.name);
 
 /** Estimated bytes of a model's weights at a precision. */
 export function weightBytes(tensors: readonly ExpectedTensor[], precision: WeightPrecision): number {
   let bytes = 0;
   for (const t of tensors) {
     const n = t.shape.reduce((a, b) => a * b, 1);
-    bytes += n * (isExpertProjection(t.name) ? BYTES[precision] : BYTES.f32);
+    bytes += n * (isQuantizedMatrix(t) ? BYTES[precision] : BYTES.f32);
   }
   return bytes;
 }

@@ -1,9 +1,14 @@
 // The request logic behind both front doors (the stdio JSON-RPC server and the OpenAI-compatible HTTP server): which
 // backend serves, one generation at a time per backend, the stop pipeline (stop/) on the streamed text, time budgets,
 // cancellation, routing domain, and the statistics of the last generation.
+import { resolve } from 'node:path';
 import { EngineError } from '../errors';
+import { clampCacheLimit, DEFAULT_GRAPH_CACHE_LIMIT } from '../onnx/cache-limit';
+import { cacheInfo, clearCache } from '../onnx/cache-store';
+import { defaultCacheRoot } from '../onnx/graph-cache';
 import {
   EngineErrorCodes,
+  type CacheClearResult,
   type CalibrateParams,
   type CalibrateResult,
   type ChatParams,
@@ -12,6 +17,7 @@ import {
   type CompleteResult,
   type EngineStats,
   type GenerationStats,
+  type GraphCacheInfo,
   type ModelInfo,
   type ModelLoadParams,
   type RoutingProfileResult,
@@ -35,6 +41,10 @@ export interface EngineServiceOptions {
   /** checks a folder without building graphs (model/load with validateOnly) */
   validateModel?: (dir: string, opts?: LoadOptions) => Promise<{ info: ModelInfo }> | { info: ModelInfo };
   threads?: number;
+  /** where local models' graphs are cached (default: the user's cache folder, engine/onnx/graph-cache.ts) */
+  cacheDir?: string;
+  /** the graph cache is trimmed to this after each load (default DEFAULT_GRAPH_CACHE_LIMIT) */
+  cacheLimitBytes?: number;
 }
 
 export interface StreamOptions {
@@ -62,10 +72,12 @@ export class EngineService {
   private lastGeneration?: GenerationStats;
   private readonly queue: RequestQueue;
   private threads?: number;
+  private cacheLimitBytes: number;
 
   constructor(private readonly options: EngineServiceOptions = {}) {
     this.queue = new RequestQueue(1);
     this.threads = options.threads;
+    this.cacheLimitBytes = clampCacheLimit(options.cacheLimitBytes ?? DEFAULT_GRAPH_CACHE_LIMIT);
   }
 
   get model(): ModelInfo | undefined {
@@ -102,6 +114,25 @@ export class EngineService {
     this.threads = threads && threads > 0 ? threads : undefined;
   }
 
+  /** The graph cache's limit from now on (applied after the next load); undefined keeps the current one. */
+  setCacheLimit(bytes: number | undefined): void {
+    if (bytes !== undefined && Number.isFinite(bytes)) this.cacheLimitBytes = clampCacheLimit(bytes);
+  }
+
+  private get cacheRoot(): string {
+    return resolve(this.options.cacheDir ?? defaultCacheRoot());
+  }
+
+  /** What the graph cache holds (`cache/info`). */
+  cacheInfo(): GraphCacheInfo {
+    return cacheInfo(this.cacheRoot, this.cacheLimitBytes);
+  }
+
+  /** Removes every cached model no live engine has loaded (`cache/clear`); the loaded one stays. */
+  clearCache(): CacheClearResult {
+    return clearCache(this.cacheRoot);
+  }
+
   /** Install a backend (local model, remote server or a test's) in place of the current one. */
   async useBackend(backend: Backend, routing?: ModelRouting, routingRefused?: string): Promise<ModelInfo> {
     const previous = this.backend;
@@ -118,7 +149,13 @@ export class EngineService {
     if (!this.options.loadModel) {
       throw new EngineError('this build has no local runtime to load models with', EngineErrorCodes.NotAvailable);
     }
-    const opts: LoadOptions = { precision: params.precision, threads: this.threads, onBuildProgress };
+    const opts: LoadOptions = {
+      precision: params.precision,
+      threads: this.threads,
+      onBuildProgress,
+      cacheDir: this.options.cacheDir,
+      cacheLimitBytes: this.cacheLimitBytes,
+    };
     // The checkpoint's routing profile. One calibrated on other weights is refused: an error when the request needs
     // it (keepExperts), otherwise the model loads with its own routing and the reason goes to the log (stderr).
     const wantsKept = params.keepExperts !== undefined && params.keepExperts < 1;

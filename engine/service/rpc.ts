@@ -1,8 +1,11 @@
 // The engine's JSON-RPC requests (engine/protocol.ts) wired to the service. Kept apart from main.ts so tests can run
 // it over any pair of streams; main.ts binds it to stdio.
 import { ResponseError, type CancellationToken, type MessageConnection } from 'vscode-jsonrpc';
+import { discoverModels } from '../discovery/discover';
 import { EngineError } from '../errors';
 import {
+  CacheClearRequest,
+  CacheInfoRequest,
   CalibrateRequest,
   ChatRequest,
   CompleteRequest,
@@ -11,6 +14,7 @@ import {
   InitializeRequest,
   ModelLoadRequest,
   ModelProgressNotification,
+  ModelsDiscoverRequest,
   PingRequest,
   PROTOCOL_VERSION,
   ProofCheckRequest,
@@ -106,6 +110,7 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
         );
       }
       service.setThreads(params.threads);
+      service.setCacheLimit(params.graphCacheLimitBytes);
       return { protocolVersion: PROTOCOL_VERSION, engineVersion: ENGINE_VERSION };
     }),
   );
@@ -119,6 +124,12 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
           void connection.sendNotification(ModelProgressNotification, { path: params.path, done, total }),
       ),
     ),
+  );
+
+  // the stores of the engine's own environment (OLLAMA_MODELS, HF_HUB_CACHE, … as the editor was started with)
+  connection.onRequest(
+    ModelsDiscoverRequest,
+    handle0('models/discover', () => discoverModels()),
   );
 
   connection.onRequest(
@@ -164,6 +175,14 @@ export function registerEngineHandlers(connection: MessageConnection, service: E
   connection.onRequest(
     StatsRequest,
     handle0('stats', async () => service.stats()),
+  );
+  connection.onRequest(
+    CacheInfoRequest,
+    handle0('cache/info', async () => service.cacheInfo()),
+  );
+  connection.onRequest(
+    CacheClearRequest,
+    handle0('cache/clear', async () => service.clearCache()),
   );
   connection.onRequest(
     RoutingProfileRequest,

@@ -11,6 +11,7 @@ export const CommandIds = {
   restartEngine: 'switchyard.restartEngine',
   showEngineLog: 'switchyard.showEngineLog',
   selectModel: 'switchyard.selectModel',
+  clearModelCache: 'switchyard.clearModelCache',
   showMenu: 'switchyard.showMenu',
   newChat: 'switchyard.chat.newChat',
   stopChat: 'switchyard.chat.stop',

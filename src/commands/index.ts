@@ -7,6 +7,7 @@ import { reportStartFailure } from '../engine/client';
 import type { EngineStatusBar } from '../engine/status-bar';
 import type { EngineSupervisor } from '../engine/supervisor';
 import { copyServerUrl, setRemoteApiKey, setServerApiKey } from './api-keys';
+import { clearModelCache } from './clear-cache';
 import { CommandIds, type OwnCommandName } from './ids';
 import { showMenu, toggleInlineCompletions } from './menu';
 import { selectModel } from './model';
@@ -36,6 +37,7 @@ function handlers({ engine, chat, statusBar, keys, log }: CommandDeps): Record<O
     showEngineLog: () => log.show(true),
     // arguments for keybindings and tests; otherwise each asks
     selectModel: (folder?: vscode.Uri) => selectModel(engine, folder),
+    clearModelCache: () => clearModelCache(engine),
     showMenu: () => showMenu(engine),
     setRemoteApiKey: (key?: string) => setRemoteApiKey(keys, key),
     setServerApiKey: (key?: string) => setServerApiKey(keys, key),

@@ -1,7 +1,15 @@
 // The engine as the rest of the extension sees it: the supervisor, configured from settings, logging to a
 // LogOutputChannel, telling the user once when the engine crashed, restarting when the model setting changes.
 import * as vscode from 'vscode';
-import { backendKind, enginePrecision, engineThreads, modelPath, remoteSettings, serverSettings } from '../config';
+import {
+  backendKind,
+  enginePrecision,
+  engineThreads,
+  graphCacheLimit,
+  modelPath,
+  remoteSettings,
+  serverSettings,
+} from '../config';
 import { CommandIds } from '../commands/ids';
 import { ApiKeys, serverOrigin } from './api-keys';
 import { redactUserinfo } from './redact';
@@ -17,6 +25,8 @@ async function launchConfig(
 ): Promise<EngineLaunchConfig> {
   const server = serverSettings();
   if (server?.rejectedOrigins.length) warnRejectedOrigins(log, server.rejectedOrigins);
+  const cacheLimit = graphCacheLimit();
+  if (cacheLimit.error) log.warn(cacheLimit.error);
   const config: EngineLaunchConfig = {
     spawn: {
       enginePath: vscode.Uri.joinPath(context.extensionUri, 'dist', 'engine.js').fsPath,
@@ -27,6 +37,7 @@ async function launchConfig(
     modelPath: modelPath(context.extensionPath),
     threads: engineThreads(),
     precision: enginePrecision(),
+    graphCacheLimitBytes: cacheLimit.bytes,
     serve: server && {
       host: server.host,
       port: server.port,

@@ -4,6 +4,7 @@ import { CancellationToken, CancellationTokenSource, Emitter, Event, RequestType
 import {
   GenerationDelta,
   GenerationDeltaNotification,
+  InitializeParams,
   InitializeRequest,
   ModelInfo,
   ModelLoadParams,
@@ -38,6 +39,8 @@ export interface EngineLaunchConfig {
   modelPath: string;
   threads: number;
   precision?: ModelLoadParams['precision'];
+  /** the graph cache is trimmed to this after each load (undefined: the engine's default) */
+  graphCacheLimitBytes?: number;
   /** set: requests go to this OpenAI-compatible server (remote/connect) instead of a local model */
   remote?: RemoteConnectParams;
   /** set: the engine also answers other tools over the OpenAI API (serve/start), sharing its model */
@@ -214,9 +217,24 @@ export class EngineSupervisor extends Disposable {
    * short-lived engine process does, and is stopped again.
    */
   async validateModel(path: string): Promise<ModelInfo> {
-    if (this.proc && !this.proc.hasExited && (this._state === 'ready' || this._state === 'busy')) {
-      return this.request(ModelLoadRequest, { path, validateOnly: true });
-    }
+    if (this.running) return this.request(ModelLoadRequest, { path, validateOnly: true });
+    return this.shortLived((c) => c.sendRequest(ModelLoadRequest, { path, validateOnly: true }));
+  }
+
+  /**
+   * A request that needs no model (cache/info, cache/clear): the running engine answers, else a short-lived engine
+   * process that loads none (so a clear works while no model can be loaded, and removes what the failed load built).
+   */
+  async requestWithoutModel<R>(type: RequestType0<R, void>, token?: CancellationToken): Promise<R> {
+    if (this.running) return this.request0(type, token);
+    return this.shortLived((c) => c.sendRequest<R>(type.method));
+  }
+
+  private get running(): boolean {
+    return this.proc !== undefined && !this.proc.hasExited && (this._state === 'ready' || this._state === 'busy');
+  }
+
+  private async shortLived<R>(send: (c: EngineProcess['connection']) => Promise<R>): Promise<R> {
     const cfg = await this.config();
     const proc = EngineProcess.spawn({
       ...cfg.spawn,
@@ -224,14 +242,15 @@ export class EngineSupervisor extends Disposable {
     });
     try {
       const exited = proc.exited.then((e) => Promise.reject(new Error(`the engine exited (${describeExit(e)})`)));
-      await Promise.race([
-        proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }),
-        exited,
-      ]);
-      return await Promise.race([proc.connection.sendRequest(ModelLoadRequest, { path, validateOnly: true }), exited]);
+      await Promise.race([proc.connection.sendRequest(InitializeRequest, this.initializeParams(cfg)), exited]);
+      return await Promise.race([send(proc.connection), exited]);
     } finally {
       await proc.stop();
     }
+  }
+
+  private initializeParams(cfg: EngineLaunchConfig): InitializeParams {
+    return { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads, graphCacheLimitBytes: cfg.graphCacheLimitBytes };
   }
 
   /** Stops the engine (asked to shut down, killed if it does not), then disposes the emitters; once. */
@@ -322,7 +341,7 @@ export class EngineSupervisor extends Disposable {
     void proc.exited.then((exit) => this.onExit(proc, exit));
     try {
       const init = await Promise.race([
-        proc.connection.sendRequest(InitializeRequest, { protocolVersion: PROTOCOL_VERSION, threads: cfg.threads }),
+        proc.connection.sendRequest(InitializeRequest, this.initializeParams(cfg)),
         proc.exited.then((e) => Promise.reject(new Error(`the engine exited during start (${describeExit(e)})`))),
       ]);
       if (init.protocolVersion !== PROTOCOL_VERSION) {

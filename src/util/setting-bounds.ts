@@ -3,6 +3,7 @@
 // overflows setTimeout (which then fires at once), a huge thread count or token budget hangs the engine. So each number
 // is clamped when it is read (src/config.ts), and package.json declares the same bounds (a unit test holds them equal).
 // Free of the VS Code API, so the rule is unit-tested in plain Node.
+import { formatBytes, GRAPH_CACHE_LIMIT_BOUNDS, parseByteSize } from '../../engine/onnx/cache-limit';
 
 export interface NumberBounds {
   min: number;
@@ -15,6 +16,8 @@ export interface NumberBounds {
 /** keys below `switchyard.` */
 export const NUMBER_SETTINGS = {
   'engine.threads': { min: 0, max: 256, fallback: 0, integer: true },
+  /** bytes; also a string with a unit (readByteSize) */
+  'engine.graphCacheLimit': GRAPH_CACHE_LIMIT_BOUNDS,
   'remote.timeoutMs': { min: 1000, max: 600_000, fallback: 60_000, integer: true },
   'server.port': { min: 0, max: 65535, fallback: 8012, integer: true },
   'completion.maxLines': { min: 1, max: 100, fallback: 8, integer: true },
@@ -42,4 +45,25 @@ export function clampNumber(value: unknown, bounds: NumberBounds): number {
 /** Reads one numeric setting through `get` (the configuration's getter) and clamps it. */
 export function readNumber(get: (key: string) => unknown, key: NumberSetting): number {
   return clampNumber(get(key), NUMBER_SETTINGS[key]);
+}
+
+/**
+ * A size setting: a byte count (clamped like any number) or a string with a unit (`20GB`, `512MiB`, `20G`, parsed as
+ * the CLI's `--cache-limit` is). A string that is neither gives the fallback and the reason, for the log.
+ */
+export function readByteSize(
+  get: (key: string) => unknown,
+  key: 'engine.graphCacheLimit',
+): { bytes: number; error?: string } {
+  const value = get(key);
+  const bounds = NUMBER_SETTINGS[key];
+  if (typeof value !== 'string') return { bytes: clampNumber(value, bounds) };
+  try {
+    return { bytes: clampNumber(parseByteSize(value, `switchyard.${key}`), bounds) };
+  } catch (e) {
+    return {
+      bytes: bounds.fallback,
+      error: `${(e as Error).message}; using the default, ${formatBytes(bounds.fallback)}`,
+    };
+  }
 }

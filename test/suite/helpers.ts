@@ -62,11 +62,15 @@ export async function commitSuggestion(
   const end = doc.positionAt(before.length);
   editor.selection = new vscode.Selection(end, end);
   let text = doc.getText();
+  // Each trigger supersedes (cancels) the request before it, so the wait before committing grows: a loaded machine or a
+  // model behind a remote server may need seconds for one suggestion, and retrying every 400 ms would never let it land.
+  let waitMs = 400;
   await until(
     'a suggestion to be committed',
     async () => {
       await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-      await new Promise((r) => setTimeout(r, 400));
+      await new Promise((r) => setTimeout(r, waitMs));
+      waitMs = Math.min(waitMs * 2, 8000);
       await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
       text = doc.getText();
       return text !== `${before}\n` || undefined;

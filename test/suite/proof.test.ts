@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ProofCheckResult } from '../../engine/protocol';
 import { CheckProofController } from '../../src/proof/check-proof';
-import { api } from './helpers';
+import { api, until } from './helpers';
 
 const GOOD_V = `(* Addition with zero — by induction. *)
 Theorem add_0_r : forall n : nat, n + 0 = n.
@@ -40,20 +40,6 @@ function folder(): string {
   const f = vscode.workspace.workspaceFolders?.[0];
   if (!f) throw new Error('the suite needs a workspace folder');
   return f.uri.fsPath;
-}
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function checkFile(

@@ -1,4 +1,4 @@
-// Fuzzing the GGUF reader (engine/checkpoint/gguf.ts through validateModel) with 300 damaged headers of a converted
+// Fuzzing the GGUF reader (engine/checkpoint/gguf.ts through validateModel) with 1,000 damaged headers of a converted
 // fixture: random bytes, cuts and insertions, and extreme 32/64-bit values written over the tensor infos (counts,
 // dimensions, types, offsets). Each must load or fail with one EngineError naming the file, never a TypeError /
 // RangeError from inside, a hang or a crash. Seeded: a failure prints SWITCHYARD_FUZZ_SEED to replay it.
@@ -12,10 +12,10 @@ import { validateModel } from '../../../../engine/runtime/load-model';
 import { fuzzSeed, mutateBytes, Rng } from '../../../helpers/fuzz';
 import { FIXTURES, tempDir } from '../../../helpers/fixture-models';
 
-const RUNS = 300;
+const RUNS = 1000;
 const EXTREMES = [0n, 1n, 31n, 0xffffffffn, 0x7fffffffffffffffn, 0xffffffffffffffffn, 1n << 40n];
 
-describe('fuzzing the GGUF reader (seeded, 300 headers)', function () {
+describe('fuzzing the GGUF reader (seeded, 1,000 headers)', function () {
   this.timeout(60_000);
 
   it('mutated GGUF headers: a checkpoint or one EngineError naming the file', async () => {

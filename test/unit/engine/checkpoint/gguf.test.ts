@@ -15,6 +15,7 @@ import { expectedTensors } from '../../../../engine/checkpoint/tensors';
 import { EngineError } from '../../../../engine/errors';
 import { validateModel } from '../../../../engine/runtime/load-model';
 import { FIXTURE_NAMES, FIXTURES, tempDir } from '../../../helpers/fixture-models';
+import { splitFixtureGguf } from '../../../helpers/model-stores';
 
 /** The fixture as GGUF, with changes to its metadata and tensors before it is written. */
 function writeFixture(
@@ -105,16 +106,7 @@ describe('GGUF checkpoints (engine/checkpoint/gguf.ts)', () => {
   });
 
   it('a model split by llama-gguf-split (any shard named) reads as one; a missing shard is named', async () => {
-    const { metadata, tensors } = deepseek2Gguf(join(FIXTURES, 'v3-tiny'), 'F32');
-    const half = Math.floor(tensors.length / 2);
-    const shards = [join(dir, 'split-00001-of-00002.gguf'), join(dir, 'split-00002-of-00002.gguf')];
-    const split = (no: number): Record<string, MetaValue> => ({
-      'split.no': { u32: no },
-      'split.count': { u32: 2 },
-      'split.tensors.count': { i32: tensors.length },
-    });
-    writeGguf(shards[0], { ...metadata, ...split(0) }, tensors.slice(0, half));
-    writeGguf(shards[1], split(1), tensors.slice(half));
+    const shards = splitFixtureGguf(join(dir, 'split'), 'v3-tiny');
     const folder = new SafetensorsCheckpoint(join(FIXTURES, 'v3-tiny'));
     const cfg = readConfig(join(FIXTURES, 'v3-tiny'));
     const gguf = await GgufCheckpoint.open(shards[1]);

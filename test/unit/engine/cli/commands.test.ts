@@ -139,6 +139,10 @@ describe('engine CLI', function () {
       ],
       [['logits', '--model', v2, '--tokens', 'a,b'], /^switchyard engine: --tokens must be comma-separated/],
       [['generate', '--model', v2, '--prompt', 'hello'], /has no tokenizer\.json: use --tokens IDS\n$/],
+      [
+        ['logits', '--model', v2, '--tokens', '1', '--cache-limit', '20 parsecs'],
+        /^switchyard engine: --cache-limit must be a byte count or a size such as 20GB, 512MiB or 20G, got "20 parsecs"\n$/,
+      ],
     ];
     for (const [args, msg] of cases) {
       const r = engine(...args);

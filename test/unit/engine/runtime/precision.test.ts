@@ -11,16 +11,20 @@ const GB = 1024 ** 3;
 const v2lite = expectedTensors(readConfig(join(FIXTURES, 'v2lite-tiny')));
 
 describe('runtime/precision (auto)', () => {
-  it('estimates quantized sizes from the expert projections only', () => {
+  it('estimates quantized sizes with every matrix quantized but the router; norms and biases stay float32', () => {
     const f32 = weightBytes(v2lite, 'f32');
     const int8 = weightBytes(v2lite, 'int8');
     const int4 = weightBytes(v2lite, 'int4');
-    assert.ok(f32 > int8 && int8 > int4, `${f32} ${int8} ${int4}`);
-    // the non-expert tensors stay float32, so no precision goes below their size
-    const rest = v2lite
-      .filter((t) => !/mlp\.(experts|shared_experts)\./.test(t.name))
-      .reduce((n, t) => n + 4 * t.shape.reduce((a, b) => a * b, 1), 0);
-    assert.ok(int4 > rest);
+    const count = (t: (typeof v2lite)[number]) => t.shape.reduce((a, b) => a * b, 1);
+    const float = v2lite.filter((t) => t.shape.length === 1 || /\.mlp\.gate\.weight$/.test(t.name));
+    const floatBytes = 4 * float.reduce((n, t) => n + count(t), 0);
+    const quantized = v2lite.filter((t) => !float.includes(t)).reduce((n, t) => n + count(t), 0);
+    // attention, embedding and head are among the quantized matrices
+    assert.ok(v2lite.some((t) => /self_attn\.kv_b_proj/.test(t.name) && !float.includes(t)));
+    assert.ok(v2lite.some((t) => t.name === 'model.embed_tokens.weight' && !float.includes(t)));
+    assert.equal(f32, floatBytes + 4 * quantized);
+    assert.equal(int8, floatBytes + (1 + 4 / 32) * quantized);
+    assert.equal(int4, floatBytes + (0.5 + 4 / 32) * quantized);
   });
 
   it('keeps a small model float32 while it fits a third of memory, and steps down to int8, then int4, as memory shrinks', () => {
@@ -35,7 +39,7 @@ describe('runtime/precision (auto)', () => {
   });
 
   it('quantizes a large model even where its float32 weights would fit: int8 is the faster default', () => {
-    // a V2-Lite-like shape: 7.4 GB in float32, 2.5 GB with int8 experts
+    // a V2-Lite-like shape: 7.4 GB in float32, 2.1 GB in int8, 1.2 GB in int4
     const cfg = { ...readConfig(join(FIXTURES, 'v2lite-tiny')) };
     Object.assign(cfg, {
       hidden_size: 2048,
@@ -48,7 +52,8 @@ describe('runtime/precision (auto)', () => {
     const shape = expectedTensors(cfg);
     assert.ok(weightBytes(shape, 'f32') > SMALL_MODEL_BYTES);
     assert.equal(choosePrecision(shape, 128 * GB), 'int8');
-    assert.equal(choosePrecision(shape, 6 * GB), 'int4');
+    assert.equal(choosePrecision(shape, 6 * GB), 'int8');
+    assert.equal(choosePrecision(shape, 5 * GB), 'int4');
   });
 
   it('model/load with auto reports the precision it chose', async () => {

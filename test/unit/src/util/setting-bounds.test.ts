@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clampNumber, NUMBER_SETTINGS, readNumber, type NumberSetting } from '../../../../src/util/setting-bounds';
+import {
+  clampNumber,
+  NUMBER_SETTINGS,
+  readByteSize,
+  readNumber,
+  type NumberSetting,
+} from '../../../../src/util/setting-bounds';
 
 interface Declared {
   type: string | string[];
@@ -56,6 +62,27 @@ describe('settings: bounds and workspace trust', () => {
       65535,
     );
     assert.equal(clampNumber(Infinity, { min: 0, max: 2, fallback: 0.7 }), 0.7);
+  });
+
+  it('reads the graph cache limit as bytes or a size with a unit, clamped; a bad size falls back, saying why', () => {
+    const read = (v: unknown) => readByteSize(() => v, 'engine.graphCacheLimit');
+    assert.deepEqual(read('20GB'), { bytes: 20e9 });
+    assert.deepEqual(read('512MiB'), { bytes: 512 * 2 ** 20 });
+    assert.deepEqual(read(1e6), { bytes: 1e6 });
+    assert.deepEqual(read(-5), { bytes: 0 });
+    assert.deepEqual(read('9000PB'), { bytes: 2 ** 50 });
+    assert.deepEqual(read(undefined), { bytes: 32 * 2 ** 30 });
+    const bad = read('lots');
+    assert.equal(bad.bytes, 32 * 2 ** 30);
+    assert.match(
+      bad.error ?? '',
+      /^switchyard\.engine\.graphCacheLimit must be a byte count or a size such as 20GB, 512MiB or 20G, got "lots"; using the default, 32\.0 GiB$/,
+    );
+    assert.equal(props['switchyard.engine.graphCacheLimit'].default, '32GiB');
+    assert.equal(
+      read(props['switchyard.engine.graphCacheLimit'].default).bytes,
+      NUMBER_SETTINGS['engine.graphCacheLimit'].fallback,
+    );
   });
 
   it('every numeric setting in package.json is clamped on read, with the bounds and default package.json declares', () => {
