@@ -1,13 +1,15 @@
 // A Hugging Face DeepSeek-V2/V3 checkpoint as a GGUF file for llama.cpp's `deepseek2` architecture, the way llama.cpp's
 // own converter lays it out: MLA as absorbed attention (kv_b_proj split into attn_k_b, transposed, and attn_v_b; one
 // KV head of kv_lora_rank + rope width), routed experts stacked into one 3-D tensor per projection, the noaux_tc bias as
-// exp_probs_b. Every matrix is written at the chosen type; norms, the router and biases stay F32, and so does a matrix
-// whose rows are not a whole number of 32-value blocks (as llama-quantize leaves them). Used by bench:engine to run
-// llama.cpp on the very weights the engine runs, and by the tests that check it against the fixtures.
+// exp_probs_b, the folder's tokenizer.json as tokenizer metadata (tokenizer.ts). Every matrix is written at the chosen
+// type; norms, the router and biases stay F32, and so does a matrix whose rows are not a whole number of 32-value
+// blocks (as llama-quantize leaves them). Used by bench:engine to run llama.cpp on the very weights the engine runs,
+// and by the tests that check it against the fixtures.
 import { basename } from 'node:path';
 import { isMoeLayer, readConfig, type ModelConfig } from '../../engine/checkpoint/config';
 import { SafetensorsCheckpoint } from '../../engine/checkpoint/safetensors';
 import { QK, type GgmlType } from './ggml-blocks';
+import { tokenizerMetadata } from './tokenizer';
 import { writeGguf, type GgufTensor, type MetaValue } from './writer';
 
 export type GgufPrecision = 'F32' | 'Q8_0' | 'Q4_0';
@@ -15,7 +17,8 @@ export type GgufPrecision = 'F32' | 'Q8_0' | 'Q4_0';
 /** llama_expert_gating_func_type */
 const GATING = { softmax: 1, sigmoid: 2 } as const;
 
-function metadata(cfg: ModelConfig, name: string): Record<string, MetaValue> {
+function metadata(cfg: ModelConfig, dir: string): Record<string, MetaValue> {
+  const name = basename(dir);
   const a = 'deepseek2';
   const m: Record<string, MetaValue> = {
     'general.architecture': { str: a },
@@ -57,15 +60,15 @@ function metadata(cfg: ModelConfig, name: string): Record<string, MetaValue> {
     m[`${a}.rope.scaling.original_context_length`] = { u32: y.originalMaxPositionEmbeddings };
     m[`${a}.rope.scaling.yarn_log_multiplier`] = { f32: 0.1 * y.mscale_all_dim };
   }
-  return { ...m, ...vocabulary(cfg) };
+  return { ...m, ...(tokenizerMetadata(dir, cfg.vocab_size) ?? placeholderVocabulary(cfg)) };
 }
 
 /**
- * A placeholder SentencePiece vocabulary of the checkpoint's size: llama.cpp needs one to load a model, and the
- * benchmark and tests feed token ids, never text. BOS and EOS are control tokens, 256 byte tokens follow (llama.cpp
+ * A placeholder SentencePiece vocabulary of the checkpoint's size, for a folder without tokenizer.json: llama.cpp
+ * needs one to load a model, and the benchmark and tests feed token ids, never text. BOS and EOS are control tokens, 256 byte tokens follow (llama.cpp
  * looks up the newline byte), the rest are plain.
  */
-function vocabulary(cfg: ModelConfig): Record<string, MetaValue> {
+function placeholderVocabulary(cfg: ModelConfig): Record<string, MetaValue> {
   const bos = cfg.bos_token_id ?? 0;
   const eos = cfg.eos_token_ids[0] ?? (bos === 1 ? 2 : 1);
   const tokens: string[] = [];
@@ -198,7 +201,7 @@ export function deepseek2Gguf(
   precision: GgufPrecision,
 ): { metadata: Record<string, MetaValue>; tensors: GgufTensor[] } {
   const cfg = readConfig(dir);
-  return { metadata: metadata(cfg, basename(dir)), tensors: tensors(cfg, new SafetensorsCheckpoint(dir), precision) };
+  return { metadata: metadata(cfg, dir), tensors: tensors(cfg, new SafetensorsCheckpoint(dir), precision) };
 }
 
 /** Writes `dir`'s checkpoint to `file` as GGUF with every matrix at `precision`. */

@@ -159,6 +159,19 @@ const EXPERT_NAMES: readonly (readonly [string, string])[] = [
   ['ffn_down_exps.weight', 'down_proj.weight'],
 ];
 
+/**
+ * Every shard of the split model `file` names (PREFIX-NNNNN-of-MMMMM.gguf, llama-gguf-split's names), first to last;
+ * `[file]` for a name that is not a shard's.
+ */
+export function ggufShardFiles(file: string): string[] {
+  const shard = parseGgufShardFilename(file);
+  if (!shard) return [file];
+  return Array.from(
+    { length: Number(shard.total) },
+    (_, i) => `${shard.prefix}-${String(i + 1).padStart(5, '0')}-of-${shard.total}.gguf`,
+  );
+}
+
 /** A Hugging Face tensor and how to make it from the file's. */
 interface Source {
   /** the file's tensor it comes from (the first, when several) */
@@ -204,10 +217,7 @@ export class GgufCheckpoint implements CheckpointWeights {
         `metadata 'split.count' is ${count}, but the name is not PREFIX-NNNNN-of-${String(count).padStart(5, '0')}.gguf`,
       );
     }
-    const files = Array.from(
-      { length: count },
-      (_, i) => `${shard.prefix}-${String(i + 1).padStart(5, '0')}-of-${shard.total}.gguf`,
-    );
+    const files = ggufShardFiles(file);
     const headers = [];
     for (const f of files) {
       if (f !== file && !existsSync(f)) throw bad(f, `missing: shard of the split model ${file}`);

@@ -1,5 +1,7 @@
 // tokenizer.json (+ tokenizer_config.json, generation_config.json) through @huggingface/tokenizers, with the special
-// tokens the engine needs: BOS, the EOS set, and the fill-in-the-middle spelling of the model family.
+// tokens the engine needs: BOS, the EOS set, and the fill-in-the-middle spelling of the model family. A GGUF file's
+// tokenizer metadata becomes the same two files first (gguf-tokenizer.ts), so one library object tokenizes both.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { EngineError } from '../errors';
@@ -8,6 +10,8 @@ import { detectFimFormat } from './fim-formats';
 import { EngineErrorCodes } from '../protocol';
 import type { Tokenizer } from '../runtime/api';
 import type { ModelConfig } from './config';
+import type { GgufValue } from './gguf';
+import { ggufTokenizerFiles } from './gguf-tokenizer';
 import { readJsonFile } from './json-file';
 import { type TokenizerConfig, readTokenizerConfig } from './tokenizer-config';
 
@@ -15,11 +19,11 @@ import { type TokenizerConfig, readTokenizerConfig } from './tokenizer-config';
  * Every id the file assigns must be a token of the model (0 <= id < vocab_size): the library sizes its tables by the
  * largest id, so one id of 2^31 in a crafted file would stall the engine for a minute before any error.
  */
-function checkTokenIds(path: string, json: Record<string, unknown>, vocabSize: number): void {
+function checkTokenIds(path: string, json: Record<string, unknown>, vocabSize: number, vocabKey: string): void {
   const check = (id: unknown, where: string) => {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new EngineError(
-        `${path}: ${where} has id ${String(JSON.stringify(id)).slice(0, 40)}, not a token id below config.json vocab_size ${vocabSize}`,
+        `${path}: ${where} has id ${String(JSON.stringify(id)).slice(0, 40)}, not a token id below ${vocabKey} ${vocabSize}`,
         EngineErrorCodes.BadCheckpoint,
       );
     }
@@ -35,6 +39,13 @@ function checkTokenIds(path: string, json: Record<string, unknown>, vocabSize: n
     for (const id of Object.values(vocab)) check(id, "'model.vocab'");
 }
 
+/** Why a model has no tokenizer, in its format's terms: errors say this, then what needed one. */
+export function noTokenizer(path: string): string {
+  return statSync(path, { throwIfNoEntry: false })?.isFile()
+    ? `${path} has no tokenizer the engine reads (a GGUF file needs byte-level BPE tokenizer.ggml.* metadata)`
+    : `${path} has no tokenizer.json`;
+}
+
 export class CheckpointTokenizer implements Tokenizer {
   readonly bosId?: number;
   readonly eosIds: number[];
@@ -42,22 +53,22 @@ export class CheckpointTokenizer implements Tokenizer {
   readonly fim?: FimFormat;
   readonly hasChatTemplate: boolean;
   readonly chatTemplate?: string;
+  /** what the chat formatter needs: the template and the special tokens' text it writes */
+  readonly chat: Pick<TokenizerConfig, 'chatTemplate' | 'bosToken' | 'eosToken'>;
 
   private constructor(
     private readonly tok: HfTokenizer,
-    /** tokenizer.json, named in errors: a file that loads can still fail on some text */
+    /** tokenizer.json (or the GGUF file), named in errors: a file that loads can still fail on some text */
     private readonly path: string,
     cfg: ModelConfig,
     tokConfig: TokenizerConfig,
-    genConfig: Record<string, unknown> | undefined,
+    /** end-of-generation ids the checkpoint names besides EOS (generation_config.json, GGUF's end of turn) */
+    endIds: number[],
   ) {
     this.vocabSize = tok.get_vocab(true).size;
     const bosText = tokConfig.bosToken;
     this.bosId = (bosText !== undefined ? tok.token_to_id(bosText) : undefined) ?? cfg.bos_token_id;
-    const eos = new Set<number>(cfg.eos_token_ids);
-    const genEos = genConfig?.eos_token_id;
-    for (const id of Array.isArray(genEos) ? genEos : genEos === undefined ? [] : [genEos])
-      if (typeof id === 'number') eos.add(id);
+    const eos = new Set<number>([...cfg.eos_token_ids, ...endIds]);
     const eosText = tokConfig.eosToken;
     const eosId = eosText !== undefined ? tok.token_to_id(eosText) : undefined;
     if (eosId !== undefined) eos.add(eosId);
@@ -65,6 +76,7 @@ export class CheckpointTokenizer implements Tokenizer {
     this.fim = detectFimFormat((token) => tok.token_to_id(token) ?? undefined);
     this.chatTemplate = tokConfig.chatTemplate;
     this.hasChatTemplate = this.chatTemplate !== undefined;
+    this.chat = { chatTemplate: tokConfig.chatTemplate, bosToken: tokConfig.bosToken, eosToken: tokConfig.eosToken };
   }
 
   /** Loads the folder's tokenizer, or returns undefined when it has no tokenizer.json. */
@@ -72,8 +84,36 @@ export class CheckpointTokenizer implements Tokenizer {
     const path = join(dir, 'tokenizer.json');
     const json = readJsonFile(path);
     if (!json) return undefined;
-    checkTokenIds(path, json, cfg.vocab_size);
-    const tokConfig = readTokenizerConfig(dir);
+    const genEos = readJsonFile(join(dir, 'generation_config.json'))?.eos_token_id;
+    const endIds = (Array.isArray(genEos) ? genEos : [genEos]).filter((id): id is number => typeof id === 'number');
+    return CheckpointTokenizer.build(path, json, readTokenizerConfig(dir), endIds, cfg, 'config.json vocab_size');
+  }
+
+  /**
+   * A GGUF file's tokenizer (its tokenizer.ggml.* metadata), or undefined when the file carries none; a kind of
+   * vocabulary the engine does not read is an error naming it (see readsGgufTokenizer).
+   */
+  static fromGguf(
+    file: string,
+    metadata: Record<string, GgufValue>,
+    cfg: ModelConfig,
+  ): CheckpointTokenizer | undefined {
+    if (metadata['tokenizer.ggml.tokens'] === undefined) return undefined;
+    const { json, config, endIds } = ggufTokenizerFiles(file, metadata);
+    return CheckpointTokenizer.build(file, json, config, endIds, cfg, "metadata 'deepseek2.vocab_size'");
+  }
+
+  /** tokenizer.json's content and tokenizer_config.json's, from `path`, checked against the model. */
+  private static build(
+    path: string,
+    json: Record<string, unknown>,
+    tokConfig: TokenizerConfig,
+    endIds: number[],
+    cfg: ModelConfig,
+    /** where vocab_size comes from, for errors */
+    vocabKey: string,
+  ): CheckpointTokenizer {
+    checkTokenIds(path, json, cfg.vocab_size, vocabKey);
     let tok: HfTokenizer;
     try {
       tok = new HfTokenizer(json, tokConfig.json);
@@ -83,10 +123,10 @@ export class CheckpointTokenizer implements Tokenizer {
         EngineErrorCodes.BadCheckpoint,
       );
     }
-    const t = new CheckpointTokenizer(tok, path, cfg, tokConfig, readJsonFile(join(dir, 'generation_config.json')));
+    const t = new CheckpointTokenizer(tok, path, cfg, tokConfig, endIds);
     if (t.vocabSize > cfg.vocab_size) {
       throw new EngineError(
-        `${path}: has ${t.vocabSize} tokens but config.json vocab_size is ${cfg.vocab_size}`,
+        `${path}: has ${t.vocabSize} tokens but ${vocabKey} is ${cfg.vocab_size}`,
         EngineErrorCodes.BadCheckpoint,
       );
     }

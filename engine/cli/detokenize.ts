@@ -1,4 +1,4 @@
-// `detokenize --model DIR --tokens 5,17,3 [--json]`: the text of token ids, as llama.cpp's /detokenize does
+// `detokenize --model DIR|FILE.gguf --tokens 5,17,3 [--json]`: the text of token ids, as llama.cpp's /detokenize does
 // (`{"content": …}`); ids outside the vocabulary are an error naming them.
 import { parseArgs } from 'node:util';
 import { unknownTokenIds } from '../checkpoint/token-text';
@@ -13,7 +13,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (values.tokens === undefined) throw new CliError('--tokens IDS is required (comma-separated token ids)');
   const ids = parseTokens(values.tokens);
-  const tokenizer = requireTokenizer(values);
+  const tokenizer = await requireTokenizer(values);
   const unknown = unknownTokenIds(tokenizer, ids);
   if (unknown.length)
     throw new CliError(`token ids outside the vocabulary of ${tokenizer.vocabSize}: ${unknown.join(', ')}`);

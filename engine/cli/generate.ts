@@ -2,6 +2,7 @@
 // --stop S] [--json]`: streams the text (or token ids, for a model without tokenizer) as it is generated.
 import { parseArgs } from 'node:util';
 import { loadModel } from '../runtime/load-model';
+import { noTokenizer } from '../checkpoint/tokenizer';
 import { stopStringsRule } from '../service/stop/stop-strings';
 import { CliError } from './errors';
 import { MODEL_OPTIONS, loadOptions, number, parseTokens, positiveInt, requireModel } from './model-options';
@@ -30,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     let prompt: number[];
     if (values.prompt !== undefined) {
-      if (!model.tokenizer) throw new CliError(`${model.info.path} has no tokenizer.json: use --tokens IDS`);
+      if (!model.tokenizer) throw new CliError(`${noTokenizer(model.info.path)}: use --tokens IDS`);
       prompt = model.tokenizer.encode(values.prompt, { addSpecialTokens: true });
       if (prompt.length === 0) throw new CliError('--prompt encodes to no tokens');
     } else prompt = parseTokens(values.tokens as string);

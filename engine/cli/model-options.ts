@@ -3,8 +3,10 @@
 import { statSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { readConfig } from '../checkpoint/config';
+import { GgufCheckpoint } from '../checkpoint/gguf';
+import { ggufConfig } from '../checkpoint/gguf-config';
+import { CheckpointTokenizer, noTokenizer } from '../checkpoint/tokenizer';
 import { clampCacheLimit, parseByteSize } from '../onnx/cache-limit';
-import { CheckpointTokenizer } from '../checkpoint/tokenizer';
 import type { WeightPrecision } from '../protocol';
 import type { LoadOptions } from '../runtime/api';
 import { CliError } from './errors';
@@ -73,15 +75,20 @@ export function parseTokens(v: string): number[] {
   return parts.map(Number);
 }
 
-/** The checkpoint's tokenizer alone (no weights loaded): what tokenize and detokenize need. */
-export function requireTokenizer(values: { model?: string }): CheckpointTokenizer {
-  const dir = requireModel(values);
-  if (statSync(dir, { throwIfNoEntry: false })?.isFile()) {
-    throw new CliError(
-      `${dir}: a GGUF file's tokenizer is not read yet: tokenize and detokenize need a model folder with tokenizer.json`,
+/** The checkpoint's tokenizer alone (no weights read): a folder's tokenizer.json, or a GGUF file's metadata. */
+export async function requireTokenizer(values: { model?: string }): Promise<CheckpointTokenizer> {
+  const path = requireModel(values);
+  let tokenizer: CheckpointTokenizer | undefined;
+  if (statSync(path, { throwIfNoEntry: false })?.isFile()) {
+    const gguf = await GgufCheckpoint.open(path);
+    tokenizer = CheckpointTokenizer.fromGguf(
+      path,
+      gguf.metadata,
+      ggufConfig(path, gguf.metadata, new Set(gguf.tensors.keys())),
     );
+  } else {
+    tokenizer = CheckpointTokenizer.load(path, readConfig(path));
   }
-  const tokenizer = CheckpointTokenizer.load(dir, readConfig(dir));
-  if (!tokenizer) throw new CliError(`${dir} has no tokenizer.json`);
+  if (!tokenizer) throw new CliError(noTokenizer(path));
   return tokenizer;
 }

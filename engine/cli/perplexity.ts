@@ -20,6 +20,7 @@ import { defaultProfilePath, loadProfileFor } from '../routing/profile-file';
 import { keptExperts, touchedFraction } from '../routing/residency';
 import type { CalibrationDomain } from '../routing/stats';
 import type { LoadedModel, SelectionBias } from '../runtime/api';
+import { noTokenizer } from '../checkpoint/tokenizer';
 import { loadModel, validateModel } from '../runtime/load-model';
 import { CliError } from './errors';
 import { MODEL_OPTIONS, loadOptions, number, positiveInt, requireModel } from './model-options';
@@ -55,7 +56,7 @@ export async function measurePerplexity(
   },
 ): Promise<PerplexityResult> {
   const tok = model.tokenizer;
-  if (!tok) throw new CliError(`${model.info.path}: the model has no tokenizer.json; perplexity needs text`);
+  if (!tok) throw new CliError(`${noTokenizer(model.info.path)}: perplexity needs text`);
   const bos = tok.bosId ?? tok.eosIds[0];
   if (bos === undefined)
     throw new CliError(`${model.info.path}: the tokenizer has no BOS or EOS token to start windows with`);

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { ModelLoadParams } from '../protocol';
 import { isLoopbackHost } from '../openai/server/loopback';
 import { OpenAIServer } from '../openai/server/server';
+import { noTokenizer } from '../checkpoint/tokenizer';
 import { loadModel } from '../runtime/load-model';
 import { EngineService } from '../service/engine-service';
 import { CliError } from './errors';
@@ -129,7 +130,7 @@ export async function run(argv: string[]): Promise<number> {
   log(
     `loaded ${info.name} (${info.modelType}, ${info.parameters} parameters, ${info.precision}) in ${Date.now() - started} ms`,
   );
-  if (!info.hasTokenizer) log(`warning: ${dir} has no tokenizer.json: text requests will fail`);
+  if (!info.hasTokenizer) log(`warning: ${noTokenizer(dir)}: text requests will fail`);
 
   const server = new OpenAIServer(service, { modelId, apiKey, queue, log, allowOrigins: values['allow-origin'] });
   let address;

@@ -1,4 +1,4 @@
-// `tokenize --model DIR --text T [--special] [--pieces] [--json]`: the ids the model's tokenizer gives a text, as
+// `tokenize --model DIR|FILE.gguf --text T [--special] [--pieces] [--json]`: the ids the model's tokenizer gives a text, as
 // llama.cpp's /tokenize does. Special-token text in T (`<|fim_prefix|>`) is read as those tokens; --special also adds
 // the tokens the tokenizer puts around a sequence (BOS). --pieces adds each token's text.
 import { parseArgs } from 'node:util';
@@ -19,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
     strict: true,
   });
   if (values.text === undefined) throw new CliError('--text T is required');
-  const tokenizer = requireTokenizer(values);
+  const tokenizer = await requireTokenizer(values);
   const tokens = tokenize(tokenizer, values.text, { special: values.special, pieces: values.pieces });
   process.stdout.write(
     values.json

@@ -9,6 +9,7 @@ import { blockValues, byteLength, ggmlTypeName } from '../checkpoint/ggml-types'
 import { readHeaderJson } from '../checkpoint/safetensors';
 import { EngineError } from '../errors';
 import type { DiscoveredModel, NotRunnableKind } from '../protocol';
+import { ggufShardFiles } from '../checkpoint/gguf';
 import { validateModel } from '../runtime/load-model';
 import type { Candidate } from './stores';
 
@@ -89,10 +90,7 @@ async function describeGguf(c: Candidate, not: Not): Promise<DiscoveredModel> {
         parameters: undefined,
       });
     if (shard) {
-      const files = Array.from(
-        { length: splitCount },
-        (_, i) => `${shard.prefix}-${String(i + 1).padStart(5, '0')}-of-${shard.total}.gguf`,
-      );
+      const files = ggufShardFiles(c.path);
       const missing = files.findIndex((f) => !existsSync(f));
       described.sizeBytes = files.reduce((n, f) => n + (existsSync(f) ? statSync(f).size : 0), 0);
       described.parameters = undefined; // this shard's tensors only; the validation below counts them all

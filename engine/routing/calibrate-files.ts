@@ -11,6 +11,7 @@ import { checkpointFingerprint } from './checkpoint-fingerprint';
 import { displayPath, expandPaths, readDocuments } from './corpus-files';
 import type { RoutingProfile } from './profile';
 import { defaultProfilePath, parseProfile, saveProfile } from './profile-file';
+import { noTokenizer } from '../checkpoint/tokenizer';
 import { type CalibrationDomain, CALIBRATION_DOMAINS } from './stats';
 
 export interface CalibrateFilesOptions {
@@ -28,7 +29,7 @@ function corpusOf(model: LoadedModel, spec: string[], domain: CalibrationDomain)
   const tokenizer = model.tokenizer;
   if (!tokenizer) {
     throw new EngineError(
-      `${model.info.path} has no tokenizer.json: calibration needs text, not token ids`,
+      `${noTokenizer(model.info.path)}: calibration needs text, not token ids`,
       EngineErrorCodes.BadInput,
     );
   }

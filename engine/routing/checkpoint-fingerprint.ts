@@ -1,15 +1,19 @@
 // Identity of a checkpoint, so a routing profile is only ever applied to the weights it was calibrated on.
-// Small files are hashed whole; a multi-gigabyte safetensors file is hashed by its size, its header (every tensor's
-// name, dtype, shape and offset) and evenly spaced blocks of its data, so checking a real checkpoint at load time
-// reads a few megabytes, not tens of gigabytes, yet a fine-tune of the same shape still gets another fingerprint.
+// Small files are hashed whole; a multi-gigabyte safetensors or GGUF file is hashed by its size, its header (every
+// tensor's name, type, shape and offset; a GGUF file's metadata) and evenly spaced blocks of its data, so checking a
+// real checkpoint at load time reads a few megabytes, not tens of gigabytes, yet a fine-tune of the same shape still
+// gets another fingerprint.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ggufShardFiles } from '../checkpoint/gguf';
 import { EngineError } from '../errors';
 
 const WHOLE_FILE_LIMIT = 64 * 1024 * 1024;
 const SAMPLE_BLOCKS = 64;
 const SAMPLE_BLOCK_BYTES = 64 * 1024;
+/** a GGUF header's length is only known by parsing it; its metadata (the vocabulary) fits in this */
+const GGUF_HEADER_BYTES = 16 * 1024 * 1024;
 
 function readAt(fd: number, offset: number, length: number): Buffer {
   const buf = Buffer.alloc(length);
@@ -22,7 +26,14 @@ function readAt(fd: number, offset: number, length: number): Buffer {
   return buf.subarray(0, done);
 }
 
-function hashFile(hash: ReturnType<typeof createHash>, path: string): void {
+/** Where a file's data starts: after safetensors' length-prefixed JSON header, or GGUF's header and metadata. */
+function headerEnd(fd: number, size: number, format: 'safetensors' | 'gguf'): number {
+  if (format === 'gguf') return Math.min(GGUF_HEADER_BYTES, size - SAMPLE_BLOCK_BYTES);
+  const headerLen = Number(readAt(fd, 0, 8).readBigUInt64LE(0));
+  return 8 + Math.min(headerLen, size - 8);
+}
+
+function hashFile(hash: ReturnType<typeof createHash>, path: string, format: 'safetensors' | 'gguf'): void {
   const size = statSync(path).size;
   hash.update(`${size}\n`);
   const fd = openSync(path, 'r');
@@ -31,8 +42,7 @@ function hashFile(hash: ReturnType<typeof createHash>, path: string): void {
       hash.update(readAt(fd, 0, size));
       return;
     }
-    const headerLen = Number(readAt(fd, 0, 8).readBigUInt64LE(0));
-    const dataStart = 8 + Math.min(headerLen, size - 8);
+    const dataStart = headerEnd(fd, size, format);
     hash.update(readAt(fd, 0, dataStart));
     const span = size - dataStart - SAMPLE_BLOCK_BYTES;
     for (let i = 0; i < SAMPLE_BLOCKS; i++) {
@@ -57,8 +67,19 @@ function weightFiles(dir: string, names: string[]): string[] {
   return names.filter((n) => n.endsWith('.safetensors')).sort();
 }
 
-/** `sha256:<hex>` over config.json and the checkpoint's safetensors files (in name order). */
+/**
+ * `sha256:<hex>` over config.json and the checkpoint's safetensors files (in name order), or over a GGUF file (every
+ * shard of a split one, in order; their names are not part of it).
+ */
 export function checkpointFingerprint(dir: string): string {
+  if (statSync(dir, { throwIfNoEntry: false })?.isFile()) {
+    const hash = createHash('sha256');
+    ggufShardFiles(dir).forEach((file, i) => {
+      hash.update(`gguf ${i}\n`);
+      hashFile(hash, file, 'gguf');
+    });
+    return `sha256:${hash.digest('hex')}`;
+  }
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -72,7 +93,7 @@ export function checkpointFingerprint(dir: string): string {
   const hash = createHash('sha256');
   for (const name of ['config.json', ...weights]) {
     hash.update(`${name}\n`);
-    hashFile(hash, join(dir, name));
+    hashFile(hash, join(dir, name), 'safetensors');
   }
   return `sha256:${hash.digest('hex')}`;
 }

@@ -1,14 +1,20 @@
 // Reading and writing `switchyard-routing.json`, and refusing a profile that does not belong to the checkpoint.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ggufShardFiles } from '../checkpoint/gguf';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
 import { checkpointFingerprint } from './checkpoint-fingerprint';
 import { type RoutingProfile, BIAS_DOMAINS, PROFILE_FILE, PROFILE_FORMAT, PROFILE_VERSION } from './profile';
 import { CALIBRATION_DOMAINS } from './stats';
 
-export function defaultProfilePath(modelDir: string): string {
-  return join(modelDir, PROFILE_FILE);
+/**
+ * Where a model's profile lives: in its folder, or beside a GGUF file as `<file>.switchyard-routing.json` (one for all
+ * the shards of a split model, named after the first).
+ */
+export function defaultProfilePath(model: string): string {
+  if (!statSync(model, { throwIfNoEntry: false })?.isFile()) return join(model, PROFILE_FILE);
+  return `${ggufShardFiles(model)[0]}.${PROFILE_FILE}`;
 }
 
 /** Writes atomically (temp file + rename), so a crash never leaves a half-written profile next to the model. */

@@ -1,6 +1,7 @@
 // The engine's in-process API: what the stdio server (engine/main.ts), the CLI (engine/cli.ts), the OpenAI-compatible
 // HTTP server (engine/openai/server/) and the routing and proof code call. The runtime implements it; nothing here knows about
 // JSON-RPC or HTTP.
+import type { TokenizerConfig } from '../checkpoint/tokenizer-config';
 import type { ExpertDispatch } from '../model/moe';
 import type { ModelInfo, SamplingParams, StopReason, GenerationStats, WeightPrecision } from '../protocol';
 
@@ -88,6 +89,8 @@ export interface Tokenizer {
   readonly bosId?: number;
   readonly eosIds: number[];
   readonly vocabSize: number;
+  /** the checkpoint's chat template and the special tokens' text it writes, whichever file they came from */
+  readonly chat?: Pick<TokenizerConfig, 'chatTemplate' | 'bosToken' | 'eosToken'>;
 }
 
 export interface LoadedModel {

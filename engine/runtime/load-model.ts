@@ -8,6 +8,7 @@ import { EngineError } from '../errors';
 import { type ModelConfig, moeLayerCount, readConfig } from '../checkpoint/config';
 import { GgufCheckpoint } from '../checkpoint/gguf';
 import { ggufConfig } from '../checkpoint/gguf-config';
+import { readsGgufTokenizer } from '../checkpoint/gguf-tokenizer';
 import { expectedTensors, layerPrefix, validateCheckpoint } from '../checkpoint/tensors';
 import { SafetensorsCheckpoint } from '../checkpoint/safetensors';
 import { CheckpointTokenizer } from '../checkpoint/tokenizer';
@@ -46,7 +47,7 @@ export function validateModelDir(dir: string, opts: LoadOptions = {}): Validated
 
 /**
  * Reads and checks a model without building graphs: a folder (config.json, safetensors, tokenizer.json) or a GGUF
- * file. A GGUF file's tokenizer is not read yet (text requests fail; token ids work).
+ * file (its tokenizer from the tokenizer.ggml.* metadata when it is byte-level BPE; token ids work without one).
  */
 export async function validateModel(path: string, opts: LoadOptions = {}): Promise<ValidatedCheckpoint> {
   const abs = resolve(path);
@@ -54,7 +55,10 @@ export async function validateModel(path: string, opts: LoadOptions = {}): Promi
   const ckpt = await GgufCheckpoint.open(abs);
   const cfg = ggufConfig(abs, ckpt.metadata, new Set(ckpt.tensors.keys()));
   validateCheckpoint(cfg, ckpt);
-  return validated(cfg, ckpt, undefined, opts);
+  const tokenizer = readsGgufTokenizer(ckpt.metadata)
+    ? CheckpointTokenizer.fromGguf(abs, ckpt.metadata, cfg)
+    : undefined;
+  return validated(cfg, ckpt, tokenizer, opts);
 }
 
 function validated(

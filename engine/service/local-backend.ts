@@ -13,6 +13,7 @@ import type { LoadedModel, Tokenizer } from '../runtime/api';
 import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
 import { ChatFormatter } from '../checkpoint/chat-template';
 import { readTokenizerConfig } from '../checkpoint/tokenizer-config';
+import { noTokenizer } from '../checkpoint/tokenizer';
 import { buildFimPrompt, END_TOKENS, type FimRequest } from './fim';
 
 export class LocalBackend implements Backend {
@@ -31,7 +32,8 @@ export class LocalBackend implements Backend {
     // built once, by the loader, from the checkpoint (FIM family, chat template, context length included)
     this.info = model.info;
     this.fim = this.info.fim;
-    const config = readTokenizerConfig(dir);
+    // the tokenizer's own (tokenizer_config.json, or a GGUF file's metadata); the folder's for a tokenizer without one
+    const config = tok?.chat ?? readTokenizerConfig(dir);
     this.chatFormatter = new ChatFormatter(config);
     const ends = [...END_TOKENS, ...(config.eosToken ? [config.eosToken] : [])];
     const endIds = tok ? ends.map((t) => tok.tokenToId(t)).filter((id): id is number => id !== undefined) : [];
@@ -51,7 +53,7 @@ export class LocalBackend implements Backend {
     const tok = this.model.tokenizer;
     if (!tok) {
       throw new EngineError(
-        `model '${this.info.name}' has no tokenizer.json (${this.info.path}): text requests need one`,
+        `model '${this.info.name}': ${noTokenizer(this.info.path)}: text requests need one`,
         EngineErrorCodes.BadInput,
       );
     }

@@ -66,7 +66,7 @@ export const BROWSE_ITEMS: readonly ModelPickItem[] = [
   },
   {
     label: '$(file) Browse for a GGUF file…',
-    detail: "llama.cpp's deepseek2 layout (tokenizer not read yet: token ids only)",
+    detail: "llama.cpp's deepseek2 layout, its byte-level BPE tokenizer and chat template from the metadata",
     pick: { kind: 'browse', what: 'gguf' },
   },
 ];

@@ -5,6 +5,7 @@
 // weights.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { byteLevelBpeJson } from '../../engine/checkpoint/gguf-tokenizer';
 import { FIXTURES, type FixtureName, tempDir } from './fixture-models';
 
 export const FAMILY_TOKENS = {
@@ -99,28 +100,16 @@ export function writeMadeUpTokenizer(dir: string, opts: MadeUpTokenizerOptions =
   }));
   for (const a of added) vocab[a.content] = a.id;
 
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
-  const tokenizer = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: added,
+  const tokenizer = byteLevelBpeJson({
+    vocab,
+    merges: merges.map(([a, b]) => `${a} ${b}`),
+    added,
     normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: null,
-    decoder: byteLevel,
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges: merges.map(([a, b]) => `${a} ${b}`),
-    },
-  };
+    // GPT-2's split, inside the byte-level step
+    preTokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    postProcessor: null,
+    ignoreMerges: false,
+  });
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizer));
   const config: Record<string, unknown> = { eos_token: specials.find((s) => /end/.test(s)) ?? specials[0] };
   if (opts.chatTemplate) config.chat_template = opts.chatTemplate;

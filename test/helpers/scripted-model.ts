@@ -13,7 +13,12 @@ export class ScriptedModel implements LoadedModel {
 
   constructor(
     private readonly reply: string[],
-    private readonly opts: { delayMs?: number; specials?: string[] } = {},
+    private readonly opts: {
+      delayMs?: number;
+      specials?: string[];
+      /** the chat template its tokenizer carries, as a GGUF file's tokenizer does (no folder to read it from) */
+      chatTemplate?: string;
+    } = {},
   ) {
     const specials = opts.specials ?? [
       '<|fim_prefix|>',
@@ -60,6 +65,7 @@ export class ScriptedModel implements LoadedModel {
       tokenToId: (t) => (specials.includes(t) ? 0x10000 + specials.indexOf(t) : undefined),
       eosIds: [0x10000 + 3],
       vocabSize: 0x10000 + specials.length,
+      chat: opts.chatTemplate === undefined ? undefined : { chatTemplate: opts.chatTemplate },
     };
   }
 

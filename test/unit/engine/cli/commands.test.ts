@@ -94,6 +94,18 @@ describe('engine CLI', function () {
     assert.equal(streamed.stdout.replace(/\n$/, ''), JSON.parse(a.stdout).text as string);
   });
 
+  it('generate --prompt on a GGUF file reads the text with the tokenizer in its metadata, as from its folder', () => {
+    const dir = fixtureWithMadeUpTokenizer();
+    const file = join(tempDir('cli-gguf-prompt'), 'v3-tiny.gguf');
+    writeDeepseek2Gguf(dir, file, 'F32');
+    const args = ['--prompt', 'def f(x):', '--max-tokens', '4', '--json'];
+    const fromFile = engine('generate', '--model', file, ...args);
+    assert.equal(fromFile.code, 0, fromFile.stderr);
+    const fromDir = engine('generate', '--model', dir, ...args);
+    const [a, b] = [fromFile, fromDir].map((r) => JSON.parse(r.stdout) as { tokens: number[]; text: string });
+    assert.deepEqual([a.tokens, a.text], [b.tokens, b.text]);
+  });
+
   it('bench --json reports throughput, first-token time and memory per prompt length', () => {
     const r = engine('bench', '--model', v2, '--prompt-lengths', '16,64', '--max-tokens', '4', '--json');
     assert.equal(r.code, 0, r.stderr);

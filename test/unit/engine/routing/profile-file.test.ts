@@ -1,11 +1,23 @@
 import * as assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeDeepseek2Gguf } from '../../../../bench/gguf/deepseek2';
 import { EngineError } from '../../../../engine/errors';
 import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
 import { PROFILE_VERSION } from '../../../../engine/routing/profile';
 import { defaultProfilePath, loadProfileFor, parseProfile, saveProfile } from '../../../../engine/routing/profile-file';
+import { validateModel } from '../../../../engine/runtime/load-model';
 import { fixtureWeightsCopy, madeUpProfile as profileFor } from '../../../helpers/routing-profile';
 
 const fixtures = join(__dirname, '../../../fixtures/deepseek');
@@ -57,6 +69,48 @@ describe('routing profile file', () => {
     weights[weights.length - 1] ^= 1;
     writeFileSync(join(dir, 'model.safetensors'), weights);
     assert.throws(() => loadProfileFor(dir, { moeLayers: 2, routedExperts: 16 }), /another checkpoint/);
+  });
+
+  it("a GGUF file's profile sits beside it (one for a split model's shards); its fingerprint is its bytes'", async () => {
+    const shape = { moeLayers: 2, routedExperts: 16 };
+    const gguf = mkdtempSync(join(tmpdir(), 'switchyard-profile-gguf-'));
+    try {
+      const file = join(gguf, 'model.gguf');
+      writeDeepseek2Gguf(dir, file, 'F32');
+      assert.equal(defaultProfilePath(file), `${file}.switchyard-routing.json`);
+      const print = checkpointFingerprint(file);
+      copyFileSync(file, join(gguf, 'renamed.gguf'));
+      assert.equal(checkpointFingerprint(join(gguf, 'renamed.gguf')), print, 'the name is not part of it');
+      writeDeepseek2Gguf(dir, join(gguf, 'q8.gguf'), 'Q8_0');
+      assert.notEqual(checkpointFingerprint(join(gguf, 'q8.gguf')), print);
+
+      assert.equal((await validateModel(file)).info.hasRoutingProfile, false);
+      saveProfile(profileFor(print), defaultProfilePath(file));
+      assert.equal(loadProfileFor(file, shape)?.layers.length, 2);
+      assert.equal((await validateModel(file)).info.hasRoutingProfile, true);
+      assert.throws(() => loadProfileFor(join(gguf, 'q8.gguf'), shape, defaultProfilePath(file)), /another checkpoint/);
+
+      const shard = (i: number) => join(gguf, `m-0000${i}-of-00002.gguf`);
+      writeFileSync(shard(1), 'first shard');
+      writeFileSync(shard(2), 'second shard');
+      assert.equal(defaultProfilePath(shard(2)), `${shard(1)}.switchyard-routing.json`);
+      const split = checkpointFingerprint(shard(1));
+      assert.equal(checkpointFingerprint(shard(2)), split);
+      writeFileSync(shard(2), 'other second shard');
+      assert.notEqual(checkpointFingerprint(shard(1)), split, 'every shard is part of it');
+
+      // a file too big to hash whole: its header and metadata (the first megabytes) are part of it
+      const big = join(gguf, 'big.gguf');
+      copyFileSync(file, big);
+      truncateSync(big, 80 * 1024 * 1024);
+      const bigPrint = checkpointFingerprint(big);
+      const fd = openSync(big, 'r+');
+      writeSync(fd, Buffer.from([1]), 0, 1, 4 * 1024 * 1024);
+      closeSync(fd);
+      assert.notEqual(checkpointFingerprint(big), bigPrint);
+    } finally {
+      rmSync(gguf, { recursive: true, force: true });
+    }
   });
 
   it('refuses malformed and future-version profiles with the cause named', () => {

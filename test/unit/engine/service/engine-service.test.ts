@@ -9,7 +9,7 @@ import { testCacheDir } from '../../../helpers/fixture-models';
 import { fixtureWithMadeUpTokenizer } from '../../../helpers/made-up-tokenizer';
 import { ScriptedModel } from '../../../helpers/scripted-model';
 
-async function scripted(reply: string[], opts: { delayMs?: number } = {}) {
+async function scripted(reply: string[], opts: ConstructorParameters<typeof ScriptedModel>[1] = {}) {
   const model = new ScriptedModel(reply, opts);
   const service = new EngineService();
   await service.useBackend(new LocalBackend(model, '/nonexistent'));
@@ -53,6 +53,13 @@ describe('engine service (scripted model at the runtime boundary)', () => {
     const r = await service.complete({ ...fim, timeBudgetMs: 60 });
     assert.equal(r.stopReason, 'time');
     assert.ok(r.text.length > 0 && r.text.length < 50, `got ${r.text.length} characters`);
+  });
+
+  it("chat formats with the template the model's tokenizer carries, with no folder to read (a GGUF file's)", async () => {
+    const template = '{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}[assistant] ';
+    const { model, service } = await scripted(['ok'], { chatTemplate: template });
+    await service.chat({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 4, streamId: 't' });
+    assert.equal(model.prompts[0], '[user] hi\n[assistant] ');
   });
 
   it('a cancelled chat rejects with Cancelled and carries the partial reply', async () => {
