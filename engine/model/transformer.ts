@@ -13,7 +13,7 @@ import { LatentCache } from './latent-cache';
 import { Block, type PositionFeeds } from './block';
 import type { Routing } from './gate';
 import { causalMask, latentWidth } from './mla';
-import { type ExpertDispatch, MoE } from './moe';
+import { type ExpertDispatch, type ExpertGroups, MoE } from './moe';
 import { ropeInvFreq, ropeTables } from './rope';
 
 /** The embedding and head graphs' inputs and outputs. */
@@ -66,6 +66,8 @@ export interface TransformerOptions {
   correctionBias: (Float32Array | undefined)[];
   /** quantized experts need their prepacked layout (onnxruntime-node's fast MatMulNBits kernel) */
   prepackExperts?: boolean;
+  /** every MoE layer's routed-expert groups, opened on first use (the caller owns and releases them) */
+  routed: ExpertGroups;
   /** which rows each routed expert runs on; default only the selected ones (bench/ passes a dense baseline) */
   dispatch?: ExpertDispatch;
 }
@@ -89,9 +91,8 @@ export class Transformer {
     for (let l = 0; l < cfg.num_hidden_layers; l++) {
       const graph = await createSession(files.attention[l], opts.threads);
       const e = files.experts[l];
-      const moe = e
-        ? new MoE(cfg, await createSession(e, opts.threads, opts.prepackExperts), opts.correctionBias[l], opts.dispatch)
-        : undefined;
+      const shared = e?.shared ? await createSession(e.shared, opts.threads, opts.prepackExperts) : undefined;
+      const moe = e ? new MoE(cfg, l, shared, opts.routed, opts.correctionBias[l], opts.dispatch) : undefined;
       blocks.push(new Block(cfg, l, graph, moe));
     }
     return new Transformer(cfg, embed, blocks, head);

@@ -116,6 +116,10 @@ export class ScriptedModel implements LoadedModel {
     return 0;
   }
 
+  memoryBudgetBytes(): number {
+    return 0;
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
   }
