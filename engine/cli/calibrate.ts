@@ -9,10 +9,11 @@ import { specialisation } from '../routing/specialisation';
 import { CALIBRATION_DOMAINS } from '../routing/stats';
 import { loadModel } from '../runtime/load-model';
 import { CliError } from './errors';
+import { memoryBudget } from './model-options';
 
 const USAGE =
   'usage: calibrate --model DIR --code PATHS --math PATHS --general PATHS [--out FILE] [--max-tokens N] ' +
-  '[--window N] [--description TEXT] [--default-strength S] [--threads N] [--cache-dir DIR] [--json]';
+  '[--window N] [--description TEXT] [--default-strength S] [--threads N] [--cache-dir DIR] [--memory-budget SIZE] [--json]';
 
 function positiveInt(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
       'default-strength': { type: 'string' },
       threads: { type: 'string' },
       'cache-dir': { type: 'string' },
+      'memory-budget': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -58,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   const model = await loadModel(dir, {
     threads: values.threads ? positiveInt('threads', values.threads, 1) : undefined,
     cacheDir: values['cache-dir'],
+    memoryBudgetBytes: values['memory-budget'] === undefined ? undefined : memoryBudget(values['memory-budget']),
   });
   try {
     const started = Date.now();

@@ -1,4 +1,5 @@
-// Options every model command shares (--model, --threads, --cache-dir, --precision), token-list parsing, and the
+// Options every model command shares (--model, --threads, --cache-dir, --precision, --memory-budget), token-list
+// parsing, and the
 // tokenizer on its own.
 import { statSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
@@ -6,6 +7,7 @@ import { readConfig } from '../checkpoint/config';
 import { CheckpointTokenizer } from '../checkpoint/tokenizer';
 import type { WeightPrecision } from '../protocol';
 import type { LoadOptions } from '../runtime/api';
+import { parseByteSize } from '../runtime/byte-size';
 import { CliError } from './errors';
 
 export const MODEL_OPTIONS = {
@@ -13,6 +15,7 @@ export const MODEL_OPTIONS = {
   threads: { type: 'string' },
   'cache-dir': { type: 'string' },
   precision: { type: 'string' },
+  'memory-budget': { type: 'string' },
   json: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -21,8 +24,14 @@ export function requireModel(values: { model?: string }): string {
   return values.model;
 }
 
-export function loadOptions(values: { threads?: string; 'cache-dir'?: string; precision?: string }): LoadOptions {
+export function loadOptions(values: {
+  threads?: string;
+  'cache-dir'?: string;
+  precision?: string;
+  'memory-budget'?: string;
+}): LoadOptions {
   const opts: LoadOptions = {};
+  if (values['memory-budget'] !== undefined) opts.memoryBudgetBytes = memoryBudget(values['memory-budget']);
   if (values.threads !== undefined) opts.threads = positiveInt(values.threads, '--threads');
   if (values['cache-dir']) opts.cacheDir = values['cache-dir'];
   if (values.precision !== undefined) {
@@ -32,6 +41,14 @@ export function loadOptions(values: { threads?: string; 'cache-dir'?: string; pr
     opts.precision = values.precision as WeightPrecision | 'auto';
   }
   return opts;
+}
+
+/** --memory-budget: bytes, or with a unit (256MiB, 4GB). */
+export function memoryBudget(v: string): number {
+  const n = parseByteSize(v);
+  if (n === undefined)
+    throw new CliError(`--memory-budget must be a byte count or a size such as 256MiB or 4GB, got '${v}'`);
+  return n;
 }
 
 export function positiveInt(v: string, flag: string, min = 1): number {

@@ -9,9 +9,11 @@ import { OpenAIServer } from '../openai/server/server';
 import { loadModel } from '../runtime/load-model';
 import { EngineService } from '../service/engine-service';
 import { CliError } from './errors';
+import { memoryBudget } from './model-options';
 
 const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key-file F]
                                   [--allow-origin URL]... [--model-id NAME] [--queue 8] [--threads N] [--precision auto]
+                                  [--memory-budget SIZE]
 
   --model DIR     checkpoint folder (config.json, *.safetensors, tokenizer.json) or a deepseek2 .gguf file
   --host H        address to bind (default 127.0.0.1: this machine only)
@@ -24,6 +26,8 @@ const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] 
   --threads N     onnxruntime intra-op threads
   --precision P   auto (default: float32 for small models, else int8 experts when they fit a third of memory,
                   else int4), f32, int8 or int4
+  --memory-budget SIZE  bytes the model's weights may keep resident (e.g. 4GB, 6GiB): the dense part plus the
+                  routed experts used most recently (default: 3/4 of the memory available at load)
 `;
 
 function integer(value: string | undefined, name: string, min: number, fallback: number): number {
@@ -78,6 +82,7 @@ export async function run(argv: string[]): Promise<number> {
         queue: { type: 'string' },
         threads: { type: 'string' },
         precision: { type: 'string', default: 'auto' },
+        'memory-budget': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -109,7 +114,11 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`--precision must be auto, f32, int8 or int4, got '${precision}'`);
   let quarter = 0;
   const info = await service.loadModel(
-    { path: dir, precision: precision as ModelLoadParams['precision'] },
+    {
+      path: dir,
+      precision: precision as ModelLoadParams['precision'],
+      memoryBudgetBytes: values['memory-budget'] === undefined ? undefined : memoryBudget(values['memory-budget']),
+    },
     (done, total) => {
       // a checkpoint's first load builds its graphs (minutes for a real one): say so every quarter
       const q = Math.floor((4 * done) / total);

@@ -302,6 +302,11 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<L
   const prepacked = info.precision !== 'f32';
   const threads = opts.threads ?? defaultThreads();
   const budget = opts.memoryBudgetBytes ?? defaultMemoryBudget();
+  if (!Number.isSafeInteger(budget) || budget <= 0)
+    throw new EngineError(
+      `memoryBudgetBytes must be a positive whole number of bytes, got ${budget}`,
+      EngineErrorCodes.BadInput,
+    );
   const open = async (files: GraphFiles) => {
     const forExperts = expertBudget(info.name, budget, denseBytes(files), largestGroupBytes(files.experts));
     const pool = new ExpertPool(files.experts, files.expertsPerGroup, {

@@ -1,10 +1,10 @@
 // The memory budget of a loaded model: how many bytes its weights may keep resident. The dense part (embedding,
 // attention, dense MLPs, shared experts, head) runs on every token, so it is always resident; the rest of the budget
 // is for routed-expert groups (./expert-pool.ts), which are opened when selected and closed least recently used first.
-// A budget given as text takes a byte count or a unit, binary (KiB, MiB, GiB, TiB) or decimal (kB, MB, GB, TB).
 import { freemem } from 'node:os';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
+import { formatBytes } from './byte-size';
 
 /**
  * Share of the memory available when the model loads that it may take by default: most of what is free, as the model
@@ -17,32 +17,6 @@ export function defaultMemoryBudget(availableBytes: number = freemem()): number 
   return Math.floor(availableBytes * DEFAULT_BUDGET_SHARE);
 }
 
-const UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-};
-
-/** '4GB', '256MiB', '1.5 GiB', '1000000' -> bytes; undefined for anything else. */
-export function parseByteSize(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  if (!m) return undefined;
-  const unit = UNITS[m[2].toLowerCase()];
-  if (unit === undefined) return undefined;
-  const bytes = Math.floor(Number(m[1]) * unit);
-  return bytes > 0 ? bytes : undefined;
-}
-
-export const formatBytes = (n: number): string =>
-  n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
-
 /**
  * The bytes left for routed experts under `budget`, or one clear error when the dense part and the largest group
  * (one group runs at a time, so that much must fit) do not.
@@ -52,7 +26,7 @@ export function expertBudget(model: string, budget: number, denseBytes: number, 
     throw new EngineError(
       `memory budget ${formatBytes(budget)} is too small for ${model}: its dense part (embedding, attention, shared ` +
         `experts, head) alone takes ${formatBytes(denseBytes)}, and one routed-expert group ${formatBytes(largestGroupBytes)} ` +
-        `more; set switchyard.engine.memoryBudget (or --memory-budget) to at least ${formatBytes(denseBytes + largestGroupBytes)}`,
+        `more; set switchyard.engine.memoryBudget (or --memory-budget) to at least ${Math.ceil((denseBytes + largestGroupBytes) / 2 ** 20)} MiB`,
       EngineErrorCodes.BadInput,
     );
   }

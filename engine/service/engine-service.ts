@@ -118,7 +118,12 @@ export class EngineService {
     if (!this.options.loadModel) {
       throw new EngineError('this build has no local runtime to load models with', EngineErrorCodes.NotAvailable);
     }
-    const opts: LoadOptions = { precision: params.precision, threads: this.threads, onBuildProgress };
+    const opts: LoadOptions = {
+      precision: params.precision,
+      threads: this.threads,
+      onBuildProgress,
+      memoryBudgetBytes: params.memoryBudgetBytes,
+    };
     // The checkpoint's routing profile. One calibrated on other weights is refused: an error when the request needs
     // it (keepExperts), otherwise the model loads with its own routing and the reason goes to the log (stderr).
     const wantsKept = params.keepExperts !== undefined && params.keepExperts < 1;
@@ -219,6 +224,7 @@ export class EngineService {
     return {
       model: this.backend?.info,
       residentExpertBytes: this.backend?.residentExpertBytes(),
+      memoryBudgetBytes: this.backend?.memoryBudgetBytes(),
       rssBytes: process.memoryUsage().rss,
       lastGeneration: this.lastGeneration,
     };

@@ -1,7 +1,15 @@
 // The engine as the rest of the extension sees it: the supervisor, configured from settings, logging to a
 // LogOutputChannel, telling the user once when the engine crashed, restarting when the model setting changes.
 import * as vscode from 'vscode';
-import { backendKind, enginePrecision, engineThreads, modelPath, remoteSettings, serverSettings } from '../config';
+import {
+  backendKind,
+  engineMemoryBudget,
+  enginePrecision,
+  engineThreads,
+  modelPath,
+  remoteSettings,
+  serverSettings,
+} from '../config';
 import { CommandIds } from '../commands/ids';
 import { ApiKeys, serverOrigin } from './api-keys';
 import { redactUserinfo } from './redact';
@@ -27,6 +35,7 @@ async function launchConfig(
     modelPath: modelPath(context.extensionPath),
     threads: engineThreads(),
     precision: enginePrecision(),
+    memoryBudgetBytes: engineMemoryBudget(),
     serve: server && {
       host: server.host,
       port: server.port,
@@ -109,7 +118,7 @@ export function createEngineClient(
       const remote = backendKind() === 'openai-compatible' && e.affectsConfiguration('switchyard.remote');
       const reload =
         remote ||
-        ['modelPath', 'engine.threads', 'engine.precision', 'backend'].some((k) =>
+        ['modelPath', 'engine.threads', 'engine.precision', 'engine.memoryBudget', 'backend'].some((k) =>
           e.affectsConfiguration(`switchyard.${k}`),
         );
       if (reload) restart();

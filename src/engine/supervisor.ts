@@ -38,6 +38,7 @@ export interface EngineLaunchConfig {
   modelPath: string;
   threads: number;
   precision?: ModelLoadParams['precision'];
+  memoryBudgetBytes?: ModelLoadParams['memoryBudgetBytes'];
   /** set: requests go to this OpenAI-compatible server (remote/connect) instead of a local model */
   remote?: RemoteConnectParams;
   /** set: the engine also answers other tools over the OpenAI API (serve/start), sharing its model */
@@ -338,6 +339,7 @@ export class EngineSupervisor extends Disposable {
         this._model = await proc.connection.sendRequest(ModelLoadRequest, {
           path: cfg.modelPath,
           precision: cfg.precision,
+          memoryBudgetBytes: cfg.memoryBudgetBytes,
         });
         this.log(`model ${this._model.name} loaded (${this._model.parameters} parameters)`);
       }
