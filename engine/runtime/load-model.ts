@@ -270,6 +270,17 @@ export type DeepseekLoadedModel = DeepseekModel;
 /** Loads a model folder or GGUF file (see validateModel). */
 export async function loadModel(path: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
   const { cfg, ckpt, tokenizer, info } = await validateModel(path, opts);
+  if (opts.expertsPerGroup !== undefined && !(Number.isInteger(opts.expertsPerGroup) && opts.expertsPerGroup >= 1))
+    throw new EngineError(
+      `expertsPerGroup must be an integer >= 1, got ${opts.expertsPerGroup}`,
+      EngineErrorCodes.BadInput,
+    );
+  const budget = opts.memoryBudgetBytes ?? defaultMemoryBudget();
+  if (!Number.isSafeInteger(budget) || budget <= 0)
+    throw new EngineError(
+      `memoryBudgetBytes must be a positive whole number of bytes, got ${budget}`,
+      EngineErrorCodes.BadInput,
+    );
   const cacheRoot = resolve(opts.cacheDir ?? defaultCacheRoot());
   const graphs = () =>
     ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress, opts.expertsPerGroup);
@@ -301,12 +312,6 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<L
   }
   const prepacked = info.precision !== 'f32';
   const threads = opts.threads ?? defaultThreads();
-  const budget = opts.memoryBudgetBytes ?? defaultMemoryBudget();
-  if (!Number.isSafeInteger(budget) || budget <= 0)
-    throw new EngineError(
-      `memoryBudgetBytes must be a positive whole number of bytes, got ${budget}`,
-      EngineErrorCodes.BadInput,
-    );
   const open = async (files: GraphFiles) => {
     const forExperts = expertBudget(info.name, budget, denseBytes(files), largestGroupBytes(files.experts));
     const pool = new ExpertPool(files.experts, files.expertsPerGroup, {
