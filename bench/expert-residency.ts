@@ -4,12 +4,16 @@
 // budget and with a budget leaving half the routed-expert bytes, and all of a layer's experts in one group (one
 // session per layer, as before groups: everything resident from the first token). Reports resident routed-expert
 // bytes and RSS after load, after the first token and after the generation, and decode tokens/s of a second, warm
-// generation (the per-token cost of running experts in groups). JSON to stdout and bench/results/expert-residency.json.
+// generation. Then the per-token cost of running experts in groups: both layouts loaded in one process, warm,
+// interleaved generations (medians), so machine load hits both alike. JSON to stdout and
+// bench/results/expert-residency.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { ExpertsIO } from '../engine/model/moe';
 import type { WeightPrecision } from '../engine/protocol';
 import { measureGeneration, randomPrompt, round } from '../engine/runtime/benchmark';
 import { loadModel } from '../engine/runtime/load-model';
@@ -80,7 +84,12 @@ async function child(name: ConfigName): Promise<Record<string, unknown>> {
     dense_bytes: denseBytes,
     routed_expert_bytes: routedBytes,
     after_load: afterLoad,
-    after_first_token: { rss_bytes: first.rss_bytes, resident_expert_bytes: first.resident_expert_bytes },
+    after_first_token: {
+      rss_bytes: first.rss_bytes,
+      resident_expert_bytes: first.resident_expert_bytes,
+      // the first request opens the groups it selects
+      time_to_first_token_ms: first.time_to_first_token_ms,
+    },
     after_generation: {
       tokens: gen.prompt_tokens + gen.generated_tokens,
       rss_bytes: gen.rss_bytes,
@@ -98,7 +107,63 @@ async function child(name: ConfigName): Promise<Record<string, unknown>> {
   return result;
 }
 
+/** Both layouts warm in one process, generations interleaved: decode tokens/s medians. */
+async function indirection(): Promise<Record<string, unknown>> {
+  const threads = Number(values.threads);
+  const layouts = { one_expert_groups: 1, one_group_per_layer: 64 };
+  const models = [];
+  for (const size of Object.values(layouts))
+    models.push(await loadModel(dir, { threads, cacheDir, precision, expertsPerGroup: size }));
+  const vocab = models[0].info.vocabSize;
+  // warm: every expert opened (prefill of a long prompt routes to all of them)
+  for (const m of models) await measureGeneration(m, randomPrompt(256, vocab, 3), 1);
+  const runs: number[][] = models.map(() => []);
+  for (let r = 0; r < 5; r++) {
+    for (const [i, m] of models.entries()) {
+      const g = await measureGeneration(m, randomPrompt(16, vocab, 20 + r), 32);
+      runs[i].push(g.decode_tokens_per_s);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [lazy, eager] = runs.map(median);
+  // one MoE layer's routed experts for one token (6 of 64, the same in both), timed alone and interleaved
+  const d = models[0].cfg.hidden_size;
+  const E = models[0].cfg.n_routed_experts;
+  const k = models[0].cfg.num_experts_per_tok;
+  const x = new Float32Array(d).map((_, i) => Math.sin(i));
+  const rows = (n: number) => new ort.Tensor('float32', n ? x : new Float32Array(0), [n, d]);
+  const layerUs: number[][] = [[], []];
+  for (let it = 0; it < 300; it++) {
+    const chosen = new Set<number>();
+    while (chosen.size < k) chosen.add((it * 7 + chosen.size * 13) % E);
+    let t = performance.now();
+    for (const e of chosen) await models[0].experts.run(1, e, { [ExpertsIO.routedIn(e)]: rows(1) });
+    layerUs[0].push((performance.now() - t) * 1000);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (let e = 0; e < E; e++) feeds[ExpertsIO.routedIn(e)] = rows(chosen.has(e) ? 1 : 0);
+    t = performance.now();
+    await models[1].experts.run(1, 0, feeds);
+    layerUs[1].push((performance.now() - t) * 1000);
+  }
+  for (const m of models) await m.dispose();
+  return {
+    runs: 5,
+    tokens: 32,
+    decode_tokens_per_s_median_one_expert_groups: lazy,
+    decode_tokens_per_s_median_one_group_per_layer: eager,
+    per_token_ms_one_expert_groups: round(1000 / lazy, 2),
+    per_token_ms_one_group_per_layer: round(1000 / eager, 2),
+    all_runs: runs,
+    one_layer_routed_experts_one_token_us_median_one_expert_groups: round(median(layerUs[0]), 1),
+    one_layer_routed_experts_one_token_us_median_one_group_per_layer: round(median(layerUs[1]), 1),
+  };
+}
+
 async function main() {
+  if (values.config === 'indirection') {
+    process.stdout.write(`${JSON.stringify(await indirection())}\n`);
+    return;
+  }
   if (values.config) {
     process.stdout.write(`${JSON.stringify(await child(values.config as ConfigName))}\n`);
     return;
@@ -106,7 +171,7 @@ async function main() {
   const { built } = writeSyntheticCheckpoint(dir, layers, 32000, qLoraRank);
   log(`checkpoint ${built ? 'written' : 'reused'}: ${dir}`);
   const results: Record<string, unknown> = {};
-  for (const name of Object.keys(CONFIGS)) {
+  for (const name of [...Object.keys(CONFIGS), 'indirection']) {
     log(name);
     const args = [__filename, ...process.argv.slice(2), '--config', name];
     const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', ...args], { encoding: 'utf8', stdio: 'pipe' });
