@@ -116,7 +116,7 @@ async function main() {
     const graphDir = readdirSync(cacheDir)
       .map((d) => join(cacheDir, d))
       .find((d) => d.includes(`${basename(dir)}-${precision}-`)) as string;
-    const routedBytes = dirSize(graphDir, (f) => f.endsWith('.routed-experts.bin'));
+    const routedBytes = dirSize(graphDir, (f) => /\.routed-experts-g\d+\.bin$/.test(f));
     // one token in, one out: only the experts those two tokens chose are paged in
     const first = await measureGeneration(model, [prompt[0]], 1);
     log(`${precision}: MoE decode, prompt ${promptLen}, ${genTokens} tokens`);

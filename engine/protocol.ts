@@ -40,6 +40,11 @@ export interface ModelLoadParams {
   path: string;
   /** default f32; 'auto': float32 for small models, else int8 experts when they fit a third of memory, else int4 */
   precision?: WeightPrecision | 'auto';
+  /**
+   * bytes the model's weights may keep resident (the dense part plus the routed experts used most recently);
+   * default 3/4 of the memory available at load
+   */
+  memoryBudgetBytes?: number;
   /** fraction of routed experts kept per layer (ranked by the domain profile); 1 = all */
   keepExperts?: number;
   /** only validate the folder (config, tensors, tokenizer) without building graphs */
@@ -339,6 +344,8 @@ export const ProofCheckRequest = new RequestType<ProofCheckParams, ProofCheckRes
 export interface EngineStats {
   model?: ModelInfo;
   residentExpertBytes?: number;
+  /** the memory budget the local model loaded with (dense part + routed experts) */
+  memoryBudgetBytes?: number;
   rssBytes: number;
   lastGeneration?: GenerationStats;
 }

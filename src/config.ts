@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { CompletionSettings } from './completion/pipeline';
 import { readByteSize, readNumber, type NumberSetting } from './util/setting-bounds';
 import { parseAllowedOrigins } from './util/setting-origins';
+import { parseByteSize } from '../engine/byte-size';
 
 export const SECTION = 'switchyard';
 
@@ -35,6 +36,21 @@ export function modelPath(extensionPath: string): string {
 export function enginePrecision(): 'auto' | 'f32' | 'int8' | 'int4' {
   const p = settings().get<string>('engine.precision', 'auto');
   return p === 'f32' || p === 'int8' || p === 'int4' ? p : 'auto';
+}
+
+/** switchyard.engine.memoryBudget in bytes; undefined (empty): the engine's default, 3/4 of the memory available. */
+export function engineMemoryBudget(): number | undefined {
+  const v = String(settings().get<string | number>('engine.memoryBudget', '')).trim();
+  if (v === '') return undefined;
+  let n: number;
+  try {
+    n = parseByteSize(v.slice(0, 40), 'switchyard.engine.memoryBudget');
+  } catch (e) {
+    throw new Error(`${(e as Error).message}, or leave it empty for the engine's default`, { cause: e });
+  }
+  if (n <= 0)
+    throw new Error(`switchyard.engine.memoryBudget must be more than 0 bytes, or empty for the engine's default`);
+  return n;
 }
 
 export function engineThreads(): number {

@@ -1,5 +1,6 @@
-// `bench --model DIR [--prompt-lengths 16,256,1024] [--max-tokens 64] [--json]`: prefill and decode tokens/s, time to
-// first token, peak RSS and resident routed-expert bytes for each prompt length.
+// `bench --model DIR [--prompt-lengths 16,256,1024] [--max-tokens 64] [--memory-budget SIZE] [--json]`: prefill and
+// decode tokens/s, time to first token, peak RSS and resident routed-expert bytes for each prompt length, and the
+// memory budget the model ran under.
 import { parseArgs } from 'node:util';
 import { measureGeneration, randomPrompt } from '../runtime/benchmark';
 import { loadModel } from '../runtime/load-model';
@@ -40,7 +41,14 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     if (values.json)
-      process.stdout.write(`${JSON.stringify({ model: model.info.path, load_ms: Math.round(loadMs), runs })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({
+          model: model.info.path,
+          load_ms: Math.round(loadMs),
+          memory_budget_bytes: model.memoryBudgetBytes(),
+          runs,
+        })}\n`,
+      );
   } finally {
     await model.dispose();
   }

@@ -2,7 +2,8 @@
 // size, last use and the engines that have them loaded), or `--clear` to remove every entry no live engine holds.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_GRAPH_CACHE_LIMIT, formatBytes } from '../onnx/cache-limit';
+import { formatBytes } from '../byte-size';
+import { DEFAULT_GRAPH_CACHE_LIMIT } from '../onnx/cache-limit';
 import { cacheInfo, clearCache } from '../onnx/cache-store';
 import { defaultCacheRoot } from '../onnx/graph-cache';
 import type { GraphCacheEntry } from '../protocol';

@@ -9,11 +9,12 @@ import { specialisation } from '../routing/specialisation';
 import { CALIBRATION_DOMAINS } from '../routing/stats';
 import { loadModel } from '../runtime/load-model';
 import { CliError } from './errors';
-import { cacheLimit } from './model-options';
+import { cacheLimit, memoryBudget } from './model-options';
 
 const USAGE =
   'usage: calibrate --model DIR --code PATHS --math PATHS --general PATHS [--out FILE] [--max-tokens N] ' +
-  '[--window N] [--description TEXT] [--default-strength S] [--threads N] [--cache-dir DIR] [--cache-limit 32GiB] [--json]';
+  '[--window N] [--description TEXT] [--default-strength S] [--threads N] [--cache-dir DIR] [--cache-limit 32GiB] ' +
+  '[--memory-budget SIZE] [--json]';
 
 function positiveInt(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
@@ -38,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
       threads: { type: 'string' },
       'cache-dir': { type: 'string' },
       'cache-limit': { type: 'string' },
+      'memory-budget': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -61,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     threads: values.threads ? positiveInt('threads', values.threads, 1) : undefined,
     cacheDir: values['cache-dir'],
     cacheLimitBytes: cacheLimit(values['cache-limit']),
+    memoryBudgetBytes: memoryBudget(values['memory-budget']),
   });
   try {
     const started = Date.now();

@@ -1,12 +1,13 @@
-// Options every model command shares (--model, --threads, --cache-dir, --cache-limit, --precision), token-list
-// parsing, and the tokenizer on its own.
+// Options every model command shares (--model, --threads, --cache-dir, --cache-limit, --precision, --memory-budget),
+// token-list parsing, and the tokenizer on its own.
 import { statSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import { readConfig } from '../checkpoint/config';
 import { GgufCheckpoint } from '../checkpoint/gguf';
 import { ggufConfig } from '../checkpoint/gguf-config';
 import { CheckpointTokenizer, noTokenizer } from '../checkpoint/tokenizer';
-import { clampCacheLimit, parseByteSize } from '../onnx/cache-limit';
+import { parseByteSize } from '../byte-size';
+import { clampCacheLimit } from '../onnx/cache-limit';
 import type { WeightPrecision } from '../protocol';
 import type { LoadOptions } from '../runtime/api';
 import { CliError } from './errors';
@@ -17,6 +18,7 @@ export const MODEL_OPTIONS = {
   'cache-dir': { type: 'string' },
   'cache-limit': { type: 'string' },
   precision: { type: 'string' },
+  'memory-budget': { type: 'string' },
   json: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -30,8 +32,10 @@ export function loadOptions(values: {
   'cache-dir'?: string;
   'cache-limit'?: string;
   precision?: string;
+  'memory-budget'?: string;
 }): LoadOptions {
   const opts: LoadOptions = {};
+  if (values['memory-budget'] !== undefined) opts.memoryBudgetBytes = memoryBudget(values['memory-budget']);
   if (values.threads !== undefined) opts.threads = positiveInt(values.threads, '--threads');
   if (values['cache-dir']) opts.cacheDir = values['cache-dir'];
   opts.cacheLimitBytes = cacheLimit(values['cache-limit']);
@@ -46,9 +50,20 @@ export function loadOptions(values: {
 
 /** `--cache-limit 20GB`: the graph cache's size limit in bytes (clamped), or undefined for the default (32 GiB). */
 export function cacheLimit(v: string | undefined): number | undefined {
+  return v === undefined ? undefined : clampCacheLimit(cliSize(v, '--cache-limit'));
+}
+
+/** `--memory-budget 4GB`: bytes the weights may keep resident, or undefined for the engine's default. */
+export function memoryBudget(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
+  const n = cliSize(v, '--memory-budget');
+  if (n <= 0) throw new CliError(`--memory-budget must be more than 0 bytes, got '${v}'`);
+  return n;
+}
+
+function cliSize(v: string, flag: string): number {
   try {
-    return clampCacheLimit(parseByteSize(v, '--cache-limit'));
+    return parseByteSize(v, flag);
   } catch (e) {
     throw new CliError((e as Error).message);
   }

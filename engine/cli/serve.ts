@@ -10,11 +10,11 @@ import { noTokenizer } from '../checkpoint/tokenizer';
 import { loadModel } from '../runtime/load-model';
 import { EngineService } from '../service/engine-service';
 import { CliError } from './errors';
-import { cacheLimit } from './model-options';
+import { cacheLimit, memoryBudget } from './model-options';
 
 const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] [--port 8012] [--api-key-file F]
                                   [--allow-origin URL]... [--model-id NAME] [--queue 8] [--threads N] [--precision auto]
-                                  [--cache-dir DIR] [--cache-limit 32GiB]
+                                  [--cache-dir DIR] [--cache-limit 32GiB] [--memory-budget SIZE]
 
   --model DIR     checkpoint folder (config.json, *.safetensors, tokenizer.json) or a deepseek2 .gguf file
   --host H        address to bind (default 127.0.0.1: this machine only)
@@ -30,6 +30,8 @@ const USAGE = `usage: npm run -s engine -- serve --model DIR [--host 127.0.0.1] 
   --cache-dir DIR   where the model's graphs are cached (default $XDG_CACHE_HOME/switchyard/graphs)
   --cache-limit S   trim the graph cache to S after loading, least recently used first: bytes, or 20GB, 512MiB,
                   20G (default 32GiB; models in use by a running engine are kept)
+  --memory-budget SIZE  bytes the model's weights may keep resident (e.g. 4GB, 6GiB): the dense part plus the
+                  routed experts used most recently (default: 3/4 of the memory available at load)
 `;
 
 function integer(value: string | undefined, name: string, min: number, fallback: number): number {
@@ -86,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
         precision: { type: 'string', default: 'auto' },
         'cache-dir': { type: 'string' },
         'cache-limit': { type: 'string' },
+        'memory-budget': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -118,7 +121,11 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`--precision must be auto, f32, int8 or int4, got '${precision}'`);
   let quarter = 0;
   const info = await service.loadModel(
-    { path: dir, precision: precision as ModelLoadParams['precision'] },
+    {
+      path: dir,
+      precision: precision as ModelLoadParams['precision'],
+      memoryBudgetBytes: memoryBudget(values['memory-budget']),
+    },
     (done, total) => {
       // a checkpoint's first load builds its graphs (minutes for a real one): say so every quarter
       const q = Math.floor((4 * done) / total);

@@ -9,11 +9,11 @@ import type { WeightPrecision } from '../protocol';
 import { ExternalDataFile } from '../onnx/builder';
 import { type CachePolicy, defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
 import { blockGraph } from './block';
-import { expertsGraph } from './moe';
+import { expertsPerGroup, groupExperts, routedExpertsGraph, sharedExpertsGraph } from './moe';
 import { embedGraph, headGraph } from './transformer';
 
 /** Bump when graph layout changes, so stale caches are rebuilt. */
-const GRAPH_FORMAT = 6;
+const GRAPH_FORMAT = 7;
 
 export interface GraphFiles {
   dir: string;
@@ -21,11 +21,18 @@ export interface GraphFiles {
   head: string;
   attention: string[];
   /** per layer; undefined for dense layers */
-  experts: (string | undefined)[];
-  /** the external-data files that hold routed-expert weights (for residency measurement) */
-  routedExpertData: string[];
+  experts: (MoeGraphFiles | undefined)[];
+  /** experts per routed group (the same in every layer) */
+  expertsPerGroup: number;
   /** the lease on the cache folder (engine/onnx/cache-lease.ts): release it when the files are no longer used */
   release(): void;
+}
+
+/** One MoE layer's files: the shared experts, and each routed group's graph and the file holding its weights. */
+export interface MoeGraphFiles {
+  /** undefined when the layer has no shared experts */
+  shared?: string;
+  groups: { graph: string; data: string }[];
 }
 
 /** Graphs built so far during a first load, of how many (embedding, head, each layer's attention and experts). */
@@ -44,33 +51,50 @@ export async function ensureGraphs(
   precision: WeightPrecision = 'f32',
   onProgress?: BuildProgress,
   cache: CachePolicy = {},
+  groupSize: number = expertsPerGroup(cfg),
 ): Promise<GraphFiles> {
   const lease = await ensureCached(
     {
       checkpoint: { dir: ckpt.path, files: ckpt.files },
       name: `${basename(ckpt.path)}-${precision}`,
-      buildOptions: `format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\n`,
-      build: (tmp) => buildAll(cfg, ckpt, softmaxScale, precision, tmp, onProgress),
+      buildOptions: `format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\nexperts per group ${groupSize}\n`,
+      build: (tmp) => buildAll(cfg, ckpt, softmaxScale, precision, groupSize, tmp, onProgress),
       manifest: { format: GRAPH_FORMAT, precision },
     },
     cacheRoot,
     cache,
   );
-  return { ...layout(lease.dir, cfg), release: lease.release };
+  return { ...layout(lease.dir, cfg, groupSize), release: lease.release };
 }
 
-function layout(dir: string, cfg: ModelConfig): Omit<GraphFiles, 'release'> {
+const groupCount = (cfg: ModelConfig, size: number) => Math.ceil(cfg.n_routed_experts / size);
+const groupName = (l: number, g: number) => `layer${l}.experts-g${g}`;
+const routedDataName = (l: number, g: number) => `layer${l}.routed-experts-g${g}.bin`;
+
+function layout(dir: string, cfg: ModelConfig, groupSize: number): Omit<GraphFiles, 'release'> {
   const attention: string[] = [];
-  const experts: (string | undefined)[] = [];
-  const routedExpertData: string[] = [];
+  const experts: (MoeGraphFiles | undefined)[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     attention.push(join(dir, `layer${l}.attention.onnx`));
-    if (isMoeLayer(cfg, l)) {
-      experts.push(join(dir, `layer${l}.experts.onnx`));
-      routedExpertData.push(join(dir, `layer${l}.routed-experts.bin`));
-    } else experts.push(undefined);
+    if (!isMoeLayer(cfg, l)) {
+      experts.push(undefined);
+      continue;
+    }
+    const groups = Array.from({ length: groupCount(cfg, groupSize) }, (_, g) => ({
+      graph: join(dir, `${groupName(l, g)}.onnx`),
+      data: join(dir, routedDataName(l, g)),
+    }));
+    const shared = cfg.n_shared_experts > 0 ? join(dir, `layer${l}.shared-experts.onnx`) : undefined;
+    experts.push({ shared, groups });
   }
-  return { dir, embed: join(dir, 'embed.onnx'), head: join(dir, 'head.onnx'), attention, experts, routedExpertData };
+  return {
+    dir,
+    embed: join(dir, 'embed.onnx'),
+    head: join(dir, 'head.onnx'),
+    attention,
+    experts,
+    expertsPerGroup: groupSize,
+  };
 }
 
 async function buildAll(
@@ -78,12 +102,14 @@ async function buildAll(
   ckpt: CheckpointWeights,
   softmaxScale: number,
   precision: WeightPrecision,
+  groupSize: number,
   tmp: string,
   onProgress?: BuildProgress,
 ): Promise<void> {
   let layersMoe = 0;
   for (let l = 0; l < cfg.num_hidden_layers; l++) if (isMoeLayer(cfg, l)) layersMoe++;
-  const total = 2 + cfg.num_hidden_layers + layersMoe;
+  const perMoeLayer = (cfg.n_shared_experts > 0 ? 1 : 0) + groupCount(cfg, groupSize);
+  const total = 2 + cfg.num_hidden_layers + layersMoe * perMoeLayer;
   let done = 0;
   const write = async (
     name: string,
@@ -105,15 +131,15 @@ async function buildAll(
     const moe = isMoeLayer(cfg, l);
     await write(`layer${l}.attention.onnx`, (file) => blockGraph(cfg, { ckpt, file, precision }, l, softmaxScale, moe));
     if (!moe) continue;
-    const routed = new ExternalDataFile(join(tmp, `layer${l}.routed-experts.bin`));
-    try {
+    if (cfg.n_shared_experts > 0)
+      await write(`layer${l}.shared-experts.onnx`, (file) => sharedExpertsGraph(cfg, { ckpt, file, precision }, l));
+    for (let g = 0; g < groupCount(cfg, groupSize); g++) {
+      const { first, end } = groupExperts(cfg, groupSize, g);
       await write(
-        `layer${l}.experts.onnx`,
-        (file) => expertsGraph(cfg, { ckpt, file, precision }, { ckpt, file: routed, precision }, l),
-        `layer${l}.shared-experts.bin`,
+        `${groupName(l, g)}.onnx`,
+        (file) => routedExpertsGraph(cfg, { ckpt, file, precision }, l, first, end),
+        routedDataName(l, g),
       );
-    } finally {
-      routed.close();
     }
   }
 }

@@ -14,7 +14,7 @@ import { LatentCache } from './latent-cache';
 import { Block, type PositionFeeds } from './block';
 import type { Routing } from './gate';
 import { causalMask, latentWidth } from './mla';
-import { type ExpertDispatch, MoE } from './moe';
+import { type ExpertDispatch, type ExpertGroups, MoE } from './moe';
 import { ropeInvFreq, ropeTables } from './rope';
 
 /** The embedding and head graphs' inputs and outputs. */
@@ -83,6 +83,8 @@ export interface TransformerOptions {
   correctionBias: (Float32Array | undefined)[];
   /** quantized graphs need their prepacked layout (onnxruntime-node's fast MatMulNBits kernel) */
   prepack?: boolean;
+  /** every MoE layer's routed-expert groups, opened on first use (the caller owns and releases them) */
+  routed: ExpertGroups;
   /** which rows each routed expert runs on; default only the selected ones (bench/ passes a dense baseline) */
   dispatch?: ExpertDispatch;
 }
@@ -106,9 +108,8 @@ export class Transformer {
     for (let l = 0; l < cfg.num_hidden_layers; l++) {
       const graph = await createSession(files.attention[l], opts.threads, opts.prepack);
       const e = files.experts[l];
-      const moe = e
-        ? new MoE(cfg, await createSession(e, opts.threads, opts.prepack), opts.correctionBias[l], opts.dispatch)
-        : undefined;
+      const shared = e?.shared ? await createSession(e.shared, opts.threads, opts.prepack) : undefined;
+      const moe = e ? new MoE(cfg, l, shared, opts.routed, opts.correctionBias[l], opts.dispatch) : undefined;
       blocks.push(new Block(cfg, l, graph, moe));
     }
     return new Transformer(cfg, embed, blocks, head);

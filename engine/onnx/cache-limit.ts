@@ -1,5 +1,5 @@
-// How big the graph cache may grow: one parser for `20GB`, `512MiB` or a plain byte count, shared by the extension's
-// `switchyard.engine.graphCacheLimit` setting and the CLI's `--cache-limit`, and the bounds a value is clamped to.
+// How big the graph cache may grow: the default and the bounds a value is clamped to, shared by the extension's
+// `switchyard.engine.graphCacheLimit` setting and the CLI's `--cache-limit` (both parse sizes with ../byte-size.ts).
 // Free of Node and VS Code APIs, so both sides import it.
 
 /**
@@ -18,58 +18,8 @@ export const GRAPH_CACHE_LIMIT_BOUNDS = {
   integer: true,
 } as const;
 
-const UNITS: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  pb: 1e15,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
-  pib: 2 ** 50,
-  // `20G` / `512M` as `du -h` and `df -h` print them: binary
-  k: 2 ** 10,
-  m: 2 ** 20,
-  g: 2 ** 30,
-  t: 2 ** 40,
-  p: 2 ** 50,
-};
-
-/**
- * A byte count from a number or a string such as `20GB` (decimal), `512MiB` or `20G` (binary), `1.5 TB`, `4096`.
- * Throws an Error naming `what` and the accepted forms for anything else (negative, NaN, an unknown unit).
- */
-export function parseByteSize(value: unknown, what: string): number {
-  if (typeof value === 'number') {
-    if (Number.isFinite(value) && value >= 0) return Math.round(value);
-    throw new Error(`${what} must be a byte count of 0 or more, got ${value}`);
-  }
-  const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(value) : null;
-  const unit = m ? UNITS[m[2].toLowerCase() || 'b'] : undefined;
-  if (!m || unit === undefined) {
-    throw new Error(`${what} must be a byte count or a size such as 20GB, 512MiB or 20G, got ${JSON.stringify(value)}`);
-  }
-  return Math.round(Number(m[1]) * unit);
-}
-
 /** `value` inside the cache limit's bounds. */
 export function clampCacheLimit(bytes: number): number {
   const { min, max } = GRAPH_CACHE_LIMIT_BOUNDS;
   return Math.min(max, Math.max(min, Math.round(bytes)));
-}
-
-/** Bytes for people, in the binary units the limit is usually written in: `11.2 GiB`, `512 MiB`, `0 B`. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = bytes;
-  let i = -1;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }

@@ -22,7 +22,8 @@ import { basename, join } from 'node:path';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
 import { type CacheLease, holdLease, writeLease } from './cache-lease';
-import { DEFAULT_GRAPH_CACHE_LIMIT, formatBytes } from './cache-limit';
+import { formatBytes } from '../byte-size';
+import { DEFAULT_GRAPH_CACHE_LIMIT } from './cache-limit';
 import { trimCache } from './cache-store';
 
 export type { CacheLease };

@@ -12,8 +12,9 @@ export async function createSession(path: string, threads: number, prepack = fal
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     // Float32 weights stay memory-mapped without prepacking (with it, onnxruntime copies every weight to the heap).
-    // MatMulNBits has no fast kernel without its prepacked layout (measured ~100x slower), so quantized graphs are
-    // prepacked: resident in full, at about a quarter (int8) or an eighth (int4) of their float32 size.
+    // MatMulNBits has no fast kernel without its prepacked layout (measured ~100-170x slower), so quantized graphs are
+    // prepacked: resident in full while their session is open (~1.4x the int4 file), which is why routed experts get
+    // a session per group, opened when first selected (../runtime/expert-pool.ts).
     // No spinning: idle threads that spin steal the core the other thread needs on a busy machine (4x slower decode).
     extra: { session: { disable_prepacking: prepack ? '0' : '1', 'intra_op.allow_spinning': '0' } },
   });

@@ -30,6 +30,13 @@ export interface LoadOptions {
   onBuildProgress?: (done: number, total: number) => void;
   /** which rows each routed expert runs on; default only the selected experts (bench/dense-experts.ts: all of them) */
   expertDispatch?: ExpertDispatch;
+  /**
+   * bytes the model's weights may keep resident: the dense part (always resident) plus the routed-expert groups
+   * opened so far, the least recently used closed to stay within it; default runtime/memory-budget.ts
+   */
+  memoryBudgetBytes?: number;
+  /** routed experts per group (one session each); default model/moe.ts expertsPerGroup (tests compare layouts) */
+  expertsPerGroup?: number;
 }
 
 /** What the generation loop needs of a text stop rule (../service/stop/rule.ts's TextStopRule is one). */
@@ -104,5 +111,7 @@ export interface LoadedModel {
   generate(prompt: number[], opts: GenerateOptions): Promise<GenerateResult>;
   /** bytes of routed-expert weights resident in memory now, read from the OS */
   residentExpertBytes(): number;
+  /** the memory budget the model loaded with (dense part + routed experts), bytes */
+  memoryBudgetBytes(): number;
   dispose(): Promise<void>;
 }

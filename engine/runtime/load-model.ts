@@ -1,9 +1,9 @@
 // loadModel(path): a Hugging Face DeepSeek-V2/V3 folder or a llama.cpp `deepseek2` GGUF file -> a LoadedModel.
 // Validates config, tensors and tokenizer, builds (or reuses) the cached graphs, opens the sessions, and serves
 // forward / generate one request at a time.
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import { basename, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { EngineError } from '../errors';
 import { type ModelConfig, moeLayerCount, readConfig } from '../checkpoint/config';
 import { GgufCheckpoint } from '../checkpoint/gguf';
@@ -16,12 +16,13 @@ import type { CheckpointWeights } from '../checkpoint/weights';
 import { EngineErrorCodes, type ModelInfo } from '../protocol';
 import { defaultProfilePath } from '../routing/profile-file';
 import { defaultCacheRoot } from '../onnx/graph-cache';
-import { ensureGraphs } from '../model/graphs';
+import { type GraphFiles, ensureGraphs } from '../model/graphs';
 import type { ForwardResult, GenerateOptions, GenerateResult, LoadedModel, LoadOptions, SelectionBias } from './api';
 import { generate } from './generate';
 import { PrefixCache } from './prefix-cache';
 import { choosePrecision } from './precision';
-import { residentBytesOfFiles } from './resident';
+import { ExpertPool, largestGroupBytes } from './expert-pool';
+import { defaultMemoryBudget, expertBudget } from './memory-budget';
 import { softmaxScale } from '../model/rope';
 import { Transformer, type StepResult } from '../model/transformer';
 
@@ -110,11 +111,11 @@ class DeepseekModel implements LoadedModel {
     readonly cfg: ModelConfig,
     readonly tokenizer: CheckpointTokenizer | undefined,
     private readonly transformer: Transformer,
-    private readonly routedExpertFiles: string[],
+    /** every MoE layer's routed-expert groups, opened when selected, closed to stay within the budget */
+    readonly experts: ExpertPool,
     /** -inf for experts removed by keptExperts, per MoE layer; undefined when all are kept */
     private readonly keptMask: Float32Array[] | undefined,
-    /** quantized experts are prepacked onto the heap: all of them are resident */
-    private readonly expertsPrepacked: boolean,
+    private readonly budget: number,
     /** releases the lease on the graph cache folder, so the cache may evict it */
     private readonly releaseGraphs: () => void,
   ) {
@@ -244,8 +245,11 @@ class DeepseekModel implements LoadedModel {
   }
 
   residentExpertBytes(): number {
-    if (this.expertsPrepacked) return this.routedExpertFiles.reduce((n, f) => n + statSync(f).size, 0);
-    return residentBytesOfFiles(this.routedExpertFiles);
+    return this.experts.residentBytes();
+  }
+
+  memoryBudgetBytes(): number {
+    return this.budget;
   }
 
   /** Bytes of latent cache per token (all layers), for the memory report. */
@@ -262,6 +266,7 @@ class DeepseekModel implements LoadedModel {
     await this.serial(async () => {
       this.prefixCache.clear();
       await this.transformer.dispose();
+      await this.experts.release();
       this.releaseGraphs();
     });
   }
@@ -272,10 +277,30 @@ export type DeepseekLoadedModel = DeepseekModel;
 /** Loads a model folder or GGUF file (see validateModel). */
 export async function loadModel(path: string, opts: LoadOptions = {}): Promise<LoadedModel & DeepseekModel> {
   const { cfg, ckpt, tokenizer, info } = await validateModel(path, opts);
+  if (opts.expertsPerGroup !== undefined && !(Number.isInteger(opts.expertsPerGroup) && opts.expertsPerGroup >= 1))
+    throw new EngineError(
+      `expertsPerGroup must be an integer >= 1, got ${opts.expertsPerGroup}`,
+      EngineErrorCodes.BadInput,
+    );
+  const budget = opts.memoryBudgetBytes ?? defaultMemoryBudget();
+  if (!Number.isSafeInteger(budget) || budget <= 0)
+    throw new EngineError(
+      `memoryBudgetBytes must be a positive whole number of bytes, got ${budget}`,
+      EngineErrorCodes.BadInput,
+    );
   const cacheRoot = resolve(opts.cacheDir ?? defaultCacheRoot());
   const cachePolicy = { limitBytes: opts.cacheLimitBytes };
   const graphs = () =>
-    ensureGraphs(cfg, ckpt, softmaxScale(cfg), cacheRoot, info.precision, opts.onBuildProgress, cachePolicy);
+    ensureGraphs(
+      cfg,
+      ckpt,
+      softmaxScale(cfg),
+      cacheRoot,
+      info.precision,
+      opts.onBuildProgress,
+      cachePolicy,
+      opts.expertsPerGroup,
+    );
   const correction: (Float32Array | undefined)[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const name = `${layerPrefix(l)}mlp.gate.e_score_correction_bias`;
@@ -304,39 +329,55 @@ export async function loadModel(path: string, opts: LoadOptions = {}): Promise<L
   // after the checks above: a bad request fails before a first load spends minutes building, and holds no lease
   let files = await graphs();
   const prepacked = info.precision !== 'f32';
-  const sessions = {
-    threads: opts.threads ?? defaultThreads(),
-    correctionBias: correction,
-    prepack: prepacked,
-    dispatch: opts.expertDispatch,
+  const threads = opts.threads ?? defaultThreads();
+  const open = async (files: GraphFiles) => {
+    const forExperts = expertBudget(info.name, budget, denseBytes(files), largestGroupBytes(files.experts));
+    const pool = new ExpertPool(files.experts, files.expertsPerGroup, {
+      threads,
+      prepack: prepacked,
+      budgetBytes: forExperts,
+    });
+    const sessions = {
+      threads,
+      correctionBias: correction,
+      prepack: prepacked,
+      dispatch: opts.expertDispatch,
+      routed: pool,
+    };
+    return { pool, transformer: await Transformer.create(cfg, files, sessions) };
   };
-  let transformer: Transformer;
+  let opened: Awaited<ReturnType<typeof open>>;
   try {
-    transformer = await Transformer.create(cfg, files, sessions);
+    opened = await open(files);
   } catch (first) {
+    if (first instanceof EngineError) {
+      files.release(); // the budget: the cache is fine, but this model will not hold it
+      throw first;
+    }
     // a damaged cache (a file deleted or truncated behind our back): rebuild it once
     files.release();
     rmSync(files.dir, { recursive: true, force: true });
     files = await graphs();
     try {
-      transformer = await Transformer.create(cfg, files, sessions);
+      opened = await open(files);
     } catch (e) {
       files.release();
+      if (e instanceof EngineError) throw e;
       throw new EngineError(
         `onnxruntime cannot open the graphs in ${files.dir}: ${(e as Error).message} (first attempt: ${(first as Error).message})`,
       );
     }
   }
-  return new DeepseekModel(
-    info,
-    cfg,
-    tokenizer,
-    transformer,
-    files.routedExpertData,
-    keptMask,
-    prepacked,
-    files.release,
-  );
+  return new DeepseekModel(info, cfg, tokenizer, opened.transformer, opened.pool, keptMask, budget, files.release);
+}
+
+/** Bytes of the weights every token reads: all external data but the routed experts'. */
+function denseBytes(files: GraphFiles): number {
+  const routed = new Set(files.experts.flatMap((l) => l?.groups.map((g) => g.data) ?? []));
+  return readdirSync(files.dir)
+    .map((f) => join(files.dir, f))
+    .filter((f) => f.endsWith('.bin') && !routed.has(f))
+    .reduce((n, f) => n + statSync(f).size, 0);
 }
 
 /** onnxruntime intra-op threads when the caller does not say: the cores, at most 4 (decode is memory-bound). */

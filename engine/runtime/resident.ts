@@ -20,6 +20,9 @@ export function residentBytesOfFiles(paths: string[]): number {
   return total;
 }
 
+/** Resident set size of this process now, in bytes, from the OS (libuv reads /proc/self/stat). */
+export const processRssBytes = (): number => process.memoryUsage.rss();
+
 /** Peak resident set size of this process so far, in bytes. */
 export function peakRssBytes(): number {
   if (existsSync('/proc/self/status')) {

@@ -39,6 +39,8 @@ export interface Backend {
   /** the assistant's next turn, in the model's chat format */
   chat(messages: readonly ChatMessage[], opts: BackendGenerateOptions): Promise<BackendResult>;
   residentExpertBytes(): number | undefined;
+  /** the local model's memory budget (remote backends: none) */
+  memoryBudgetBytes(): number | undefined;
   /** the model's tokenizer, for /tokenize and /detokenize (local models only; throws when the folder has none) */
   tokenizer?(): Tokenizer;
   /** computes and writes the model's routing profile (local models only) */

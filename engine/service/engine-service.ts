@@ -155,6 +155,7 @@ export class EngineService {
       onBuildProgress,
       cacheDir: this.options.cacheDir,
       cacheLimitBytes: this.cacheLimitBytes,
+      memoryBudgetBytes: params.memoryBudgetBytes,
     };
     // The checkpoint's routing profile. One calibrated on other weights is refused: an error when the request needs
     // it (keepExperts), otherwise the model loads with its own routing and the reason goes to the log (stderr).
@@ -256,6 +257,7 @@ export class EngineService {
     return {
       model: this.backend?.info,
       residentExpertBytes: this.backend?.residentExpertBytes(),
+      memoryBudgetBytes: this.backend?.memoryBudgetBytes(),
       rssBytes: process.memoryUsage().rss,
       lastGeneration: this.lastGeneration,
     };

@@ -90,6 +90,10 @@ export class LocalBackend implements Backend {
     return this.model.residentExpertBytes();
   }
 
+  memoryBudgetBytes(): number {
+    return this.model.memoryBudgetBytes();
+  }
+
   dispose(): Promise<void> {
     return this.model.dispose();
   }

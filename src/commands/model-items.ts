@@ -1,6 +1,7 @@
 // The rows of Select Model's list, from the engine's models/discover result: the models it can run first, then the
 // ones it found but cannot run (with why), then the two pickers. Plain data, no `vscode` import, so plain-Node tests
 // check it; model.ts turns the rows into quick pick items.
+import { formatBytes } from '../../engine/byte-size';
 import type { DiscoveredModel, ModelSource, ModelsDiscoverResult } from '../../engine/protocol';
 
 /** What choosing a row does. */
@@ -36,13 +37,6 @@ export function formatCount(n: number): string {
     if (n >= size) return `${(n / size).toFixed(n >= size * 100 ? 0 : 1)}${unit}`;
   }
   return String(n);
-}
-
-/** 9.1 GB, 1.1 MB */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1e3))} KB`;
 }
 
 /** source · architecture · parameters · quantization · size, what is known of it */

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import {
   backendKind,
+  engineMemoryBudget,
   enginePrecision,
   engineThreads,
   graphCacheLimit,
@@ -38,6 +39,7 @@ async function launchConfig(
     threads: engineThreads(),
     precision: enginePrecision(),
     graphCacheLimitBytes: cacheLimit.bytes,
+    memoryBudgetBytes: engineMemoryBudget(),
     serve: server && {
       host: server.host,
       port: server.port,
@@ -120,7 +122,7 @@ export function createEngineClient(
       const remote = backendKind() === 'openai-compatible' && e.affectsConfiguration('switchyard.remote');
       const reload =
         remote ||
-        ['modelPath', 'engine.threads', 'engine.precision', 'backend'].some((k) =>
+        ['modelPath', 'engine.threads', 'engine.precision', 'engine.memoryBudget', 'backend'].some((k) =>
           e.affectsConfiguration(`switchyard.${k}`),
         );
       if (reload) restart();

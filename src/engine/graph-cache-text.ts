@@ -1,6 +1,6 @@
 // What the user reads about the engine's graph cache (cache/info, cache/clear): its size where a model is chosen, the
 // question before a clear, and what the clear did. Free of the VS Code API, so the texts are unit-tested in plain Node.
-import { formatBytes } from '../../engine/onnx/cache-limit';
+import { formatBytes } from '../../engine/byte-size';
 import type { CacheClearResult, GraphCacheEntry, GraphCacheInfo } from '../../engine/protocol';
 
 /** `deepseek-coder-v2-lite (int8)`: the checkpoint folder's name and the precision its graphs were built at. */

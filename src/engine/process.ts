@@ -57,7 +57,10 @@ export class EngineProcess {
   static spawn(opts: SpawnOptions): EngineProcess {
     const child = spawn(opts.nodePath ?? process.execPath, [opts.enginePath, ...(opts.args ?? [])], {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env, ELECTRON_RUN_AS_NODE: '1' },
+      // MALLOC_MMAP_THRESHOLD_: glibc then gives every large block back to the OS when freed, so a closed expert
+      // group's prepacked weights leave the engine's RSS (without it, measured, RSS under a memory budget crept ~225 MB
+      // above what the open groups hold); the user's own setting wins
+      env: { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, ...opts.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });

@@ -1,6 +1,8 @@
-// The status bar item: engine state, model name, last decode speed; a click opens the Switchyard menu.
+// The status bar item: engine state, model name, last decode speed; the tooltip adds the memory the routed experts
+// hold against the model's budget (asked of the engine after each request); a click opens the Switchyard menu.
 import * as vscode from 'vscode';
-import type { GenerationStats, WeightPrecision } from '../../engine/protocol';
+import { type EngineStats, type GenerationStats, StatsRequest, type WeightPrecision } from '../../engine/protocol';
+import { formatBytes } from '../../engine/byte-size';
 import { CommandIds } from '../commands/ids';
 import { Disposable } from '../util/disposable';
 import type { EngineState, EngineSupervisor } from './supervisor';
@@ -21,6 +23,7 @@ export class EngineStatusBar extends Disposable {
     vscode.window.createStatusBarItem('switchyard.status', vscode.StatusBarAlignment.Right, 100),
   );
   private lastStats: GenerationStats | undefined;
+  private memory: Pick<EngineStats, 'residentExpertBytes' | 'memoryBudgetBytes'> | undefined;
 
   constructor(
     private readonly engine: EngineSupervisor,
@@ -29,7 +32,12 @@ export class EngineStatusBar extends Disposable {
     super();
     this.item.name = 'Switchyard';
     this.item.command = CommandIds.showMenu;
-    this._register(this.engine.onDidChangeState(() => this.render()));
+    this._register(
+      this.engine.onDidChangeState((state) => {
+        if (state === 'ready') void this.refreshMemory();
+        this.render();
+      }),
+    );
     this._register(this.engine.onDidChangeServing(() => this.render()));
     this._register(this.engine.onDidProgress(() => this.render()));
     this.render();
@@ -39,6 +47,18 @@ export class EngineStatusBar extends Disposable {
   /** Called after each generation with its stats. */
   reportStats(stats: GenerationStats): void {
     this.lastStats = stats;
+    this.render();
+    void this.refreshMemory();
+  }
+
+  /** Resident routed experts and the budget, from the engine's `stats` (a request may have opened or closed some). */
+  private async refreshMemory(): Promise<void> {
+    try {
+      const s = await this.engine.request0(StatsRequest);
+      this.memory = { residentExpertBytes: s.residentExpertBytes, memoryBudgetBytes: s.memoryBudgetBytes };
+    } catch {
+      return; // the engine went away meanwhile: its next start asks again
+    }
     this.render();
   }
 
@@ -69,6 +89,13 @@ export class EngineStatusBar extends Disposable {
       md.appendMarkdown('Routing skew is off: it cannot travel over the OpenAI API.\n\n');
     } else if (model) {
       md.appendMarkdown(`Model: \`${model}\` (${PRECISION[info.precision]})\n\n`);
+    }
+    const memory = remote ? undefined : this.memory;
+    if (model && memory?.residentExpertBytes !== undefined) {
+      const budget = memory.memoryBudgetBytes
+        ? ` (budget ${formatBytes(memory.memoryBudgetBytes)} with the dense part)`
+        : '';
+      md.appendMarkdown(`Routed experts resident: ${formatBytes(memory.residentExpertBytes)}${budget}\n\n`);
     }
     const serving = this.engine.serving;
     if (serving) md.appendMarkdown(`Serving other tools at \`${serving.url}\` as \`${serving.modelId}\`\n\n`);

@@ -41,6 +41,7 @@ export interface EngineLaunchConfig {
   precision?: ModelLoadParams['precision'];
   /** the graph cache is trimmed to this after each load (undefined: the engine's default) */
   graphCacheLimitBytes?: number;
+  memoryBudgetBytes?: ModelLoadParams['memoryBudgetBytes'];
   /** set: requests go to this OpenAI-compatible server (remote/connect) instead of a local model */
   remote?: RemoteConnectParams;
   /** set: the engine also answers other tools over the OpenAI API (serve/start), sharing its model */
@@ -357,6 +358,7 @@ export class EngineSupervisor extends Disposable {
         this._model = await proc.connection.sendRequest(ModelLoadRequest, {
           path: cfg.modelPath,
           precision: cfg.precision,
+          memoryBudgetBytes: cfg.memoryBudgetBytes,
         });
         this.log(`model ${this._model.name} loaded (${this._model.parameters} parameters)`);
       }

@@ -3,7 +3,8 @@
 // overflows setTimeout (which then fires at once), a huge thread count or token budget hangs the engine. So each number
 // is clamped when it is read (src/config.ts), and package.json declares the same bounds (a unit test holds them equal).
 // Free of the VS Code API, so the rule is unit-tested in plain Node.
-import { formatBytes, GRAPH_CACHE_LIMIT_BOUNDS, parseByteSize } from '../../engine/onnx/cache-limit';
+import { formatBytes, parseByteSize } from '../../engine/byte-size';
+import { GRAPH_CACHE_LIMIT_BOUNDS } from '../../engine/onnx/cache-limit';
 
 export interface NumberBounds {
   min: number;

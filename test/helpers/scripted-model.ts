@@ -122,6 +122,10 @@ export class ScriptedModel implements LoadedModel {
     return 0;
   }
 
+  memoryBudgetBytes(): number {
+    return 0;
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
   }

@@ -95,6 +95,10 @@ export class RemoteBackend implements Backend {
     return undefined;
   }
 
+  memoryBudgetBytes(): undefined {
+    return undefined;
+  }
+
   async dispose(): Promise<void> {
     // nothing held: every request owns its connection
   }

@@ -96,7 +96,8 @@ describe('engine process over stdio (JSON-RPC, real engine, fixture with made-up
     assert.equal(info.hasTokenizer, true);
     assert.equal(info.backend, 'local');
     // the engine's graph cache is fresh: one notification per graph, before the reply, counting up to the total
-    const total = 2 + info.layers + info.moeLayers;
+    // (embedding, head, each layer's attention; per MoE layer its shared experts and one group per routed expert)
+    const total = 2 + info.layers + info.moeLayers * (1 + info.routedExperts);
     assert.deepEqual(
       progress.map((m) => m.done),
       Array.from({ length: total }, (_, i) => i + 1),

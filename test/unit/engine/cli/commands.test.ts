@@ -127,6 +127,37 @@ describe('engine CLI', function () {
     }
   });
 
+  it('bench --memory-budget runs the model within it and reports it; a budget below the dense part is one clear line', () => {
+    const r = engine(
+      'bench',
+      '--model',
+      v2,
+      '--prompt-lengths',
+      '16',
+      '--max-tokens',
+      '2',
+      '--memory-budget',
+      '4MiB',
+      '--json',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { memory_budget_bytes: number; runs: Record<string, number>[] };
+    assert.equal(out.memory_budget_bytes, 4 * 2 ** 20);
+    assert.ok(out.runs[0].resident_expert_bytes > 0);
+    const small = engine('bench', '--model', v2, '--max-tokens', '1', '--memory-budget', '100kB');
+    assert.equal(small.code, 1);
+    assert.match(
+      small.stderr,
+      /^switchyard engine: memory budget 0\.1 MiB is too small for v2lite-tiny: its dense part .* takes [\d.]+ MiB, .* at least [\d.]+ MiB\n$/,
+    );
+    const bad = engine('bench', '--model', v2, '--memory-budget', 'lots');
+    assert.equal(bad.code, 1);
+    assert.match(
+      bad.stderr,
+      /^switchyard engine: --memory-budget must be a byte count or a size such as 256MiB or 4GB, got 'lots'\n$/,
+    );
+  });
+
   it('prints one clear line and exits 1 on bad input', () => {
     const cases: [string[], RegExp][] = [
       [

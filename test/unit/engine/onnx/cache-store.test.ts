@@ -6,12 +6,8 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { liveLeases, touchLastUsed } from '../../../../engine/onnx/cache-lease';
-import {
-  clampCacheLimit,
-  DEFAULT_GRAPH_CACHE_LIMIT,
-  formatBytes,
-  parseByteSize,
-} from '../../../../engine/onnx/cache-limit';
+import { formatBytes, parseByteSize } from '../../../../engine/byte-size';
+import { clampCacheLimit, DEFAULT_GRAPH_CACHE_LIMIT } from '../../../../engine/onnx/cache-limit';
 import { cacheInfo, clearCache, listCache, trimCache } from '../../../../engine/onnx/cache-store';
 import { ensureCached } from '../../../../engine/onnx/graph-cache';
 import { tempDir } from '../../../helpers/fixture-models';

@@ -1,6 +1,7 @@
 // The request logic on a scripted model (a fake at the runtime boundary, so stop rules meet known text) and on the
 // real runtime with a fixture checkpoint and a made-up tokenizer (random weights: only structure is checked).
 import * as assert from 'node:assert/strict';
+import { EngineError } from '../../../../engine/errors';
 import { EngineErrorCodes } from '../../../../engine/protocol';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { CancelledGenerationError, EngineService } from '../../../../engine/service/engine-service';
@@ -125,6 +126,26 @@ describe('engine service (scripted model at the runtime boundary)', () => {
     );
     const { service } = await scripted(['a']);
     await assert.rejects(service.complete({ ...fim, maxTokens: 0 }), /maxTokens must be at least 1/);
+  });
+});
+
+describe('engine service: the memory budget of model/load', () => {
+  it('loads within the budget it is given and reports it with the resident experts in stats; a budget too small is the error', async () => {
+    const service = new EngineService({
+      loadModel: (dir, o) => loadModel(dir, { ...o, cacheDir: testCacheDir() }),
+      threads: 1,
+    });
+    const path = fixtureWithMadeUpTokenizer({ family: 'deepseek' });
+    await assert.rejects(
+      service.loadModel({ path, memoryBudgetBytes: 200_000 }),
+      (e: unknown) => e instanceof EngineError && /^memory budget 0\.2 MiB is too small for /.test(e.message),
+    );
+    await service.loadModel({ path, memoryBudgetBytes: 64 * 2 ** 20 });
+    await service.complete({ prefix: 'int x', suffix: '', languageId: 'c', maxTokens: 2 });
+    const stats = service.stats();
+    assert.equal(stats.memoryBudgetBytes, 64 * 2 ** 20);
+    assert.ok((stats.residentExpertBytes ?? 0) > 0);
+    await service.dispose();
   });
 });
 
