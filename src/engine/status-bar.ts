@@ -16,7 +16,7 @@ const ICONS: Record<EngineState, string> = {
   failed: '$(error)',
 };
 
-const PRECISION: Record<WeightPrecision, string> = { f32: 'float32', int8: 'int8 experts', int4: 'int4 experts' };
+const PRECISION: Record<WeightPrecision, string> = { f32: 'float32', int8: 'int8', int4: 'int4' };
 
 export class EngineStatusBar extends Disposable {
   private readonly item = this._register(

@@ -88,7 +88,7 @@ describe('engine (real subprocess)', function () {
         () => (a.engine.state === 'ready' && a.engine.model?.precision === 'int8') || undefined,
         60_000,
       );
-      assert.match(a.statusBar.tooltipText, /int8 experts/);
+      assert.match(a.statusBar.tooltipText, /`[^`]+` \(int8\)/);
       const r = await a.engine.request(CompleteRequest, {
         prefix: 'x = ',
         suffix: '',

@@ -121,7 +121,7 @@ describe('routed-expert residency', () => {
       loadModel(copyFixture('v3-tiny'), { threads: 1, cacheDir: tempDir('cache'), memoryBudgetBytes: 100_000 }),
       (e: unknown) =>
         e instanceof EngineError &&
-        /^memory budget 0\.1 MiB is too small for \S+: its dense part .* alone takes [\d.]+ MiB, and one routed-expert group [\d.]+ MiB more; set switchyard\.engine\.memoryBudget \(or --memory-budget\) to at least \d+ MiB$/.test(
+        /^memory budget 97\.7 KiB is too small for \S+: its dense part .* alone takes [\d.]+ [KMG]iB, and one routed-expert group [\d.]+ [KMG]iB more; set switchyard\.engine\.memoryBudget \(or --memory-budget\) to at least \d+ MiB$/.test(
           e.message,
         ),
     );

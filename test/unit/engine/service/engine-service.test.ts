@@ -138,7 +138,7 @@ describe('engine service: the memory budget of model/load', () => {
     const path = fixtureWithMadeUpTokenizer({ family: 'deepseek' });
     await assert.rejects(
       service.loadModel({ path, memoryBudgetBytes: 200_000 }),
-      (e: unknown) => e instanceof EngineError && /^memory budget 0\.2 MiB is too small for /.test(e.message),
+      (e: unknown) => e instanceof EngineError && /^memory budget 195 KiB is too small for /.test(e.message),
     );
     await service.loadModel({ path, memoryBudgetBytes: 64 * 2 ** 20 });
     await service.complete({ prefix: 'int x', suffix: '', languageId: 'c', maxTokens: 2 });

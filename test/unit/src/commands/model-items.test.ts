@@ -42,7 +42,7 @@ describe('Select Model rows (src/commands/model-items.ts)', function () {
     const row = modelPickItems(result)[3];
     assert.equal(row.label, '$(circle-slash) llama3.2:1b');
     assert.match(row.detail!, /^architecture llama is not supported yet/);
-    assert.equal(row.description, 'Ollama · llama · 576 parameters · Q8_0 · 1 KB');
+    assert.equal(row.description, 'Ollama · llama · 576 parameters · Q8_0 · 1.0 KiB');
     assert.equal(row.pick.kind === 'not-runnable' && row.pick.model.notRunnable?.kind, 'architecture');
   });
 
