@@ -82,11 +82,25 @@ function refuseHugeScientific(text: string): void {
   }
 }
 
+/**
+ * A big operator with nothing after it (`\sum_{i=1}^{n}` alone, as when a chain is cut at `\le`) reads as a bare
+ * `["Sum"]`, which the CAS's Sum canonicalizer trips over (it logs "error canonicalizing `Sum`: Cannot read properties
+ * of undefined" and keeps the expression as it was): refused here as unreadable, before the CAS sees it.
+ */
+function refuseEmptyBigOperators(e: MathJson, text: string): void {
+  if (!Array.isArray(e)) return;
+  if ((e[0] === 'Sum' || e[0] === 'Product') && e.length === 1)
+    throw new ParseFailure(`cannot parse '${text}': a ${e[0] === 'Sum' ? 'sum' : 'product'} with nothing after it`);
+  for (const a of e) refuseEmptyBigOperators(a, text);
+}
+
 export function parseLatex(text: string): MathJson {
   if (text.trim() === '') throw new ParseFailure('empty expression');
   refuseHugeScientific(text);
   const cut = cutEvaluationBrackets(text);
-  refuseHugePowers(computeEngine().parse(readBareArguments(cut.text), { form: 'raw' }).json as MathJson);
+  const raw = computeEngine().parse(readBareArguments(cut.text), { form: 'raw' }).json as MathJson;
+  refuseHugePowers(raw);
+  refuseEmptyBigOperators(raw, text);
   const boxed = computeEngine().parse(readBareArguments(cut.text));
   const json = boxed.json as MathJson;
   const error = findError(json);

@@ -12,18 +12,64 @@ type BoolExpr = any;
 interface Z3Handle {
   ctx: Z3Context;
   terminate(): void;
+  /** Runs `solve` with the finalizers' reference releases held back until it settles (see `holdReleases`). */
+  exclusive<T>(solve: () => Promise<T>): Promise<T>;
 }
 
 let z3: Promise<Z3Handle> | undefined;
+
+/**
+ * z3-solver frees Z3 objects from a FinalizationRegistry: when the garbage collector drops an expression, solver or
+ * model, `Z3.dec_ref` (and its kin) runs on the main thread at some later task. A check runs in a wasm worker thread
+ * while the main thread waits, so those releases land in the middle of a check and modify the one AST manager the
+ * worker is using, without a lock. That corrupts the heap: in the fuzzer a stack overflow in
+ * `asserted_formulas::push_assertion` killed the process; with the garbage collector forced during checks
+ * (test/helpers/z3-release-race-child.ts) a 2 GB allocation abort, a crash in a solver's destructor or a hang, within
+ * seconds. Every `*_dec_ref` of the low-level API is wrapped here: while a check is in flight it is queued, and the
+ * queue is drained on the main thread once the check is over, when nothing else runs inside Z3.
+ */
+function holdReleases(lowLevel: Record<string, unknown>): Pick<Z3Handle, 'exclusive'> {
+  let held: Array<() => void> | undefined;
+  for (const name of Object.keys(lowLevel)) {
+    const release = lowLevel[name];
+    if (!name.endsWith('dec_ref') || typeof release !== 'function') continue;
+    lowLevel[name] = (...args: unknown[]) => {
+      if (held) held.push(() => release(...args));
+      else return release(...args);
+    };
+  }
+  // One check at a time: two Check Proof requests (or a check left behind by a caller) must not share the context.
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    exclusive<T>(solve: () => Promise<T>): Promise<T> {
+      const run = queue.then(async () => {
+        held = [];
+        try {
+          return await solve();
+        } finally {
+          const releases = held;
+          held = undefined;
+          for (const release of releases) release();
+        }
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
 
 async function loadZ3(): Promise<Z3Handle> {
   // Loaded by name at run time so bundlers leave it in node_modules: its WASM binary sits next to its own files.
   const z3Module = 'z3-solver';
   const { init } = (await import(z3Module)) as typeof import('z3-solver');
   const api = await init();
+  // The high-level API looks `Z3.dec_ref` & co. up on this object at each call, so wrapping them here holds its
+  // finalizers back too.
+  const { exclusive } = holdReleases(api.Z3 as unknown as Record<string, unknown>);
   const ctx = api.Context('main');
   return {
     ctx,
+    exclusive,
     terminate: () => (api.em as { PThread?: { terminateAllThreads(): void } }).PThread?.terminateAllThreads(),
   };
 }
@@ -177,10 +223,20 @@ export async function findCounterModel(
   integers: ReadonlySet<string>,
   timeoutMs = 4000,
 ): Promise<SmtOutcome> {
-  z3 ??= loadZ3();
-  const { ctx } = await z3;
-  const t = new Translator(ctx);
   void integers;
+  z3 ??= loadZ3();
+  const { ctx, exclusive } = await z3;
+  // Translation, check and model reading all inside: no other Z3 call may run while the worker holds the context.
+  return exclusive(() => solve(ctx, hypotheses, goal, timeoutMs));
+}
+
+async function solve(
+  ctx: Z3Context,
+  hypotheses: SmtFormula[],
+  goal: SmtFormula,
+  timeoutMs: number,
+): Promise<SmtOutcome> {
+  const t = new Translator(ctx);
   let hyp: BoolExpr[];
   let goalExpr: BoolExpr;
   try {
@@ -192,24 +248,33 @@ export async function findCounterModel(
     throw err;
   }
   const solver = new ctx.Solver();
-  solver.set('timeout', timeoutMs);
-  for (const h of [...hyp, ...t.side]) solver.add(h);
-  solver.add(ctx.Not(goalExpr));
-  const result = await solver.check();
-  if (result === 'unsat') return { status: 'unsat' };
-  if (result === 'unknown') return { status: 'unknown', reason: 'the SMT solver gave up (timeout or nonlinear)' };
-  const model = solver.model();
-  const values: Record<string, string> = {};
-  for (const [name, v] of t.vars) {
-    const val = model.eval(v, true);
-    values[name] =
-      ctx.isRealVal(val) || ctx.isIntVal(val)
-        ? fractionString(ctx.isIntVal(val) ? { numerator: val.value(), denominator: 1n } : val.value())
-        : val.asDecimal
-          ? String(val.asDecimal(20)).replace(/\?$/, '')
-          : String(val);
+  try {
+    solver.set('timeout', timeoutMs);
+    for (const h of [...hyp, ...t.side]) solver.add(h);
+    solver.add(ctx.Not(goalExpr));
+    const result = await solver.check();
+    if (result === 'unsat') return { status: 'unsat' };
+    if (result === 'unknown') return { status: 'unknown', reason: 'the SMT solver gave up (timeout or nonlinear)' };
+    const model = solver.model();
+    try {
+      const values: Record<string, string> = {};
+      for (const [name, v] of t.vars) {
+        const val = model.eval(v, true);
+        values[name] =
+          ctx.isRealVal(val) || ctx.isIntVal(val)
+            ? fractionString(ctx.isIntVal(val) ? { numerator: val.value(), denominator: 1n } : val.value())
+            : val.asDecimal
+              ? String(val.asDecimal(20)).replace(/\?$/, '')
+              : String(val);
+      }
+      return { status: 'sat', model: values };
+    } finally {
+      model.release();
+    }
+  } finally {
+    // released now rather than whenever the garbage collector gets to them
+    solver.release();
   }
-  return { status: 'sat', model: values };
 }
 
 function fractionString(v: { numerator: bigint; denominator: bigint }): string {

@@ -1,5 +1,6 @@
 // The fuzz loop for Check Proof, run in a child process so that a call that never returns (a synchronous hang) can be
-// killed and reported: it sends the parent each input before checking it, then the result's shape.
+// killed and reported: it sends the parent each input before checking it, then the result's shape. Documents before
+// `from` are generated (the sequence stays the seed's) but not checked.
 import type { StepReason, StepVerdict } from '../../engine/protocol';
 import { checkProof } from '../../engine/math/check';
 import { mulberry32, randomDocument } from './latex-fuzz';
@@ -23,12 +24,13 @@ const REASONS: Record<StepVerdict, ReadonlySet<StepReason>> = {
 };
 
 async function main(): Promise<void> {
-  const [seed, count, budgetMs] = process.argv.slice(2).map(Number) as [number, number, number];
+  const [seed, count, budgetMs, from = 0] = process.argv.slice(2).map(Number) as [number, number, number, number?];
   const rand = mulberry32(seed);
   const send = (m: unknown) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
   for (let i = 0; i < count; i++) {
     const text = randomDocument(rand);
     const languageId = ['latex', 'markdown', 'plaintext'][i % 3]!;
+    if (i < from) continue;
     await send({ kind: 'start', i, text, languageId });
     let problem: string | undefined;
     try {

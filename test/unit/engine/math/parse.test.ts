@@ -15,6 +15,24 @@ describe('math parsing', () => {
     assert.deepEqual(parseLatex('\\frac{d}{dx} x^3'), ['D', ['Power', 'x', 3], 'x']);
   });
 
+  it('refuses a sum or product with nothing after it, before the CAS trips over it (and logs to stderr)', () => {
+    const logged: unknown[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => logged.push(args);
+    try {
+      for (const text of ['x + \\sum_{i=1}^{n}', '\\sum_{i=1}^{n}', '\\prod_{k=1}^{3}'])
+        assert.throws(
+          () => parseLatex(text),
+          (e: Error) => e instanceof ParseFailure && /with nothing after it/.test(e.message),
+          text,
+        );
+      assert.deepEqual(parseLatex('\\sum_{i=1}^{n} i'), ['Sum', 'i', ['Limits', 'i', 1, 'n']]);
+    } finally {
+      console.error = error;
+    }
+    assert.deepEqual(logged, []);
+  });
+
   it('reads ASCII math with implicit products, ** powers and thousands separators', () => {
     assert.deepEqual(parseAscii('2x + 1'), ['Add', ['Multiply', 2, 'x'], 1]);
     assert.deepEqual(parseAscii('x**2'), ['Power', 'x', 2]);
