@@ -8,7 +8,7 @@
 import { basename } from 'node:path';
 import { isMoeLayer, readConfig, type ModelConfig } from '../../engine/checkpoint/config';
 import { SafetensorsCheckpoint } from '../../engine/checkpoint/safetensors';
-import { QK, type GgmlType } from './ggml-blocks';
+import { QK, decode, encode, type GgmlType } from './ggml-blocks';
 import { tokenizerMetadata } from './tokenizer';
 import { writeGguf, type GgufTensor, type MetaValue } from './writer';
 
@@ -208,4 +208,21 @@ export function deepseek2Gguf(
 export function writeDeepseek2Gguf(dir: string, file: string, precision: GgufPrecision): void {
   const { metadata, tensors } = deepseek2Gguf(dir, precision);
   writeGguf(file, metadata, tensors);
+}
+
+/**
+ * Writes `dir`'s checkpoint as an F32 GGUF holding exactly the values `precision`'s blocks decode to: what an engine
+ * that dequantizes computes with, so llama.cpp can run the same numbers without its quantized kernels.
+ */
+export function writeDeepseek2GgufDequantized(dir: string, file: string, precision: GgufPrecision): void {
+  const { metadata, tensors } = deepseek2Gguf(dir, precision);
+  const asF32 = (t: GgufTensor): GgufTensor => {
+    if (t.type === 'F32') return t;
+    const data = () => {
+      const x = t.data();
+      return decode(t.type, encode(t.type, x), x.length);
+    };
+    return { ...t, type: 'F32', data };
+  };
+  writeGguf(file, metadata, tensors.map(asF32));
 }

@@ -9,9 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gguf as parseGguf } from '@huggingface/gguf';
-import { deepseek2Gguf, writeDeepseek2Gguf, type GgufPrecision } from '../../../bench/gguf/deepseek2';
-import { decode, encode, fromF16, toF16, type GgmlType } from '../../../bench/gguf/ggml-blocks';
-import { writeGguf } from '../../../bench/gguf/writer';
+import { writeDeepseek2Gguf, writeDeepseek2GgufDequantized, type GgufPrecision } from '../../../bench/gguf/deepseek2';
+import { decode, encode, fromF16, toF16 } from '../../../bench/gguf/ggml-blocks';
 import { writeRandomCheckpoint } from '../../../bench/synthetic-checkpoint';
 import { loadModel } from '../../../engine/runtime/load-model';
 import { seededRandom } from '../../../engine/runtime/sampling';
@@ -170,23 +169,7 @@ describe('GGUF files of the fixtures (bench/gguf/)', function () {
       const quantized = join(dir, `v3-tiny-${precision}.gguf`);
       const dequantized = join(dir, `v3-tiny-${precision}-as-f32.gguf`);
       writeDeepseek2Gguf(join(FIXTURES, 'v3-tiny'), quantized, precision);
-      const { metadata, tensors } = deepseek2Gguf(join(FIXTURES, 'v3-tiny'), precision);
-      writeGguf(
-        dequantized,
-        metadata,
-        tensors.map((t) =>
-          t.type === 'F32'
-            ? t
-            : {
-                ...t,
-                type: 'F32' as GgmlType,
-                data: () => {
-                  const x = t.data();
-                  return decode(t.type, encode(t.type, x), x.length);
-                },
-              },
-        ),
-      );
+      writeDeepseek2GgufDequantized(join(FIXTURES, 'v3-tiny'), dequantized, precision);
       const tokens = readGolden('v3-tiny').prompts[1].tokens;
       const q = llamaLogits(quantized, tokens);
       const f = llamaLogits(dequantized, tokens);

@@ -7,9 +7,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deepseek2Gguf, writeDeepseek2Gguf } from '../../../../bench/gguf/deepseek2';
-import { decode, encode, type GgmlType } from '../../../../bench/gguf/ggml-blocks';
-import { writeGguf } from '../../../../bench/gguf/writer';
+import { writeDeepseek2Gguf, writeDeepseek2GgufDequantized } from '../../../../bench/gguf/deepseek2';
 import { writeRandomCheckpoint } from '../../../../bench/synthetic-checkpoint';
 import type { LoadedModel } from '../../../../engine/runtime/api';
 import { loadModel } from '../../../../engine/runtime/load-model';
@@ -99,23 +97,7 @@ describe('GGUF models through the engine', function () {
         const dequantized = join(dir, `${name.replace(/ /g, '-')}-q8_0-as-f32.gguf`);
         writeDeepseek2Gguf(source(), file, 'Q8_0');
         // the same blocks dequantized into an F32 file: what the engine computes with, for llama.cpp to run exactly
-        const { metadata, tensors } = deepseek2Gguf(source(), 'Q8_0');
-        writeGguf(
-          dequantized,
-          metadata,
-          tensors.map((t) =>
-            t.type === 'F32'
-              ? t
-              : {
-                  ...t,
-                  type: 'F32' as GgmlType,
-                  data: () => {
-                    const x = t.data();
-                    return decode(t.type, encode(t.type, x), x.length);
-                  },
-                },
-          ),
-        );
+        writeDeepseek2GgufDequantized(source(), dequantized, 'Q8_0');
         const engine = await withModel(file, async (model) => (await model.forward(tokens)).logits);
         const exact = llamaLogits(dequantized, tokens);
         const llama = llamaLogits(file, tokens);
