@@ -24,6 +24,7 @@ export class EngineStatusBar extends Disposable {
   );
   private lastStats: GenerationStats | undefined;
   private memory: Pick<EngineStats, 'residentExpertBytes' | 'memoryBudgetBytes'> | undefined;
+  private previousState: string | undefined;
 
   constructor(
     private readonly engine: EngineSupervisor,
@@ -34,7 +35,11 @@ export class EngineStatusBar extends Disposable {
     this.item.command = CommandIds.showMenu;
     this._register(
       this.engine.onDidChangeState((state) => {
-        if (state === 'ready') void this.refreshMemory();
+        // after a start or a load, not after each request: the stats request itself goes busy -> ready, and asking
+        // again on that would never stop (each request reports its own memory through reportStats)
+        const previous = this.previousState;
+        this.previousState = state;
+        if (state === 'ready' && previous !== 'busy') void this.refreshMemory();
         this.render();
       }),
     );

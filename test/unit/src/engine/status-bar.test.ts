@@ -45,7 +45,15 @@ function fakeEngine(stats: Partial<EngineStats>) {
     onDidChangeState: state.event,
     onDidChangeServing: new FakeEventEmitter<void>().event,
     onDidProgress: new FakeEventEmitter<void>().event,
-    request0: async () => ({ rssBytes: 0, ...stats }),
+    statsRequests: 0,
+    /** like the real supervisor: a request takes the engine through busy and back to ready */
+    async request0() {
+      this.statsRequests++;
+      state.fire('busy');
+      await settle();
+      state.fire('ready');
+      return { rssBytes: 0, ...stats };
+    },
     fireState: (s: string) => state.fire(s),
   };
 }
@@ -70,6 +78,16 @@ describe('status bar memory', () => {
     await settle();
     assert.match(bar.tooltipText, /Routed experts resident: 0 B\n/);
     assert.doesNotMatch(bar.tooltipText, /budget/);
+    bar.dispose();
+  });
+
+  it('asks once per load, not again when its own stats request ends (no request storm)', async () => {
+    const engine = fakeEngine({ residentExpertBytes: 0 });
+    const bar = new EngineStatusBar(engine as never, () => true);
+    engine.fireState('starting');
+    engine.fireState('ready');
+    for (let i = 0; i < 20; i++) await settle();
+    assert.equal(engine.statsRequests, 1);
     bar.dispose();
   });
 });
