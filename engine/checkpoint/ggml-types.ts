@@ -2,6 +2,7 @@
 // (ggml-common.h block_*, ggml-quants.c dequantize_row_*). Values run along a row in blocks: 32 values for the legacy
 // quants, 256-value super-blocks for the K-quants. Arithmetic is float32 step by step, as in the C code
 // (Math.fround after every operation), so the values are ggml's to the bit.
+import type { BlockMatrix } from './weights';
 
 /** ggml_type ids (the GGUF tensor info's type field) of the types the engine reads. */
 export const GgmlType = {
@@ -204,4 +205,43 @@ function q6K(raw: Uint8Array, at: number, out: Float32Array, o: number): void {
     }
     o += 128;
   }
+}
+
+/**
+ * Q8_0 at 8 bits and Q4_0 at 4 bits as MatMulNBits' blocks of 32 (weights.ts BlockMatrix), the values exactly ggml's:
+ * MatMulNBits dequantizes (code - 2^(bits-1)) * scale in float32, as ggml computes q * d (Q8_0) and (q - 8) * d (Q4_0).
+ * The fp16 d becomes the float32 scale; Q8_0's int8 q becomes the code q + 128; Q4_0's nibbles are already codes
+ * around 8 but ggml packs value j and j + 16 of a block in byte j, MatMulNBits value 2i and 2i + 1 in byte i (low
+ * nibble first), so they are repacked. `raw` is whole rows of K values; undefined for any other type and width.
+ */
+export function matMulNBitsBlocks(
+  type: GgmlTypeName,
+  bits: 4 | 8,
+  raw: Uint8Array,
+  K: number,
+): BlockMatrix | undefined {
+  if (!((type === 'Q8_0' && bits === 8) || (type === 'Q4_0' && bits === 4)) || K % 32 !== 0) return undefined;
+  const { bytes } = LAYOUT[type];
+  const n = raw.byteLength / bytes; // blocks in all
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const blob = 4 * bits; // 32 * bits / 8
+  const packed = new Uint8Array(n * blob);
+  const scales = new Float32Array(n);
+  for (let b = 0; b < n; b++) {
+    const at = b * bytes;
+    scales[b] = F16_TABLE[view.getUint16(at, true)];
+    const qs = at + 2;
+    const out = b * blob;
+    if (bits === 8) {
+      for (let j = 0; j < 32; j++) packed[out + j] = raw[qs + j] ^ 0x80; // int8 q -> q + 128
+    } else {
+      for (let i = 0; i < 16; i++) {
+        // values 2i and 2i + 1 of the block: ggml's byte (2i mod 16) and (2i + 1 mod 16), low nibble below 16
+        const lo = 2 * i < 16 ? raw[qs + 2 * i] & 15 : raw[qs + 2 * i - 16] >> 4;
+        const hi = 2 * i + 1 < 16 ? raw[qs + 2 * i + 1] & 15 : raw[qs + 2 * i + 1 - 16] >> 4;
+        packed[out + i] = lo | (hi << 4);
+      }
+    }
+  }
+  return { packed, scales, blocks: K / 32 };
 }

@@ -8,8 +8,8 @@ import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { gguf, GGUFValueType, parseGgufShardFilename } from '@huggingface/gguf';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
-import { blockValues, byteLength, dequantize, ggmlTypeName, type GgmlTypeName } from './ggml-types';
-import type { CheckpointWeights } from './weights';
+import { blockValues, byteLength, dequantize, ggmlTypeName, type GgmlTypeName, matMulNBitsBlocks } from './ggml-types';
+import type { BlockMatrix, CheckpointWeights } from './weights';
 
 /** One tensor as the file stores it. */
 export interface GgufTensorInfo {
@@ -178,6 +178,8 @@ interface Source {
   from: GgufTensorInfo;
   shape: number[];
   read(): Float32Array;
+  /** the matrix's bytes as stored, for readBlocks (absent where the layout is rebuilt across the blocks: kv_b) */
+  raw?(): Uint8Array;
 }
 
 export class GgufCheckpoint implements CheckpointWeights {
@@ -239,6 +241,7 @@ export class GgufCheckpoint implements CheckpointWeights {
       from: t,
       shape: [...t.ne].reverse(),
       read: () => this.readRange(t, 0, t.byteLength),
+      raw: () => this.readRaw(t, 0, t.byteLength),
     });
     for (const [gguf, hf] of GLOBAL_NAMES) {
       const t = this.tensors.get(gguf);
@@ -259,6 +262,7 @@ export class GgufCheckpoint implements CheckpointWeights {
             from: t,
             shape: [outDim, inDim],
             read: () => this.readRange(t, e * bytes, bytes),
+            raw: () => this.readRaw(t, e * bytes, bytes), // expert e's rows: whole blocks, sliced as stored
           });
         }
       }
@@ -269,7 +273,8 @@ export class GgufCheckpoint implements CheckpointWeights {
   /**
    * kv_b_proj [H * (nope + v), kv_lora] from attn_k_b (ne [nope, kv_lora, H]: per head W_UK transposed) and attn_v_b
    * (ne [kv_lora, v, H]: per head W_UV), the inverse of what llama.cpp's converter does: per head, the nope rows of
-   * W_UK then the v rows of W_UV.
+   * W_UK then the v rows of W_UV. No raw(): attn_k_b's blocks run along nope, and kv_b's along kv_lora, so the
+   * transpose crosses the blocks and a quantized load dequantizes this one matrix and quantizes it again.
    */
   private kvB(layer: string, kB: GgufTensorInfo): void {
     const vB = this.tensors.get(`blk.${layer}.attn_v_b.weight`);
@@ -336,8 +341,22 @@ export class GgufCheckpoint implements CheckpointWeights {
     return this.source(name).read();
   }
 
+  readBlocks(name: string, bits: 4 | 8): BlockMatrix | undefined {
+    const s = this.source(name);
+    if (!s.raw || s.shape.length !== 2) return undefined;
+    const type = s.from.type;
+    if (!((type === 'Q8_0' && bits === 8) || (type === 'Q4_0' && bits === 4))) return undefined;
+    return matMulNBitsBlocks(type, bits, s.raw(), s.shape[1]);
+  }
+
   /** `length` bytes of `t`'s data from `start`, a whole number of blocks, as float32. */
   private readRange(t: GgufTensorInfo, start: number, length: number): Float32Array {
+    const raw = this.readRaw(t, start, length);
+    return dequantize(t.type, raw, (length / byteLength(t.type, blockValues(t.type))) * blockValues(t.type));
+  }
+
+  /** `length` bytes of `t`'s data from `start`, as stored. */
+  private readRaw(t: GgufTensorInfo, start: number, length: number): Buffer {
     const raw = Buffer.allocUnsafe(length);
     const fd = openSync(t.file, 'r');
     try {
@@ -350,6 +369,6 @@ export class GgufCheckpoint implements CheckpointWeights {
     } finally {
       closeSync(fd);
     }
-    return dequantize(t.type, raw, (length / byteLength(t.type, blockValues(t.type))) * blockValues(t.type));
+    return raw;
   }
 }

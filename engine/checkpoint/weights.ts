@@ -1,6 +1,18 @@
 // The weights of a checkpoint by Hugging Face tensor name, whatever the file holds them as: a folder of safetensors
 // (safetensors.ts) or one GGUF file (gguf.ts). The graph builders and the validation read only this.
 
+/**
+ * A matrix [N, K] already in MatMulNBits' blocks of 32 along K (engine/onnx/quantize.ts QuantizedWeight's layout):
+ * codes with the default zero point 2^(bits-1), low nibble first at 4 bits, and one float scale per block.
+ */
+export interface BlockMatrix {
+  /** [N, blocks, 32 * bits / 8] */
+  packed: Uint8Array;
+  /** [N * blocks] */
+  scales: Float32Array;
+  blocks: number;
+}
+
 export interface CheckpointWeights {
   /** the model folder or the .gguf file: names the checkpoint in errors and in the graph cache */
   readonly path: string;
@@ -17,4 +29,9 @@ export interface CheckpointWeights {
   locate(name: string): string;
   /** the tensor as float32, whatever it is stored as */
   readF32(name: string): Float32Array;
+  /**
+   * The matrix as blocks of `bits`, when the file stores it as exactly such blocks (a GGUF's Q8_0 at 8 bits, Q4_0 at
+   * 4): no float32 detour and ggml's values kept. Undefined otherwise; the reader then quantizes readF32's values.
+   */
+  readBlocks?(name: string, bits: 4 | 8): BlockMatrix | undefined;
 }

@@ -57,7 +57,11 @@ export async function ensureGraphs(
     {
       checkpoint: { dir: ckpt.path, files: ckpt.files },
       name: `${basename(ckpt.path)}-${precision}`,
-      buildOptions: `format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\nexperts per group ${groupSize}\n`,
+      // a GGUF's Q8_0 / Q4_0 blocks are kept as they are (readBlocks): its graphs built before that are rebuilt, while
+      // safetensors graphs keep their key
+      buildOptions:
+        `format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\nexperts per group ${groupSize}\n` +
+        (ckpt.readBlocks ? 'file blocks kept\n' : ''),
       build: (tmp) => buildAll(cfg, ckpt, softmaxScale, precision, groupSize, tmp, onProgress),
       manifest: { format: GRAPH_FORMAT, precision },
     },

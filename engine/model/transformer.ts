@@ -6,8 +6,8 @@ import * as ort from 'onnxruntime-node';
 import type { ModelConfig } from '../checkpoint/config';
 import { DataType, GraphBuilder } from '../onnx/builder';
 import type { GraphFiles } from './graphs';
-import { type WeightSource, isQuantized, linear, quantBits, rmsNorm, vectorWeight } from '../onnx/ops';
-import { QUANT_BLOCK_SIZE, quantizeBlockwise } from '../onnx/quantize';
+import { type WeightSource, isQuantized, linear, quantBits, quantizedMatrix, rmsNorm, vectorWeight } from '../onnx/ops';
+import { QUANT_BLOCK_SIZE } from '../onnx/quantize';
 import { createSession, f32Tensor } from '../onnx/session';
 import type { SelectionBias } from '../runtime/api';
 import { LatentCache } from './latent-cache';
@@ -29,11 +29,11 @@ export function embedGraph(cfg: ModelConfig, src: WeightSource): Uint8Array {
   const g = new GraphBuilder('embed');
   const ids = g.input(EmbedIO.in[0], ['T'], DataType.INT64);
   const [V, d] = [cfg.vocab_size, cfg.hidden_size];
-  const w = src.ckpt.readF32('model.embed_tokens.weight');
+  const name = 'model.embed_tokens.weight';
   let hidden: string;
   if (isQuantized(src) && d % QUANT_BLOCK_SIZE === 0) {
     const bits = quantBits(src);
-    const q = quantizeBlockwise(w, V, d, bits);
+    const q = quantizedMatrix(src, name, V, d); // a GGUF's own Q8_0 / Q4_0 blocks where they match
     const data = g.rawWeight(
       `model.embed_tokens.weight.q${bits}`,
       q.packed,
@@ -45,7 +45,7 @@ export function embedGraph(cfg: ModelConfig, src: WeightSource): Uint8Array {
     const attrs = { bits, block_size: QUANT_BLOCK_SIZE, gather_axis: 0, quantize_axis: 1 };
     hidden = g.op('GatherBlockQuantized', [data, ids, scales], attrs, 'com.microsoft');
   } else {
-    hidden = g.op('Gather', [g.weight('model.embed_tokens.weight', w, [V, d], src.file), ids], { axis: 0 });
+    hidden = g.op('Gather', [g.weight(name, src.ckpt.readF32(name), [V, d], src.file), ids], { axis: 0 });
   }
   g.output(hidden, EmbedIO.out[0], ['T', d]);
   return g.serialize();

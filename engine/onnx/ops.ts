@@ -5,7 +5,7 @@
 import type { CheckpointWeights } from '../checkpoint/weights';
 import type { WeightPrecision } from '../protocol';
 import { DataType, type ExternalDataFile, type GraphBuilder } from './builder';
-import { QUANT_BLOCK_SIZE, quantizeBlockwise } from './quantize';
+import { QUANT_BLOCK_SIZE, type QuantizedWeight, quantizeBlockwise } from './quantize';
 
 /** What a graph needs to pull weights from: the checkpoint and the file they are written to. */
 export interface WeightSource {
@@ -25,18 +25,38 @@ export const quantBits = (src: WeightSource): 4 | 8 => (src.precision === 'int4'
  */
 export const ACCURACY_LEVEL = 4;
 
-/** y = x W^T for a weight W [N, K] (any leading dims of x), quantized to the source's bits with MatMulNBits. */
+/**
+ * The checkpoint matrix `name` [N, K] as blocks of the source's bits: the file's own blocks where it stores exactly
+ * those (a GGUF's Q8_0 at int8, Q4_0 at int4: CheckpointWeights.readBlocks), else its values quantized here.
+ */
+export function quantizedMatrix(src: WeightSource, name: string, N: number, K: number): QuantizedWeight {
+  const bits = quantBits(src);
+  const q = src.ckpt.readBlocks?.(name, bits);
+  if (!q) return quantizeBlockwise(src.ckpt.readF32(name), N, K, bits);
+  if (
+    q.packed.length !== N * q.blocks * 4 * bits ||
+    q.scales.length !== N * q.blocks ||
+    q.blocks * QUANT_BLOCK_SIZE !== K
+  )
+    throw new Error(`${src.ckpt.locate(name)}: blocks for [${N}, ${K}] expected`);
+  return q;
+}
+
+/**
+ * y = x W^T for a weight W [N, K] (any leading dims of x) with MatMulNBits at the source's bits: W as float32 values
+ * (quantized here) or already as blocks (quantizedMatrix).
+ */
 export function quantizedLinear(
   g: GraphBuilder,
   src: WeightSource,
   name: string,
-  w: Float32Array,
+  w: Float32Array | QuantizedWeight,
   N: number,
   K: number,
   x: string,
 ): string {
   const bits = quantBits(src);
-  const q = quantizeBlockwise(w, N, K, bits);
+  const q = w instanceof Float32Array ? quantizeBlockwise(w, N, K, bits) : w;
   const B = g.rawWeight(
     `${name}.q${bits}`,
     q.packed,
@@ -58,7 +78,7 @@ export function quantizedLinear(
  * float32 MatMul over the stored transpose.
  */
 export function linear(g: GraphBuilder, src: WeightSource, name: string, N: number, K: number, x: string): string {
-  if (isQuantized(src)) return quantizedLinear(g, src, name, src.ckpt.readF32(name), N, K, x);
+  if (isQuantized(src)) return quantizedLinear(g, src, name, quantizedMatrix(src, name, N, K), N, K, x);
   return g.op('MatMul', [x, linearWeight(g, src, name, N, K)]);
 }
 
@@ -100,22 +120,19 @@ export function swigluMlp(
   inter: number,
 ): string {
   if (isQuantized(src)) {
-    // gate and up rows stacked: one [2I, d] quantized projection
-    const gateUpRows = new Float32Array(2 * inter * d);
-    gateUpRows.set(src.ckpt.readF32(`${prefix}gate_proj.weight`), 0);
-    gateUpRows.set(src.ckpt.readF32(`${prefix}up_proj.weight`), inter * d);
-    const gu = quantizedLinear(g, src, `${prefix}gate_up_proj.weight`, gateUpRows, 2 * inter, d, x);
+    // gate and up rows stacked: one [2I, d] quantized projection (blocks are per row, so stacking the two matrices'
+    // blocks is quantizing the stacked rows)
+    const gate = quantizedMatrix(src, `${prefix}gate_proj.weight`, inter, d);
+    const up = quantizedMatrix(src, `${prefix}up_proj.weight`, inter, d);
+    const gateUp: QuantizedWeight = {
+      packed: concatBytes(gate.packed, up.packed),
+      scales: concatF32(gate.scales, up.scales),
+      blocks: gate.blocks,
+    };
+    const gu = quantizedLinear(g, src, `${prefix}gate_up_proj.weight`, gateUp, 2 * inter, d, x);
     const [gt, u] = g.node('Split', [gu, g.constI64([inter, inter])], { axis: -1 }, 2);
     const act = g.op('Mul', [g.op('Mul', [gt, g.op('Sigmoid', [gt])]), u]);
-    return quantizedLinear(
-      g,
-      src,
-      `${prefix}down_proj.weight`,
-      src.ckpt.readF32(`${prefix}down_proj.weight`),
-      d,
-      inter,
-      act,
-    );
+    return linear(g, src, `${prefix}down_proj.weight`, d, inter, act);
   }
   const gate = transpose(src.ckpt.readF32(`${prefix}gate_proj.weight`), inter, d);
   const up = transpose(src.ckpt.readF32(`${prefix}up_proj.weight`), inter, d);
@@ -129,4 +146,18 @@ export function swigluMlp(
   const [gt, u] = g.node('Split', [g.op('MatMul', [x, wGateUp]), g.constI64([inter, inter])], { axis: -1 }, 2);
   const act = g.op('Mul', [g.op('Mul', [gt, g.op('Sigmoid', [gt])]), u]);
   return g.op('MatMul', [act, wDown]);
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function concatF32(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
