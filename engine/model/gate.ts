@@ -38,7 +38,7 @@ export interface RouterBiases {
   correction?: Float32Array;
   /** the request's skew; all zeros gives bit-identical routing; -inf removes an expert (keptExperts) */
   selection?: Float32Array;
-  /** τ in [0, 1): skip a selected expert whose share of the token's routed mix is below it (0: never, bit-identical) */
+  /** τ in [0, 1): skip a selected expert whose share of the token's routed mix is below it (0: never) */
   minExpertWeight?: number;
 }
 
