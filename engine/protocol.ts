@@ -17,6 +17,11 @@ export interface RoutingRequest {
   domain: Domain;
   /** omitted: the default strength calibrated for the model (its routing profile's `defaultStrength`) */
   strength?: number;
+  /**
+   * adaptive expert count τ in [0, 1): a selected routed expert whose share of the token's mix is below it is not
+   * computed; omitted: the domain's τ in the model's routing profile (`minExpertWeight`, 0 where none); 0: every one
+   */
+  minExpertWeight?: number;
 }
 
 // ---------------------------------------------------------------- initialize

@@ -1,10 +1,13 @@
 // `perplexity --model DIR --file F [--file G ...] [--context N] [--domain D --strength S --keep-experts K]
-// [--max-tokens N] [--decode-tokens N] [--token-bits FILE] [--json]`:
+// [--min-expert-weight TAU] [--max-tokens N] [--decode-tokens N] [--token-bits FILE] [--json]`:
 // bits per byte of a model on text files, optionally with the routing skew of a domain profile and with only a
 // fraction of the experts kept, plus what that costs and saves: the fraction of (layer, expert) pairs touched, the
 // routed-expert bytes resident in this process (read from /proc/self/smaps, never estimated) and the decode speed of
-// a short greedy continuation under the same routing.
-// JSON: {"bits_per_byte", "tokens", "bytes", "experts_touched_fraction", "resident_expert_bytes", "decode_tokens_per_s"}.
+// a short greedy continuation under the same routing. --min-expert-weight TAU: the adaptive expert count (gate.ts);
+// the JSON then also says how many routed experts were computed per token and layer, and how many distinct (layer,
+// expert) pairs per 1,000 scored tokens.
+// JSON: {"bits_per_byte", "tokens", "bytes", "experts_touched_fraction", "resident_expert_bytes", "decode_tokens_per_s",
+// "experts_per_token", "touched_per_1k_tokens"}.
 //
 // Each file is tokenised whole, then scored in non-overlapping windows of --context tokens, each window preceded by
 // the BOS token so that every token of the file is predicted exactly once. Bits per byte = the summed -log2 p of all
@@ -31,8 +34,12 @@ export interface PerplexityResult {
   bytes: number;
   /** fraction of (MoE layer, routed expert) pairs selected at least once */
   experts_touched_fraction: number;
-  /** [moeLayer][expert] selection counts over all scored tokens */
+  /** [moeLayer][expert] selection counts over all scored tokens (computed experts only) */
   expert_counts: number[][];
+  /** routed experts computed per token and MoE layer, mean over scored tokens */
+  experts_per_token: number;
+  /** distinct (MoE layer, expert) pairs computed per block of 1,000 scored tokens, mean over whole blocks (else all) */
+  touched_per_1k_tokens: number;
   /** -log2 p of every scored token, in order (for paired comparisons of two routings on the same text) */
   token_bits: Float64Array;
 }
@@ -52,6 +59,7 @@ export async function measurePerplexity(
   opts: {
     context: number;
     selectionBias?: SelectionBias;
+    minExpertWeight?: number;
     /** score at most this many tokens of each text */ maxTokens?: number;
   },
 ): Promise<PerplexityResult> {
@@ -67,6 +75,9 @@ export async function measurePerplexity(
   let tokens = 0;
   const tokenBits: number[] = [];
   let bytes = 0;
+  let computed = 0; // routed experts computed at the scored rows, all MoE layers
+  const blocks: number[] = []; // distinct pairs of each whole block of 1,000 scored tokens
+  const block = new Set<number>();
   for (const text of texts) {
     if (text.length === 0) continue;
     let ids = tok.encode(text);
@@ -80,11 +91,23 @@ export async function measurePerplexity(
     for (let start = 0; start < ids.length; start += opts.context - 1) {
       const targets = ids.slice(start, start + opts.context - 1);
       const input = [bos, ...targets.slice(0, -1)];
-      const r = await model.forward(input, { selectionBias: opts.selectionBias });
+      const r = await model.forward(input, {
+        selectionBias: opts.selectionBias,
+        minExpertWeight: opts.minExpertWeight,
+      });
       targets.forEach((t, i) => {
         const lp = logProb(r.logits[i], t);
         nats -= lp;
         tokenBits.push(-lp / Math.LN2);
+        // the pairs computed at row i (the row that predicts this token), into the current block of 1,000
+        r.experts.forEach((layer, m) => {
+          for (const e of layer[i]) block.add(m * E + e);
+          computed += layer[i].length;
+        });
+        if ((tokens + i + 1) % 1000 === 0) {
+          blocks.push(block.size);
+          block.clear();
+        }
       });
       r.experts.forEach((layer, m) => {
         for (const sel of layer) for (const e of sel) counts[m][e]++;
@@ -98,6 +121,8 @@ export async function measurePerplexity(
     bits_per_byte: nats / Math.LN2 / bytes,
     tokens,
     bytes,
+    experts_per_token: tokens && counts.length ? computed / tokens / counts.length : 0,
+    touched_per_1k_tokens: blocks.length ? blocks.reduce((a, b) => a + b, 0) / blocks.length : block.size,
     experts_touched_fraction: counts.length ? touched / (counts.length * E) : 0,
     expert_counts: counts,
     token_bits: Float64Array.from(tokenBits),
@@ -167,6 +192,7 @@ export async function run(argv: string[]): Promise<number> {
       domain: { type: 'string' },
       strength: { type: 'string' },
       'keep-experts': { type: 'string' },
+      'min-expert-weight': { type: 'string' },
       profile: { type: 'string' },
       'max-tokens': { type: 'string' },
       'decode-tokens': { type: 'string' },
@@ -187,9 +213,19 @@ export async function run(argv: string[]): Promise<number> {
   const decodeTokens =
     values['decode-tokens'] !== undefined ? positiveInt(values['decode-tokens'], '--decode-tokens', 0) : 32;
   const routing = await routingChoice(dir, values, texts.join('\n'));
+  // omitted: 0 (every selected expert), not the domain's default: the benchmark sets it explicitly
+  const minExpertWeight =
+    values['min-expert-weight'] !== undefined ? number(values['min-expert-weight'], '--min-expert-weight') : 0;
+  if (!(minExpertWeight >= 0 && minExpertWeight < 1))
+    throw new CliError(`--min-expert-weight must be in [0, 1), got ${minExpertWeight}`);
   const model = await loadModel(dir, { ...loadOptions(values), keptExperts: routing.keptExperts });
   try {
-    const r = await measurePerplexity(model, texts, { context, selectionBias: routing.selectionBias, maxTokens });
+    const r = await measurePerplexity(model, texts, {
+      context,
+      selectionBias: routing.selectionBias,
+      minExpertWeight,
+      maxTokens,
+    });
     if (values['token-bits']) writeFileSync(values['token-bits'], r.token_bits);
     const counts = r.expert_counts;
     let decodeTokensPerS = 0;
@@ -203,6 +239,7 @@ export async function run(argv: string[]): Promise<number> {
           ignoreEos: true,
           usePrefixCache: false,
           selectionBias: routing.selectionBias,
+          minExpertWeight,
         });
         decodeTokensPerS = g.stats.decodeTokensPerS;
         g.stats.expertCounts?.forEach((row, l) => row.forEach((c, e) => (counts[l][e] += c)));
@@ -219,6 +256,8 @@ export async function run(argv: string[]): Promise<number> {
           experts_touched_fraction: touched,
           resident_expert_bytes: resident,
           decode_tokens_per_s: decodeTokensPerS,
+          experts_per_token: r.experts_per_token,
+          touched_per_1k_tokens: r.touched_per_1k_tokens,
         })}\n`,
       );
     } else {

@@ -68,6 +68,8 @@ export interface BlockOptions {
   selection?: Float32Array;
   /** keep the gate's unbiased scores in the routing (calibration) */
   routerScores?: boolean;
+  /** the request's τ: skip a selected expert whose share of the token's mix is below it (gate.ts) */
+  minExpertWeight?: number;
 }
 
 export class Block {
@@ -101,6 +103,7 @@ export class Block {
       T,
       opts.selection,
       opts.routerScores,
+      opts.minExpertWeight,
     );
     return { hidden: f32Tensor(h, [T, this.cfg.hidden_size]), routing };
   }

@@ -2,7 +2,10 @@
 // graph. Runtime half, in JS so every bias and the ids/weights forward() reports come from one place: scores (softmax
 // or sigmoid), the selection score (score + e_score_correction_bias + the request's selection bias), the group limit,
 // top-k, and the mixing weights from the *unbiased* scores (renormalised when norm_topk_prob, times
-// routed_scaling_factor). float32 arithmetic, as the reference.
+// routed_scaling_factor). float32 arithmetic, as the reference. Adaptive expert count (a request's minExpertWeight τ
+// > 0): a selected expert whose share of the token's routed mix (its unbiased score over the sum of the k selected
+// ones, whatever norm_topk_prob says) is below τ is skipped, never the top one; its weight becomes 0 and the others
+// keep theirs, not renormalised (measured on the default model: see README "Adaptive expert count").
 import type { ModelConfig } from '../checkpoint/config';
 import { layerPrefix } from '../checkpoint/tensors';
 import type { GraphBuilder } from '../onnx/builder';
@@ -21,6 +24,11 @@ export interface Routing {
   k: number;
   ids: Int32Array; // [T*k]
   weights: Float32Array; // [T*k]
+  /**
+   * [T*k] 1 where a selected expert was skipped (its share of the mix below the request's minExpertWeight): weight 0,
+   * not computed, its group not opened. Absent when nothing can be skipped (minExpertWeight 0).
+   */
+  skipped?: Uint8Array;
   /** the unbiased scores of every routed expert, [T*E]; only when route() is asked for them */
   scores?: Float32Array;
 }
@@ -30,6 +38,38 @@ export interface RouterBiases {
   correction?: Float32Array;
   /** the request's skew; all zeros gives bit-identical routing; -inf removes an expert (keptExperts) */
   selection?: Float32Array;
+  /** τ in [0, 1): skip a selected expert whose share of the token's routed mix is below it (0: never) */
+  minExpertWeight?: number;
+}
+
+/** Whether entry j (of T*k) of a routing is computed: selected and not skipped. */
+export function isComputed(r: Routing, j: number): boolean {
+  return r.skipped === undefined || r.skipped[j] === 0;
+}
+
+/**
+ * Skips the chosen experts (descending selection score) whose unbiased score is below τ of the chosen ones' sum,
+ * keeping the one of highest score: marks them in `skipped` at `offset` and zeroes their weights.
+ */
+function skipLight(
+  scores: Float32Array,
+  chosen: number[],
+  tau: number,
+  weights: Float32Array,
+  skipped: Uint8Array,
+  offset: number,
+): void {
+  let sum = 0;
+  let top = 0;
+  for (let j = 0; j < chosen.length; j++) {
+    sum += scores[chosen[j]];
+    if (scores[chosen[j]] > scores[chosen[top]]) top = j;
+  }
+  for (let j = 0; j < chosen.length; j++) {
+    if (j === top || !(scores[chosen[j]] < tau * sum)) continue;
+    skipped[offset + j] = 1;
+    weights[offset + j] = 0;
+  }
 }
 
 /** Indices of the `k` largest values (ties: lower index first), descending. */
@@ -116,12 +156,16 @@ export function route(
   const ids = new Int32Array(T * k);
   const weights = new Float32Array(T * k);
   const allScores = keepScores ? new Float32Array(T * E) : undefined;
+  const tau = biases.minExpertWeight ?? 0;
+  if (!(tau >= 0 && tau < 1)) throw new RangeError(`minExpertWeight must be in [0, 1), got ${tau}`);
+  const skipped = tau > 0 ? new Uint8Array(T * k) : undefined;
   for (let t = 0; t < T; t++) {
     const scores = score(cfg, logits.subarray(t * E, (t + 1) * E), biases.selection); // [E]
     const chosen = topK(limitGroups(cfg, selectionScores(scores, biases)), k); // the biases pick the experts
     ids.set(chosen, t * k);
     weights.set(mixingWeights(cfg, scores, chosen), t * k); // the unbiased scores weigh them
+    if (skipped) skipLight(scores, chosen, tau, weights, skipped, t * k);
     allScores?.set(scores, t * E);
   }
-  return { k, ids, weights, scores: allScores };
+  return skipped ? { k, ids, weights, skipped, scores: allScores } : { k, ids, weights, scores: allScores };
 }

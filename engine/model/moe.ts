@@ -13,7 +13,7 @@ import { expertPrefix, layerPrefix } from '../checkpoint/tensors';
 import { GraphBuilder } from '../onnx/builder';
 import { type WeightSource, swigluMlp } from '../onnx/ops';
 import { f32Tensor } from '../onnx/session';
-import { type RouterBiases, type Routing, route } from './gate';
+import { type RouterBiases, type Routing, isComputed, route } from './gate';
 
 /** The experts graphs' inputs and outputs: the shared experts' pair, and one pair per routed expert e. */
 export const ExpertsIO = {
@@ -94,12 +94,13 @@ export interface ExpertRows {
 /** Which rows each expert runs on, given the routing of T tokens over E experts. */
 export type ExpertDispatch = (r: Routing, T: number, E: number) => ExpertRows;
 
-/** Only the selected experts, each on the rows that chose it: the engine's dispatch. */
+/** Only the selected experts (less those the gate skipped), each on the rows that chose it: the engine's dispatch. */
 export const selectedExperts: ExpertDispatch = (r, T, E) => {
   const rows: number[][] = Array.from({ length: E }, () => []);
   const weights: number[][] = Array.from({ length: E }, () => []);
   for (let t = 0; t < T; t++) {
     for (let j = 0; j < r.k; j++) {
+      if (!isComputed(r, t * r.k + j)) continue;
       const e = r.ids[t * r.k + j];
       rows[e].push(t);
       weights[e].push(r.weights[t * r.k + j]);
@@ -141,11 +142,12 @@ export class MoE {
     T: number,
     selection?: Float32Array,
     keepScores = false,
+    minExpertWeight = 0,
   ): Promise<MoeResult> {
     const cfg = this.cfg;
     const d = cfg.hidden_size;
     const E = cfg.n_routed_experts;
-    const biases: RouterBiases = { correction: this.correction, selection };
+    const biases: RouterBiases = { correction: this.correction, selection, minExpertWeight };
     const routing = route(cfg, logits, T, biases, keepScores);
     const { rows: rowsOf, weights: weightOf } = this.dispatch(routing, T, E);
     const xs = x.data as Float32Array;

@@ -71,6 +71,8 @@ export interface StepResult {
 
 export interface StepOptions {
   selectionBias?: SelectionBias;
+  /** adaptive expert count: skip a selected expert whose share of the token's mix is below this (0/undefined: never) */
+  minExpertWeight?: number;
   /** compute logits for every position (forward) or only the last one (generation) */
   allLogits?: boolean;
   /** keep every router's unbiased scores in the routing (calibration) */
@@ -142,6 +144,7 @@ export class Transformer {
       const out = await block.forward(hidden, positions, cache, {
         selection: opts.selectionBias?.[routing.length],
         routerScores: opts.routerScores,
+        minExpertWeight: opts.minExpertWeight,
       });
       hidden = out.hidden;
       if (out.routing) routing.push(out.routing);

@@ -44,13 +44,15 @@ function corpusOf(model: LoadedModel, spec: string[], domain: CalibrationDomain)
   };
 }
 
-function previousDefaultStrength(out: string, fingerprint: string): number | undefined {
-  if (!existsSync(out)) return undefined;
+/** The benchmark's choices (default strength, per-domain τ) of the profile at `out`, if made for these weights. */
+function previousDefaults(out: string, fingerprint: string): Partial<RoutingProfile> {
+  if (!existsSync(out)) return {};
   try {
     const old = parseProfile(readFileSync(out, 'utf8'), out);
-    return old.checkpoint.fingerprint === fingerprint ? old.defaultStrength : undefined;
+    if (old.checkpoint.fingerprint !== fingerprint) return {};
+    return { defaultStrength: old.defaultStrength, minExpertWeight: old.minExpertWeight };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -69,15 +71,17 @@ export async function calibrateFiles(
   const description =
     opts.description ??
     CALIBRATION_DOMAINS.map((d) => `${d}: ${corpora[d].files.length} files, ${corpora[d].bytes} bytes`).join('; ');
+  const previous = previousDefaults(path, fingerprint);
   const profile = await calibrate(model, {
     fingerprint,
     corpora,
     description,
     window: opts.window,
     maxTokensPerDomain: opts.maxTokensPerDomain,
-    defaultStrength: opts.defaultStrength ?? previousDefaultStrength(path, fingerprint),
+    defaultStrength: opts.defaultStrength ?? previous.defaultStrength,
     onProgress: opts.onProgress,
   });
+  if (previous.minExpertWeight) profile.minExpertWeight = previous.minExpertWeight;
   saveProfile(profile, path);
   return { profile, path };
 }

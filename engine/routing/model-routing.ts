@@ -56,6 +56,11 @@ export class ModelRouting {
     return this.profile.defaultStrength;
   }
 
+  /** The profile's τ for a domain (0 where it names none). */
+  minExpertWeight(domain: Exclude<Domain, 'auto'>): number {
+    return this.profile.minExpertWeight?.[domain] ?? 0;
+  }
+
   classify(text: string): Exclude<Domain, 'auto'> {
     return classifyDomain(text);
   }

@@ -69,6 +69,13 @@ export function parseProfile(text: string, path: string): RoutingProfile {
     }
   });
   if (typeof p.defaultStrength !== 'number' || !(p.defaultStrength >= 0)) throw bad(path, 'defaultStrength');
+  if (p.minExpertWeight !== undefined) {
+    if (typeof p.minExpertWeight !== 'object' || p.minExpertWeight === null) throw bad(path, 'minExpertWeight');
+    for (const [d, tau] of Object.entries(p.minExpertWeight)) {
+      if (!(CALIBRATION_DOMAINS as readonly string[]).includes(d) || !(typeof tau === 'number' && tau >= 0 && tau < 1))
+        throw bad(path, `minExpertWeight.${d} must be a number in [0, 1) for code, math or general`);
+    }
+  }
   return p as RoutingProfile;
 }
 

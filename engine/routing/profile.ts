@@ -70,6 +70,11 @@ export interface RoutingProfile {
   logRatioClip: number;
   /** the strength requests use when they do not say; chosen from the routing benchmark */
   defaultStrength: number;
+  /**
+   * per domain, the adaptive expert count τ requests use when they do not say (a selected expert whose share of the
+   * token's mix is below it is not computed); chosen from the routing benchmark, a domain not named (or no field) 0
+   */
+  minExpertWeight?: Partial<Record<CalibrationDomain, number>>;
   layers: LayerProfile[];
 }
 

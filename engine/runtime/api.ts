@@ -50,6 +50,11 @@ export interface StreamStopRule {
 export interface GenerateOptions extends SamplingParams {
   /** per-request routing skew; undefined or all zeros = the checkpoint's own routing, bit for bit */
   selectionBias?: SelectionBias;
+  /**
+   * adaptive expert count τ in [0, 1): a selected expert whose share of the token's routed mix is below it is not
+   * computed (never the top one); undefined or 0 = every selected expert, bit for bit
+   */
+  minExpertWeight?: number;
   stopTokens?: number[];
   /** stops decoding within one token */
   signal?: AbortSignal;
@@ -78,9 +83,9 @@ export interface GenerateResult {
 export interface ForwardResult {
   /** [T][vocab] */
   logits: Float32Array[];
-  /** [moeLayer][token][k] selected routed expert ids */
+  /** [moeLayer][token][≤k] the routed experts computed: the selected ones, less those minExpertWeight skipped */
   experts: number[][][];
-  /** [moeLayer][token][k] final mixing weights of those experts */
+  /** [moeLayer][token][≤k] final mixing weights of those experts */
   expertWeights: number[][][];
   /**
    * [moeLayer][token] the router's scores over all routed experts (softmax or sigmoid, before any bias), only when
@@ -106,7 +111,7 @@ export interface LoadedModel {
   /** full prefill of `tokens` from position 0 (no cache reuse); `decode` = first token prefilled then one at a time */
   forward(
     tokens: number[],
-    opts?: { decode?: boolean; selectionBias?: SelectionBias; routerScores?: boolean },
+    opts?: { decode?: boolean; selectionBias?: SelectionBias; minExpertWeight?: number; routerScores?: boolean },
   ): Promise<ForwardResult>;
   generate(prompt: number[], opts: GenerateOptions): Promise<GenerateResult>;
   /** bytes of routed-expert weights resident in memory now, read from the OS */

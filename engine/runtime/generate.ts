@@ -3,6 +3,7 @@
 // in so the runtime does not depend on the service above it), the caller's shouldStop (the service's whole pipeline),
 // max tokens, a wall-clock budget and cancellation between tokens.
 import { createHash } from 'node:crypto';
+import { isComputed } from '../model/gate';
 import type { GenerateOptions, GenerateResult, StreamStopRule, Tokenizer } from './api';
 import type { StopReason } from '../protocol';
 import type { PrefixCache } from './prefix-cache';
@@ -16,7 +17,9 @@ export const PREFILL_CHUNK = 256;
 /** Counts, per MoE layer and routed expert, how many tokens selected it. */
 export function countExperts(counts: number[][], step: StepResult): void {
   step.routing.forEach((r, m) => {
-    for (const e of r.ids) counts[m][e]++;
+    r.ids.forEach((e, j) => {
+      if (isComputed(r, j)) counts[m][e]++;
+    });
   });
 }
 
@@ -29,13 +32,19 @@ export interface GenerationContext {
   routedExperts: number;
   /** routing applied to every step (kept-experts mask + the request's bias), built by the caller */
   selectionBias?: Float32Array[];
+  /** the request's adaptive expert count τ (0: every selected expert) */
+  minExpertWeight?: number;
 }
 
-/** Identity of a routing (kept-experts mask + bias) for the prefix cache: '' for the checkpoint's own routing. */
-export function selectionKey(bias: Float32Array[] | undefined): string {
-  if (!bias) return '';
+/**
+ * Identity of a routing (kept-experts mask + bias + minExpertWeight) for the prefix cache: '' for the checkpoint's own
+ * routing. Cached latents depend on all three.
+ */
+export function selectionKey(bias: Float32Array[] | undefined, minExpertWeight = 0): string {
+  if (!bias && minExpertWeight === 0) return '';
   const h = createHash('sha256');
-  for (const b of bias) h.update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  for (const b of bias ?? []) h.update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  if (minExpertWeight !== 0) h.update(`tau=${minExpertWeight}`);
   return h.digest('hex');
 }
 
@@ -56,7 +65,7 @@ export async function generate(
   const useCache = opts.usePrefixCache !== false;
   let cache: LatentCache;
   let reused = 0;
-  const routingKey = useCache ? selectionKey(ctx.selectionBias) : '';
+  const routingKey = useCache ? selectionKey(ctx.selectionBias, ctx.minExpertWeight) : '';
   if (useCache) ({ cache, reused } = ctx.prefixCache.acquire(prompt, routingKey));
   else cache = ctx.transformer.newCache();
 
@@ -82,6 +91,7 @@ export async function generate(
         if (stopReason !== 'length') break;
         step = await ctx.transformer.step(rest.slice(i, i + PREFILL_CHUNK), cache, {
           selectionBias: ctx.selectionBias,
+          minExpertWeight: ctx.minExpertWeight,
         });
         countExperts(counts, step);
       }
@@ -122,7 +132,10 @@ export async function generate(
         opts.onToken?.(next, piece);
         if (tokens.length >= opts.maxTokens) break;
         const t1 = performance.now();
-        step = await ctx.transformer.step([next], cache, { selectionBias: ctx.selectionBias });
+        step = await ctx.transformer.step([next], cache, {
+          selectionBias: ctx.selectionBias,
+          minExpertWeight: ctx.minExpertWeight,
+        });
         decodeMs += performance.now() - t1;
         decodeSteps++;
         countExperts(counts, step);

@@ -23,6 +23,7 @@ import { PrefixCache } from './prefix-cache';
 import { choosePrecision } from './precision';
 import { ExpertPool, largestGroupBytes } from './expert-pool';
 import { defaultMemoryBudget, expertBudget } from './memory-budget';
+import { isComputed } from '../model/gate';
 import { softmaxScale } from '../model/rope';
 import { Transformer, type StepResult } from '../model/transformer';
 
@@ -164,12 +165,21 @@ class DeepseekModel implements LoadedModel {
     return this.keptMask.map((m, i) => (bias ? m.map((x, e) => x + bias[i][e]) : m));
   }
 
+  /** A request's minExpertWeight, checked: undefined is 0. */
+  private minExpertWeight(tau: number | undefined): number {
+    if (tau === undefined) return 0;
+    if (!(tau >= 0 && tau < 1))
+      throw new EngineError(`minExpertWeight must be a number in [0, 1), got ${tau}`, EngineErrorCodes.BadInput);
+    return tau;
+  }
+
   forward(
     tokens: number[],
-    opts: { decode?: boolean; selectionBias?: SelectionBias; routerScores?: boolean } = {},
+    opts: { decode?: boolean; selectionBias?: SelectionBias; minExpertWeight?: number; routerScores?: boolean } = {},
   ): Promise<ForwardResult> {
     this.checkTokens(tokens);
     const selectionBias = this.selectionBias(opts.selectionBias);
+    const minExpertWeight = this.minExpertWeight(opts.minExpertWeight);
     return this.serial(async () => {
       const cache = this.transformer.newCache();
       const steps: StepResult[] = [];
@@ -178,6 +188,7 @@ class DeepseekModel implements LoadedModel {
           steps.push(
             await this.transformer.step([t], cache, {
               selectionBias,
+              minExpertWeight,
               allLogits: true,
               routerScores: opts.routerScores,
             }),
@@ -186,6 +197,7 @@ class DeepseekModel implements LoadedModel {
         steps.push(
           await this.transformer.step(tokens, cache, {
             selectionBias,
+            minExpertWeight,
             allLogits: true,
             routerScores: opts.routerScores,
           }),
@@ -199,8 +211,9 @@ class DeepseekModel implements LoadedModel {
       for (const s of steps) {
         s.routing.forEach((r, m) => {
           for (let t = 0; t < r.ids.length / r.k; t++) {
-            experts[m].push(Array.from(r.ids.subarray(t * r.k, (t + 1) * r.k)));
-            expertWeights[m].push(Array.from(r.weights.subarray(t * r.k, (t + 1) * r.k)));
+            const computed = Array.from({ length: r.k }, (_, j) => t * r.k + j).filter((j) => isComputed(r, j));
+            experts[m].push(computed.map((j) => r.ids[j]));
+            expertWeights[m].push(computed.map((j) => r.weights[j]));
           }
         });
       }
@@ -226,6 +239,7 @@ class DeepseekModel implements LoadedModel {
       );
     }
     const selectionBias = this.selectionBias(opts.selectionBias);
+    const minExpertWeight = this.minExpertWeight(opts.minExpertWeight);
     const eosIds = opts.ignoreEos ? [] : (this.tokenizer?.eosIds ?? this.cfg.eos_token_ids);
     return this.serial(() =>
       generate(
@@ -237,6 +251,7 @@ class DeepseekModel implements LoadedModel {
           moeLayers: this.info.moeLayers,
           routedExperts: this.cfg.n_routed_experts,
           selectionBias,
+          minExpertWeight,
         },
         prompt,
         opts,

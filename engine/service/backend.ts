@@ -20,6 +20,8 @@ export interface BackendGenerateOptions extends Omit<SamplingParams, 'timeBudget
   /** the service's stop rules, for backends that can stop within one token (the local runtime) */
   shouldStop?: (textSoFar: string) => number | undefined;
   selectionBias?: SelectionBias;
+  /** the adaptive expert count τ (local runtime only; 0 = every selected expert) */
+  minExpertWeight?: number;
 }
 
 export interface BackendResult {

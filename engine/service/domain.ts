@@ -13,6 +13,8 @@ export interface RequestRouting {
   domain?: Exclude<Domain, 'auto'>;
   /** undefined: the profile's default strength */
   strength?: number;
+  /** undefined: the domain's τ in the profile */
+  minExpertWeight?: number;
 }
 
 /**
@@ -26,9 +28,11 @@ export function resolveRouting(
   text = '',
 ): RequestRouting {
   const strength = request?.strength;
+  const tau = request?.minExpertWeight;
+  const override = tau === undefined ? {} : { minExpertWeight: tau };
   const asked = request?.domain ?? (kind === 'complete' ? 'code' : 'auto');
-  if (asked !== 'auto') return { domain: asked, strength };
-  return { domain: kind === 'chat' ? model?.classify(text) : undefined, strength };
+  if (asked !== 'auto') return { domain: asked, strength, ...override };
+  return { domain: kind === 'chat' ? model?.classify(text) : undefined, strength, ...override };
 }
 
 /** What chat's `auto` is classified from: the user's messages. */
@@ -44,4 +48,10 @@ export function selectionBiasFor(model: ModelRouting | undefined, routing: Reque
   const strength = routing.strength ?? model?.defaultStrength ?? 0;
   if (!model || !routing.domain || strength === 0) return undefined;
   return model.biasFor(routing.domain, strength);
+}
+
+/** The request's τ, else its domain's in the profile; 0 (every selected expert) without a profile or a domain. */
+export function minExpertWeightFor(model: ModelRouting | undefined, routing: RequestRouting): number {
+  if (routing.minExpertWeight !== undefined) return routing.minExpertWeight;
+  return model && routing.domain ? model.minExpertWeight(routing.domain) : 0;
 }

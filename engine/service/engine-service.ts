@@ -26,7 +26,7 @@ import {
 import type { LoadedModel, LoadOptions, Tokenizer } from '../runtime/api';
 import type { Backend, BackendGenerateOptions, BackendResult } from './backend';
 import { ModelRouting, routingProfileResult } from '../routing/model-routing';
-import { resolveRouting, selectionBiasFor, userText, type RequestRouting } from './domain';
+import { minExpertWeightFor, resolveRouting, selectionBiasFor, userText, type RequestRouting } from './domain';
 import type { FimRequest } from './fim';
 import { LocalBackend } from './local-backend';
 import { CancelledError, RequestQueue, type Lane } from './queue';
@@ -303,6 +303,7 @@ export class EngineService {
             onText: (t) => gate.push(t, started),
             shouldStop: (textSoFar) => gate.shouldStop(textSoFar),
             selectionBias: selectionBiasFor(this.routing, routing),
+            minExpertWeight: minExpertWeightFor(this.routing, routing),
           });
         } catch (err) {
           failure = err;

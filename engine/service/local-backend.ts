@@ -138,11 +138,12 @@ export class LocalBackend implements Backend {
   }
 
   private async generate(prompt: number[], opts: BackendGenerateOptions): Promise<BackendResult> {
-    const { signal, onText, shouldStop, selectionBias, ...sampling } = opts;
+    const { signal, onText, shouldStop, selectionBias, minExpertWeight, ...sampling } = opts;
     const result = await this.model.generate(prompt, {
       ...sampling,
       maxTokens: this.fitMaxTokens(prompt, sampling.maxTokens),
       selectionBias,
+      minExpertWeight,
       stopTokens: this.endTokenIds,
       signal,
       shouldStop,

@@ -16,7 +16,12 @@ export function emptyCorpus(): RoutingProfile['corpus'] {
 /** `codeBias` / `mathBias`: every layer's bias at strength 1 for the first experts (the others, and by default all: 0). */
 export function madeUpProfile(
   fingerprint: string,
-  opts: { codeBias?: number[]; mathBias?: number[]; defaultStrength?: number } = {},
+  opts: {
+    codeBias?: number[];
+    mathBias?: number[];
+    defaultStrength?: number;
+    minExpertWeight?: RoutingProfile['minExpertWeight'];
+  } = {},
 ): RoutingProfile {
   const zeros = () => new Array<number>(MADE_UP_LAYOUT.routedExperts).fill(0);
   const leading = (values: number[] = []) => zeros().map((z, e) => values[e] ?? z);
@@ -37,6 +42,7 @@ export function madeUpProfile(
     smoothing: 0.5,
     logRatioClip: 1,
     defaultStrength: opts.defaultStrength ?? 1,
+    ...(opts.minExpertWeight && { minExpertWeight: opts.minExpertWeight }),
     layers: [layer(1), layer(2)],
   };
 }

@@ -100,10 +100,13 @@ describe('calibrate and perplexity commands', () => {
       'bits_per_byte',
       'bytes',
       'decode_tokens_per_s',
+      'experts_per_token',
       'experts_touched_fraction',
       'resident_expert_bytes',
       'tokens',
+      'touched_per_1k_tokens',
     ]);
+    assert.equal(plain.experts_per_token, 4, 'v3-tiny: top-4, every selected expert computed at τ 0');
     // a random-weight model over 256 byte tokens: about 8 bits per byte or worse, never less than 0
     assert.ok(plain.bits_per_byte > 4 && plain.tokens === 300, JSON.stringify(plain));
     const zero = JSON.parse(
@@ -116,6 +119,12 @@ describe('calibrate and perplexity commands', () => {
     // 4 of 16 experts kept per layer: at most a quarter of the (layer, expert) pairs can be touched
     assert.ok(quarter.experts_touched_fraction <= 0.25, JSON.stringify(quarter));
     assert.ok(plain.experts_touched_fraction > 0.25);
+    // the adaptive expert count: fewer experts computed, never fewer than the top one
+    const skipping = JSON.parse(
+      (await capture(() => perplexity([...base, '--min-expert-weight', '0.22']))).out,
+    ) as Record<string, number>;
+    assert.ok(skipping.experts_per_token < 4 && skipping.experts_per_token >= 1, JSON.stringify(skipping));
+    assert.notEqual(skipping.bits_per_byte, plain.bits_per_byte);
   });
 
   it('on a GGUF file: the profile is written beside it, fingerprinted, and perplexity --domain applies it', async () => {

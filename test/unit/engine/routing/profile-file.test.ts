@@ -126,6 +126,18 @@ describe('routing profile file', () => {
     );
   });
 
+  it("reads each domain's τ (minExpertWeight) and refuses one outside [0, 1) or for an unknown domain", () => {
+    const ok = { ...profileFor('sha256:x'), minExpertWeight: { code: 0.1, general: 0 } };
+    assert.deepEqual(parseProfile(JSON.stringify(ok), 'p.json').minExpertWeight, { code: 0.1, general: 0 });
+    assert.equal(parseProfile(JSON.stringify(profileFor('sha256:x')), 'p.json').minExpertWeight, undefined);
+    for (const bad of [{ code: 1 }, { math: -0.1 }, { prose: 0.1 }, { code: '0.1' }]) {
+      assert.throws(
+        () => parseProfile(JSON.stringify({ ...profileFor('sha256:x'), minExpertWeight: bad }), 'p.json'),
+        /minExpertWeight\.\w+ must be a number in \[0, 1\)/,
+      );
+    }
+  });
+
   it('refuses a profile made for another expert layout', () => {
     saveProfile(profileFor(checkpointFingerprint(dir)), defaultProfilePath(dir));
     assert.throws(() => loadProfileFor(dir, { moeLayers: 2, routedExperts: 8 }), /2 MoE layers x 16 experts/);

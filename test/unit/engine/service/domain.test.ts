@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
 import { ModelRouting } from '../../../../engine/routing/model-routing';
 import { defaultProfilePath, saveProfile } from '../../../../engine/routing/profile-file';
-import { resolveRouting, selectionBiasFor, userText } from '../../../../engine/service/domain';
+import { minExpertWeightFor, resolveRouting, selectionBiasFor, userText } from '../../../../engine/service/domain';
 import { MADE_UP_LAYOUT, fixtureWeightsCopy, madeUpProfile } from '../../../helpers/routing-profile';
 
 const E = MADE_UP_LAYOUT.routedExperts;
@@ -19,7 +19,12 @@ describe('routing choice of a request', () => {
   before(() => {
     dir = fixtureWeightsCopy();
     saveProfile(
-      madeUpProfile(checkpointFingerprint(dir), { codeBias, mathBias, defaultStrength: 2 }),
+      madeUpProfile(checkpointFingerprint(dir), {
+        codeBias,
+        mathBias,
+        defaultStrength: 2,
+        minExpertWeight: { code: 0.1, math: 0.2 },
+      }),
       defaultProfilePath(dir),
     );
     model = ModelRouting.load(dir, MADE_UP_LAYOUT) as ModelRouting;
@@ -62,6 +67,21 @@ describe('routing choice of a request', () => {
     assert.equal(code.domain, 'code');
     assert.equal(selectionBiasFor(undefined, code), undefined);
     assert.equal(resolveRouting('chat', undefined, undefined, 'Prove that 1 + 1 = 2.').domain, undefined);
+  });
+
+  it("takes the domain's τ from the profile unless the request says; 0 without a profile, a domain or a τ", () => {
+    type Req = Parameters<typeof resolveRouting>[1];
+    const tau = (kind: 'complete' | 'chat', req?: Req, m: ModelRouting | undefined = model) =>
+      minExpertWeightFor(m, resolveRouting(kind, req, m));
+    const noProfile = (req?: Req) => minExpertWeightFor(undefined, resolveRouting('complete', req));
+    assert.equal(tau('complete', undefined), 0.1);
+    assert.equal(tau('complete', { domain: 'math' }), 0.2);
+    assert.equal(tau('chat', { domain: 'general' }), 0, 'a domain the profile names no τ for');
+    assert.equal(tau('chat', { domain: 'code', minExpertWeight: 0 }), 0, 'the request overrides');
+    assert.equal(tau('complete', { domain: 'code', minExpertWeight: 0.3 }), 0.3);
+    assert.equal(tau('complete', { domain: 'auto' }), 0, '`auto` completions stay undecided');
+    assert.equal(noProfile(), 0, 'no profile');
+    assert.equal(noProfile({ domain: 'code', minExpertWeight: 0.3 }), 0.3);
   });
 
   it('refuses a negative strength', () => {

@@ -6,12 +6,14 @@ import * as assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../../../engine/errors';
-import { defaultProfilePath, parseProfile } from '../../../../engine/routing/profile-file';
+import { checkpointFingerprint } from '../../../../engine/routing/checkpoint-fingerprint';
+import { defaultProfilePath, parseProfile, saveProfile } from '../../../../engine/routing/profile-file';
 import { loadModel } from '../../../../engine/runtime/load-model';
 import { routingProfileResult } from '../../../../engine/routing/model-routing';
 import { EngineService } from '../../../../engine/service/engine-service';
 import { ScriptedModel } from '../../../helpers/scripted-model';
 import { testCacheDir } from '../../../helpers/fixture-models';
+import { madeUpProfile } from '../../../helpers/routing-profile';
 import { textFixtureModel } from '../../../helpers/text-fixture-model';
 
 const CAL = join(__dirname, '../../../../engine/routing/calibration-texts');
@@ -106,6 +108,41 @@ describe('routing in the engine service', () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the engine service applies the domain's adaptive expert count", () => {
+  let dir: string;
+  before(() => {
+    dir = textFixtureModel('v3-tiny');
+    const profile = madeUpProfile(checkpointFingerprint(dir), { defaultStrength: 0, minExpertWeight: { code: 0.22 } });
+    saveProfile(profile, defaultProfilePath(dir));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("code requests compute fewer experts at the profile's τ; the request's 0 computes every selected one", async function () {
+    this.timeout(120_000);
+    const s = new EngineService({ loadModel: (d, o) => loadModel(d, { ...o, cacheDir: testCacheDir() }), threads: 1 });
+    await s.loadModel({ path: dir });
+    const req = (routing?: { domain: 'code' | 'general'; minExpertWeight?: number }) => ({
+      prefix: 'def f(x):\n    ',
+      suffix: '\n',
+      languageId: 'python',
+      maxTokens: 6,
+      temperature: 0,
+      routing,
+    });
+    const computed = (r: { stats: { expertCounts?: number[][] } }) =>
+      (r.stats.expertCounts ?? []).flat().reduce((a, b) => a + b, 0);
+    const every = await s.complete(req({ domain: 'code', minExpertWeight: 0 }));
+    const code = await s.complete(req());
+    assert.ok(computed(code) < computed(every), `${computed(code)} vs ${computed(every)}`);
+    assert.equal(code.stats.reusedTokens, 0, 'another τ is another routing: no cached prefix of τ 0');
+    // general has no τ in the profile: the routing of τ 0, whose cached prompt it reuses
+    const general = await s.complete(req({ domain: 'general' }));
+    assert.equal(general.text, every.text);
+    assert.ok(general.stats.reusedTokens > 0);
+    await s.dispose();
   });
 });
 
