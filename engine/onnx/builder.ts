@@ -72,20 +72,7 @@ export class GraphBuilder {
 
   /** A float32 weight stored in the external-data file. */
   weight(name: string, data: Float32Array, dims: number[], file: ExternalDataFile): string {
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const offset = file.append(bytes);
-    this.initializers.push({
-      name,
-      dims,
-      dataType: F32,
-      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-      externalData: [
-        { key: 'location', value: file.location },
-        { key: 'offset', value: String(offset) },
-        { key: 'length', value: String(bytes.byteLength) },
-      ],
-    });
-    return name;
+    return this.rawWeight(name, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), dims, F32, file);
   }
 
   /** Typed raw bytes in the external file (for quantized weights). */
