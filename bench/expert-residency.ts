@@ -8,9 +8,9 @@
 // interleaved generations (medians), so machine load hits both alike. JSON to stdout and
 // bench/results/expert-residency.json.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { ExpertsIO } from '../engine/model/moe';
@@ -18,6 +18,7 @@ import type { WeightPrecision } from '../engine/protocol';
 import { measureGeneration, randomPrompt, round } from '../engine/runtime/benchmark';
 import { loadModel } from '../engine/runtime/load-model';
 import { peakRssBytes, processRssBytes } from '../engine/runtime/resident';
+import { graphBytes, halfExpertBudget } from './expert-bytes';
 import { writeSyntheticCheckpoint } from './synthetic-checkpoint';
 
 const { values } = parseArgs({
@@ -57,17 +58,9 @@ async function child(name: ConfigName): Promise<Record<string, unknown>> {
   const opts = { threads, cacheDir, precision, expertsPerGroup: groupSize };
   // the graphs' sizes first (a load without a budget builds them once), then the measured load
   let model = await loadModel(dir, opts);
-  const graphDir = readdirSync(cacheDir)
-    .map((d) => join(cacheDir, d))
-    .filter((d) => basename(d).startsWith(`${basename(dir)}-${precision}-`) && statSync(d).isDirectory())
-    .find((d) => readdirSync(d).filter((f) => /^layer1\.experts-g\d+\.onnx$/.test(f)).length === 64 / groupSize);
-  if (!graphDir) throw new Error('no graph folder');
-  const files = readdirSync(graphDir).filter((f) => f.endsWith('.bin'));
-  const routed = files.filter((f) => /\.routed-experts-g\d+\.bin$/.test(f));
-  const size = (fs: string[]) => fs.reduce((n, f) => n + statSync(join(graphDir, f)).size, 0);
-  const routedBytes = size(routed);
-  const denseBytes = size(files) - routedBytes;
-  const memoryBudgetBytes = budget ? denseBytes + Math.floor(routedBytes / 2) : undefined;
+  const bytes = graphBytes(cacheDir, dir, precision, 64 / groupSize);
+  const { denseBytes, routedBytes } = bytes;
+  const memoryBudgetBytes = budget ? halfExpertBudget(bytes) : undefined;
   if (budget) {
     await model.dispose();
     model = await loadModel(dir, { ...opts, memoryBudgetBytes });
