@@ -17,10 +17,7 @@ import {
   RemoteConnectRequest,
   ServeParams,
   ServeResult,
-  ServeStartRequest,
-  ServeStopRequest,
 } from '../../engine/protocol';
-import { isLoopbackHost } from '../../engine/openai/server/loopback';
 import { DEFAULT_BACKOFF, BackoffPolicy, RestartBackoff } from './backoff';
 import { EngineProcess, ExitInfo, SpawnOptions } from './process';
 import { cancelOnce, describeExit, errorMessage } from './engine-errors';
@@ -28,6 +25,7 @@ import { redactUserinfo } from './redact';
 import { settleOnCancel } from './settle-on-cancel';
 import { Disposable, MutableDisposable } from '../util/disposable';
 import { DEFAULT_WATCHDOG, Watchdog, type WatchdogPolicy } from './watchdog';
+import { LocalServer } from './local-server';
 
 export { cancelOnce, describeExit, errorMessage } from './engine-errors';
 
@@ -68,11 +66,11 @@ export class EngineSupervisor extends Disposable {
   private _state: EngineState = 'stopped';
   private _model: ModelInfo | undefined;
   private _lastError: string | undefined;
-  private _serving: ServeResult | undefined;
-  private _servingError: string | undefined;
   private _progress: ModelProgress | undefined;
   /** every line goes out without URL userinfo */
   private readonly log: (line: string) => void;
+  /** the OpenAI-compatible server for other tools, inside the engine process */
+  private readonly server: LocalServer;
   /** the running engine's watchdog; a new process gets a new one */
   private readonly watchdog = this._register(new MutableDisposable<Watchdog>());
   /** processes the watchdog killed, and how long each had been silent */
@@ -81,13 +79,12 @@ export class EngineSupervisor extends Disposable {
   private readonly stateEmitter = this._register(new Emitter<EngineState>());
   private readonly crashEmitter = this._register(new Emitter<CrashEvent>());
   private readonly deltaEmitter = this._register(new Emitter<GenerationDelta>());
-  private readonly servingEmitter = this._register(new Emitter<void>());
   private readonly progressEmitter = this._register(new Emitter<ModelProgress | undefined>());
   readonly onDidChangeState: Event<EngineState> = this.stateEmitter.event;
   readonly onDidCrash: Event<CrashEvent> = this.crashEmitter.event;
   readonly onDelta: Event<GenerationDelta> = this.deltaEmitter.event;
   /** the local OpenAI-compatible server started, stopped or failed */
-  readonly onDidChangeServing: Event<void> = this.servingEmitter.event;
+  readonly onDidChangeServing: Event<void>;
   /** a first load is building the model's graphs (undefined once the load ended) */
   readonly onDidProgress: Event<ModelProgress | undefined> = this.progressEmitter.event;
   private _starts = 0;
@@ -102,6 +99,8 @@ export class EngineSupervisor extends Disposable {
     super();
     this.log = (line) => log(redactUserinfo(line));
     this.backoff = new RestartBackoff(backoff);
+    this.server = this._register(new LocalServer(this.log));
+    this.onDidChangeServing = this.server.onDidChange;
   }
 
   get state(): EngineState {
@@ -120,11 +119,11 @@ export class EngineSupervisor extends Disposable {
   }
   /** where the engine serves other tools over the OpenAI API, while it does */
   get serving(): ServeResult | undefined {
-    return this._serving;
+    return this.server.serving;
   }
   /** why the local server is not running although the settings ask for it */
   get servingError(): string | undefined {
-    return this._servingError;
+    return this.server.error;
   }
   /** how many engine processes were spawned (restarts included) */
   get starts(): number {
@@ -277,42 +276,8 @@ export class EngineSupervisor extends Disposable {
     const proc = this.proc;
     if (!proc || proc.hasExited || this.starting || (this._state !== 'ready' && this._state !== 'busy')) return; // the next start applies it
     const cfg = await this.config();
-    if (cfg.serve) await this.startServing(proc, cfg.serve);
-    else await this.stopServing(proc);
-  }
-
-  private async startServing(proc: EngineProcess, params: ServeParams): Promise<void> {
-    const host = params.host ?? '127.0.0.1';
-    try {
-      if (!isLoopbackHost(host) && !params.apiKey) {
-        throw new Error(
-          `not serving on ${host} without an API key: anyone who can reach that address could use the model. Set one with "Switchyard: Set Local Server API Key…", or bind 127.0.0.1`,
-        );
-      }
-      this._serving = await proc.connection.sendRequest(ServeStartRequest, params);
-      this._servingError = undefined;
-      this.log(
-        `serving the OpenAI API at ${this._serving.url} as '${this._serving.modelId}'${params.apiKey ? ' (API key required)' : ''}`,
-      );
-    } catch (err) {
-      this._serving = undefined;
-      this._servingError = errorMessage(err);
-      this.log(`local server not started: ${this._servingError}`);
-    }
-    this.servingEmitter.fire();
-  }
-
-  private async stopServing(proc: EngineProcess): Promise<void> {
-    const was = this._serving;
-    this._serving = undefined;
-    this._servingError = undefined;
-    if (was) {
-      await proc.connection
-        .sendRequest(ServeStopRequest)
-        .catch((err) => this.log(`serve/stop failed: ${errorMessage(err)}`));
-      this.log(`stopped serving at ${was.url}`);
-    }
-    this.servingEmitter.fire();
+    if (cfg.serve) await this.server.start(proc.connection, cfg.serve);
+    else await this.server.stop(proc.connection);
   }
 
   private async launch(): Promise<void> {
@@ -375,7 +340,7 @@ export class EngineSupervisor extends Disposable {
       throw new Error(this._lastError, { cause: err });
     }
     // After 'ready': a server that cannot start (port taken) must not keep the editor from its engine.
-    if (cfg.serve) await this.startServing(proc, cfg.serve);
+    if (cfg.serve) await this.server.start(proc.connection, cfg.serve);
   }
 
   /** Pings `proc`; one that stops answering is killed, and its exit restarts it as a crash would. */
@@ -404,7 +369,7 @@ export class EngineSupervisor extends Disposable {
     this.watchdog.value = undefined;
     this.proc = undefined;
     this.active = 0;
-    this.forgetServing();
+    this.server.forget();
     this.log(`engine exited unexpectedly (${describeExit(exit)})`);
     if (this.starting) return; // launch() reports it
     const restartInMs = this.backoff.nextDelay(Date.now() - proc.startedAt);
@@ -426,18 +391,11 @@ export class EngineSupervisor extends Disposable {
     this.progressEmitter.fire(undefined);
   }
 
-  /** The server lives in the engine process: when that goes, so does the server. */
-  private forgetServing(): void {
-    if (!this._serving) return;
-    this._serving = undefined;
-    this.servingEmitter.fire();
-  }
-
   private async stopProcess(): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
     this.watchdog.value = undefined;
-    this.forgetServing();
+    this.server.forget();
     if (proc) {
       const exit = await proc.stop();
       this.log(`engine stopped (${describeExit(exit)})`);
