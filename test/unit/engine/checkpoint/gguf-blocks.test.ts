@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeDeepseek2Gguf, writeDeepseek2GgufDequantized } from '../../../../bench/gguf/deepseek2';
 import { GgufCheckpoint } from '../../../../engine/checkpoint/gguf';
-import { matMulNBitsBlocks } from '../../../../engine/checkpoint/ggml-types';
+import { matMulNBitsBlocks } from '../../../../engine/checkpoint/matmulnbits-blocks';
 import { expectedTensors } from '../../../../engine/checkpoint/tensors';
 import { readConfig } from '../../../../engine/checkpoint/config';
 import { quantizedMatrix } from '../../../../engine/onnx/ops';
@@ -53,8 +53,12 @@ describe('GGUF blocks kept for MatMulNBits (readBlocks)', function () {
       [...b4.packed],
       Array.from({ length: 16 }, (_, i) => values[2 * i] | (values[2 * i + 1] << 4)),
     );
-    assert.equal(matMulNBitsBlocks('Q8_0', 4, q8, 32), undefined);
-    assert.equal(matMulNBitsBlocks('Q4_0', 8, q4, 32), undefined);
+    assert.equal(matMulNBitsBlocks('Q8_0', 4, q8, 32)?.bits, 8, 'Q8_0 keeps 8 bits at int4');
+    assert.deepEqual(
+      [...(matMulNBitsBlocks('Q4_0', 8, q4, 32)?.packed ?? [])],
+      values.map((v) => v - 8 + 128),
+      'Q4_0 widened to 8 bits around 128',
+    );
   });
 
   for (const name of FIXTURE_NAMES) {
@@ -75,9 +79,12 @@ describe('GGUF blocks kept for MatMulNBits (readBlocks)', function () {
           }
           assert.ok(blocks, `${t}: no blocks`);
           const [N, K] = shape;
-          assert.deepEqual(dequantize(blocks, N, K, bits), ckpt.readF32(t), t);
+          assert.deepEqual(dequantize(blocks, N, K), ckpt.readF32(t), t);
           assert.deepEqual(quantizedMatrix(src, t, N, K), blocks, `${t}: the graph gets the file's blocks`);
-          assert.equal(ckpt.readBlocks(t, bits === 8 ? 4 : 8), undefined, `${t} at the other width`);
+          // at the other precision: Q8_0 stays 8-bit at int4 (the file's type decides), Q4_0 widens to 8 bits at int8
+          const other = ckpt.readBlocks(t, bits === 8 ? 4 : 8);
+          assert.equal(other?.bits, 8, `${t} at the other precision`);
+          assert.deepEqual(dequantize(other, N, K), ckpt.readF32(t), `${t} at the other precision`);
           kept++;
         }
         assert.ok(kept > 10, `${kept} matrices kept`);
@@ -92,7 +99,7 @@ describe('GGUF blocks kept for MatMulNBits (readBlocks)', function () {
     const t = 'model.layers.0.self_attn.o_proj.weight';
     const [N, K] = ckpt.shape(t);
     const values = ckpt.readF32(t);
-    assert.ok(maxAbsDiff(dequantize(quantizeBlockwise(values, N, K, 4), N, K, 4), values) > 0);
+    assert.ok(maxAbsDiff(dequantize(quantizeBlockwise(values, N, K, 4), N, K), values) > 0);
   });
 
   for (const { type, precision } of FORMATS) {
