@@ -72,25 +72,39 @@ export function quantizedLinear(
   x: string,
 ): string {
   const q = w instanceof Float32Array ? quantizeBlockwise(w, N, K, quantBits(src)) : w;
+  return blocksLinear(g, src.file, name, q, N, K, x);
+}
+
+/** quantizedLinear for blocks at hand, at `accuracyLevel` (tests measure the mapping's exactness at level 0). */
+export function blocksLinear(
+  g: GraphBuilder,
+  file: ExternalDataFile,
+  name: string,
+  q: QuantizedWeight,
+  N: number,
+  K: number,
+  x: string,
+  accuracyLevel: number = ACCURACY_LEVEL,
+): string {
   const { bits, blockSize } = q;
   const inputs = [
     x,
-    g.rawWeight(`${name}.q${bits}`, q.packed, [N, q.blocks, (blockSize * bits) / 8], DataType.UINT8, src.file),
-    g.weight(`${name}.scales`, q.scales, [N * q.blocks], src.file),
+    g.rawWeight(`${name}.q${bits}`, q.packed, [N, q.blocks, (blockSize * bits) / 8], DataType.UINT8, file),
+    g.weight(`${name}.scales`, q.scales, [N * q.blocks], file),
   ];
   if (q.zeroPoints)
-    inputs.push(g.rawWeight(`${name}.zero_points`, q.zeroPoints, [q.zeroPoints.length], DataType.UINT8, src.file));
+    inputs.push(g.rawWeight(`${name}.zero_points`, q.zeroPoints, [q.zeroPoints.length], DataType.UINT8, file));
   const y = g.op(
     'MatMulNBits',
     inputs,
-    { K, N, bits, block_size: blockSize, accuracy_level: ACCURACY_LEVEL },
+    { K, N, bits, block_size: blockSize, accuracy_level: accuracyLevel },
     'com.microsoft',
   );
   if (!q.mins) return y;
   const sums = g.op('ReduceSum', [g.op('Reshape', [x, g.constI64([-1, q.blocks, blockSize])]), g.constI64([2])], {
     keepdims: 0,
   });
-  const mins = g.weight(`${name}.mins_t`, transpose(q.mins, N, q.blocks), [q.blocks, N], src.file);
+  const mins = g.weight(`${name}.mins_t`, transpose(q.mins, N, q.blocks), [q.blocks, N], file);
   return g.op('Add', [y, g.op('Reshape', [g.op('MatMul', [sums, mins]), g.op('Shape', [y])])]);
 }
 

@@ -1,0 +1,125 @@
+// Every ggml quant type as MatMulNBits blocks (engine/checkpoint/matmulnbits-blocks.ts), on random blocks packed from
+// ggml's layouts (test/helpers/ggml-random-blocks.ts, whose values follow from ggml's definitions without the
+// engine's code): at each precision, the blocks take the width the type needs, decode (MatMulNBits' definition:
+// scale * (code - zero point) + min, engine/onnx/quantize.ts dequantize) to ggml's values bit for bit, and the real
+// onnxruntime's MatMulNBits graph (engine/onnx/ops.ts blocksLinear) computes x W^T of those values: to float rounding
+// at accuracy_level 0, and within int8-activation rounding at the engine's level.
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { blockValues, dequantize as ggml, type QuantTypeName } from '../../../../engine/checkpoint/ggml-types';
+import { matMulNBitsBlocks } from '../../../../engine/checkpoint/matmulnbits-blocks';
+import { ExternalDataFile, GraphBuilder } from '../../../../engine/onnx/builder';
+import { ACCURACY_LEVEL, blocksLinear } from '../../../../engine/onnx/ops';
+import { dequantize } from '../../../../engine/onnx/quantize';
+import { seededRandom } from '../../../../engine/runtime/sampling';
+import { type Block, k45Block, randomBlock } from '../../../helpers/ggml-random-blocks';
+import { tempDir } from '../../../helpers/fixture-models';
+import type { BlockMatrix } from '../../../../engine/checkpoint/weights';
+
+/** type -> [bits at int4, bits at int8, block size, zero points at 4 bits, mins] */
+const EXPECTED: Record<QuantTypeName, [number, number, number, boolean, boolean]> = {
+  Q8_0: [8, 8, 32, false, false],
+  Q4_0: [4, 8, 32, false, false],
+  Q4_1: [4, 8, 32, true, true],
+  Q5_0: [8, 8, 32, false, false],
+  Q5_1: [8, 8, 32, false, true],
+  Q4_K: [4, 8, 32, true, true],
+  Q5_K: [8, 8, 32, false, true],
+  Q6_K: [8, 8, 16, false, false],
+};
+
+const N = 6;
+const K = 512;
+const M = 3;
+
+function randomMatrix(type: QuantTypeName, seed: number, make = (next: () => number) => randomBlock(type, next)) {
+  const next = seededRandom(seed);
+  const blocks: Block[] = Array.from({ length: (N * K) / blockValues(type) }, () => make(next));
+  return {
+    raw: Buffer.concat(blocks.map((b) => b.bytes)),
+    values: Float32Array.from(blocks.flatMap((b) => Array.from(b.values))),
+  };
+}
+
+async function run(q: BlockMatrix, x: Float32Array, level: number): Promise<Float32Array> {
+  const dir = tempDir('mnb-blocks');
+  const file = new ExternalDataFile(join(dir, 'w.bin'));
+  const g = new GraphBuilder('mnb');
+  g.output(blocksLinear(g, file, 'w', q, N, K, g.input('x', ['M', K]), level), 'y', ['M', N]);
+  file.close();
+  writeFileSync(join(dir, 'm.onnx'), g.serialize());
+  const session = await ort.InferenceSession.create(join(dir, 'm.onnx'), { intraOpNumThreads: 1 });
+  try {
+    return (await session.run({ x: new ort.Tensor('float32', x, [M, K]) })).y.data as Float32Array;
+  } finally {
+    await session.release();
+  }
+}
+
+/** max |y - x W^T| over max |x W^T|, the reference in float64 */
+function relError(y: Float32Array, x: Float32Array, w: Float32Array): number {
+  let err = 0;
+  let ref = 0;
+  for (let m = 0; m < M; m++)
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += x[m * K + k] * w[n * K + k];
+      err = Math.max(err, Math.abs(y[m * N + n] - s));
+      ref = Math.max(ref, Math.abs(s));
+    }
+  return err / ref;
+}
+
+describe('ggml blocks as MatMulNBits blocks (matmulnbits-blocks.ts), against ggml-layout random blocks', function () {
+  this.timeout(120_000);
+  for (const type of Object.keys(EXPECTED) as QuantTypeName[]) {
+    for (const bits of [4, 8] as const) {
+      it(`${type} at int${bits}: the width its type needs, ggml's values bit for bit, MatMulNBits computes x W^T`, async () => {
+        const [at4, at8, blockSize, zp, mins] = EXPECTED[type];
+        const errors: string[] = [];
+        for (let seed = 1; seed <= 3; seed++) {
+          const { raw, values } = randomMatrix(type, seed * 31 + bits);
+          const q = matMulNBitsBlocks(type, bits, raw, K);
+          assert.ok(q, `${type}: no blocks`);
+          assert.equal(q.bits, bits === 4 ? at4 : at8, 'bits');
+          assert.equal(q.blockSize, blockSize, 'block size');
+          assert.equal(!!q.zeroPoints, zp && q.bits === 4, 'zero points');
+          assert.equal(!!q.mins, mins, 'mins');
+          assert.deepEqual(dequantize(q, N, K), values, `seed ${seed}: the values MatMulNBits stands for`);
+          const next = seededRandom(seed);
+          const x = Float32Array.from({ length: M * K }, () => next() * 2 - 1);
+          const exact = relError(await run(q, x, 0), x, values);
+          const fast = relError(await run(q, x, ACCURACY_LEVEL), x, values);
+          errors.push(`${exact.toExponential(1)} / ${fast.toExponential(1)}`);
+          assert.ok(exact < 1e-5, `seed ${seed}: level 0 relative error ${exact}`);
+          assert.ok(fast < 0.02, `seed ${seed}: level ${ACCURACY_LEVEL} relative error ${fast}`);
+        }
+        process.stdout.write(`      relative error at level 0 / ${ACCURACY_LEVEL}: ${errors.join(', ')}\n`);
+      });
+    }
+  }
+
+  it('Q4_K with sub-blocks of scale 0 and of min 0: scale 0 gives 0 (+ the min), exactly', async () => {
+    const zeroed = (next: () => number): Block => {
+      const b = k45Block('Q4_K', next);
+      // sub-block 0: scale 0 (its min kept), sub-block 5: min 0 (the values: the engine's ggml dequantization, tested
+      // against the definitions in ggml-types.test.ts)
+      b.bytes[4] &= 0xc0; // sc[0] = 0 (the top bits belong to sc[4])
+      b.bytes[4 + 5 + 4] &= 0x0f; // low nibble of mn[5] = 0
+      b.bytes[4 + 5] &= 0x3f; // top bits of mn[5] (the spare bits of mn[1]'s byte) = 0
+      return b;
+    };
+    const next = seededRandom(7);
+    const blocks = Array.from({ length: (N * K) / 256 }, () => zeroed(next));
+    const raw = Buffer.concat(blocks.map((b) => b.bytes));
+    const values = ggml('Q4_K', raw, N * K);
+    for (let j = 0; j < 32; j++) assert.ok(values[j] <= 0, 'sub-block 0 holds only -min');
+    const q = matMulNBitsBlocks('Q4_K', 4, raw, K);
+    assert.ok(q);
+    assert.deepEqual(dequantize(q, N, K), values);
+    const x = Float32Array.from({ length: M * K }, () => next() * 2 - 1);
+    assert.ok(relError(await run(q, x, 0), x, values) < 1e-5);
+  });
+});
