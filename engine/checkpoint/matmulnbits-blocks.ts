@@ -8,8 +8,11 @@
 // (bench/gguf-matmulnbits-probe.ts, 2048 x 2048, 2 threads), float zero points are refused at 8 bits ("Only 2b and 4b
 // quantization is supported for unpacked compute") and at 4 bits take the unpacked float path at every
 // accuracy_level: 6.6-8.9 ms per row against 0.27 ms with uint8 zero points at level 4. uint8 zero points work at 4
-// and 8 bits, blocks 16 and 32, at the fast level-4 kernel; so the 4-bit types with a min keep their codes with a
-// zero point of 0, and everything else is shifted to the default zero point 2^(bits-1).
+// and 8 bits, blocks 16 and 32, at the fast level-4 kernel, but are not needed either: every code is shifted to the
+// default zero point 2^(bits-1). A type with a min centres its codes there too (q - 8 for Q4_K, the min taking
+// 8 * scale): at level 4 the activations are rounded to int8, an error that scales with the weights MatMulNBits
+// multiplies them by, and codes 0..15 against zero point 0 doubled it (bench/gguf-kquant-blocks.ts: Q4_K's relative
+// error 8.3e-3 with zero point 0, ~4e-3 centred, as Q4_0's; the min term is float32 on the exact activations).
 //
 // Widths: the file's type decides. At int4, Q4_0 / Q4_1 / Q4_K stay 4-bit; Q5_0 / Q5_1 / Q5_K (5-bit codes),
 // Q6_K (6-bit) and Q8_0 go to 8 bits, exactly, rather than be quantized again to 4 bits (a Q4_K_M file keeps its Q6_K
@@ -41,33 +44,19 @@ export function matMulNBitsBlocks(
   if (!width || !isQuantType(type) || K % blockValues(type) !== 0) return undefined;
   const n = (raw.byteLength / byteLength(type, blockValues(type))) * blockValues(type);
   const u = unpackBlocks(type, raw, n);
-  const N = n / K;
   const blocks = K / u.sub;
-  // the default zero point 2^(width-1) where the shifted codes fit the width, else the codes as they are with the
-  // block's own offset as an explicit zero point (a 4-bit type with a min: offset 0)
-  const shift = (1 << (width - 1)) - u.offset;
-  const explicit = u.maxCode + shift >= 1 << width || shift < 0;
+  // codes centred on the default zero point 2^(width-1): a type with an offset subtracts it (exact); a type with a
+  // min centres its codes on their midpoint and moves midpoint * scale into the min (float32 rounding only)
+  const mid = u.mins ? (u.maxCode + 1) / 2 : u.offset;
+  const shift = (1 << (width - 1)) - mid;
   const packed = new Uint8Array((n * width) / 8);
   if (width === 8) {
-    for (let i = 0; i < n; i++) packed[i] = u.codes[i] + (explicit ? 0 : shift);
+    for (let i = 0; i < n; i++) packed[i] = u.codes[i] + shift;
   } else {
-    for (let i = 0; i < n; i += 2) {
-      const lo = u.codes[i] + (explicit ? 0 : shift);
-      const hi = u.codes[i + 1] + (explicit ? 0 : shift);
-      packed[i >> 1] = lo | (hi << 4);
-    }
+    for (let i = 0; i < n; i += 2) packed[i >> 1] = (u.codes[i] + shift) | ((u.codes[i + 1] + shift) << 4);
   }
+  const mins = u.mins?.map((m, s) => m + mid * u.scales[s]);
   const out: BlockMatrix = { bits: width, blockSize: u.sub, packed, scales: u.scales, blocks };
-  if (explicit) out.zeroPoints = zeroPoints(N, blocks, width, u.offset);
-  if (u.mins?.some((m) => m !== 0)) out.mins = u.mins;
-  return out;
-}
-
-/** MatMulNBits' uint8 zero points, all `zp`: [N, ceil(blocks * bits / 8)], two a byte (low nibble first) at 4 bits. */
-function zeroPoints(N: number, blocks: number, bits: 4 | 8, zp: number): Uint8Array {
-  const perRow = Math.ceil((blocks * bits) / 8);
-  const out = new Uint8Array(N * perRow);
-  if (bits === 8) return out.fill(zp);
-  for (let r = 0; r < N; r++) for (let b = 0; b < blocks; b++) out[r * perRow + (b >> 1)] |= b & 1 ? zp << 4 : zp;
+  if (mins?.some((m) => m !== 0)) out.mins = mins;
   return out;
 }

@@ -1,7 +1,7 @@
 // A Q4_K_M-style GGUF (Q4_K matrices, Q6_K down projections and output, bench/gguf/deepseek2.ts) of a small random
 // DeepSeek-V2 checkpoint whose rows are whole 256-value super-blocks: loaded at int4, every K-quant matrix goes to
-// MatMulNBits as its own blocks (GgufCheckpoint.readBlocks: Q4_K at 4 bits with zero points and mins, Q6_K at 8 bits
-// in blocks of 16), decoding to ggml's values bit for bit; and its logits are closer to the float32 run of the file's
+// MatMulNBits as its own blocks (GgufCheckpoint.readBlocks: Q4_K at 4 bits with mins, Q6_K at 8 bits in blocks of
+// 16), decoding to ggml's values (Q6_K bit for bit, Q4_K to float32 rounding); and its logits are closer to the float32 run of the file's
 // values (the same file dequantized, at f32) than the old path's, which quantized those values again at 4 bits.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ describe('GGUF K-quants kept as MatMulNBits blocks (Q4_K_M-style file)', functio
     writeDeepseek2GgufDequantized(source, decoded, 'Q4_K_M');
   });
 
-  it('readBlocks at int4: Q4_K at 4 bits (zero points, mins), Q6_K at 8 bits in blocks of 16, ggml values exact', async () => {
+  it("readBlocks at int4: Q4_K at 4 bits with mins, Q6_K at 8 bits in blocks of 16, ggml's values", async () => {
     const ckpt = await GgufCheckpoint.open(file);
     const seen = { Q4_K: 0, Q6_K: 0 };
     for (const { name, shape } of expectedTensors(readConfig(source))) {
@@ -48,12 +48,15 @@ describe('GGUF K-quants kept as MatMulNBits blocks (Q4_K_M-style file)', functio
       assert.ok(blocks, `${name} (${type}): no blocks`);
       seen[type]++;
       if (type === 'Q4_K') {
-        assert.deepEqual([blocks.bits, blocks.blockSize, !!blocks.zeroPoints], [4, 32, true], name);
+        assert.deepEqual([blocks.bits, blocks.blockSize, !!blocks.mins], [4, 32, true], name);
       } else {
-        assert.deepEqual([blocks.bits, blocks.blockSize, !!blocks.zeroPoints, !!blocks.mins], [8, 16, false, false]);
+        assert.deepEqual([blocks.bits, blocks.blockSize, !!blocks.mins], [8, 16, false], name);
       }
       const [N, K] = shape;
-      assert.deepEqual(dequantize(blocks, N, K), ckpt.readF32(name), name);
+      // Q6_K bit for bit; Q4_K to float32 rounding (its min takes 8 * scale, the codes centred on 8)
+      const values = ckpt.readF32(name);
+      const tolerance = type === 'Q4_K' ? 1e-6 * maxAbsDiff(values, new Float32Array(values.length)) : 0;
+      assert.ok(maxAbsDiff(dequantize(blocks, N, K), values) <= tolerance, name);
     }
     assert.ok(seen.Q4_K >= 10 && seen.Q6_K >= 5, JSON.stringify(seen));
   });

@@ -1,33 +1,38 @@
 // Every ggml quant type as MatMulNBits blocks (engine/checkpoint/matmulnbits-blocks.ts), on random blocks packed from
 // ggml's layouts (test/helpers/ggml-random-blocks.ts, whose values follow from ggml's definitions without the
 // engine's code): at each precision, the blocks take the width the type needs, decode (MatMulNBits' definition:
-// scale * (code - zero point) + min, engine/onnx/quantize.ts dequantize) to ggml's values bit for bit, and the real
+// scale * (code - zero point) + min, engine/onnx/quantize.ts dequantize) to ggml's values (bit for bit; to float32 rounding for a type with a min, whose codes are centred), and the real
 // onnxruntime's MatMulNBits graph (engine/onnx/ops.ts blocksLinear) computes x W^T of those values: to float rounding
 // at accuracy_level 0, and within int8-activation rounding at the engine's level.
 import * as assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { blockValues, dequantize as ggml, type QuantTypeName } from '../../../../engine/checkpoint/ggml-types';
+import {
+  blockValues,
+  dequantize as ggml,
+  type QuantTypeName,
+  unpackBlocks,
+} from '../../../../engine/checkpoint/ggml-types';
 import { matMulNBitsBlocks } from '../../../../engine/checkpoint/matmulnbits-blocks';
 import { ExternalDataFile, GraphBuilder } from '../../../../engine/onnx/builder';
 import { ACCURACY_LEVEL, blocksLinear } from '../../../../engine/onnx/ops';
 import { dequantize } from '../../../../engine/onnx/quantize';
 import { seededRandom } from '../../../../engine/runtime/sampling';
 import { type Block, k45Block, randomBlock } from '../../../helpers/ggml-random-blocks';
-import { tempDir } from '../../../helpers/fixture-models';
+import { maxAbsDiff, tempDir } from '../../../helpers/fixture-models';
 import type { BlockMatrix } from '../../../../engine/checkpoint/weights';
 
-/** type -> [bits at int4, bits at int8, block size, zero points at 4 bits, mins] */
-const EXPECTED: Record<QuantTypeName, [number, number, number, boolean, boolean]> = {
-  Q8_0: [8, 8, 32, false, false],
-  Q4_0: [4, 8, 32, false, false],
-  Q4_1: [4, 8, 32, true, true],
-  Q5_0: [8, 8, 32, false, false],
-  Q5_1: [8, 8, 32, false, true],
-  Q4_K: [4, 8, 32, true, true],
-  Q5_K: [8, 8, 32, false, true],
-  Q6_K: [8, 8, 16, false, false],
+/** type -> [bits at int4, bits at int8, block size, mins] */
+const EXPECTED: Record<QuantTypeName, [number, number, number, boolean]> = {
+  Q8_0: [8, 8, 32, false],
+  Q4_0: [4, 8, 32, false],
+  Q4_1: [4, 8, 32, true],
+  Q5_0: [8, 8, 32, false],
+  Q5_1: [8, 8, 32, true],
+  Q4_K: [4, 8, 32, true],
+  Q5_K: [8, 8, 32, true],
+  Q6_K: [8, 8, 16, false],
 };
 
 const N = 6;
@@ -76,8 +81,8 @@ describe('ggml blocks as MatMulNBits blocks (matmulnbits-blocks.ts), against ggm
   this.timeout(120_000);
   for (const type of Object.keys(EXPECTED) as QuantTypeName[]) {
     for (const bits of [4, 8] as const) {
-      it(`${type} at int${bits}: the width its type needs, ggml's values bit for bit, MatMulNBits computes x W^T`, async () => {
-        const [at4, at8, blockSize, zp, mins] = EXPECTED[type];
+      it(`${type} at int${bits}: the width its type needs, ggml's values (to float32 rounding with a min), MatMulNBits computes x W^T`, async () => {
+        const [at4, at8, blockSize, mins] = EXPECTED[type];
         const errors: string[] = [];
         for (let seed = 1; seed <= 3; seed++) {
           const { raw, values } = randomMatrix(type, seed * 31 + bits);
@@ -85,9 +90,12 @@ describe('ggml blocks as MatMulNBits blocks (matmulnbits-blocks.ts), against ggm
           assert.ok(q, `${type}: no blocks`);
           assert.equal(q.bits, bits === 4 ? at4 : at8, 'bits');
           assert.equal(q.blockSize, blockSize, 'block size');
-          assert.equal(!!q.zeroPoints, zp && q.bits === 4, 'zero points');
+          assert.equal(q.zeroPoints, undefined, 'the default zero point');
           assert.equal(!!q.mins, mins, 'mins');
-          assert.deepEqual(dequantize(q, N, K), values, `seed ${seed}: the values MatMulNBits stands for`);
+          // bit for bit; a type with a min to float32 rounding (its codes are centred, the min taking midpoint * scale)
+          const back = dequantize(q, N, K);
+          if (mins) assert.ok(maxAbsDiff(back, values) <= 1e-6 * maxAbsDiff(values, new Float32Array(N * K)));
+          else assert.deepEqual(back, values, `seed ${seed}: the values MatMulNBits stands for`);
           const next = seededRandom(seed);
           const x = Float32Array.from({ length: M * K }, () => next() * 2 - 1);
           const exact = relError(await run(q, x, 0), x, values);
@@ -118,8 +126,22 @@ describe('ggml blocks as MatMulNBits blocks (matmulnbits-blocks.ts), against ggm
     for (let j = 0; j < 32; j++) assert.ok(values[j] <= 0, 'sub-block 0 holds only -min');
     const q = matMulNBitsBlocks('Q4_K', 4, raw, K);
     assert.ok(q);
-    assert.deepEqual(dequantize(q, N, K), values);
+    assert.ok(maxAbsDiff(dequantize(q, N, K), values) <= 1e-6 * maxAbsDiff(values, new Float32Array(N * K)));
     const x = Float32Array.from({ length: M * K }, () => next() * 2 - 1);
     assert.ok(relError(await run(q, x, 0), x, values) < 1e-5);
+  });
+
+  it('explicit uint8 zero points (BlockMatrix.zeroPoints): Q4_K as its raw codes, zero point 0 and its own mins', async () => {
+    const { raw, values } = randomMatrix('Q4_K', 11);
+    const q = matMulNBitsBlocks('Q4_K', 4, raw, K);
+    assert.ok(q);
+    const u = unpackBlocks('Q4_K', raw, N * K);
+    // 4-bit codes centred on 8 are the raw codes; zero points 0 (two a byte) with ggml's own mins say the same
+    const explicit: BlockMatrix = { ...q, zeroPoints: new Uint8Array(N * Math.ceil(q.blocks / 2)), mins: u.mins };
+    assert.deepEqual(dequantize(explicit, N, K), values, 'zero point 0: ggml values bit for bit');
+    const next = seededRandom(5);
+    const x = Float32Array.from({ length: M * K }, () => next() * 2 - 1);
+    assert.ok(relError(await run(explicit, x, 0), x, values) < 1e-5);
+    assert.ok(relError(await run(explicit, x, ACCURACY_LEVEL), x, values) < 0.02);
   });
 });
