@@ -2,7 +2,20 @@
 // fast it runs, for the forms a GGUF block can take: bits 4 / 8, block 16 / 32, no zero points (the default
 // 2^(bits-1)), uint8 zero points (packed like the codes) or float zero points (the scales' type), at accuracy_level 0
 // and 4. Per form: whether the session is created, the max |y - x W^T| of the dequantized W against max |y|, and
-// ms per run at M = 1 and M = 64. Used to choose how GGUF blocks are handed to MatMulNBits (engine/onnx/ops.ts).
+// ms per run at M = 1 and M = 64. Used to choose how GGUF blocks are handed to MatMulNBits
+// (engine/checkpoint/matmulnbits-blocks.ts).
+//
+// Measured 2026-12-08, onnxruntime-node 1.30.0, N = K = 2048, 2 threads on a shared 2-core machine (noisy: +-2x):
+//   bits block zp     level  M=1 ms  M=64 ms  rel. error        notes
+//   4    32    none   0/4    0.38/2.0*  4.4/3.5  2e-7 / 3.2e-3   * noise; 0.27 in the run beside
+//   4    32    uint8  0/4    0.39/0.27  4.3/3.2  2e-7 / 3.8e-3
+//   4    32    float  0/4    6.6/8.3    8.5/11.6 3e-7 / 4e-7     the unpacked float path at every level: 25x slower
+//   4    16    uint8  0/4    0.46/2.4   4.1/4.3  2e-7 / 4.7e-3
+//   8    32    none   0/4    4.0/0.05   3.6/0.88 3e-7 / 3.9e-3   level 0 has no fast 8-bit kernel
+//   8    32    uint8  0/4    2.2/0.05   3.4/0.87 6e-7 / 3.9e-3
+//   8    16    none   0/4    17/0.07    15/2.9   3e-7 / 3.5e-3
+//   8    16/32 float  any    refused at run time: "Only 2b and 4b quantization is supported for unpacked compute"
+// So: no float zero points; uint8 zero points and block 16 work everywhere; the 8-bit level-4 kernel is the fastest.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -12,7 +12,10 @@ import { QK, decode, encode, type GgmlType } from './ggml-blocks';
 import { tokenizerMetadata } from './tokenizer';
 import { writeGguf, type GgufTensor, type MetaValue } from './writer';
 
-/** Q4_K_M: llama-quantize's mix, in short: Q4_K matrices, Q6_K for the down projections, attn_v_b and the output. */
+/**
+ * Q4_K_M: llama-quantize's mix, in short: Q4_K matrices, Q6_K for the down projections, attn_v_b and the output, Q8_0
+ * where rows are no whole number of 256-value super-blocks.
+ */
 export type GgufPrecision = 'F32' | 'Q8_0' | 'Q4_0' | 'Q4_K_M';
 
 /** llama_expert_gating_func_type */
@@ -104,7 +107,8 @@ function tensors(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, precision: GgufP
   const out: GgufTensor[] = [];
   const matrixType = (rowLength: number, name: string): GgmlType => {
     if (precision === 'Q4_K_M') {
-      if (rowLength % 256 !== 0) return 'F32';
+      // rows that are no whole number of super-blocks fall back to a 32-value type, as llama-quantize's do
+      if (rowLength % 256 !== 0) return rowLength % QK === 0 ? 'Q8_0' : 'F32';
       return /ffn_down|attn_v_b|^output\./.test(name) ? 'Q6_K' : 'Q4_K';
     }
     return precision !== 'F32' && rowLength % QK === 0 ? precision : 'F32';
