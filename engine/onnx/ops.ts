@@ -5,7 +5,7 @@
 import type { CheckpointWeights } from '../checkpoint/weights';
 import type { WeightPrecision } from '../protocol';
 import { DataType, type ExternalDataFile, type GraphBuilder } from './builder';
-import { QUANT_BLOCK_SIZE, type QuantizedWeight, quantizeBlockwise } from './quantize';
+import { type QuantizedWeight, quantizeBlockwise } from './quantize';
 
 /** What a graph needs to pull weights from: the checkpoint and the file they are written to. */
 export interface WeightSource {
@@ -44,16 +44,6 @@ export function matrixBlocks(src: WeightSource, name: string, N: number, K: numb
   )
     throw new Error(`${src.ckpt.locate(name)}: blocks for [${N}, ${K}] expected`);
   return q;
-}
-
-/**
- * matrixBlocks in the plain form only: blocks of QUANT_BLOCK_SIZE at the source's bits with the default zero point and
- * no mins (what the embedding's GatherBlockQuantized is given); a file's blocks of another form are quantized again.
- */
-export function quantizedMatrix(src: WeightSource, name: string, N: number, K: number): QuantizedWeight {
-  const q = matrixBlocks(src, name, N, K);
-  const plain = q.bits === quantBits(src) && q.blockSize === QUANT_BLOCK_SIZE && !q.zeroPoints && !q.mins;
-  return plain ? q : quantizeBlockwise(src.ckpt.readF32(name), N, K, quantBits(src));
 }
 
 /**
@@ -106,6 +96,39 @@ export function blocksLinear(
   });
   const mins = g.weight(`${name}.mins_t`, transpose(q.mins, N, q.blocks), [q.blocks, N], file);
   return g.op('Add', [y, g.op('Reshape', [g.op('MatMul', [sums, mins]), g.op('Shape', [y])])]);
+}
+
+/**
+ * The rows `ids` [T] of the table `name` [V, d] through com.microsoft GatherBlockQuantized, which dequantizes only
+ * the gathered rows: the file's own blocks at their bits and block size (matrixBlocks), a block's min added after the
+ * gather (the mins gathered alike, [T, blocks], broadcast over each block).
+ */
+export function blockGather(
+  g: GraphBuilder,
+  src: WeightSource,
+  name: string,
+  V: number,
+  d: number,
+  ids: string,
+): string {
+  const q = matrixBlocks(src, name, V, d);
+  const { bits, blockSize, blocks } = q;
+  const inputs = [
+    g.rawWeight(`${name}.q${bits}`, q.packed, [V, (d * bits) / 8], DataType.UINT8, src.file),
+    ids,
+    g.weight(`${name}.scales`, q.scales, [V, blocks], src.file),
+  ];
+  if (q.zeroPoints)
+    inputs.push(
+      g.rawWeight(`${name}.zero_points`, q.zeroPoints, [V, q.zeroPoints.length / V], DataType.UINT8, src.file),
+    );
+  const attrs = { bits, block_size: blockSize, gather_axis: 0, quantize_axis: 1 };
+  const rows = g.op('GatherBlockQuantized', inputs, attrs, 'com.microsoft');
+  if (!q.mins) return rows;
+  const mins = g.op('Gather', [g.weight(`${name}.mins`, q.mins, [V, blocks], src.file), ids], { axis: 0 });
+  const perBlock = g.op('Reshape', [rows, g.constI64([-1, blocks, blockSize])]);
+  const shifted = g.op('Add', [perBlock, g.op('Unsqueeze', [mins, g.constI64([2])])]);
+  return g.op('Reshape', [shifted, g.constI64([-1, d])]);
 }
 
 /**

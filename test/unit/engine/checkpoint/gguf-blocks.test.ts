@@ -1,5 +1,5 @@
 // A GGUF's Q8_0 / Q4_0 blocks handed to MatMulNBits as they are (GgufCheckpoint.readBlocks, ggml-types.ts
-// matMulNBitsBlocks, engine/onnx/ops.ts quantizedMatrix): the blocks decode to exactly ggml's values for every matrix
+// matMulNBitsBlocks, engine/onnx/ops.ts matrixBlocks): the blocks decode to exactly ggml's values for every matrix
 // but kv_b (rebuilt across its blocks, so quantized again), only at the matching width; and a model loaded from them
 // is at least as close to the float32 run of those values as one that quantizes the values again.
 import * as assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { GgufCheckpoint } from '../../../../engine/checkpoint/gguf';
 import { matMulNBitsBlocks } from '../../../../engine/checkpoint/matmulnbits-blocks';
 import { expectedTensors } from '../../../../engine/checkpoint/tensors';
 import { readConfig } from '../../../../engine/checkpoint/config';
-import { quantizedMatrix } from '../../../../engine/onnx/ops';
+import { matrixBlocks } from '../../../../engine/onnx/ops';
 import { dequantize, quantizeBlockwise } from '../../../../engine/onnx/quantize';
 import type { WeightPrecision } from '../../../../engine/protocol';
 import { loadModel } from '../../../../engine/runtime/load-model';
@@ -80,7 +80,7 @@ describe('GGUF blocks kept for MatMulNBits (readBlocks)', function () {
           assert.ok(blocks, `${t}: no blocks`);
           const [N, K] = shape;
           assert.deepEqual(dequantize(blocks, N, K), ckpt.readF32(t), t);
-          assert.deepEqual(quantizedMatrix(src, t, N, K), blocks, `${t}: the graph gets the file's blocks`);
+          assert.deepEqual(matrixBlocks(src, t, N, K), blocks, `${t}: the graph gets the file's blocks`);
           // at the other precision: Q8_0 stays 8-bit at int4 (the file's type decides), Q4_0 widens to 8 bits at int8
           const other = ckpt.readBlocks(t, bits === 8 ? 4 : 8);
           assert.equal(other?.bits, 8, `${t} at the other precision`);

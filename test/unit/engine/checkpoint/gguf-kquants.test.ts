@@ -93,9 +93,10 @@ describe('GGUF K-quants kept as MatMulNBits blocks (Q4_K_M-style file)', functio
     console.log(
       `      Q4_K_M at int4 vs its values at f32 (max |logit| ${scale.toFixed(1)}): file's blocks ${say(direct)}; quantized again ${say(again)}`,
     );
-    // what is left with the file's blocks: int8 activations (accuracy_level 4), and kv_b and the embedding quantized
-    // again at 4 bits (kv_b is rebuilt across its blocks; the embedding's GatherBlockQuantized takes plain blocks)
+    // what is left with the file's blocks: int8 activations (accuracy_level 4), and kv_b quantized again at 4 bits
+    // (rebuilt across its blocks). Measured: 0.78 of a largest logit of 10.3 (the embedding quantized again too: 1.49)
     assert.ok(direct.routed >= tokens.length / 2, `routing agrees on ${direct.routed} tokens only`);
+    assert.ok(direct.deviation < 0.1 * scale, `${direct.deviation} of ${scale}`);
     assert.ok(direct.deviation < again.deviation, `${direct.deviation} >= ${again.deviation}`);
     assert.ok(direct.argmax >= again.argmax, `argmax agreement ${direct.argmax} < ${again.argmax}`);
   });

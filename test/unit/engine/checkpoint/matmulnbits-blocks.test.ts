@@ -15,13 +15,13 @@ import {
   unpackBlocks,
 } from '../../../../engine/checkpoint/ggml-types';
 import { matMulNBitsBlocks } from '../../../../engine/checkpoint/matmulnbits-blocks';
-import { ExternalDataFile, GraphBuilder } from '../../../../engine/onnx/builder';
-import { ACCURACY_LEVEL, blocksLinear } from '../../../../engine/onnx/ops';
+import { DataType, ExternalDataFile, GraphBuilder } from '../../../../engine/onnx/builder';
+import { ACCURACY_LEVEL, blockGather, blocksLinear } from '../../../../engine/onnx/ops';
 import { dequantize } from '../../../../engine/onnx/quantize';
 import { seededRandom } from '../../../../engine/runtime/sampling';
 import { type Block, k45Block, randomBlock } from '../../../helpers/ggml-random-blocks';
 import { maxAbsDiff, tempDir } from '../../../helpers/fixture-models';
-import type { BlockMatrix } from '../../../../engine/checkpoint/weights';
+import type { BlockMatrix, CheckpointWeights } from '../../../../engine/checkpoint/weights';
 
 /** type -> [bits at int4, bits at int8, block size, mins] */
 const EXPECTED: Record<QuantTypeName, [number, number, number, boolean]> = {
@@ -144,4 +144,38 @@ describe('ggml blocks as MatMulNBits blocks (matmulnbits-blocks.ts), against ggm
     assert.ok(relError(await run(explicit, x, 0), x, values) < 1e-5);
     assert.ok(relError(await run(explicit, x, ACCURACY_LEVEL), x, values) < 0.02);
   });
+
+  for (const [type, bits] of [
+    ['Q4_K', 4],
+    ['Q4_K', 8],
+    ['Q6_K', 4],
+    ['Q5_1', 4],
+  ] as const) {
+    it(`an embedding table of ${type} at int${bits}: GatherBlockQuantized (+ the gathered mins) gives ggml's rows`, async () => {
+      const { raw, values } = randomMatrix(type, 17);
+      const q = matMulNBitsBlocks(type, bits, raw, K);
+      assert.ok(q);
+      const dir = tempDir('gather-blocks');
+      const file = new ExternalDataFile(join(dir, 'w.bin'));
+      // a checkpoint faked at its boundary: the one table, as readBlocks serves it
+      const ckpt = { readBlocks: () => q, locate: () => 'table' } as unknown as CheckpointWeights;
+      const g = new GraphBuilder('gather');
+      const ids = g.input('ids', ['T'], DataType.INT64);
+      g.output(blockGather(g, { ckpt, file, precision: `int${bits}` }, 't', N, K, ids), 'rows', ['T', K]);
+      file.close();
+      writeFileSync(join(dir, 'm.onnx'), g.serialize());
+      const session = await ort.InferenceSession.create(join(dir, 'm.onnx'));
+      const pick = [5, 0, 3, 5];
+      const rows = (await session.run({ ids: new ort.Tensor('int64', BigInt64Array.from(pick, BigInt), [4]) })).rows
+        .data as Float32Array;
+      await session.release();
+      const scale = maxAbsDiff(values, new Float32Array(values.length));
+      pick.forEach((r, t) =>
+        assert.ok(
+          maxAbsDiff(rows.subarray(t * K, (t + 1) * K), values.subarray(r * K, (r + 1) * K)) <= 1e-6 * scale,
+          `row ${r}`,
+        ),
+      );
+    });
+  }
 });
