@@ -1,8 +1,8 @@
 // `npx tsx bench/gguf-kquant-blocks.ts`: on DeepSeek-V2-Lite's matrix shapes, each ggml type a Q4_K_M / Q5_K_M file
 // mixes, loaded at int4 two ways: the file's blocks mapped onto MatMulNBits exactly (matmulnbits-blocks.ts) and the
 // old detour (dequantize to float32, quantize again at 4 bits). Per type: the conversion time of one matrix (median of
-// 3) and the relative error of MatMulNBits' x W^T (the engine's accuracy_level, 16 rows of x) against x W^T of ggml's
-// values. JSON lines to stdout. The weights are random (Gaussian-like), encoded with bench/gguf's encoders for Q4_K /
+// 3), the relative error of MatMulNBits' x W^T (the engine's accuracy_level, 32 rows of x) against x W^T of ggml's
+// values, and the graph's run time at 1 and 32 rows (median of 9, 2 threads). JSON lines to stdout. The weights are random (Gaussian-like), encoded with bench/gguf's encoders for Q4_K /
 // Q6_K / Q8_0 / Q4_0 and as random codes (test/helpers' generators are not bench code) for the others.
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { type QuantizedWeight, quantizeBlockwise } from '../engine/onnx/quantize
 import { seededRandom } from '../engine/runtime/sampling';
 import { encode } from './gguf/ggml-blocks';
 
-const M = 16;
+const M = 32;
 
 function weights(N: number, K: number, seed: number): Float32Array {
   const next = seededRandom(seed);
@@ -37,7 +37,7 @@ function randomRaw(type: QuantTypeName, n: number, seed: number): Buffer {
   return raw;
 }
 
-async function relError(q: QuantizedWeight, N: number, K: number, w: Float32Array, x: Float32Array): Promise<number> {
+async function measure(q: QuantizedWeight, N: number, K: number, w: Float32Array, x: Float32Array) {
   const dir = mkdtempSync(join(tmpdir(), 'kquant-bench-'));
   const file = new ExternalDataFile(join(dir, 'w.bin'));
   const g = new GraphBuilder('b');
@@ -46,6 +46,18 @@ async function relError(q: QuantizedWeight, N: number, K: number, w: Float32Arra
   writeFileSync(join(dir, 'm.onnx'), g.serialize());
   const s = await ort.InferenceSession.create(join(dir, 'm.onnx'), { intraOpNumThreads: 2 });
   const y = (await s.run({ x: new ort.Tensor('float32', x, [M, K]) })).y.data as Float32Array;
+  // ms per run at 1 row (decode) and M rows (prefill), median of 9
+  const timeRows = async (rows: number) => {
+    const feed = { x: new ort.Tensor('float32', x.subarray(0, rows * K), [rows, K]) };
+    const t: number[] = [];
+    for (let r = 0; r < 9; r++) {
+      const t0 = performance.now();
+      await s.run(feed);
+      t.push(performance.now() - t0);
+    }
+    return Number(t.sort((a, b) => a - b)[4].toFixed(3));
+  };
+  const ms = { row1: await timeRows(1), [`rows${M}`]: await timeRows(M) };
   await s.release();
   let err = 0;
   let ref = 0;
@@ -56,7 +68,7 @@ async function relError(q: QuantizedWeight, N: number, K: number, w: Float32Arra
       err = Math.max(err, Math.abs(y[m * N + n] - acc));
       ref = Math.max(ref, Math.abs(acc));
     }
-  return err / ref;
+  return { relerr: Number((err / ref).toExponential(2)), run_ms: ms };
 }
 
 function median3(f: () => void): number {
@@ -99,9 +111,9 @@ async function main() {
           bits: exact!.bits,
           block: exact!.blockSize,
           ms: Math.round(exactMs),
-          relerr: await relError(exact!, N, K, w, x),
+          ...(await measure(exact!, N, K, w, x)),
         },
-        requantized_int4: { ms: Math.round(againMs), relerr: await relError(again!, N, K, w, x) },
+        requantized_int4: { ms: Math.round(againMs), ...(await measure(again!, N, K, w, x)) },
       }),
     );
   }
