@@ -1,8 +1,9 @@
 // A GGUF matrix's ggml blocks as com.microsoft MatMulNBits blocks (weights.ts BlockMatrix), exactly where the format
 // allows, which is every quantized type the engine reads. MatMulNBits dequantizes a value as scale * (code - zp) in
-// float32, ggml as f(scale * (q - offset)) (+ min): the same scale times the same integer, so the products are ggml's
-// to the bit; the min of Q4_1 / Q5_1 / Q4_K / Q5_K goes beside them (BlockMatrix.mins, added in the graph by
-// linearity: sum_k x_k (s q_k + m) = s sum_k x_k q_k + m sum_k x_k), so those equal ggml's values to float rounding.
+// float32, ggml as f(scale * (q - offset)) (+ min): for the types without a min (Q4_0, Q5_0, Q8_0, Q6_K) the same
+// scale times the same integer, so the values are ggml's to the bit; the min of Q4_1 / Q5_1 / Q4_K / Q5_K goes beside
+// them (BlockMatrix.mins, added in the graph by linearity: sum_k x_k (s q_k + m) = s sum_k x_k q_k + m sum_k x_k), so
+// those equal ggml's values to float32 rounding.
 //
 // Why mins rather than MatMulNBits' float zero points (zp = -m / s): measured with onnxruntime-node 1.30 on this CPU
 // (bench/gguf-matmulnbits-probe.ts, 2048 x 2048, 2 threads), float zero points are refused at 8 bits ("Only 2b and 4b
