@@ -12,7 +12,11 @@ import { QK, decode, encode, type GgmlType } from './ggml-blocks';
 import { tokenizerMetadata } from './tokenizer';
 import { writeGguf, type GgufTensor, type MetaValue } from './writer';
 
-export type GgufPrecision = 'F32' | 'Q8_0' | 'Q4_0';
+/**
+ * Q4_K_M: llama-quantize's mix, in short: Q4_K matrices, Q6_K for the down projections, attn_v_b and the output, Q8_0
+ * where rows are no whole number of 256-value super-blocks.
+ */
+export type GgufPrecision = 'F32' | 'Q8_0' | 'Q4_0' | 'Q4_K_M';
 
 /** llama_expert_gating_func_type */
 const GATING = { softmax: 1, sigmoid: 2 } as const;
@@ -101,9 +105,20 @@ function placeholderVocabulary(cfg: ModelConfig): Record<string, MetaValue> {
 /** The GGUF tensors of the checkpoint, each read (and split, stacked or transposed) only when written. */
 function tensors(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, precision: GgufPrecision): GgufTensor[] {
   const out: GgufTensor[] = [];
-  const matrixType = (rowLength: number): GgmlType => (precision !== 'F32' && rowLength % QK === 0 ? precision : 'F32');
-  const plain = (name: string, hf: string, shape: number[], type: GgmlType = matrixType(shape[shape.length - 1])) =>
-    out.push({ name, shape, type, data: () => ckpt.readF32(hf) });
+  const matrixType = (rowLength: number, name: string): GgmlType => {
+    if (precision === 'Q4_K_M') {
+      // rows that are no whole number of super-blocks fall back to a 32-value type, as llama-quantize's do
+      if (rowLength % 256 !== 0) return rowLength % QK === 0 ? 'Q8_0' : 'F32';
+      return /ffn_down|attn_v_b|^output\./.test(name) ? 'Q6_K' : 'Q4_K';
+    }
+    return precision !== 'F32' && rowLength % QK === 0 ? precision : 'F32';
+  };
+  const plain = (
+    name: string,
+    hf: string,
+    shape: number[],
+    type: GgmlType = matrixType(shape[shape.length - 1], name),
+  ) => out.push({ name, shape, type, data: () => ckpt.readF32(hf) });
   const norm = (name: string, hf: string, n: number) => plain(name, hf, [n], 'F32');
   const d = cfg.hidden_size;
   const H = cfg.num_attention_heads;
@@ -132,7 +147,7 @@ function tensors(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, precision: GgufP
     out.push({
       name: `${b}attn_k_b.weight`, // [H, kv_lora, nope]: W_UK transposed, so q_nope is absorbed into the latent
       shape: [H, r, nope],
-      type: matrixType(nope),
+      type: matrixType(nope, 'attn_k_b'),
       data: () => {
         const w = kvB();
         const t = new Float32Array(H * r * nope);
@@ -145,7 +160,7 @@ function tensors(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, precision: GgufP
     out.push({
       name: `${b}attn_v_b.weight`, // [H, v, kv_lora]: W_UV as it is
       shape: [H, v, r],
-      type: matrixType(r),
+      type: matrixType(r, 'attn_v_b'),
       data: () => {
         const w = kvB();
         const t = new Float32Array(H * v * r);
@@ -175,7 +190,7 @@ function tensors(cfg: ModelConfig, ckpt: SafetensorsCheckpoint, precision: GgufP
       out.push({
         name: `${b}ffn_${gguf}_exps.weight`,
         shape: [E, ...shape],
-        type: matrixType(shape[1]),
+        type: matrixType(shape[1], `ffn_${gguf}_exps`),
         data: () => {
           const t = new Float32Array(E * shape[0] * shape[1]);
           for (let e = 0; e < E; e++) t.set(ckpt.readF32(`${p}mlp.experts.${e}.${hf}.weight`), e * shape[0] * shape[1]);

@@ -3,12 +3,23 @@
 //   Q8_0: d = max|x| / 127, q = round(x / d) as int8                                  (34 bytes a block)
 //   Q4_0: d = (the value of largest magnitude) / -8, q = min(15, trunc(x / d + 8.5)),
 //         values 0..15 packed two a byte: byte j holds value j (low nibble) and j + 16 (high)  (18 bytes a block)
+//   Q4_K, Q6_K: 256-value super-blocks (k-quant-blocks.ts), for the matrices of a Q4_K_M file
+import { dequantize } from '../../engine/checkpoint/ggml-types';
+import { encodeQ4K, encodeQ6K } from './k-quant-blocks';
+
 export const QK = 32;
 
-export type GgmlType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0';
+export type GgmlType = 'F32' | 'F16' | 'Q8_0' | 'Q4_0' | 'Q4_K' | 'Q6_K';
 /** ggml_type ids as the GGUF tensor info stores them */
-export const GGML_TYPE_ID: Record<GgmlType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8 };
-const BLOCK_BYTES: Record<GgmlType, [number, number]> = { F32: [1, 4], F16: [1, 2], Q8_0: [QK, 34], Q4_0: [QK, 18] };
+export const GGML_TYPE_ID: Record<GgmlType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8, Q4_K: 12, Q6_K: 14 };
+const BLOCK_BYTES: Record<GgmlType, [number, number]> = {
+  F32: [1, 4],
+  F16: [1, 2],
+  Q8_0: [QK, 34],
+  Q4_0: [QK, 18],
+  Q4_K: [256, 144],
+  Q6_K: [256, 210],
+};
 
 /** Bytes of `n` values (a whole number of blocks) in `type`. */
 export function byteSize(type: GgmlType, n: number): number {
@@ -67,6 +78,8 @@ export function encode(type: GgmlType, values: Float32Array): Buffer {
     for (let i = 0; i < values.length; i++) out.writeUInt16LE(toF16(values[i]), 2 * i);
     return out;
   }
+  if (type === 'Q4_K') return encodeQ4K(values);
+  if (type === 'Q6_K') return encodeQ6K(values);
   for (let b = 0; b < values.length / QK; b++) {
     const x = values.subarray(b * QK, (b + 1) * QK);
     if (type === 'Q8_0') {
@@ -110,6 +123,8 @@ export function decode(type: GgmlType, bytes: Buffer, n: number): Float32Array {
     for (let i = 0; i < n; i++) out[i] = fromF16(bytes.readUInt16LE(2 * i));
     return out;
   }
+  // the K-quants as the engine reads them (ggml-types.ts, tested against ggml's definitions on random blocks)
+  if (type === 'Q4_K' || type === 'Q6_K') return dequantize(type, bytes, n);
   for (let b = 0; b < n / QK; b++) {
     if (type === 'Q8_0') {
       const d = fromF16(bytes.readUInt16LE(b * 34));

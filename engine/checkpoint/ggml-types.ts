@@ -2,7 +2,6 @@
 // (ggml-common.h block_*, ggml-quants.c dequantize_row_*). Values run along a row in blocks: 32 values for the legacy
 // quants, 256-value super-blocks for the K-quants. Arithmetic is float32 step by step, as in the C code
 // (Math.fround after every operation), so the values are ggml's to the bit.
-import type { BlockMatrix } from './weights';
 
 /** ggml_type ids (the GGUF tensor info's type field) of the types the engine reads. */
 export const GgmlType = {
@@ -53,7 +52,8 @@ export function byteLength(type: GgmlTypeName, n: number): number {
   return (n / values) * bytes;
 }
 
-const F16_TABLE = (() => {
+/** Every float16 bit pattern's value. */
+export const F16_TABLE = (() => {
   const t = new Float32Array(65536);
   for (let h = 0; h < 65536; h++) {
     const s = h & 0x8000 ? -1 : 1;
@@ -66,46 +66,90 @@ const F16_TABLE = (() => {
 
 const f = Math.fround;
 
+/**
+ * A quantized type's blocks as integers and per-sub-block floats, the form every ggml quant shares:
+ * value i = f(f(scales[s] * (codes[i] - offset)) + mins[s]) for s = i / sub (ggml's own float32 steps; no mins: + 0).
+ * MatMulNBits (matmulnbits-blocks.ts) multiplies the same scale by the same integer, so it gets ggml's products.
+ */
+export interface UnpackedBlocks {
+  /** each value's unsigned code as the block stores it (0 .. 2^width - 1; Q8_0's int8 as q + 128) */
+  codes: Uint8Array;
+  /** subtracted from every code: 8 for Q4_0, 16 for Q5_0, 32 for Q6_K, 128 for Q8_0, 0 for the types with a min */
+  offset: number;
+  /** the largest code the type can hold (15, 31, 63, 255) */
+  maxCode: number;
+  /** values per sub-block: 32, or 16 for Q6_K */
+  sub: number;
+  scales: Float32Array;
+  /** the additive term of Q4_1 / Q5_1 (+m) and Q4_K / Q5_K (-dmin * min); absent for the others */
+  mins?: Float32Array;
+}
+
+export type QuantTypeName = Exclude<GgmlTypeName, 'F32' | 'F16' | 'BF16'>;
+
+export const isQuantType = (type: GgmlTypeName): type is QuantTypeName =>
+  type !== 'F32' && type !== 'F16' && type !== 'BF16';
+
+/** `n` values of the quantized `type` from `raw` (exactly byteLength(type, n) bytes), unpacked. */
+export function unpackBlocks(type: QuantTypeName, raw: Uint8Array, n: number): UnpackedBlocks {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const { bytes } = LAYOUT[type];
+  const blocks = n / LAYOUT[type].values;
+  const codes = new Uint8Array(n);
+  switch (type) {
+    case 'Q8_0': {
+      const scales = new Float32Array(blocks);
+      for (let b = 0; b < blocks; b++) {
+        const at = b * bytes;
+        scales[b] = F16_TABLE[view.getUint16(at, true)];
+        for (let j = 0; j < 32; j++) codes[b * 32 + j] = raw[at + 2 + j] ^ 0x80; // int8 q -> q + 128
+      }
+      return { codes, offset: 128, maxCode: 255, sub: 32, scales };
+    }
+    case 'Q4_0':
+    case 'Q4_1':
+    case 'Q5_0':
+    case 'Q5_1':
+      return legacy(type, raw, view, blocks, codes);
+    case 'Q4_K':
+    case 'Q5_K': {
+      const scales = new Float32Array(blocks * 8);
+      const mins = new Float32Array(blocks * 8);
+      for (let b = 0; b < blocks; b++) kQuant45(type, raw, b * bytes, codes, scales, mins, b);
+      return { codes, offset: 0, maxCode: type === 'Q5_K' ? 31 : 15, sub: 32, scales, mins };
+    }
+    case 'Q6_K': {
+      const scales = new Float32Array(blocks * 16);
+      for (let b = 0; b < blocks; b++) q6K(raw, b * bytes, codes, scales, b);
+      return { codes, offset: 32, maxCode: 63, sub: 16, scales };
+    }
+  }
+}
+
 /** `n` values of `type` from `raw` (exactly byteLength(type, n) bytes) as float32. */
 export function dequantize(type: GgmlTypeName, raw: Uint8Array, n: number): Float32Array {
   const out = new Float32Array(n);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const half = (at: number) => F16_TABLE[view.getUint16(at, true)];
-  const { values, bytes } = LAYOUT[type];
-  const blocks = n / values;
   switch (type) {
     case 'F32':
       new Uint8Array(out.buffer).set(raw.subarray(0, 4 * n)); // GGUF is little-endian, as are x86 and arm
       return out;
     case 'F16':
-      for (let i = 0; i < n; i++) out[i] = half(2 * i);
+      for (let i = 0; i < n; i++) out[i] = F16_TABLE[view.getUint16(2 * i, true)];
       return out;
     case 'BF16': {
       const bits = new Uint32Array(out.buffer);
       for (let i = 0; i < n; i++) bits[i] = view.getUint16(2 * i, true) << 16;
       return out;
     }
-    case 'Q8_0':
-      for (let b = 0; b < blocks; b++) {
-        const at = b * bytes;
-        const d = half(at);
-        for (let j = 0; j < 32; j++) out[b * 32 + j] = f(view.getInt8(at + 2 + j) * d);
-      }
-      return out;
-    case 'Q4_0':
-    case 'Q4_1':
-    case 'Q5_0':
-    case 'Q5_1':
-      legacy(type, raw, view, blocks, out);
-      return out;
-    case 'Q4_K':
-    case 'Q5_K':
-      for (let b = 0; b < blocks; b++) kQuant45(type, raw, b * bytes, out, b * 256);
-      return out;
-    case 'Q6_K':
-      for (let b = 0; b < blocks; b++) q6K(raw, b * bytes, out, b * 256);
-      return out;
   }
+  const { codes, offset, sub, scales, mins } = unpackBlocks(type, raw, n);
+  for (let i = 0; i < n; i++) {
+    const s = (i / sub) | 0;
+    const x = f(scales[s] * (codes[i] - offset));
+    out[i] = mins ? f(x + mins[s]) : x;
+  }
+  return out;
 }
 
 /**
@@ -118,26 +162,27 @@ function legacy(
   raw: Uint8Array,
   view: DataView,
   blocks: number,
-  out: Float32Array,
-): void {
+  codes: Uint8Array,
+): UnpackedBlocks {
   const { bytes } = LAYOUT[type];
   const withMin = type === 'Q4_1' || type === 'Q5_1';
   const five = type === 'Q5_0' || type === 'Q5_1';
-  const offset = withMin ? 0 : five ? 16 : 8;
+  const scales = new Float32Array(blocks);
+  const mins = withMin ? new Float32Array(blocks) : undefined;
   for (let b = 0; b < blocks; b++) {
     const at = b * bytes;
-    const d = F16_TABLE[view.getUint16(at, true)];
-    const m = withMin ? F16_TABLE[view.getUint16(at + 2, true)] : 0;
+    scales[b] = F16_TABLE[view.getUint16(at, true)];
+    if (mins) mins[b] = F16_TABLE[view.getUint16(at + 2, true)];
     const qhAt = at + (withMin ? 4 : 2);
     const qh = five ? view.getUint32(qhAt, true) : 0;
     const qs = qhAt + (five ? 4 : 0);
     for (let j = 0; j < 16; j++) {
-      const lo = (raw[qs + j] & 0x0f) | (((qh >>> j) & 1) << 4);
-      const hi = (raw[qs + j] >> 4) | (((qh >>> (j + 16)) & 1) << 4);
-      out[b * 32 + j] = withMin ? f(f(lo * d) + m) : f((lo - offset) * d);
-      out[b * 32 + j + 16] = withMin ? f(f(hi * d) + m) : f((hi - offset) * d);
+      codes[b * 32 + j] = (raw[qs + j] & 0x0f) | (((qh >>> j) & 1) << 4);
+      codes[b * 32 + j + 16] = (raw[qs + j] >> 4) | (((qh >>> (j + 16)) & 1) << 4);
     }
   }
+  const offset = withMin ? 0 : five ? 16 : 8;
+  return { codes, offset, maxCode: five ? 31 : 15, sub: 32, scales, mins };
 }
 
 /**
@@ -151,29 +196,37 @@ function scaleMin(raw: Uint8Array, at: number, j: number): [number, number] {
 }
 
 /**
- * Q4_K / Q5_K: 8 sub-blocks of 32, x = d * scale * q - dmin * min. Each 32 bytes of qs hold two sub-blocks (low
- * nibbles the first, high the second); Q5_K's qh[l] holds bit 2i and 2i + 1 for the i-th such pair.
+ * Q4_K / Q5_K super-block b: 8 sub-blocks of 32, x = d * scale * q - dmin * min (scale = f(d * sc), min = f(dmin * m)
+ * as ggml computes them). Each 32 bytes of qs hold two sub-blocks (low nibbles the first, high the second); Q5_K's
+ * qh[l] holds bit 2i and 2i + 1 for the i-th such pair.
  */
-function kQuant45(type: 'Q4_K' | 'Q5_K', raw: Uint8Array, at: number, out: Float32Array, o: number): void {
+function kQuant45(
+  type: 'Q4_K' | 'Q5_K',
+  raw: Uint8Array,
+  at: number,
+  codes: Uint8Array,
+  scales: Float32Array,
+  mins: Float32Array,
+  b: number,
+): void {
   const view = new DataView(raw.buffer, raw.byteOffset + at, LAYOUT[type].bytes);
   const d = F16_TABLE[view.getUint16(0, true)];
   const dmin = F16_TABLE[view.getUint16(2, true)];
-  const scales = at + 4;
   const five = type === 'Q5_K';
   const qh = at + 16;
   let qs = at + (five ? 48 : 16);
+  let o = b * 256;
   for (let pair = 0; pair < 4; pair++) {
-    const [sc1, m1] = scaleMin(raw, scales, 2 * pair);
-    const [sc2, m2] = scaleMin(raw, scales, 2 * pair + 1);
-    const d1 = f(d * sc1);
-    const min1 = f(dmin * m1);
-    const d2 = f(d * sc2);
-    const min2 = f(dmin * m2);
+    for (const s of [2 * pair, 2 * pair + 1]) {
+      const [sc, m] = scaleMin(raw, at + 4, s);
+      scales[b * 8 + s] = f(d * sc);
+      mins[b * 8 + s] = -f(dmin * m);
+    }
     for (let l = 0; l < 32; l++) {
       const h1 = five && raw[qh + l] & (1 << (2 * pair)) ? 16 : 0;
       const h2 = five && raw[qh + l] & (2 << (2 * pair)) ? 16 : 0;
-      out[o + l] = f(f(d1 * ((raw[qs + l] & 0x0f) + h1)) - min1);
-      out[o + l + 32] = f(f(d2 * ((raw[qs + l] >> 4) + h2)) - min2);
+      codes[o + l] = (raw[qs + l] & 0x0f) + h1;
+      codes[o + l + 32] = (raw[qs + l] >> 4) + h2;
     }
     qs += 32;
     o += 64;
@@ -181,67 +234,25 @@ function kQuant45(type: 'Q4_K' | 'Q5_K', raw: Uint8Array, at: number, out: Float
 }
 
 /**
- * Q6_K: 16 sub-blocks of 16, x = d * scale * (q - 32) with int8 scales. Each half (128 values) takes 64 bytes of ql
- * (low nibbles: values l and l + 32, high nibbles: l + 64 and l + 96) and 32 of qh (2 bits for each of the four).
+ * Q6_K super-block b: 16 sub-blocks of 16, x = d * scale * (q - 32) with int8 scales (f(d * scale) as ggml). Each half
+ * (128 values) takes 64 bytes of ql (low nibbles: values l and l + 32, high nibbles: l + 64 and l + 96) and 32 of qh
+ * (2 bits for each of the four).
  */
-function q6K(raw: Uint8Array, at: number, out: Float32Array, o: number): void {
+function q6K(raw: Uint8Array, at: number, codes: Uint8Array, scales: Float32Array, b: number): void {
   const view = new DataView(raw.buffer, raw.byteOffset + at, 210);
   const d = F16_TABLE[view.getUint16(208, true)];
+  for (let s = 0; s < 16; s++) scales[b * 16 + s] = f(d * view.getInt8(192 + s));
+  let o = b * 256;
   for (let half = 0; half < 2; half++) {
     const ql = at + 64 * half;
     const qh = at + 128 + 32 * half;
-    const sc = 192 + 8 * half;
     for (let l = 0; l < 32; l++) {
-      const is = l >> 4;
       const h = raw[qh + l];
-      const q1 = ((raw[ql + l] & 0x0f) | ((h & 3) << 4)) - 32;
-      const q2 = ((raw[ql + l + 32] & 0x0f) | (((h >> 2) & 3) << 4)) - 32;
-      const q3 = ((raw[ql + l] >> 4) | (((h >> 4) & 3) << 4)) - 32;
-      const q4 = ((raw[ql + l + 32] >> 4) | (((h >> 6) & 3) << 4)) - 32;
-      out[o + l] = f(f(d * view.getInt8(sc + is)) * q1);
-      out[o + l + 32] = f(f(d * view.getInt8(sc + is + 2)) * q2);
-      out[o + l + 64] = f(f(d * view.getInt8(sc + is + 4)) * q3);
-      out[o + l + 96] = f(f(d * view.getInt8(sc + is + 6)) * q4);
+      codes[o + l] = (raw[ql + l] & 0x0f) | ((h & 3) << 4);
+      codes[o + l + 32] = (raw[ql + l + 32] & 0x0f) | (((h >> 2) & 3) << 4);
+      codes[o + l + 64] = (raw[ql + l] >> 4) | (((h >> 4) & 3) << 4);
+      codes[o + l + 96] = (raw[ql + l + 32] >> 4) | (((h >> 6) & 3) << 4);
     }
     o += 128;
   }
-}
-
-/**
- * Q8_0 at 8 bits and Q4_0 at 4 bits as MatMulNBits' blocks of 32 (weights.ts BlockMatrix), the values exactly ggml's:
- * MatMulNBits dequantizes (code - 2^(bits-1)) * scale in float32, as ggml computes q * d (Q8_0) and (q - 8) * d (Q4_0).
- * The fp16 d becomes the float32 scale; Q8_0's int8 q becomes the code q + 128; Q4_0's nibbles are already codes
- * around 8 but ggml packs value j and j + 16 of a block in byte j, MatMulNBits value 2i and 2i + 1 in byte i (low
- * nibble first), so they are repacked. `raw` is whole rows of K values; undefined for any other type and width.
- */
-export function matMulNBitsBlocks(
-  type: GgmlTypeName,
-  bits: 4 | 8,
-  raw: Uint8Array,
-  K: number,
-): BlockMatrix | undefined {
-  if (!((type === 'Q8_0' && bits === 8) || (type === 'Q4_0' && bits === 4)) || K % 32 !== 0) return undefined;
-  const { bytes } = LAYOUT[type];
-  const n = raw.byteLength / bytes; // blocks in all
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const blob = 4 * bits; // 32 * bits / 8
-  const packed = new Uint8Array(n * blob);
-  const scales = new Float32Array(n);
-  for (let b = 0; b < n; b++) {
-    const at = b * bytes;
-    scales[b] = F16_TABLE[view.getUint16(at, true)];
-    const qs = at + 2;
-    const out = b * blob;
-    if (bits === 8) {
-      for (let j = 0; j < 32; j++) packed[out + j] = raw[qs + j] ^ 0x80; // int8 q -> q + 128
-    } else {
-      for (let i = 0; i < 16; i++) {
-        // values 2i and 2i + 1 of the block: ggml's byte (2i mod 16) and (2i + 1 mod 16), low nibble below 16
-        const lo = 2 * i < 16 ? raw[qs + 2 * i] & 15 : raw[qs + 2 * i - 16] >> 4;
-        const hi = 2 * i + 1 < 16 ? raw[qs + 2 * i + 1] & 15 : raw[qs + 2 * i + 1 - 16] >> 4;
-        packed[out + i] = lo | (hi << 4);
-      }
-    }
-  }
-  return { packed, scales, blocks: K / 32 };
 }

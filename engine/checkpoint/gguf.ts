@@ -1,6 +1,6 @@
 // Reads a GGUF file (v2 / v3, llama.cpp's `deepseek2` layout, one file or llama-gguf-split shards) as the engine's checkpoint: the header through the
 // maintained @huggingface/gguf parser, the tensor data read here at each tensor's offset (no mmap, one tensor at a
-// time) and dequantized to float32 (ggml-types.ts). Tensors are served by their Hugging Face names, with llama.cpp's
+// time) and dequantized to float32 (ggml-types.ts), or handed to MatMulNBits as blocks (matmulnbits-blocks.ts). Tensors are served by their Hugging Face names, with llama.cpp's
 // layout undone: the routed experts, stacked into one 3-D tensor per projection, are sliced back out; kv_b_proj,
 // which llama.cpp's converter splits into attn_k_b (W_UK per head, transposed) and attn_v_b (W_UV), is put back
 // together. DeepSeek's rope is already interleaved in the HF weights, so llama.cpp permutes nothing else.
@@ -8,7 +8,8 @@ import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { gguf, GGUFValueType, parseGgufShardFilename } from '@huggingface/gguf';
 import { EngineError } from '../errors';
 import { EngineErrorCodes } from '../protocol';
-import { blockValues, byteLength, dequantize, ggmlTypeName, type GgmlTypeName, matMulNBitsBlocks } from './ggml-types';
+import { blockValues, byteLength, dequantize, ggmlTypeName, type GgmlTypeName } from './ggml-types';
+import { matMulNBitsBlocks } from './matmulnbits-blocks';
 import type { BlockMatrix, CheckpointWeights } from './weights';
 
 /** One tensor as the file stores it. */
@@ -344,8 +345,9 @@ export class GgufCheckpoint implements CheckpointWeights {
   readBlocks(name: string, bits: 4 | 8): BlockMatrix | undefined {
     const s = this.source(name);
     if (!s.raw || s.shape.length !== 2) return undefined;
+    // every quantized type maps onto MatMulNBits exactly, at the width its type needs (matmulnbits-blocks.ts)
     const type = s.from.type;
-    if (!((type === 'Q8_0' && bits === 8) || (type === 'Q4_0' && bits === 4))) return undefined;
+    if (type === 'F32' || type === 'F16' || type === 'BF16') return undefined;
     return matMulNBitsBlocks(type, bits, s.raw(), s.shape[1]);
   }
 

@@ -2,15 +2,23 @@
 // (safetensors.ts) or one GGUF file (gguf.ts). The graph builders and the validation read only this.
 
 /**
- * A matrix [N, K] already in MatMulNBits' blocks of 32 along K (engine/onnx/quantize.ts QuantizedWeight's layout):
- * codes with the default zero point 2^(bits-1), low nibble first at 4 bits, and one float scale per block.
+ * A matrix [N, K] in com.microsoft MatMulNBits' blocks along K (engine/onnx/quantize.ts makes them from float32; a
+ * GGUF's ggml blocks map onto them, engine/checkpoint/matmulnbits-blocks.ts): value k of row n, in block b = k / blockSize,
+ * is scales[n, b] * (code - zero point) + mins[n, b], codes low nibble first at 4 bits.
  */
 export interface BlockMatrix {
-  /** [N, blocks, 32 * bits / 8] */
+  bits: 4 | 8;
+  /** values per block: a power of two >= 16 (32, or 16 for a GGUF's Q6_K) */
+  blockSize: number;
+  /** [N, blocks, blockSize * bits / 8] */
   packed: Uint8Array;
   /** [N * blocks] */
   scales: Float32Array;
   blocks: number;
+  /** MatMulNBits' uint8 zero points [N, ceil(blocks * bits / 8)] (two a byte at 4 bits); absent: 2^(bits-1) */
+  zeroPoints?: Uint8Array;
+  /** [N * blocks] added to every value of the block (a GGUF's Q4_1 / Q5_1 / Q4_K / Q5_K minimum); absent: 0 */
+  mins?: Float32Array;
 }
 
 export interface CheckpointWeights {
@@ -30,8 +38,9 @@ export interface CheckpointWeights {
   /** the tensor as float32, whatever it is stored as */
   readF32(name: string): Float32Array;
   /**
-   * The matrix as blocks of `bits`, when the file stores it as exactly such blocks (a GGUF's Q8_0 at 8 bits, Q4_0 at
-   * 4): no float32 detour and ggml's values kept. Undefined otherwise; the reader then quantizes readF32's values.
+   * The matrix as MatMulNBits blocks for the precision `bits`, when the file stores it as blocks that map onto them
+   * exactly (a GGUF's quantized matrices, at the width its type needs: matmulnbits-blocks.ts): no float32 detour and
+   * ggml's values kept. Undefined otherwise; the reader then quantizes readF32's values at `bits`.
    */
   readBlocks?(name: string, bits: 4 | 8): BlockMatrix | undefined;
 }

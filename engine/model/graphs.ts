@@ -61,7 +61,7 @@ export async function ensureGraphs(
       // safetensors graphs keep their key
       buildOptions:
         `format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\nexperts per group ${groupSize}\n` +
-        (ckpt.readBlocks ? 'file blocks kept\n' : ''),
+        (ckpt.readBlocks ? 'file blocks kept: every ggml quant type, zero points, mins\n' : ''),
       build: (tmp) => buildAll(cfg, ckpt, softmaxScale, precision, groupSize, tmp, onProgress),
       manifest: { format: GRAPH_FORMAT, precision },
     },

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import type { ModelConfig } from '../checkpoint/config';
 import { DataType, GraphBuilder } from '../onnx/builder';
 import type { GraphFiles } from './graphs';
-import { type WeightSource, isQuantized, linear, quantBits, quantizedMatrix, rmsNorm, vectorWeight } from '../onnx/ops';
+import { type WeightSource, blockGather, isQuantized, linear, rmsNorm, vectorWeight } from '../onnx/ops';
 import { QUANT_BLOCK_SIZE } from '../onnx/quantize';
 import { createSession, f32Tensor } from '../onnx/session';
 import type { SelectionBias } from '../runtime/api';
@@ -23,7 +23,7 @@ export const HeadIO = { in: ['hidden'], out: ['logits'] } as const;
 
 /**
  * input_ids [T] -> hidden [T, d]: a Gather from embed_tokens. Quantized (when d is whole blocks), the table is stored as
- * MatMulNBits' blocks along d and com.microsoft GatherBlockQuantized dequantizes only the gathered rows.
+ * MatMulNBits' blocks along d (a GGUF's own) and com.microsoft GatherBlockQuantized dequantizes only the gathered rows.
  */
 export function embedGraph(cfg: ModelConfig, src: WeightSource): Uint8Array {
   const g = new GraphBuilder('embed');
@@ -32,18 +32,7 @@ export function embedGraph(cfg: ModelConfig, src: WeightSource): Uint8Array {
   const name = 'model.embed_tokens.weight';
   let hidden: string;
   if (isQuantized(src) && d % QUANT_BLOCK_SIZE === 0) {
-    const bits = quantBits(src);
-    const q = quantizedMatrix(src, name, V, d); // a GGUF's own Q8_0 / Q4_0 blocks where they match
-    const data = g.rawWeight(
-      `model.embed_tokens.weight.q${bits}`,
-      q.packed,
-      [V, (d * bits) / 8],
-      DataType.UINT8,
-      src.file,
-    );
-    const scales = g.weight('model.embed_tokens.weight.scales', q.scales, [V, q.blocks], src.file);
-    const attrs = { bits, block_size: QUANT_BLOCK_SIZE, gather_axis: 0, quantize_axis: 1 };
-    hidden = g.op('GatherBlockQuantized', [data, ids, scales], attrs, 'com.microsoft');
+    hidden = blockGather(g, src, name, V, d, ids); // a GGUF's own blocks, whatever their type
   } else {
     hidden = g.op('Gather', [g.weight(name, src.ckpt.readF32(name), [V, d], src.file), ids], { axis: 0 });
   }

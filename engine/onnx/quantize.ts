@@ -1,14 +1,10 @@
 // Block-wise symmetric quantization of projection weights for com.microsoft MatMulNBits: per block of `blockSize`
 // input features one float scale; values stored as unsigned codes with the operator's default zero point
 // 2^(bits-1), so no zero-point tensor is needed. The weight keeps the checkpoint's [out, in] layout.
+import type { BlockMatrix } from '../checkpoint/weights';
 
-export interface QuantizedWeight {
-  /** [N, blocks, blockSize * bits / 8] */
-  packed: Uint8Array;
-  /** [N * blocks] */
-  scales: Float32Array;
-  blocks: number;
-}
+/** The blocks MatMulNBits takes, quantized here or a checkpoint's own (weights.ts BlockMatrix). */
+export type QuantizedWeight = BlockMatrix;
 
 export const QUANT_BLOCK_SIZE = 32;
 
@@ -45,27 +41,28 @@ export function quantizeBlockwise(
       }
     }
   }
-  return { packed, scales, blocks };
+  return { bits, blockSize, packed, scales, blocks };
 }
 
-/** The float32 values the quantized weight stands for (to measure the quantization error). */
-export function dequantize(
-  q: QuantizedWeight,
-  N: number,
-  K: number,
-  bits: 4 | 8,
-  blockSize = QUANT_BLOCK_SIZE,
-): Float32Array {
+/** The float32 values the quantized weight stands for (to measure the quantization error, and as the reference). */
+export function dequantize(q: QuantizedWeight, N: number, K: number): Float32Array {
   const out = new Float32Array(N * K);
+  const { bits, blockSize } = q;
   const bytesPerBlock = (blockSize * bits) / 8;
-  const zero = bits === 8 ? 128 : 8;
+  const zpPerRow = Math.ceil((q.blocks * bits) / 8);
+  const zeroOf = (n: number, b: number): number => {
+    if (!q.zeroPoints) return 1 << (bits - 1);
+    const byte = q.zeroPoints[n * zpPerRow + (bits === 8 ? b : b >> 1)];
+    return bits === 8 ? byte : (b & 1) === 0 ? byte & 15 : byte >> 4;
+  };
   for (let n = 0; n < N; n++) {
     for (let k = 0; k < K; k++) {
       const b = Math.floor(k / blockSize);
       const j = k % blockSize;
       const byte = q.packed[(n * q.blocks + b) * bytesPerBlock + (bits === 8 ? j : j >> 1)];
       const code = bits === 8 ? byte : (j & 1) === 0 ? byte & 15 : byte >> 4;
-      out[n * K + k] = (code - zero) * q.scales[n * q.blocks + b];
+      const x = Math.fround((code - zeroOf(n, b)) * q.scales[n * q.blocks + b]);
+      out[n * K + k] = q.mins ? Math.fround(x + q.mins[n * q.blocks + b]) : x;
     }
   }
   return out;

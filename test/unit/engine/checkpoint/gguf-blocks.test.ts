@@ -1,15 +1,15 @@
 // A GGUF's Q8_0 / Q4_0 blocks handed to MatMulNBits as they are (GgufCheckpoint.readBlocks, ggml-types.ts
-// matMulNBitsBlocks, engine/onnx/ops.ts quantizedMatrix): the blocks decode to exactly ggml's values for every matrix
+// matMulNBitsBlocks, engine/onnx/ops.ts matrixBlocks): the blocks decode to exactly ggml's values for every matrix
 // but kv_b (rebuilt across its blocks, so quantized again), only at the matching width; and a model loaded from them
 // is at least as close to the float32 run of those values as one that quantizes the values again.
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeDeepseek2Gguf, writeDeepseek2GgufDequantized } from '../../../../bench/gguf/deepseek2';
 import { GgufCheckpoint } from '../../../../engine/checkpoint/gguf';
-import { matMulNBitsBlocks } from '../../../../engine/checkpoint/ggml-types';
+import { matMulNBitsBlocks } from '../../../../engine/checkpoint/matmulnbits-blocks';
 import { expectedTensors } from '../../../../engine/checkpoint/tensors';
 import { readConfig } from '../../../../engine/checkpoint/config';
-import { quantizedMatrix } from '../../../../engine/onnx/ops';
+import { matrixBlocks } from '../../../../engine/onnx/ops';
 import { dequantize, quantizeBlockwise } from '../../../../engine/onnx/quantize';
 import type { WeightPrecision } from '../../../../engine/protocol';
 import { loadModel } from '../../../../engine/runtime/load-model';
@@ -53,8 +53,12 @@ describe('GGUF blocks kept for MatMulNBits (readBlocks)', function () {
       [...b4.packed],
       Array.from({ length: 16 }, (_, i) => values[2 * i] | (values[2 * i + 1] << 4)),
     );
-    assert.equal(matMulNBitsBlocks('Q8_0', 4, q8, 32), undefined);
-    assert.equal(matMulNBitsBlocks('Q4_0', 8, q4, 32), undefined);
+    assert.equal(matMulNBitsBlocks('Q8_0', 4, q8, 32)?.bits, 8, 'Q8_0 keeps 8 bits at int4');
+    assert.deepEqual(
+      [...(matMulNBitsBlocks('Q4_0', 8, q4, 32)?.packed ?? [])],
+      values.map((v) => v - 8 + 128),
+      'Q4_0 widened to 8 bits around 128',
+    );
   });
 
   for (const name of FIXTURE_NAMES) {
@@ -75,9 +79,12 @@ describe('GGUF blocks kept for MatMulNBits (readBlocks)', function () {
           }
           assert.ok(blocks, `${t}: no blocks`);
           const [N, K] = shape;
-          assert.deepEqual(dequantize(blocks, N, K, bits), ckpt.readF32(t), t);
-          assert.deepEqual(quantizedMatrix(src, t, N, K), blocks, `${t}: the graph gets the file's blocks`);
-          assert.equal(ckpt.readBlocks(t, bits === 8 ? 4 : 8), undefined, `${t} at the other width`);
+          assert.deepEqual(dequantize(blocks, N, K), ckpt.readF32(t), t);
+          assert.deepEqual(matrixBlocks(src, t, N, K), blocks, `${t}: the graph gets the file's blocks`);
+          // at the other precision: Q8_0 stays 8-bit at int4 (the file's type decides), Q4_0 widens to 8 bits at int8
+          const other = ckpt.readBlocks(t, bits === 8 ? 4 : 8);
+          assert.equal(other?.bits, 8, `${t} at the other precision`);
+          assert.deepEqual(dequantize(other, N, K), ckpt.readF32(t), `${t} at the other precision`);
           kept++;
         }
         assert.ok(kept > 10, `${kept} matrices kept`);
@@ -92,7 +99,7 @@ describe('GGUF blocks kept for MatMulNBits (readBlocks)', function () {
     const t = 'model.layers.0.self_attn.o_proj.weight';
     const [N, K] = ckpt.shape(t);
     const values = ckpt.readF32(t);
-    assert.ok(maxAbsDiff(dequantize(quantizeBlockwise(values, N, K, 4), N, K, 4), values) > 0);
+    assert.ok(maxAbsDiff(dequantize(quantizeBlockwise(values, N, K, 4), N, K), values) > 0);
   });
 
   for (const { type, precision } of FORMATS) {

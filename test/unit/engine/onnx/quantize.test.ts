@@ -30,7 +30,7 @@ describe('quantized weights', () => {
     for (const bits of [8, 4] as const) {
       const q = quantizeBlockwise(w, N, K, bits);
       assert.equal(q.blocks, 2);
-      const back = dequantize(q, N, K, bits);
+      const back = dequantize(q, N, K);
       for (let i = 0; i < w.length; i++) {
         const scale = q.scales[Math.floor(i / K) * 2 + Math.floor((i % K) / 32)];
         assert.ok(Math.abs(back[i] - w[i]) <= scale / 2 + 1e-6, `bits ${bits} index ${i}`);
@@ -65,7 +65,7 @@ describe('quantized weights', () => {
       writeFileSync(join(dir, 'm.onnx'), g.serialize());
       const session = await ort.InferenceSession.create(join(dir, 'm.onnx'), { intraOpNumThreads: 1 });
       const y = (await session.run({ x: new ort.Tensor('float32', x, [3, K]) })).y.data as Float32Array;
-      const wq = dequantize(quantizeBlockwise(w, N, K, bits), N, K, bits);
+      const wq = dequantize(quantizeBlockwise(w, N, K, bits), N, K);
       let maxErr = 0;
       let maxRef = 0;
       for (let m = 0; m < 3; m++) {
@@ -95,7 +95,7 @@ describe('quantized weights', () => {
       const ids = [3, 0, 9, 3];
       const y = (await session.run({ input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [4]) })).hidden
         .data as Float32Array;
-      const wq = dequantize(quantizeBlockwise(w, 10, 64, bits), 10, 64, bits);
+      const wq = dequantize(quantizeBlockwise(w, 10, 64, bits), 10, 64);
       ids.forEach((id, t) =>
         assert.ok(maxAbsDiff(y.subarray(t * 64, (t + 1) * 64), wq.subarray(id * 64, (id + 1) * 64)) < 1e-6, `row ${t}`),
       );
