@@ -8,6 +8,7 @@ import type { CheckpointWeights } from '../checkpoint/weights';
 import type { WeightPrecision } from '../protocol';
 import { ExternalDataFile } from '../onnx/builder';
 import { type CachePolicy, defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
+import { withRowQuantizer } from '../onnx/quantize-rows';
 import { blockGraph } from './block';
 import { expertsPerGroup, groupExperts, routedExpertsGraph, sharedExpertsGraph } from './moe';
 import { embedGraph, headGraph } from './transformer';
@@ -62,7 +63,8 @@ export async function ensureGraphs(
       buildOptions:
         `format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\nexperts per group ${groupSize}\n` +
         (ckpt.readBlocks ? 'file blocks kept\n' : ''),
-      build: (tmp) => buildAll(cfg, ckpt, softmaxScale, precision, groupSize, tmp, onProgress),
+      // the same bytes as the builder's own quantizer, from the stored values row by row (the key is unchanged)
+      build: (tmp) => buildAll(cfg, withRowQuantizer(ckpt), softmaxScale, precision, groupSize, tmp, onProgress),
       manifest: { format: GRAPH_FORMAT, precision },
     },
     cacheRoot,
