@@ -3,42 +3,7 @@
 // float32 scratch, never a float32 copy of the whole matrix. A first load at int4 spent 29 of its 38 s in the generic
 // quantizer (4-layer V2-Lite shape); these loops take a fraction of that.
 import { halfToFloat, type StoredValues } from '../checkpoint/safetensors';
-import type { CheckpointWeights } from '../checkpoint/weights';
 import { QUANT_BLOCK_SIZE, type QuantizedWeight } from './quantize';
-
-/** A checkpoint that can hand over a tensor's values as stored (SafetensorsCheckpoint.readStored). */
-interface StoresValues {
-  readStored(name: string): StoredValues;
-}
-
-/**
- * The checkpoint with readBlocks answering for every [N, K] matrix with K a whole number of blocks: the file's own
- * blocks where it has them (a GGUF's Q8_0 / Q4_0, unchanged), else its values quantized here by quantizeRows, the same
- * bytes the graph builder's quantizeBlockwise(readF32(name)) gives, faster and without the float32 copy. Everything
- * else is the checkpoint's own.
- */
-export function withRowQuantizer(ckpt: CheckpointWeights): CheckpointWeights {
-  const stored = 'readStored' in ckpt ? (ckpt as CheckpointWeights & StoresValues) : undefined;
-  return {
-    path: ckpt.path,
-    files: ckpt.files,
-    configSource: ckpt.configSource,
-    has: (name) => ckpt.has(name),
-    shape: (name) => ckpt.shape(name),
-    fileName: (name) => ckpt.fileName(name),
-    locate: (name) => ckpt.locate(name),
-    readF32: (name) => ckpt.readF32(name),
-    readBlocks: (name, bits) => {
-      const own = ckpt.readBlocks?.(name, bits);
-      if (own) return own;
-      const shape = ckpt.shape(name);
-      // anything else (padding past K) keeps the builder's own quantizer
-      if (shape.length !== 2 || shape[1] % QUANT_BLOCK_SIZE !== 0) return undefined;
-      const values: StoredValues = stored ? stored.readStored(name) : { dtype: 'F32', data: ckpt.readF32(name) };
-      return quantizeRows(values, shape[0], shape[1], bits);
-    },
-  };
-}
 
 /**
  * w [N, K] row-major (K whole blocks of QUANT_BLOCK_SIZE) as blocks: the same bytes as quantizeBlockwise(w as

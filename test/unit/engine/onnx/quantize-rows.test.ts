@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { SafetensorsCheckpoint } from '../../../../engine/checkpoint/safetensors';
 import { writeSafetensors } from '../../../../engine/checkpoint/safetensors-writer';
 import { quantizeBlockwise } from '../../../../engine/onnx/quantize';
-import { quantizeRows, withRowQuantizer } from '../../../../engine/onnx/quantize-rows';
+import { quantizeRows } from '../../../../engine/onnx/quantize-rows';
+import { quantizingCheckpoint } from '../../../../engine/onnx/quantizing-checkpoint';
 import { FIXTURES, tempDir } from '../../../helpers/fixture-models';
 
 const K = 96;
@@ -67,7 +68,7 @@ describe('row quantizer (the graph builder quantizing checkpoint matrices)', () 
         dtype,
       );
       const ckpt = new SafetensorsCheckpoint(sub);
-      const fast = withRowQuantizer(ckpt);
+      const fast = quantizingCheckpoint(ckpt);
       for (const bits of [4, 8] as const) {
         const got = fast.readBlocks?.('a.weight', bits);
         assert.ok(got, `${dtype}: blocks for a [7, ${K}] matrix`);
@@ -81,7 +82,7 @@ describe('row quantizer (the graph builder quantizing checkpoint matrices)', () 
 
   it('gives every projection of the fixtures the bytes quantizeBlockwise gives', () => {
     const ckpt = new SafetensorsCheckpoint(join(FIXTURES, 'v2lite-tiny'));
-    const fast = withRowQuantizer(ckpt);
+    const fast = quantizingCheckpoint(ckpt);
     let matrices = 0;
     for (const [name, t] of ckpt.tensors) {
       if (t.shape.length !== 2 || t.shape[1] % 32 !== 0) continue;
