@@ -36,6 +36,8 @@ function workerFile(): string | undefined {
 }
 
 export class QuantizePool {
+  /** matrices quantized by workers in this process, all pools together (for tests and diagnostics) */
+  static completedJobs = 0;
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, { resolve(q: QuantizedWeight): void; reject(e: Error): void }>();
   private nextId = 0;
@@ -85,7 +87,10 @@ export class QuantizePool {
     this.pending.delete(r.id);
     if (this.pending.size === 0) for (const w of this.workers) w.unref();
     if ('error' in r) p.reject(new Error(r.error));
-    else p.resolve({ packed: r.packed, scales: r.scales, blocks: r.blocks });
+    else {
+      QuantizePool.completedJobs++;
+      p.resolve({ packed: r.packed, scales: r.scales, blocks: r.blocks });
+    }
   }
 
   private fail(e: Error): void {

@@ -27,6 +27,7 @@ describe('quantize pool (worker threads for the first load)', () => {
     for (const precision of ['int4', 'int8'] as const) {
       const built: Map<string, Buffer>[] = [];
       for (const workers of [0, 2]) {
+        const jobs = QuantizePool.completedJobs;
         const g = await ensureGraphs(
           cfg,
           ckpt,
@@ -40,6 +41,9 @@ describe('quantize pool (worker threads for the first load)', () => {
         );
         built.push(graphBytes(g.dir));
         g.release();
+        const ran = QuantizePool.completedJobs - jobs;
+        // every routed expert's gate, up and down (2 MoE layers of 8) and more went through the workers, or none did
+        assert.ok(workers === 0 ? ran === 0 : ran >= 2 * 8 * 3, `${precision}, ${workers} workers: ${ran} jobs`);
       }
       assert.deepEqual([...built[1].keys()], [...built[0].keys()]);
       assert.ok(built[0].size > 10, `${built[0].size} files`);
