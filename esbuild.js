@@ -26,6 +26,8 @@ const builds = [
     external: ['onnxruntime-node', 'z3-solver'],
   },
   { ...common, entryPoints: ['engine/cli.ts'], outfile: 'dist/cli.js', external: ['onnxruntime-node', 'z3-solver'] },
+  // the first load's quantize workers (engine/onnx/quantize-pool.ts looks for it beside the engine's bundle)
+  { ...common, entryPoints: ['engine/onnx/quantize-worker.ts'], outfile: 'dist/quantize-worker.js' },
   // The chat webview runs in a browser sandbox: its script and KaTeX's CSS + fonts go to media/dist/ (the only folder,
   // with media/, that the webview may load from).
   {

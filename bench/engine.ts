@@ -1,12 +1,14 @@
 // `npm run bench:engine`: the engine on a synthetic DeepSeek-V2-Lite-shaped BF16 checkpoint it writes itself.
 // Side by side in one run: llama.cpp on the same weights as GGUF at the matching precision (F32, every matrix Q8_0,
 // every matrix Q4_0), interleaved runs on the same prompt ids, medians and ratios (--runs N, default 3; --no-llama
-// skips it; llama.cpp reads the V2-Lite layout only at 27 layers, so use --layers 27 or --q-lora-rank R); MoE decode (selected experts only) vs a dense baseline computing all 64 experts, resident
+// skips it; llama.cpp reads the V2-Lite layout only at 27 layers, so use --layers 27 or --q-lora-rank R); --shape full
+// is the full-depth model at int4 (see SHAPES), first load (a fresh build, --fresh), cached load, graph-cache bytes
+// and RSS beside llama.cpp's; MoE decode (selected experts only) vs a dense baseline computing all 64 experts, resident
 // memory after 1 and 64 tokens vs checkpoint size, f32 vs int8 / int4 (every matrix; speed, logits deviation), latent-cache
 // bytes per token vs standard multi-head attention, and the prefix cache's effect on time to first token.
 // JSON to stdout and to bench/results/engine.json. The first run writes the checkpoint (~4 GB) and its graphs (~8 GB
 // per precision) under the temp folder; later runs reuse them.
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +38,9 @@ const { values } = parseArgs({
     'q-lora-rank': { type: 'string' },
     runs: { type: 'string' },
     llama: { type: 'boolean', default: true },
+    shape: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    dense: { type: 'boolean' },
   },
   allowNegative: true,
 });
@@ -72,22 +77,54 @@ const dirSize = (dir: string, filter: (f: string) => boolean = () => true) =>
     .filter(filter)
     .reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 
+/**
+ * `--shape full`: DeepSeek-Coder-V2-Lite at full depth (27 layers, the first dense, 15.4B parameters with the 32k
+ * vocabulary; ~31 GB of BF16, ~8.5 GB of int4 graphs, ~8.7 GB of Q4_0 GGUF), at int4 against all-Q4_0, a 64-token
+ * prompt and 32 tokens, one run, a fresh graph build (first load is a build), no float32 dense baseline (its graphs
+ * would take ~62 GB). Each default gives way to its flag.
+ */
+const SHAPES: Record<string, Record<string, string | boolean>> = {
+  full: { layers: '27', precisions: 'int4', prompt: '64', tokens: '32', runs: '1', fresh: true, dense: false },
+};
+
+/** The full shape's checkpoint, int4 graphs and Q4_0 GGUF together. */
+const FULL_SHAPE_DISK_BYTES = (31 + 8.5 + 8.7) * 1e9;
+
+/** Fails before writing tens of GB into a disk that cannot hold them (a full disk fails everyone on the machine). */
+function needDisk(dir: string, bytes: number, log: (s: string) => void): void {
+  mkdirSync(dir, { recursive: true });
+  const fs = statfsSync(dir);
+  const free = fs.bavail * fs.bsize;
+  log(`disk: ${(free / 1e9).toFixed(1)} GB free under ${dir}, the full shape needs ${(bytes / 1e9).toFixed(1)} GB`);
+  if (free < bytes)
+    throw new Error(
+      `${dir}: ${(free / 1e9).toFixed(1)} GB free, the full shape needs ${(bytes / 1e9).toFixed(1)} GB (checkpoint, graphs, GGUF)`,
+    );
+}
+
 async function main() {
-  const layers = Number(values.layers ?? 4);
+  const preset = values.shape === undefined ? {} : SHAPES[values.shape];
+  if (!preset) throw new Error(`--shape ${values.shape}: known shapes are ${Object.keys(SHAPES).join(', ')}`);
+  const opt = (name: keyof typeof values) => (values[name] ?? preset[name]) as string | undefined;
+  const layers = Number(opt('layers') ?? 4);
   const vocab = Number(values.vocab ?? 32000);
   const threads = Number(values.threads ?? 2);
-  const promptLen = Number(values.prompt ?? 64);
-  const genTokens = Number(values.tokens ?? 64);
+  const promptLen = Number(opt('prompt') ?? 64);
+  const genTokens = Number(opt('tokens') ?? 64);
   const denseTokens = Number(values['dense-tokens'] ?? 16);
   const prefixLen = Number(values.prefix ?? 256);
-  const precisions = (values.precisions ?? 'f32,int8').split(',') as WeightPrecision[];
+  const precisions = (opt('precisions') ?? 'f32,int8').split(',') as WeightPrecision[];
   const qLoraRank = Number(values['q-lora-rank'] ?? 0);
-  const runs = Number(values.runs ?? 3);
+  const runs = Number(opt('runs') ?? 3);
+  // the default shape's first load may reuse an earlier run's graphs; --fresh (and --shape full) removes them first
+  const fresh = values.fresh || preset.fresh === true;
+  const denseBaseline = values.dense ?? preset.dense !== false;
   const root = join(tmpdir(), 'switchyard-bench');
   const dir = values.dir ?? join(root, `v2lite-shaped-${layers}l${qLoraRank ? `-qlora${qLoraRank}` : ''}-bf16`);
   const cacheDir = values['cache-dir'] ?? join(root, 'graphs');
   const log = (s: string) => process.stderr.write(`[bench:engine] ${s}\n`);
 
+  if (preset.layers && !existsSync(join(dir, '.complete'))) needDisk(root, FULL_SHAPE_DISK_BYTES, log);
   let t = performance.now();
   const { built } = writeSyntheticCheckpoint(dir, layers, vocab, qLoraRank);
   const writeS = (performance.now() - t) / 1000;
@@ -102,20 +139,32 @@ async function main() {
   let prefix: Record<string, unknown> = {};
   let cfg: ModelConfig | undefined;
   let parameters = 0;
+  const graphDirOf = (precision: WeightPrecision) =>
+    existsSync(cacheDir)
+      ? readdirSync(cacheDir)
+          .map((d) => join(cacheDir, d))
+          .find((d) => d.includes(`${basename(dir)}-${precision}-`) && !d.includes('.tmp-'))
+      : undefined;
   for (const precision of precisions) {
+    const stale = graphDirOf(precision);
+    if (fresh && stale) rmSync(stale, { recursive: true, force: true });
+    const built = !graphDirOf(precision);
     t = performance.now();
+    const cpu = process.cpuUsage(); // the quantize workers' time included (threads of this process)
     let model = await loadModel(dir, { threads, cacheDir, precision });
     const firstLoadS = (performance.now() - t) / 1000;
+    const firstLoadCpu = process.cpuUsage(cpu);
+    const firstLoadPeakRss = peakRssBytes();
     await model.dispose();
     t = performance.now();
     model = await loadModel(dir, { threads, cacheDir, precision });
     const cachedLoadS = (performance.now() - t) / 1000;
     cfg = model.cfg;
     parameters = model.info.parameters;
-    log(`${precision}: load ${firstLoadS.toFixed(1)} s, from the graph cache ${cachedLoadS.toFixed(1)} s`);
-    const graphDir = readdirSync(cacheDir)
-      .map((d) => join(cacheDir, d))
-      .find((d) => d.includes(`${basename(dir)}-${precision}-`)) as string;
+    log(
+      `${precision}: load ${firstLoadS.toFixed(1)} s (${built ? 'a build' : 'graphs reused'}), from the graph cache ${cachedLoadS.toFixed(1)} s`,
+    );
+    const graphDir = graphDirOf(precision) as string;
     const routedBytes = dirSize(graphDir, (f) => /\.routed-experts-g\d+\.bin$/.test(f));
     // one token in, one out: only the experts those two tokens chose are paged in
     const first = await measureGeneration(model, [prompt[0]], 1);
@@ -162,7 +211,11 @@ async function main() {
     }
     const row: Record<string, unknown> = {
       load_first_s: round(firstLoadS, 1),
+      load_first_built_graphs: built,
+      load_first_cpu_s: round((firstLoadCpu.user + firstLoadCpu.system) / 1e6, 1),
+      peak_rss_bytes_after_first_load: firstLoadPeakRss,
       load_from_graph_cache_s: round(cachedLoadS, 2),
+      graph_cache_bytes: dirSize(graphDir),
       graph_weight_bytes: dirSize(graphDir, (f) => f.endsWith('.bin')),
       routed_expert_bytes: routedBytes,
       decode_tokens_per_s: moe.decode_tokens_per_s,
@@ -192,11 +245,14 @@ async function main() {
   }
   if (!cfg) throw new Error('no precision measured');
 
-  // dense baseline: every routed expert on every token (same outputs, weights 0 for unselected experts)
-  log(`dense baseline: ${denseTokens} tokens`);
-  const dense = await loadModel(dir, { threads, cacheDir, expertDispatch: allExperts });
-  const denseRun = await measureGeneration(dense, prompt, denseTokens);
-  await dense.dispose();
+  // dense baseline: every routed expert on every token (same outputs, weights 0 for unselected experts); float32
+  let denseRun: Awaited<ReturnType<typeof measureGeneration>> | undefined;
+  if (denseBaseline) {
+    log(`dense baseline: ${denseTokens} tokens`);
+    const dense = await loadModel(dir, { threads, cacheDir, expertDispatch: allExperts });
+    denseRun = await measureGeneration(dense, prompt, denseTokens);
+    await dense.dispose();
+  }
   const moeF32 = perPrecision.f32;
 
   const H = cfg.num_attention_heads;
@@ -213,15 +269,16 @@ async function main() {
       bytes: checkpointBytes,
       write_s: round(writeS, 1),
     },
-    decode_f32: moeF32 && {
-      prompt_tokens: promptLen,
-      moe_tokens_per_s: moeF32.decode_tokens_per_s,
-      dense_all_experts_tokens_per_s: denseRun.decode_tokens_per_s,
-      moe_speedup: round((moeF32.decode_tokens_per_s as number) / denseRun.decode_tokens_per_s, 2),
-      same_greedy_tokens: denseRun.tokens.every((tok, i) => tok === f32Tokens[i]),
-      moe_prefill_tokens_per_s: moeF32.prefill_tokens_per_s,
-      dense_prefill_tokens_per_s: denseRun.prefill_tokens_per_s,
-    },
+    decode_f32: moeF32 &&
+      denseRun && {
+        prompt_tokens: promptLen,
+        moe_tokens_per_s: moeF32.decode_tokens_per_s,
+        dense_all_experts_tokens_per_s: denseRun.decode_tokens_per_s,
+        moe_speedup: round((moeF32.decode_tokens_per_s as number) / denseRun.decode_tokens_per_s, 2),
+        same_greedy_tokens: denseRun.tokens.every((tok, i) => tok === f32Tokens[i]),
+        moe_prefill_tokens_per_s: moeF32.prefill_tokens_per_s,
+        dense_prefill_tokens_per_s: denseRun.prefill_tokens_per_s,
+      },
     precisions: perPrecision,
     peak_rss_bytes: peakRssBytes(),
     latent_cache: {

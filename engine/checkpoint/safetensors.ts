@@ -188,20 +188,41 @@ export class SafetensorsCheckpoint implements CheckpointWeights {
   readF32(name: string): Float32Array {
     const t = this.info(name);
     const raw = Buffer.allocUnsafe(t.byteLength);
+    this.readBytes(t, raw);
+    return toF32(raw, t.dtype);
+  }
+
+  /**
+   * The tensor's values as stored (float32, or BF16 / F16 words), read straight into an aligned typed array: what the
+   * graph builder quantizes row by row without a float32 copy of the matrix (engine/onnx/quantize-rows.ts).
+   */
+  readStored(name: string): StoredValues {
+    const t = this.info(name);
+    const bytes = new ArrayBuffer(t.byteLength);
+    this.readBytes(t, new Uint8Array(bytes));
+    return t.dtype === 'F32'
+      ? { dtype: 'F32', data: new Float32Array(bytes) }
+      : { dtype: t.dtype, data: new Uint16Array(bytes) };
+  }
+
+  /** Reads the tensor's bytes into `raw` (t.byteLength long). */
+  private readBytes(t: TensorInfo, raw: Uint8Array): void {
     const fd = openSync(t.file, 'r');
     try {
       let done = 0;
       while (done < t.byteLength) {
         const n = readSync(fd, raw, done, t.byteLength - done, t.offset + done);
-        if (n <= 0) throw badFile(t.file, `truncated while reading tensor '${name}'`);
+        if (n <= 0) throw badFile(t.file, `truncated while reading tensor '${t.name}'`);
         done += n;
       }
     } finally {
       closeSync(fd);
     }
-    return toF32(raw, t.dtype);
   }
 }
+
+/** A tensor's values as the file stores them: float32, or 16-bit words (BF16 or IEEE half). */
+export type StoredValues = { dtype: 'F32'; data: Float32Array } | { dtype: 'BF16' | 'F16'; data: Uint16Array };
 
 export function toF32(raw: Buffer, dtype: Dtype): Float32Array {
   const count = raw.byteLength / DTYPE_BYTES[dtype];
@@ -222,7 +243,8 @@ export function toF32(raw: Buffer, dtype: Dtype): Float32Array {
   return out;
 }
 
-function halfToFloat(h: number): number {
+/** An IEEE half's bits as the number they stand for (exactly). */
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;

@@ -4,10 +4,13 @@
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type ModelConfig, isMoeLayer } from '../checkpoint/config';
+import { expertPrefix, layerPrefix } from '../checkpoint/tensors';
 import type { CheckpointWeights } from '../checkpoint/weights';
 import type { WeightPrecision } from '../protocol';
 import { ExternalDataFile } from '../onnx/builder';
 import { type CachePolicy, defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
+import { QuantizePool, defaultQuantizeWorkers } from '../onnx/quantize-pool';
+import { type QuantizingCheckpoint, quantizingCheckpoint } from '../onnx/quantizing-checkpoint';
 import { blockGraph } from './block';
 import { expertsPerGroup, groupExperts, routedExpertsGraph, sharedExpertsGraph } from './moe';
 import { embedGraph, headGraph } from './transformer';
@@ -52,17 +55,36 @@ export async function ensureGraphs(
   onProgress?: BuildProgress,
   cache: CachePolicy = {},
   groupSize: number = expertsPerGroup(cfg),
+  /** worker threads quantizing ahead of the build (int8 / int4 from safetensors); below 2, none */
+  quantizeWorkers: number = defaultQuantizeWorkers(),
 ): Promise<GraphFiles> {
   const lease = await ensureCached(
     {
       checkpoint: { dir: ckpt.path, files: ckpt.files },
       name: `${basename(ckpt.path)}-${precision}`,
-      // a GGUF's Q8_0 / Q4_0 blocks are kept as they are (readBlocks): its graphs built before that are rebuilt, while
+      // a GGUF's own blocks of any ggml quant type are kept (readBlocks): its graphs built before that are rebuilt, while
       // safetensors graphs keep their key
       buildOptions:
         `format ${GRAPH_FORMAT}\nscale ${softmaxScale}\nprecision ${precision}\nexperts per group ${groupSize}\n` +
         (ckpt.readBlocks ? 'file blocks kept: every ggml quant type, zero points, mins\n' : ''),
-      build: (tmp) => buildAll(cfg, ckpt, softmaxScale, precision, groupSize, tmp, onProgress),
+      // the same bytes as the builder's own quantizer, from the stored values row by row (the key is unchanged)
+      build: async (tmp) => {
+        const pool = precision === 'f32' ? undefined : QuantizePool.open(quantizeWorkers);
+        try {
+          await buildAll(
+            cfg,
+            quantizingCheckpoint(ckpt, pool),
+            softmaxScale,
+            precision,
+            groupSize,
+            tmp,
+            onProgress,
+            pool?.size ?? 0,
+          );
+        } finally {
+          await pool?.close();
+        }
+      },
       manifest: { format: GRAPH_FORMAT, precision },
     },
     cacheRoot,
@@ -101,49 +123,76 @@ function layout(dir: string, cfg: ModelConfig, groupSize: number): Omit<GraphFil
   };
 }
 
+/** One graph file to write: its name, its external-data file's, how it is built, and the matrices it quantizes. */
+interface GraphTask {
+  name: string;
+  dataName?: string;
+  build(file: ExternalDataFile): Uint8Array;
+  matrices: string[];
+}
+
+const mlpMatrices = (prefix: string) => ['gate_proj', 'up_proj', 'down_proj'].map((p) => `${prefix}${p}.weight`);
+
 async function buildAll(
   cfg: ModelConfig,
-  ckpt: CheckpointWeights,
+  ckpt: QuantizingCheckpoint,
   softmaxScale: number,
   precision: WeightPrecision,
   groupSize: number,
   tmp: string,
-  onProgress?: BuildProgress,
+  onProgress: BuildProgress | undefined,
+  workers: number,
 ): Promise<void> {
-  let layersMoe = 0;
-  for (let l = 0; l < cfg.num_hidden_layers; l++) if (isMoeLayer(cfg, l)) layersMoe++;
-  const perMoeLayer = (cfg.n_shared_experts > 0 ? 1 : 0) + groupCount(cfg, groupSize);
-  const total = 2 + cfg.num_hidden_layers + layersMoe * perMoeLayer;
-  let done = 0;
-  const write = async (
-    name: string,
-    build: (file: ExternalDataFile) => Uint8Array,
-    dataName = name.replace(/\.onnx$/, '.bin'),
-  ) => {
-    const file = new ExternalDataFile(join(tmp, dataName));
+  const src = { ckpt, precision };
+  const tasks: GraphTask[] = [
+    { name: 'embed.onnx', build: (file) => embedGraph(cfg, { ...src, file }), matrices: [] },
+    { name: 'head.onnx', build: (file) => headGraph(cfg, { ...src, file }), matrices: [] },
+  ];
+  for (let l = 0; l < cfg.num_hidden_layers; l++) {
+    const moe = isMoeLayer(cfg, l);
+    tasks.push({
+      name: `layer${l}.attention.onnx`,
+      build: (file) => blockGraph(cfg, { ...src, file }, l, softmaxScale, moe),
+      // the dense MLP (the block holds it) is the bulk of a dense layer; attention's matrices stay on this thread
+      matrices: moe ? [] : mlpMatrices(`${layerPrefix(l)}mlp.`),
+    });
+    if (!moe) continue;
+    if (cfg.n_shared_experts > 0)
+      tasks.push({
+        name: `layer${l}.shared-experts.onnx`,
+        build: (file) => sharedExpertsGraph(cfg, { ...src, file }, l),
+        matrices: mlpMatrices(`${layerPrefix(l)}mlp.shared_experts.`),
+      });
+    for (let g = 0; g < groupCount(cfg, groupSize); g++) {
+      const { first, end } = groupExperts(cfg, groupSize, g);
+      const matrices: string[] = [];
+      for (let e = first; e < end; e++) matrices.push(...mlpMatrices(expertPrefix(l, e)));
+      tasks.push({
+        name: `${groupName(l, g)}.onnx`,
+        dataName: routedDataName(l, g),
+        build: (file) => routedExpertsGraph(cfg, { ...src, file }, l, first, end),
+        matrices,
+      });
+    }
+  }
+  // the workers quantize up to two graphs each ahead of the one being written
+  const bits = precision === 'int4' ? 4 : 8;
+  const ahead: Promise<void>[] = [];
+  const prefetch = (i: number) => {
+    if (workers > 0 && precision !== 'f32' && i < tasks.length && !ahead[i])
+      ahead[i] = ckpt.prefetch(tasks[i].matrices, bits);
+  };
+  for (let i = 0; i < tasks.length; i++) {
+    for (let j = i; j <= i + 2 * workers; j++) prefetch(j);
+    await ahead[i];
+    const task = tasks[i];
+    const file = new ExternalDataFile(join(tmp, task.dataName ?? task.name.replace(/\.onnx$/, '.bin')));
     try {
-      writeFileSync(join(tmp, name), build(file), { mode: 0o600 });
+      writeFileSync(join(tmp, task.name), task.build(file), { mode: 0o600 });
     } finally {
       file.close();
     }
-    onProgress?.(++done, total);
+    onProgress?.(i + 1, tasks.length);
     await new Promise((r) => setImmediate(r));
-  };
-  await write('embed.onnx', (file) => embedGraph(cfg, { ckpt, file, precision }));
-  await write('head.onnx', (file) => headGraph(cfg, { ckpt, file, precision }));
-  for (let l = 0; l < cfg.num_hidden_layers; l++) {
-    const moe = isMoeLayer(cfg, l);
-    await write(`layer${l}.attention.onnx`, (file) => blockGraph(cfg, { ckpt, file, precision }, l, softmaxScale, moe));
-    if (!moe) continue;
-    if (cfg.n_shared_experts > 0)
-      await write(`layer${l}.shared-experts.onnx`, (file) => sharedExpertsGraph(cfg, { ckpt, file, precision }, l));
-    for (let g = 0; g < groupCount(cfg, groupSize); g++) {
-      const { first, end } = groupExperts(cfg, groupSize, g);
-      await write(
-        `${groupName(l, g)}.onnx`,
-        (file) => routedExpertsGraph(cfg, { ckpt, file, precision }, l, first, end),
-        routedDataName(l, g),
-      );
-    }
   }
 }
