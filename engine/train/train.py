@@ -9,6 +9,10 @@ command again resumes from the checkpoint; the learning-rate schedule follows th
 resumed run continues the same curve. Routing balance uses DeepSeek-V3's auxiliary-loss-free rule: after each step
 every expert's `e_score_correction_bias` moves by `--bias-rate` toward equal load (counted over the whole mixed-domain
 batch, so experts stay free to specialise by domain).
+
+`--init-from MODEL_DIR` starts from an exported model (its weights and balancing biases, a fresh optimizer) instead of
+random weights; `--spec-weight W` adds the domain-specialisation loss of specialise.py (each domain group's gate mass
+outside its preferred experts), its subsets chosen from the starting model's routing and kept in the checkpoint.
 """
 import argparse
 import json
