@@ -35,6 +35,8 @@ const TAU_END = '<!-- adaptive-table:end -->';
 const TAUS = [0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.45, 0.49];
 /** the largest bits/byte loss (Δ + 2 SE, relative to τ 0) a domain's default τ may cost, per text */
 const TAU_BUDGET = { code: 0.01, math: 0.02, prose: 0.01 } as const;
+/** the issue's quality rule for the default strength: Δ + 2 SE against strength 0, relative to its bits/byte */
+const STRENGTH_BUDGET = { code: 0.01, math: 0.02 } as const;
 const TAU_DOMAIN = { code: 'code', math: 'math', prose: 'general' } as const;
 
 interface Config {
@@ -61,6 +63,8 @@ interface Cell extends Config, Measured {
   delta_bits_per_byte: number;
   delta_stderr: number;
   no_worse: boolean;
+  /** (Δ + 2 SE) / strength 0's bits/byte on the same text */
+  loss_bound: number;
 }
 
 /** strengths tried when choosing the default (keep 1, code and math) */
@@ -249,12 +253,14 @@ async function main(): Promise<void> {
     const base = measure({ text: c.text, domain: c.text === 'prose' ? 'general' : c.text, strength: 0, keep: 1 });
     const d = pairedDelta(base.bits, m.bits, m.bytes);
     const { bits: _bits, ...r } = m;
-    return { ...c, ...r, delta_bits_per_byte: d.delta, delta_stderr: d.stderr, no_worse: noWorse(d) };
+    const loss_bound = (d.delta + 2 * d.stderr) / base.bits_per_byte;
+    return { ...c, ...r, delta_bits_per_byte: d.delta, delta_stderr: d.stderr, no_worse: noWorse(d), loss_bound };
   };
 
   function grid(): void {
-    // The default strength: the largest of SWEEP at which code and math are no worse than strength 0 within noise
-    // while fewer experts are touched (0 if none qualifies). --strengths a,b skips the choice.
+    // The default strength (one for both profiles): the largest of SWEEP at which code (code profile) and math (math
+    // profile) each stay within their loss budget, Δ + 2 SE at most 1% (code) / 2% (math) of strength 0's
+    // bits/byte, while fewer experts are touched (0 if none qualifies). --strengths a,b skips the choice.
     let defaultStrength: number;
     let high: number;
     const sweep: Cell[] = [];
@@ -266,7 +272,11 @@ async function main(): Promise<void> {
         const pair = (['code', 'math'] as const).map((t) => cell({ text: t, domain: t, strength: s, keep: 1 }));
         sweep.push(...pair);
         const zero = (['code', 'math'] as const).map((t) => cell({ text: t, domain: t, strength: 0, keep: 1 }));
-        const ok = pair.every((c, i) => c.no_worse && c.experts_touched_fraction < zero[i].experts_touched_fraction);
+        const ok = pair.every(
+          (c, i) =>
+            c.loss_bound <= STRENGTH_BUDGET[c.text as 'code' | 'math'] &&
+            c.experts_touched_fraction < zero[i].experts_touched_fraction,
+        );
         if (ok) defaultStrength = s;
       }
       high = defaultStrength > 0 ? Math.min(3 * defaultStrength, Math.max(...SWEEP) * 2) : Math.max(...SWEEP);
@@ -306,7 +316,8 @@ async function main(): Promise<void> {
                 `${c.text} ${c.strength}: ${signed(c.delta_bits_per_byte, 4)}±${fmt(2 * c.delta_stderr, 4)}, ${fmt(100 * c.experts_touched_fraction, 1)}%`,
             )
             .join('; ') +
-          `. Default = the largest strength at which code and math stay within 2 standard errors of strength 0 while fewer experts are touched.`
+          `. Default = the largest strength at which (Δ + 2 SE) is at most ${100 * STRENGTH_BUDGET.code}% of strength 0's ` +
+          `bits/byte on code and ${100 * STRENGTH_BUDGET.math}% on math while fewer experts are touched.`
         : '';
       const md = [
         table(cells),

@@ -161,12 +161,14 @@ class MoE(nn.Module):
         self.experts = nn.ModuleList(MLP(D, I) for _ in range(cfg["n_routed_experts"]))
         self.shared_experts = MLP(D, I * cfg["n_shared_experts"]) if cfg.get("n_shared_experts") else None
         self.last_idx = None
+        self.last_scores = None  # [N, E] sigmoid scores of the last call, for a training loss on routing
 
     def forward(self, x, select_bias=None):
         shape = x.shape
         x = x.reshape(-1, shape[-1])
-        idx, w, _ = self.gate(x, select_bias)
+        idx, w, scores = self.gate(x, select_bias)
         self.last_idx = idx
+        self.last_scores = scores
         out = torch.zeros_like(x)
         flat = idx.flatten()
         order = flat.argsort()

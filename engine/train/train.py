@@ -9,6 +9,10 @@ command again resumes from the checkpoint; the learning-rate schedule follows th
 resumed run continues the same curve. Routing balance uses DeepSeek-V3's auxiliary-loss-free rule: after each step
 every expert's `e_score_correction_bias` moves by `--bias-rate` toward equal load (counted over the whole mixed-domain
 batch, so experts stay free to specialise by domain).
+
+`--init-from MODEL_DIR` starts from an exported model (its weights and balancing biases, a fresh optimizer) instead of
+random weights; `--spec-weight W` adds the domain-specialisation loss of specialise.py (each domain group's gate mass
+outside its preferred experts), its subsets chosen from the starting model's routing and kept in the checkpoint.
 """
 import argparse
 import json
@@ -23,7 +27,8 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bpe import Tokenizer  # noqa: E402
 from data import Sampler, load_docs  # noqa: E402
-from model import DeepseekV3, load_checkpoint  # noqa: E402
+from model import DeepseekV3, load_checkpoint, load_safetensors  # noqa: E402
+from specialise import assign, capacities, outside_mass, preference_masks, routing_counts  # noqa: E402
 
 PRESETS = {
     # d192 / 4 layers / 1 shared + 16 routed experts, top-2: the CPU model
@@ -170,10 +175,10 @@ def _make_batch(step, batch_size):
     return step, _SAMPLER.batch(step, batch_size)
 
 
-def save_checkpoint(path, model, opt, step, elapsed, cfg, args):
+def save_checkpoint(path, model, opt, step, elapsed, cfg, args, prefs=None):
     tmp = path + ".tmp"
     torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed,
-                "config": cfg, "args": vars(args)}, tmp)
+                "config": cfg, "args": vars(args), "prefs": prefs}, tmp)
     os.replace(tmp, path)
 
 
@@ -201,6 +206,11 @@ def main():
     ap.add_argument("--workers", type=int, default=0, help="processes that build batches ahead (GPU runs)")
     ap.add_argument("--eval-rows", type=int, default=0, help="validation rows per domain (default 16 on CPU, 64 else)")
     ap.add_argument("--probe", type=int, default=0, help="time this many steps, print tokens/s and exit")
+    ap.add_argument("--init-from", default="", help="a model folder (config.json, model.safetensors) to continue from")
+    ap.add_argument("--spec-weight", type=float, default=0.0,
+                    help="weight of the domain-specialisation loss (specialise.py); 0 = off")
+    ap.add_argument("--spec-steps", type=int, default=24,
+                    help="training batches routed by the starting model to choose each domain's experts")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -213,11 +223,17 @@ def main():
     if os.path.exists(ckpt_path) and not args.probe:
         ck = load_checkpoint(ckpt_path)
         cfg = ck["config"]
+    elif args.init_from:
+        ck, cfg = None, json.load(open(os.path.join(args.init_from, "config.json")))
     else:
         ck, cfg = None, make_config(args.preset, tok.vocab_size, args.seq_len)
     model = DeepseekV3(cfg)
     if ck:
         model.load_state_dict(ck["model"])
+    elif args.init_from:  # continue from a shipped model: its weights and balancing biases, a fresh optimizer
+        sd = load_safetensors(os.path.join(args.init_from, "model.safetensors"))
+        model.load_hf_state_dict({k: v.float() for k, v in sd.items()})
+        print(f"initialised from {args.init_from}", flush=True)
     else:
         model.init_weights(args.seed)
     model.to(args.device)
@@ -242,6 +258,15 @@ def main():
           + " ".join(f"{k}={len(v)}" for k, v in docs.items()), flush=True)
     fwd = torch.compile(model) if args.compile else model
 
+    # each domain group's preferred experts: from the checkpoint, else chosen from the starting model's own routing
+    prefs = ck.get("prefs") if ck else None
+    if args.spec_weight > 0 and prefs is None:
+        counts = routing_counts(model, sampler, args.spec_steps, args.batch_size, 10_000_000)
+        cap = capacities(sampler.mix, cfg["n_routed_experts"])
+        prefs = {str(i): assign(c, cap) for i, c in counts.items()}
+        print("preferred experts", json.dumps(prefs), flush=True)
+    masks = preference_masks(prefs, cfg["n_routed_experts"]) if prefs else None
+
     moe = model.moe_layers()
     budget = args.budget_minutes * 60
     last_ck = last_ev = time.time()
@@ -250,7 +275,7 @@ def main():
     logf = open(log_path, "a")
     if not ck:
         logf.write(json.dumps({"event": "start", "config": cfg, "args": vars(args), "params_total": total,
-                               "params_active": active}) + "\n")
+                               "params_active": active, "prefs": prefs}) + "\n")
     prefetch = Prefetcher(sampler, args.batch_size, args.workers, step) if args.workers else None
     model.train()
     while True:
@@ -261,7 +286,7 @@ def main():
         lr = lr_at(progress, args.lr, args.warmup)
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y, _ = prefetch.get(step) if prefetch else sampler.batch(step, args.batch_size)
+        x, y, domains = prefetch.get(step) if prefetch else sampler.batch(step, args.batch_size)
         x, y = x.to(args.device), y.to(args.device)
         if args.bf16:
             with torch.autocast("cuda", dtype=torch.bfloat16):
@@ -269,8 +294,9 @@ def main():
         else:
             logits = fwd(x)
         loss = F.cross_entropy(logits.float().flatten(0, 1), y.flatten())
+        spec = outside_mass(model, masks, domains, x.shape[1]) if masks else None
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss + args.spec_weight * spec if spec is not None else loss).backward()
         gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         with torch.no_grad():  # auxiliary-loss-free balancing (DeepSeek-V3): push load toward the mean
@@ -287,6 +313,8 @@ def main():
             window_t, window_tok = now, 0
             e = {"step": step, "tokens": step * tokens_per_step, "loss": round(lv, 4), "lr": round(lr, 6),
                  "grad_norm": round(float(gn), 3), "tok_per_s": round(rate), "elapsed_min": round(elapsed / 60, 2)}
+            if spec is not None:
+                e["outside_mass"] = round(spec.item(), 4)
             logf.write(json.dumps(e) + "\n")
             logf.flush()
             print(json.dumps(e), flush=True)
@@ -300,7 +328,7 @@ def main():
             print("val", ev, flush=True)
             last_ev = time.time()
         if time.time() - last_ck > args.checkpoint_minutes * 60:
-            save_checkpoint(ckpt_path, model, opt, step, elapsed, cfg, args)
+            save_checkpoint(ckpt_path, model, opt, step, elapsed, cfg, args, prefs)
             plot(log_path, os.path.join(args.state, "loss.png"))
             last_ck = time.time()
     if prefetch:
@@ -311,7 +339,7 @@ def main():
     logf.write(json.dumps({"step": step, "tokens": step * tokens_per_step,
                            "val_bpb": {k: round(v, 4) for k, v in ev.items()}, "event": "end"}) + "\n")
     logf.close()
-    save_checkpoint(ckpt_path, model, opt, step, elapsed, cfg, args)
+    save_checkpoint(ckpt_path, model, opt, step, elapsed, cfg, args, prefs)
     plot(log_path, os.path.join(args.state, "loss.png"))
     print("done", step, ev, flush=True)
 

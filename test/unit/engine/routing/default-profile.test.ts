@@ -1,5 +1,5 @@
-// The default model ships with its routing profile: calibrated on exactly the shipped weights, with a default strength
-// the routing benchmark chose. When the model is retrained, this fails until the profile is made again.
+// The default model ships with its routing profile: calibrated on exactly the shipped weights, with a non-zero default
+// strength the routing benchmark chose. When the model is retrained, this fails until the profile is made again.
 import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,9 @@ describe("the default model's routing profile", () => {
       routedExperts: cfg.n_routed_experts,
     });
     assert.ok(routing, 'engine/models/default/switchyard-routing.json is missing');
-    assert.ok(routing.defaultStrength >= 0);
+    // the model is trained for domain-specialised experts (engine/train/specialise.py), so skew pays on it: a strength
+    // of 0 here means the benchmark found none within the quality budget, i.e. the specialisation was lost
+    assert.ok(routing.defaultStrength > 0, `default strength ${routing.defaultStrength}`);
     for (const d of ['code', 'math', 'general'] as const) assert.ok(routing.profile.corpus[d].tokens > 1000, d);
   });
 });
