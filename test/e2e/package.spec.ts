@@ -16,6 +16,8 @@ const REQUIRED = [
   'readme.md',
   'dist/extension.js',
   'dist/engine.js',
+  // the first load's quantize workers (engine/onnx/quantize-pool.ts)
+  'dist/quantize-worker.js',
   'media/chat.css',
   'media/switchyard.svg',
   'media/dist/chat.js',
@@ -35,7 +37,7 @@ const REQUIRED = [
 /** Every listed file must match one of these. */
 const ALLOWED = [
   /^(package\.json|readme\.md|LICENSE)$/,
-  /^dist\/(extension|engine)\.js$/,
+  /^dist\/(extension|engine|quantize-worker)\.js$/,
   /^media\/[^/]+\.(css|svg|png)$/,
   /^media\/dist\/chat\.(js|css)$/,
   /^media\/dist\/fonts\/KaTeX_[\w-]+\.(woff2?|ttf)$/,
@@ -79,7 +81,7 @@ describe('the .vsix that `npm run package` built', function () {
   });
 
   it('holds the production bundles, without source maps', () => {
-    for (const bundle of ['dist/extension.js', 'dist/engine.js'])
+    for (const bundle of ['dist/extension.js', 'dist/engine.js', 'dist/quantize-worker.js'])
       assert.ok(!read(bundle).includes('sourceMappingURL'), bundle);
   });
 
@@ -107,7 +109,7 @@ describe('the .vsix that `npm run package` built', function () {
 
   it('carries every package the bundles still require at run time', () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-    for (const bundle of ['dist/extension.js', 'dist/engine.js']) {
+    for (const bundle of ['dist/extension.js', 'dist/engine.js', 'dist/quantize-worker.js']) {
       const src = read(bundle);
       const required = new Set(Array.from(src.matchAll(/\brequire\("([^"./][^"]*)"\)/g), (m) => m[1]));
       for (const mod of required) {
