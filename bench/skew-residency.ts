@@ -31,6 +31,7 @@ import { selectionBias } from '../engine/routing/profile';
 import { CALIBRATION_DOMAINS, type CalibrationDomain } from '../engine/routing/stats';
 import { round } from '../engine/runtime/benchmark';
 import { loadModel } from '../engine/runtime/load-model';
+import { ENGINE_ENV } from '../engine/runtime/memory-budget';
 import { peakRssBytes, processRssBytes } from '../engine/runtime/resident';
 import { graphBytes, halfExpertBudget } from './expert-bytes';
 import { writeSyntheticCheckpoint } from './synthetic-checkpoint';
@@ -182,7 +183,12 @@ async function child(name: ConfigName, profilePath: string): Promise<Record<stri
 
 function runChild(config: string, profile: string, texts: string): Record<string, unknown> {
   const args = [__filename, ...process.argv.slice(2), '--config', config, '--profile', profile, '--texts', texts];
-  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', ...args], { encoding: 'utf8', stdio: 'pipe' });
+  // the environment the extension starts its engine with (ENGINE_ENV), so the budget holds as it does there
+  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', ...args], {
+    encoding: 'utf8',
+    stdio: 'pipe',
+    env: { ...ENGINE_ENV, ...process.env },
+  });
   if (r.status !== 0) throw new Error(`${config}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
 }
@@ -221,6 +227,7 @@ async function main() {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, load_average_1m: round(loadavg()[0], 1), threads },
     checkpoint: { dir, layers, q_lora_rank: qLoraRank, precision },
+    malloc_mmap_threshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? ENGINE_ENV.MALLOC_MMAP_THRESHOLD_,
     calibration,
     results,
   };

@@ -13,6 +13,16 @@ import { formatBytes } from '../byte-size';
  */
 export const DEFAULT_BUDGET_SHARE = 0.75;
 
+/**
+ * The environment an engine process starts with so that the budget holds: with MALLOC_MMAP_THRESHOLD_ set, glibc
+ * gives every large block back to the OS when it is freed, so a closed expert group's prepacked weights leave RSS, and
+ * the pool's RSS-measured group sizes are true. Without it, glibc keeps freed blocks for reuse: measured
+ * (bench:skew, half the experts' bytes as budget), peak RSS went 0.6-0.7 GB over the budget on the 4-layer shape and
+ * 2.3-4.4 GB on the full-depth one, against 0.21 GB with it; 128 KiB and 1 MiB measured the same. glibc reads it at
+ * process start, so whoever spawns the engine sets it (src/engine/process.ts, the benchmarks); a user's own value wins.
+ */
+export const ENGINE_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
+
 export function defaultMemoryBudget(availableBytes: number = freemem()): number {
   return Math.floor(availableBytes * DEFAULT_BUDGET_SHARE);
 }

@@ -8,6 +8,7 @@ import {
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
 import { ShutdownRequest } from '../../engine/protocol';
+import { ENGINE_ENV } from '../../engine/runtime/memory-budget';
 
 export interface SpawnOptions {
   /** the engine bundle (dist/engine.js) */
@@ -57,10 +58,8 @@ export class EngineProcess {
   static spawn(opts: SpawnOptions): EngineProcess {
     const child = spawn(opts.nodePath ?? process.execPath, [opts.enginePath, ...(opts.args ?? [])], {
       cwd: opts.cwd,
-      // MALLOC_MMAP_THRESHOLD_: glibc then gives every large block back to the OS when freed, so a closed expert
-      // group's prepacked weights leave the engine's RSS (without it, measured, RSS under a memory budget crept ~225 MB
-      // above what the open groups hold); the user's own setting wins
-      env: { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, ...opts.env, ELECTRON_RUN_AS_NODE: '1' },
+      // ENGINE_ENV: so that a memory budget holds (glibc gives freed prepacked weights back); the user's own values win
+      env: { ...ENGINE_ENV, ...process.env, ...opts.env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
