@@ -9,7 +9,7 @@
 // JSON to stdout and to bench/results/engine.json. The first run writes the checkpoint (~4 GB) and its graphs (~8 GB
 // per precision) under the temp folder; later runs reuse them.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureGeneration, randomPrompt, round } from '../engine/runtime/benchmark';
@@ -20,7 +20,12 @@ import { argmax } from '../engine/runtime/sampling';
 import { peakRssBytes } from '../engine/runtime/resident';
 import { ggufOf, GGUF_FOR, llamaCppRefuses, llamaRun, median, type PeerRun } from './llama-side-by-side';
 import { allExperts } from './dense-experts';
-import { writeSyntheticCheckpoint } from './synthetic-checkpoint';
+import {
+  BENCH_GRAPH_CACHE,
+  BENCH_ROOT,
+  syntheticCheckpointDir,
+  writeSyntheticCheckpoint,
+} from './synthetic-checkpoint';
 
 const { values } = parseArgs({
   options: {
@@ -119,12 +124,11 @@ async function main() {
   // the default shape's first load may reuse an earlier run's graphs; --fresh (and --shape full) removes them first
   const fresh = values.fresh || preset.fresh === true;
   const denseBaseline = values.dense ?? preset.dense !== false;
-  const root = join(tmpdir(), 'switchyard-bench');
-  const dir = values.dir ?? join(root, `v2lite-shaped-${layers}l${qLoraRank ? `-qlora${qLoraRank}` : ''}-bf16`);
-  const cacheDir = values['cache-dir'] ?? join(root, 'graphs');
+  const dir = values.dir ?? syntheticCheckpointDir(layers, qLoraRank);
+  const cacheDir = values['cache-dir'] ?? BENCH_GRAPH_CACHE;
   const log = (s: string) => process.stderr.write(`[bench:engine] ${s}\n`);
 
-  if (preset.layers && !existsSync(join(dir, '.complete'))) needDisk(root, FULL_SHAPE_DISK_BYTES, log);
+  if (preset.layers && !existsSync(join(dir, '.complete'))) needDisk(BENCH_ROOT, FULL_SHAPE_DISK_BYTES, log);
   let t = performance.now();
   const { built } = writeSyntheticCheckpoint(dir, layers, vocab, qLoraRank);
   const writeS = (performance.now() - t) / 1000;

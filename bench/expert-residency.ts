@@ -9,7 +9,7 @@
 // bench/results/expert-residency.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -19,7 +19,7 @@ import { measureGeneration, randomPrompt, round } from '../engine/runtime/benchm
 import { loadModel } from '../engine/runtime/load-model';
 import { peakRssBytes, processRssBytes } from '../engine/runtime/resident';
 import { graphBytes, halfExpertBudget } from './expert-bytes';
-import { writeSyntheticCheckpoint } from './synthetic-checkpoint';
+import { BENCH_GRAPH_CACHE, syntheticCheckpointDir, writeSyntheticCheckpoint } from './synthetic-checkpoint';
 
 const { values } = parseArgs({
   options: {
@@ -46,9 +46,8 @@ type ConfigName = keyof typeof CONFIGS;
 
 const layers = Number(values.layers);
 const qLoraRank = Number(values['q-lora-rank']);
-const root = join(tmpdir(), 'switchyard-bench');
-const dir = values.dir ?? join(root, `v2lite-shaped-${layers}l${qLoraRank ? `-qlora${qLoraRank}` : ''}-bf16`);
-const cacheDir = values['cache-dir'] ?? join(root, 'graphs');
+const dir = values.dir ?? syntheticCheckpointDir(layers, qLoraRank);
+const cacheDir = values['cache-dir'] ?? BENCH_GRAPH_CACHE;
 const precision = values.precision as WeightPrecision;
 const log = (s: string) => process.stderr.write(`[bench:expert-residency] ${s}\n`);
 

@@ -6,7 +6,7 @@
 // to read every matrix as its blocks against reading it as float32 and quantizing it again (the detour the blocks
 // avoid). JSON to stdout and to bench/results/gguf-load.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GgufCheckpoint } from '../engine/checkpoint/gguf';
@@ -17,7 +17,7 @@ import type { WeightPrecision } from '../engine/protocol';
 import { type GenerationMeasurement, measureGeneration, randomPrompt, round } from '../engine/runtime/benchmark';
 import { loadModel } from '../engine/runtime/load-model';
 import { GGUF_FOR, ggufOf, median } from './llama-side-by-side';
-import { writeSyntheticCheckpoint } from './synthetic-checkpoint';
+import { BENCH_ROOT, syntheticCheckpointDir, writeSyntheticCheckpoint } from './synthetic-checkpoint';
 
 const { values } = parseArgs({
   options: {
@@ -45,8 +45,7 @@ async function main() {
   const promptLen = Number(values.prompt ?? 64);
   const genTokens = Number(values.tokens ?? 32);
   const runs = Number(values.runs ?? 4);
-  const root = join(tmpdir(), 'switchyard-bench');
-  const dir = values.dir ?? join(root, `v2lite-shaped-${layers}l${qLoraRank ? `-qlora${qLoraRank}` : ''}-bf16`);
+  const dir = values.dir ?? syntheticCheckpointDir(layers, qLoraRank);
   const log = (s: string) => process.stderr.write(`[bench:gguf-load] ${s}\n`);
 
   writeSyntheticCheckpoint(dir, layers, vocab, qLoraRank);
@@ -72,7 +71,7 @@ async function main() {
     `${names.length} matrices: as blocks ${blocksS.toFixed(1)} s, as float32 quantized again ${detourS.toFixed(1)} s`,
   );
 
-  const cacheDir = mkdtempSync(join(root, 'gguf-load-graphs-'));
+  const cacheDir = mkdtempSync(join(BENCH_ROOT, 'gguf-load-graphs-'));
   try {
     const loads: Record<string, { first_s: number; from_graph_cache_s: number }> = {};
     for (const [key, path] of Object.entries(sources)) {

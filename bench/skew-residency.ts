@@ -34,7 +34,7 @@ import { loadModel } from '../engine/runtime/load-model';
 import { ENGINE_ENV } from '../engine/runtime/memory-budget';
 import { peakRssBytes, processRssBytes } from '../engine/runtime/resident';
 import { graphBytes, halfExpertBudget } from './expert-bytes';
-import { writeSyntheticCheckpoint } from './synthetic-checkpoint';
+import { BENCH_GRAPH_CACHE, syntheticCheckpointDir, writeSyntheticCheckpoint } from './synthetic-checkpoint';
 
 const { values } = parseArgs({
   options: {
@@ -66,9 +66,8 @@ type ConfigName = keyof typeof CONFIGS;
 
 const layers = Number(values.layers);
 const qLoraRank = Number(values['q-lora-rank']);
-const root = join(tmpdir(), 'switchyard-bench');
-const dir = values.dir ?? join(root, `v2lite-shaped-${layers}l${qLoraRank ? `-qlora${qLoraRank}` : ''}-bf16`);
-const cacheDir = values['cache-dir'] ?? join(root, 'graphs');
+const dir = values.dir ?? syntheticCheckpointDir(layers, qLoraRank);
+const cacheDir = values['cache-dir'] ?? BENCH_GRAPH_CACHE;
 const precision = values.precision as WeightPrecision;
 const threads = Number(values.threads);
 /** the synthetic checkpoint's vocabulary */

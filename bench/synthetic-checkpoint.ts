@@ -2,6 +2,7 @@
 // layout: real dimensions (hidden 2048, 16 heads, kv_lora 512, 64 routed + 2 shared experts of 1408, top-6, dense
 // first layer of 10944) with fewer layers. Written once per folder (a marker file records completion).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedTensors } from '../engine/checkpoint/tensors';
 import { parseConfig } from '../engine/checkpoint/config';
@@ -64,6 +65,12 @@ function randomTensor(name: string, shape: number[], seed: number): Float32Array
   }
   return out;
 }
+
+/** Where the benchmarks keep the synthetic checkpoint of a shape and its graphs (reused between runs). */
+export const BENCH_ROOT = join(tmpdir(), 'switchyard-bench');
+export const syntheticCheckpointDir = (layers: number, qLoraRank: number): string =>
+  join(BENCH_ROOT, `v2lite-shaped-${layers}l${qLoraRank ? `-qlora${qLoraRank}` : ''}-bf16`);
+export const BENCH_GRAPH_CACHE = join(BENCH_ROOT, 'graphs');
 
 export function writeSyntheticCheckpoint(
   dir: string,

@@ -9,6 +9,7 @@ import type { CheckpointWeights } from '../checkpoint/weights';
 import type { WeightPrecision } from '../protocol';
 import { ExternalDataFile } from '../onnx/builder';
 import { type CachePolicy, defaultCacheRoot, ensureCached } from '../onnx/graph-cache';
+import { quantBits } from '../onnx/ops';
 import { QuantizePool, defaultQuantizeWorkers } from '../onnx/quantize-pool';
 import { type QuantizingCheckpoint, quantizingCheckpoint } from '../onnx/quantizing-checkpoint';
 import { blockGraph } from './block';
@@ -176,11 +177,11 @@ async function buildAll(
     }
   }
   // the workers quantize up to two graphs each ahead of the one being written
-  const bits = precision === 'int4' ? 4 : 8;
+  const bits = quantBits(src);
   const ahead: Promise<void>[] = [];
   const prefetch = (i: number) => {
-    if (workers > 0 && precision !== 'f32' && i < tasks.length && !ahead[i])
-      ahead[i] = ckpt.prefetch(tasks[i].matrices, bits);
+    // no workers at f32 (nothing to quantize)
+    if (workers > 0 && i < tasks.length && !ahead[i]) ahead[i] = ckpt.prefetch(tasks[i].matrices, bits);
   };
   for (let i = 0; i < tasks.length; i++) {
     for (let j = i; j <= i + 2 * workers; j++) prefetch(j);

@@ -16,7 +16,7 @@ export interface WeightSource {
 }
 
 export const isQuantized = (src: WeightSource): boolean => src.precision === 'int8' || src.precision === 'int4';
-export const quantBits = (src: WeightSource): 4 | 8 => (src.precision === 'int4' ? 4 : 8);
+export const quantBits = (src: Pick<WeightSource, 'precision'>): 4 | 8 => (src.precision === 'int4' ? 4 : 8);
 
 /**
  * MatMulNBits' accuracy_level: 4 quantizes the activations to int8 per block and accumulates in int32. Measured on this
